@@ -1,0 +1,22 @@
+"""collectsim: a discrete-event simulator for testing debt-collection strategies."""
+
+from collectsim.engine import simulate
+from collectsim.errors import CollectsimError, ScenarioError
+from collectsim.policy import ActionPlan, Policy
+from collectsim.results import RunResult
+from collectsim.scenario import Scenario, load_scenario, with_overrides
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActionPlan",
+    "CollectsimError",
+    "Policy",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "simulate",
+    "with_overrides",
+]

@@ -1,0 +1,141 @@
+"""Actions reaching borrowers: automated sends (vectorised) and team attempts (one at a time).
+
+A send or attempt reaches someone with ``contact_prob``; it is the right party with
+``rpc_prob`` × the borrower's contactability. Reaching the right party adds the
+channel's intensity jump δ₂ (scaled by the borrower's responsiveness) and, for
+channels that can take one, may end in a promise to pay with probability
+``promise_prob`` × willingness: a date 1–14 days ahead, kept or broken as drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from collectsim.engine.behaviour import Repayment
+from collectsim.engine.state import ACTIVE, AccountState
+from collectsim.rng import KeyedUniforms, Streams
+from collectsim.scenario.schema import Channel, Scenario
+
+NO_ANSWER, WRONG_PARTY, RIGHT_PARTY = 0, 1, 2
+OUTCOME_NAMES = ("no_answer", "wrong_party", "right_party")
+
+
+@dataclass
+class ChannelTally:
+    sent: int = 0
+    contacts: int = 0
+    rpcs: int = 0
+    promises: int = 0
+    cost: float = 0.0
+
+
+class Contact:
+    """Outcome draws and their effects, shared by automated sends and team attempts."""
+
+    def __init__(self, sc: Scenario, state: AccountState, behaviour: Repayment, streams: Streams) -> None:
+        self.sc = sc
+        self.s = state
+        self.behaviour = behaviour
+        self.outcome_u = KeyedUniforms(streams, "contact_outcome", state.n)
+        self.promise_u = KeyedUniforms(streams, "promise", state.n)
+        self.names = list(sc.channels)
+        self.specs: list[Channel] = [sc.channels[k] for k in self.names]
+        self.tally = {k: ChannelTally() for k in self.names}
+        lo, hi = sc.repayment.promise_days
+        self.promise_days = (min(lo, hi), max(lo, hi))
+
+    def outcomes(self, ch: Channel, idx: np.ndarray) -> np.ndarray:
+        """Vectorised outcome of a send or attempt for each account in ``idx``."""
+        u = self.outcome_u.draw(idx)
+        p_rpc = ch.contact_prob * np.minimum(1.0, ch.rpc_prob * self.s.pop.contactability[idx])
+        return np.where(u < p_rpc, RIGHT_PARTY, np.where(u < ch.contact_prob, WRONG_PARTY, NO_ANSWER))
+
+    def apply(self, cid: int, idx: np.ndarray, outcome: np.ndarray, day: int, frac: float) -> np.ndarray:
+        """Book an attempt's cost and counts and its effects; returns the right-party accounts."""
+        ch, s = self.specs[cid], self.s
+        t = self.tally[self.names[cid]]
+        t.sent += idx.size
+        t.cost += ch.cost * idx.size
+        s.attempts[idx] += 1
+        s.direct_cost[idx] += ch.cost
+        reached = idx[outcome > NO_ANSWER]
+        if ch.counts_as_contact:
+            s.contacts[reached] += 1
+            t.contacts += reached.size
+        rpc = idx[outcome == RIGHT_PARTY]
+        t.rpcs += rpc.size
+        s.rpcs[rpc] += 1
+        s.last_rpc_day[rpc] = day
+        if ch.effect > 0:
+            self.behaviour.excite(rpc, ch.effect * s.pop.responsiveness[rpc], frac)
+        if ch.promise_prob > 0:
+            t.promises += self._promise(ch, rpc, day)
+        return rpc
+
+    def _promise(self, ch: Channel, rpc: np.ndarray, day: int) -> int:
+        s = self.s
+        rpc = rpc[(s.status[rpc] == ACTIVE) & (s.promise_due[rpc] < day)]
+        if rpc.size == 0:
+            return 0
+        u = self.promise_u.draw(rpc)
+        p = ch.promise_prob * s.pop.willingness[rpc]
+        made = rpc[u < p]
+        # One uniform decides promise, kept and date: rescale it within each branch.
+        v = u[u < p] / np.maximum(p[u < p], 1e-12)
+        keep_p = s.pop.promise_kept[made]
+        kept = v < keep_p
+        w = np.where(kept, v / np.maximum(keep_p, 1e-12), (v - keep_p) / np.maximum(1 - keep_p, 1e-12))
+        lo, hi = self.promise_days
+        delay = lo + np.minimum((w * (hi - lo + 1)).astype(np.int32), hi - lo)
+        s.promise_due[made] = day + np.maximum(delay, 1)
+        s.promise_amount[made] = s.collectible(made)
+        s.promise_keep[made] = kept
+        s.promises[made] += 1
+        return int(made.size)
+
+    def attempt_one(self, cid: int, i: int, day: int, frac: float) -> int:
+        """Scalar twin of ``outcomes`` + ``apply`` for one team attempt (the hot path)."""
+        ch, s = self.specs[cid], self.s
+        u = self.outcome_u.draw_one(i)
+        p_rpc = ch.contact_prob * min(1.0, ch.rpc_prob * float(s.pop.contactability[i]))
+        outcome = RIGHT_PARTY if u < p_rpc else WRONG_PARTY if u < ch.contact_prob else NO_ANSWER
+        t = self.tally[self.names[cid]]
+        t.sent += 1
+        t.cost += ch.cost
+        s.attempts[i] += 1
+        s.direct_cost[i] += ch.cost
+        if outcome == NO_ANSWER:
+            return outcome
+        if ch.counts_as_contact:
+            s.contacts[i] += 1
+            t.contacts += 1
+        if outcome == WRONG_PARTY:
+            return outcome
+        t.rpcs += 1
+        s.rpcs[i] += 1
+        s.last_rpc_day[i] = day
+        if ch.effect > 0:
+            self.behaviour.excite_one(i, ch.effect * float(s.pop.responsiveness[i]), frac)
+        if ch.promise_prob > 0 and s.status[i] == ACTIVE and s.promise_due[i] < day:
+            t.promises += self._promise_one(ch, i, day)
+        return outcome
+
+    def _promise_one(self, ch: Channel, i: int, day: int) -> int:
+        s = self.s
+        u = self.promise_u.draw_one(i)
+        p = ch.promise_prob * float(s.pop.willingness[i])
+        if u >= p:
+            return 0
+        v = u / p
+        keep_p = float(s.pop.promise_kept[i])
+        kept = v < keep_p
+        w = v / keep_p if kept else (v - keep_p) / max(1 - keep_p, 1e-12)
+        lo, hi = self.promise_days
+        delay = lo + min(int(w * (hi - lo + 1)), hi - lo)
+        s.promise_due[i] = day + max(delay, 1)
+        s.promise_amount[i] = float(s.collectible(np.array([i]))[0])
+        s.promise_keep[i] = kept
+        s.promises[i] += 1
+        return 1

@@ -1,0 +1,131 @@
+"""The legal pipeline: filing → service → court delay → judgement → enforcement (simpy).
+
+Each case is one simpy process that sleeps through its delays and checks, when it
+wakes, whether the account is still owing: a paid account withdraws its case. Some
+borrowers settle once served; a won, enforceable judgement starts weekly
+garnishment, collected for all accounts at once in ``garnish``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from collectsim.engine.behaviour import Repayment
+from collectsim.engine.state import (
+    ACTIVE,
+    CENT,
+    CLOSED,
+    ENFORCING,
+    FILED,
+    LOST,
+    SERVED,
+    WON,
+    WRITTEN_OFF,
+    AccountState,
+)
+from collectsim.rng import KeyedUniforms, Streams
+from collectsim.scenario.schema import Scenario
+
+WEEK = 7
+
+
+@dataclass
+class LegalTally:
+    filed: int = 0
+    served: int = 0
+    settled: int = 0
+    won: int = 0
+    lost: int = 0
+    enforcing: int = 0
+    withdrawn: int = 0
+    fees: float = 0.0
+    collected: float = 0.0
+
+
+class LegalDesk:
+    def __init__(
+        self, env: simpy.Environment, sc: Scenario, state: AccountState, behaviour: Repayment, streams: Streams
+    ) -> None:
+        self.env = env
+        self.spec = sc.legal
+        self.s = state
+        self.behaviour = behaviour
+        self.u = KeyedUniforms(streams, "legal", state.n)
+        self.service = self.spec.service_days.build()
+        self.court = self.spec.court_days.build()
+        self.tally = LegalTally()
+
+    def file(self, i: int, now: float, effect: float) -> None:
+        """Open a case for account ``i`` at time ``now``; the filing fee is paid now."""
+        s = self.s
+        s.legal_stage[i] = FILED
+        s.legal_active[i] = True
+        self.tally.filed += 1
+        self.tally.fees += self.spec.filing_fee
+        if effect > 0:
+            frac = now - math.floor(now)
+            self.behaviour.excite_one(i, effect * float(s.pop.responsiveness[i]), frac)
+        self.env.process(self._case(i))
+
+    def _owing(self, i: int) -> bool:
+        s = self.s
+        if s.status[i] not in (ACTIVE, WRITTEN_OFF):
+            return False
+        owed = s.written_off[i] if s.status[i] == WRITTEN_OFF else s.balance[i]
+        return owed > CENT
+
+    def _end(self, i: int, stage: int) -> None:
+        self.s.legal_stage[i] = stage
+        self.s.legal_active[i] = False
+
+    def _case(self, i: int):
+        env, spec, s = self.env, self.spec, self.s
+        draws = [self.u.draw_one(i) for _ in range(5)]
+        yield env.timeout(float(self.service.quantile(np.array(draws[0]))))
+        if not self._owing(i):
+            self.tally.withdrawn += 1
+            return self._end(i, CLOSED)
+        s.legal_stage[i] = SERVED
+        self.tally.served += 1
+        if draws[1] < spec.settle_after_service:
+            self.tally.settled += 1
+            before = float(s.paid[i])
+            s.settle(np.array([i]), spec.settle_discount, math.floor(env.now))
+            self.tally.collected += float(s.paid[i]) - before
+            return self._end(i, CLOSED)
+        yield env.timeout(float(self.court.quantile(np.array(draws[2]))))
+        if not self._owing(i):
+            self.tally.withdrawn += 1
+            return self._end(i, CLOSED)
+        if draws[3] >= spec.judgement_prob:
+            self.tally.lost += 1
+            return self._end(i, LOST)
+        s.legal_stage[i] = WON
+        self.tally.won += 1
+        yield env.timeout(spec.enforcement_delay_days)
+        if not self._owing(i) or draws[4] >= spec.enforceable_share:
+            return self._end(i, CLOSED)
+        s.legal_stage[i] = ENFORCING
+        self.tally.enforcing += 1
+        self.tally.fees += spec.enforcement_fee
+        owed = s.written_off[i] if s.status[i] == WRITTEN_OFF else s.balance[i]
+        s.garnish_amount[i] = spec.weekly_fraction * (0.5 + float(s.pop.ability[i])) * owed
+        s.garnish_next[i] = math.floor(env.now) + WEEK
+        return None
+
+    def garnish(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Collect this week's garnishment from every account whose instalment falls due today."""
+        s = self.s
+        due = np.flatnonzero((s.garnish_next == day) & (s.garnish_amount > 0))
+        amount = np.minimum(s.garnish_amount[due], s.collectible(due))
+        done = s.book_payment(due, amount, day)
+        s.garnish_next[due] = day + WEEK
+        s.legal_stage[done] = CLOSED
+        s.legal_active[done] = False
+        s.garnish_next[done] = -1
+        self.tally.collected += float(amount.sum())
+        return due, amount

@@ -1,0 +1,248 @@
+"""The daily driver: one simpy process advances all accounts a day at a time.
+
+Each day, at midnight: accounts enter, agency placements end, accounts reaching the
+charge-off DPD are written off, delayed sends arrive, and (on a business day) the
+policy decides. Automated sends go out at the start of contact hours; team work
+waits in queues that workers drain during their shifts; court cases run as their
+own processes. Just before midnight every account's repayment intensity for the
+day is integrated and payments are booked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+import simpy
+
+from collectsim.engine.agency import AgencyDesk
+from collectsim.engine.behaviour import AGENCY, Repayment
+from collectsim.engine.channels import OUTCOME_NAMES, RIGHT_PARTY, Contact
+from collectsim.engine.legal import LegalDesk
+from collectsim.engine.population import generate
+from collectsim.engine.recorder import Recorder
+from collectsim.engine.state import ACTIVE, NO_CASE, PENDING, AccountState
+from collectsim.engine.teams import BUFFER, TeamDesk
+from collectsim.errors import CollectsimError
+from collectsim.policy import AccountView, Policy, PolicyContext
+from collectsim.rng import KeyedUniforms, Streams
+from collectsim.scenario.schema import WEEKDAYS, Scenario
+
+FILED_OUTCOME, PLACED_OUTCOME = 3, 4
+EVENT_OUTCOMES = (*OUTCOME_NAMES, "filed", "placed")
+DAY_END = 1.0 - 1e-6
+Progress = Callable[[int, int], None]
+
+
+class InvariantError(CollectsimError):
+    """An accounting identity failed: a bug in the engine, never a user error."""
+
+
+class PolicyError(CollectsimError):
+    """A policy asked for something the scenario does not define."""
+
+
+class Simulation:
+    def __init__(self, sc: Scenario, seed: int, policy: Policy, *, record_events: bool,
+                 check_invariants: bool, progress: Progress | None) -> None:
+        self.sc = sc
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        n = sc.population.accounts
+        thresholds = KeyedUniforms(self.streams, "self_cure", n)
+        first = -np.log(thresholds.draw(np.arange(n)))
+        self.state = AccountState(generate(sc, self.streams, first))
+        self.state.threshold[:] = first
+        self.behaviour = Repayment(sc, self.state, self.streams, thresholds)
+        self.contact = Contact(sc, self.state, self.behaviour, self.streams)
+        self.legal = LegalDesk(self.env, sc, self.state, self.behaviour, self.streams)
+        self.agency = AgencyDesk(sc, self.state)
+        self.recorder = Recorder(record_events)
+        self.policy = policy
+        self.check_invariants = check_invariants
+        self.progress = progress
+        self.channel_ids = {k: i for i, k in enumerate(sc.channels)}
+        self.rules: dict[str, int] = {}
+        self.delayed: dict[int, list[tuple[int, np.ndarray, int]]] = defaultdict(list)
+        self.team_cost = 0.0
+        self.teams = self._build_teams()
+        self.start_weekday = WEEKDAYS.index(sc.horizon.start_weekday)
+        self.workdays = {WEEKDAYS.index(d) for d in sc.calendar.working_days}
+        s = self.state
+        self.view = AccountView(
+            dpd=_ro(s.dpd), balance=_ro(s.balance), opening_balance=_ro(s.opening), score=_ro(s.pop.score),
+            segment=_ro(s.pop.segment), in_house=_ro(s.in_house), promise_due_day=_ro(s.promise_due),
+            broken_promise_day=_ro(s.broken_promise_day), last_payment_day=_ro(s.last_payment_day),
+            last_rpc_day=_ro(s.last_rpc_day), legal_active=_ro(s.legal_active),
+        )
+        policy.reset(PolicyContext(sc, n, tuple(sc.population.segments)))
+
+    def _build_teams(self) -> dict[str, TeamDesk]:
+        sc = self.sc
+        teams = {}
+        for ti, (name, spec) in enumerate(sc.teams.items()):
+            desk = TeamDesk(self.env, name, spec, sc.calendar.working_days,
+                            WEEKDAYS.index(sc.horizon.start_weekday), sc.horizon.days, sc.population.accounts)
+            desk.attempt = self._attempt_for(desk, HandleTimeBuffer(spec, self.streams.generator("handle", ti),
+                                                                    sc.legal.filing_minutes.build()))
+            desk.priority = self._priority_key
+            teams[name] = desk
+        return teams
+
+    def _priority_key(self, acct: np.ndarray, enq: np.ndarray) -> np.ndarray:
+        s = self.state
+        match self.sc.policy.priority:
+            case "expected_value":
+                return -(s.balance[acct] * s.pop.score[acct])
+            case "dpd":
+                return -s.dpd[acct].astype(float)
+            case _:
+                return enq.astype(float)
+
+    def _attempt_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
+        s, contact, specs, recorder = self.state, self.contact, self.contact.specs, self.recorder
+
+        def attempt(i: int, cid: int, rule: int, now: float) -> float | None:
+            if not s.in_house[i]:
+                return None
+            day = math.floor(now)
+            ch = specs[cid]
+            if ch.kind == "legal":
+                if s.legal_stage[i] != NO_CASE:
+                    return None
+                self.legal.file(i, now, ch.effect)
+                contact.tally[contact.names[cid]].sent += 1
+                contact.tally[contact.names[cid]].cost += ch.cost
+                recorder.events(now, np.array([i]), cid, rule, FILED_OUTCOME)
+                return handle.filing()
+            outcome = contact.attempt_one(cid, i, day, now - day)
+            desk.tally.attempts += 1
+            if outcome == RIGHT_PARTY:
+                desk.tally.rpcs += 1
+            recorder.events(now, np.array([i]), cid, rule, outcome)
+            return handle.minutes(outcome)
+
+        return attempt
+
+    def run(self) -> None:
+        for desk in self.teams.values():
+            desk.run()
+        self.env.process(self._days())
+        self.env.run(until=self.sc.horizon.days)
+
+    def _days(self):
+        env, sc = self.env, self.sc
+        horizon = sc.horizon.days
+        frac_send = sc.calendar.contact_hours[0] / 24.0
+        for day in range(horizon):
+            self._morning(day)
+            if (self.start_weekday + day) % 7 in self.workdays:
+                self._dispatch(day, self.policy.decide(day, self.view), frac_send)
+            yield env.timeout(day + DAY_END - env.now)
+            self._evening(day)
+            if self.progress is not None:
+                self.progress(day + 1, horizon)
+            yield env.timeout(day + 1 - env.now)
+
+    def _morning(self, day: int) -> None:
+        s, p = self.state, self.state.pop
+        entering = np.flatnonzero((s.status == PENDING) & (p.entry_day == day))
+        s.status[entering] = ACTIVE
+        s.in_house[entering] = True
+        entered = s.status != PENDING
+        s.dpd[entered] = p.entry_dpd[entered] + day - p.entry_day[entered]
+        self.agency.recall(day)
+        due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd))
+        s.charge_off(due, day)
+        for cid, idx, rule in self.delayed.pop(day, []):
+            idx = idx[s.in_house[idx]]
+            self._send(cid, idx, rule, day, 10.0 / 24.0)
+
+    def _dispatch(self, day: int, plan, frac: float) -> None:
+        s = self.state
+        for d in plan.dispatches:
+            cid = self.channel_ids.get(d.channel)
+            if cid is None:
+                raise PolicyError(f"policy rule '{d.rule}' used channel '{d.channel}'; "
+                                  f"defined: {', '.join(self.channel_ids)}")
+            rule = self.rules.setdefault(d.rule, len(self.rules))
+            idx = np.unique(d.accounts)
+            idx = idx[s.in_house[idx]]
+            ch = self.contact.specs[cid]
+            if ch.kind == "agency":
+                placed = self.agency.place(idx, day)
+                tally = self.contact.tally[d.channel]
+                tally.sent += placed.size
+                tally.cost += ch.cost * placed.size
+                self.recorder.events(day + frac, placed, cid, rule, PLACED_OUTCOME)
+            elif ch.kind == "legal":
+                idx = idx[s.legal_stage[idx] == NO_CASE]
+                if ch.team is not None:
+                    self.teams[ch.team].enqueue(idx, cid, rule, day)
+                else:
+                    for i in idx.tolist():
+                        self.legal.file(i, day + frac, ch.effect)
+                    self.contact.tally[d.channel].sent += idx.size
+                    self.contact.tally[d.channel].cost += ch.cost * idx.size
+                    self.recorder.events(day + frac, idx, cid, rule, FILED_OUTCOME)
+            elif ch.team is not None:
+                self.teams[ch.team].enqueue(idx, cid, rule, day)
+            elif ch.delivery_days > 0:
+                self.delayed[day + ch.delivery_days].append((cid, idx, rule))
+            else:
+                self._send(cid, idx, rule, day, frac)
+
+    def _send(self, cid: int, idx: np.ndarray, rule: int, day: int, frac: float) -> None:
+        ch = self.contact.specs[cid]
+        outcome = self.contact.outcomes(ch, idx)
+        self.contact.apply(cid, idx, outcome, day, frac)
+        self.recorder.events(day + frac, idx, cid, rule, outcome)
+
+    def _evening(self, day: int) -> None:
+        s = self.state
+        paid = self.behaviour.end_of_day(day)
+        self.legal.garnish(day)
+        self.agency.charge(paid.amounts[paid.source == AGENCY])
+        for desk in self.teams.values():
+            if desk.works_on(day):
+                self.team_cost += desk.headcount * desk.spec.cost_per_fte_day
+        self.recorder.day_end(day, s, self.total_cost(), self.teams)
+        if self.check_invariants:
+            err = s.conservation_error()
+            if err > 1e-6 * max(1.0, float(s.opening.max(initial=1.0))):
+                raise InvariantError(f"day {day}: money not conserved (max gap {err:.6g})")
+
+    def total_cost(self) -> float:
+        channels = sum(t.cost for t in self.contact.tally.values())
+        return channels + self.team_cost + self.legal.tally.fees + self.agency.tally.commission
+
+
+class HandleTimeBuffer:
+    """Handle times drawn in batches from the team's own stream (the per-attempt hot path)."""
+
+    def __init__(self, spec, rng: np.random.Generator, filing) -> None:
+        self._dists = (spec.handle_minutes.no_answer.build(), spec.handle_minutes.wrong_party.build(),
+                       spec.handle_minutes.right_party.build(), filing)
+        self._rng = rng
+        self._buf: list[list[float]] = [[] for _ in self._dists]
+
+    def _next(self, k: int) -> float:
+        buf = self._buf[k]
+        if not buf:
+            buf.extend(np.maximum(self._dists[k].sample(self._rng, BUFFER), 0.0).tolist())
+            buf.reverse()
+        return buf.pop()
+
+    def minutes(self, outcome: int) -> float:
+        return self._next(outcome)
+
+    def filing(self) -> float:
+        return self._next(3)
+
+
+def _ro(a: np.ndarray) -> np.ndarray:
+    v = a.view()
+    v.flags.writeable = False
+    return v

@@ -1,0 +1,109 @@
+"""Synthetic borrowers: observable attributes, latent traits and a risk score of chosen AUC.
+
+The score is built on the account's own untreated outcome: whether its repayment
+intensity, with no treatment, would produce a payment within ``score.horizon_days``
+given the account's first exponential threshold (the same draw the engine uses).
+A binormal signal with separation √2·Φ⁻¹(AUC) on that label has exactly the
+requested AUC in expectation; it is reported as a calibrated probability.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import ndtri
+
+from collectsim.engine.state import Population
+from collectsim.rng import Streams
+from collectsim.scenario.schema import Scenario
+
+WILLINGNESS_CONCENTRATION = 8.0
+CONTACTABILITY_SD = 0.3
+
+
+def macro_factor(sc: Scenario) -> float:
+    """λ∞ scale for the economy: exp(β·Δunemployment) (DOMAIN.md §5.2)."""
+    return math.exp(sc.economy.beta * sc.economy.unemployment_change_pp)
+
+
+def cumulative_base_hazard(lam_inf: np.ndarray, lam_0: np.ndarray, kappa: float, t: float) -> np.ndarray:
+    """∫₀ᵗ λ∞ + (λ₀ − λ∞)e^{−κs} ds: the untreated hazard before any payment."""
+    return lam_inf * t + (lam_0 - lam_inf) * (1 - math.exp(-kappa * t)) / kappa
+
+
+def _beta_around(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
+    m = np.clip(mean, 1e-3, 1 - 1e-3)
+    return rng.beta(m * WILLINGNESS_CONCENTRATION, (1 - m) * WILLINGNESS_CONCENTRATION)
+
+
+def _lognormal_unit(rng: np.random.Generator, sd: np.ndarray) -> np.ndarray:
+    """Multipliers with mean 1 and standard deviation ``sd`` (1 where sd is 0)."""
+    s2 = np.log1p(sd**2)
+    return np.exp(rng.normal(-s2 / 2, np.sqrt(s2)))
+
+
+def entry_days(sc: Scenario, n: int) -> np.ndarray:
+    if sc.population.mode == "cohort":
+        return np.zeros(n, dtype=np.int32)
+    return (np.arange(n) * sc.population.inflow_days // n).astype(np.int32)
+
+
+def generate(sc: Scenario, streams: Streams, first_threshold: np.ndarray) -> Population:
+    """Draw the population; ``first_threshold`` is each account's first Exp(1) payment threshold."""
+    n = sc.population.accounts
+    rng = streams.generator("traits")
+    seg_names = list(sc.population.segments)
+    segs = [sc.population.segments[k] for k in seg_names]
+    reason_names = list(sc.reasons)
+    reasons = [sc.reasons[k] for k in reason_names]
+    segment = rng.choice(len(segs), size=n, p=[s.share for s in segs]).astype(np.int16)
+    balance = np.empty(n)
+    reason = np.empty(n, dtype=np.int16)
+    entry_dpd = np.empty(n, dtype=np.int32)
+    for k, seg in enumerate(segs):
+        idx = np.flatnonzero(segment == k)
+        balance[idx] = np.round(np.maximum(seg.balance.build().sample(rng, idx.size), 1.0), 2)
+        mix = np.array([seg.reasons.get(r, 0.0) for r in reason_names])
+        reason[idx] = rng.choice(len(reasons), size=idx.size, p=mix / mix.sum())
+        entry_dpd[idx] = seg.entry_dpd
+
+    def per_reason(attr: str) -> np.ndarray:
+        return np.array([getattr(r, attr) for r in reasons], dtype=float)[reason]
+
+    macro = macro_factor(sc)
+    mult = _lognormal_unit(rng, per_reason("heterogeneity"))
+    lam_inf = per_reason("lambda_inf") * mult * macro
+    lam0_spec = np.array([r.lambda_0 if r.lambda_0 is not None else np.nan for r in reasons])[reason]
+    lam_0 = np.where(np.isnan(lam0_spec), lam_inf, lam0_spec * mult)
+    willingness = _beta_around(rng, per_reason("willingness"))
+    ability = _beta_around(rng, per_reason("ability"))
+    contactability = per_reason("contactability") * _lognormal_unit(rng, np.full(n, CONTACTABILITY_SD))
+    label = cumulative_base_hazard(lam_inf, lam_0, sc.repayment.kappa, sc.score.horizon_days) >= first_threshold
+    score = risk_score(streams.generator("score"), label, sc.score.auc)
+    return Population(
+        segment=segment,
+        reason=reason,
+        entry_day=entry_days(sc, n),
+        entry_dpd=entry_dpd,
+        balance=balance,
+        score=score,
+        self_cure_label=label,
+        lam_inf=lam_inf,
+        lam_0=lam_0,
+        propensity_mult=mult,
+        willingness=willingness,
+        ability=ability,
+        contactability=contactability,
+        responsiveness=per_reason("responsiveness"),
+        promise_kept=per_reason("promise_kept"),
+    )
+
+
+def risk_score(rng: np.random.Generator, label: np.ndarray, auc: float) -> np.ndarray:
+    """P(label | signal) for a binormal signal whose AUC against ``label`` is ``auc``."""
+    d = math.sqrt(2.0) * float(ndtri(auc))
+    signal = d * label + rng.standard_normal(label.size)
+    base = float(np.clip(label.mean(), 1e-6, 1 - 1e-6)) if label.size else 0.5
+    logit = math.log(base / (1 - base)) + d * signal - d * d / 2
+    return 1.0 / (1.0 + np.exp(-logit))

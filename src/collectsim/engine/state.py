@@ -1,0 +1,153 @@
+"""Account state as numpy arrays, one slot per account, and the money ledger.
+
+Status codes: accounts are ``PENDING`` until their entry day, ``ACTIVE`` while
+delinquent, and end ``CURED`` (paid in full), ``SETTLED`` (paid after a discount)
+or ``WRITTEN_OFF`` (charged off; agency and legal may still recover afterwards).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from collectsim.policy import NEVER
+
+PENDING, ACTIVE, CURED, SETTLED, WRITTEN_OFF = 0, 1, 2, 3, 4
+STATUS_NAMES = ("pending", "active", "cured", "settled", "written_off")
+
+# Legal stages.
+NO_CASE, FILED, SERVED, WON, LOST, ENFORCING, CLOSED = 0, 1, 2, 3, 4, 5, 6
+LEGAL_NAMES = ("none", "filed", "served", "won", "lost", "enforcing", "closed")
+LEGAL_ACTIVE = (FILED, SERVED, WON, ENFORCING)
+
+CENT = 0.005
+
+
+@dataclass
+class Population:
+    """What the population generator draws: observable attributes and latent traits."""
+
+    segment: np.ndarray
+    reason: np.ndarray
+    entry_day: np.ndarray
+    entry_dpd: np.ndarray
+    balance: np.ndarray
+    score: np.ndarray
+    self_cure_label: np.ndarray
+    lam_inf: np.ndarray
+    lam_0: np.ndarray
+    propensity_mult: np.ndarray
+    willingness: np.ndarray
+    ability: np.ndarray
+    contactability: np.ndarray
+    responsiveness: np.ndarray
+    promise_kept: np.ndarray
+
+
+class AccountState:
+    """Mutable per-account arrays advanced by the engine; the policy sees a read-only view."""
+
+    def __init__(self, pop: Population) -> None:
+        n = pop.balance.size
+        self.n = n
+        self.pop = pop
+        self.status = np.full(n, PENDING, dtype=np.int8)
+        self.opening = pop.balance.copy()
+        self.balance = pop.balance.copy()
+        self.paid = np.zeros(n)
+        self.discount = np.zeros(n)
+        self.written_off = np.zeros(n)
+        self.dpd = np.zeros(n, dtype=np.int32)
+        self.in_house = np.zeros(n, dtype=bool)
+        self.excite = np.zeros(n)
+        self.jump_integral = np.zeros(n)
+        self.jump_end = np.zeros(n)
+        self.threshold = np.zeros(n)
+        self.promise_due = np.full(n, NEVER, dtype=np.int32)
+        self.promise_amount = np.zeros(n)
+        self.promise_keep = np.zeros(n, dtype=bool)
+        self.broken_promise_day = np.full(n, NEVER, dtype=np.int32)
+        self.last_payment_day = np.full(n, NEVER, dtype=np.int32)
+        self.last_rpc_day = np.full(n, NEVER, dtype=np.int32)
+        self.first_payment_day = np.full(n, -1, dtype=np.int32)
+        self.resolution_day = np.full(n, -1, dtype=np.int32)
+        self.placed = np.zeros(n, dtype=bool)
+        self.placement_end = np.full(n, -1, dtype=np.int32)
+        self.ever_placed = np.zeros(n, dtype=bool)
+        self.legal_stage = np.full(n, NO_CASE, dtype=np.int8)
+        self.legal_active = np.zeros(n, dtype=bool)
+        self.garnish_amount = np.zeros(n)
+        self.garnish_next = np.full(n, -1, dtype=np.int32)
+        self.attempts = np.zeros(n, dtype=np.int32)
+        self.contacts = np.zeros(n, dtype=np.int32)
+        self.rpcs = np.zeros(n, dtype=np.int32)
+        self.promises = np.zeros(n, dtype=np.int32)
+        self.promises_kept = np.zeros(n, dtype=np.int32)
+        self.payments = np.zeros(n, dtype=np.int32)
+        self.direct_cost = np.zeros(n)
+
+    def collectible(self, idx: np.ndarray) -> np.ndarray:
+        """What can still be collected: the balance, or after charge-off what was written off."""
+        return np.where(self.status[idx] == WRITTEN_OFF, self.written_off[idx], self.balance[idx])
+
+    def book_payment(self, idx: np.ndarray, amount: np.ndarray, day: int) -> np.ndarray:
+        """Book payments; returns the accounts among ``idx`` that are now paid in full."""
+        amount = np.minimum(amount, self.collectible(idx))
+        co = self.status[idx] == WRITTEN_OFF
+        self.paid[idx] += amount
+        self.balance[idx[~co]] -= amount[~co]
+        self.written_off[idx[co]] -= amount[co]
+        self.payments[idx] += 1
+        self.last_payment_day[idx] = day
+        first = self.first_payment_day[idx] < 0
+        self.first_payment_day[idx[first]] = day
+        left = self.collectible(idx)
+        done = idx[left <= CENT]
+        self._clear_dust(done)
+        live = done[self.status[done] == ACTIVE]
+        self.close(live, CURED, day)
+        self.placed[done] = False
+        self.garnish_amount[done] = 0.0
+        return done
+
+    def settle(self, idx: np.ndarray, discount_share: float, day: int) -> None:
+        """Settle in one payment of the collectible less a discount, booked as discount.
+
+        After charge-off the waived part simply stays written off.
+        """
+        owed = self.collectible(idx)
+        disc = owed * discount_share
+        live = self.status[idx] != WRITTEN_OFF
+        self.discount[idx[live]] += disc[live]
+        self.balance[idx[live]] -= disc[live]
+        self.book_payment(idx, owed - disc, day)
+        self.close(idx[live], SETTLED, day, force=True)
+        self.placed[idx] = False
+        self.garnish_amount[idx] = 0.0
+
+    def _clear_dust(self, idx: np.ndarray) -> None:
+        # Sub-cent remainders from float arithmetic are paid off, not left outstanding.
+        co = self.status[idx] == WRITTEN_OFF
+        self.paid[idx[~co]] += self.balance[idx[~co]]
+        self.balance[idx[~co]] = 0.0
+        self.paid[idx[co]] += self.written_off[idx[co]]
+        self.written_off[idx[co]] = 0.0
+
+    def close(self, idx: np.ndarray, status: int, day: int, *, force: bool = False) -> None:
+        if not force:
+            idx = idx[self.status[idx] == ACTIVE]
+        self.status[idx] = status
+        self.in_house[idx] = False
+        self.promise_due[idx] = NEVER
+        self.resolution_day[idx] = np.where(self.resolution_day[idx] < 0, day, self.resolution_day[idx])
+
+    def charge_off(self, idx: np.ndarray, day: int) -> None:
+        self.written_off[idx] += self.balance[idx]
+        self.balance[idx] = 0.0
+        self.close(idx, WRITTEN_OFF, day)
+
+    def conservation_error(self) -> float:
+        """Largest |opening − paid − discount − written off − outstanding| over accounts."""
+        gap = self.opening - self.paid - self.discount - self.written_off - self.balance
+        return float(np.max(np.abs(gap))) if self.n else 0.0

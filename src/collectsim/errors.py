@@ -1,0 +1,28 @@
+"""User-facing errors: each carries a one-line message that names what is wrong."""
+
+from __future__ import annotations
+
+
+class CollectsimError(Exception):
+    """Base class for every error a user can cause; the CLI maps it to exit code 2."""
+
+
+class ScenarioError(CollectsimError):
+    """A scenario (file, overrides or model) is invalid.
+
+    Holds every problem found, each as ``(field_path, message)``, so a user can fix
+    a file in one pass instead of one error per run.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]], source: str = "scenario") -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        path, msg = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        return f"{self.source}: {path}: {msg}{more}"
+
+    def lines(self) -> list[str]:
+        return [f"{path}: {msg}" for path, msg in self.problems]

@@ -1,0 +1,78 @@
+"""The policy interface: each business day, decide which accounts get which action.
+
+The declarative ladder from a scenario file (``LadderPolicy``) and any research
+policy written in Python implement the same two methods, ``reset`` and ``decide``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from collectsim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """Send ``channel`` to ``accounts`` today; ``rule`` names why (kept in the event log)."""
+
+    channel: str
+    accounts: np.ndarray
+    rule: str
+
+
+@dataclass
+class ActionPlan:
+    dispatches: list[Dispatch] = field(default_factory=list)
+
+    def add(self, channel: str, accounts: np.ndarray, rule: str) -> None:
+        if accounts.size:
+            self.dispatches.append(Dispatch(channel, np.asarray(accounts, dtype=np.int64), rule))
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What a policy may know before day 0: the scenario and the account index space."""
+
+    scenario: Scenario
+    n_accounts: int
+    segment_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """Read-only observable state of every account; latent traits are deliberately absent.
+
+    ``in_house`` marks accounts the in-house policy may treat today (entered, open,
+    not placed with an agency). Day fields hold ``NEVER`` when the event has not happened.
+    """
+
+    dpd: np.ndarray
+    balance: np.ndarray
+    opening_balance: np.ndarray
+    score: np.ndarray
+    segment: np.ndarray
+    in_house: np.ndarray
+    promise_due_day: np.ndarray
+    broken_promise_day: np.ndarray
+    last_payment_day: np.ndarray
+    last_rpc_day: np.ndarray
+    legal_active: np.ndarray
+
+
+NEVER = -1_000_000
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """A collection policy: ``reset`` once per run, then ``decide`` every business day."""
+
+    def reset(self, ctx: PolicyContext) -> None: ...
+
+    def decide(self, day: int, view: AccountView) -> ActionPlan: ...
+
+
+__all__ = ["NEVER", "AccountView", "ActionPlan", "Dispatch", "Policy", "PolicyContext"]

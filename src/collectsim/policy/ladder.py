@@ -1,0 +1,110 @@
+"""The declarative escalation ladder of a scenario, as a ``Policy``.
+
+Each action rung is evaluated for all accounts at once: the accounts in its stage's
+DPD range, inside its score and balance filters, due by its repeat interval, under
+its cap, and not stopped by one of its stop conditions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from collectsim.policy import ActionPlan, AccountView, PolicyContext
+from collectsim.scenario.schema import Action, Ladder
+
+
+@dataclass(frozen=True)
+class _Rung:
+    ladder: int
+    rule: str
+    stage_to: int
+    start: int
+    action: Action
+
+
+class LadderPolicy:
+    """Runs ``scenario.policy.ladders``; per-account rung counters live here, reset per run."""
+
+    def __init__(self) -> None:
+        self._rungs: list[_Rung] = []
+
+    def reset(self, ctx: PolicyContext) -> None:
+        pol = ctx.scenario.policy
+        self._recent = pol.recent_days
+        names = list(pol.ladders)
+        default = next((k for k, lad in pol.ladders.items() if lad.segments is None), None)
+        seg_ladder = []
+        for seg in ctx.segment_names:
+            owner = next((k for k, lad in pol.ladders.items() if lad.segments and seg in lad.segments),
+                         default)
+            seg_ladder.append(names.index(owner))
+        self._seg_ladder = np.asarray(seg_ladder, dtype=np.int16)
+        self._ladders: list[Ladder] = [pol.ladders[k] for k in names]
+        self._names = names
+        self._rungs = []
+        for li, (lname, lad) in enumerate(zip(names, self._ladders, strict=True)):
+            for stage in lad.stages:
+                for ai, act in enumerate(stage.actions):
+                    label = act.name or f"{act.channel}#{ai}"
+                    start = stage.from_dpd if act.start_dpd is None else act.start_dpd
+                    self._rungs.append(_Rung(li, f"{lname}/{stage.name}/{label}", stage.to_dpd, start, act))
+        n = ctx.n_accounts
+        self._times = np.zeros((len(self._rungs), n), dtype=np.int16)
+        self._last = np.full((len(self._rungs), n), -1_000_000, dtype=np.int32)
+        self._ladder_of: np.ndarray | None = None
+
+    def decide(self, day: int, view: AccountView) -> ActionPlan:
+        if self._ladder_of is None:
+            self._ladder_of = self._seg_ladder[view.segment]
+        plan = ActionPlan()
+        cand = np.flatnonzero(view.in_house)
+        if cand.size == 0:
+            return plan
+        dpd = view.dpd[cand]
+        for r, rung in enumerate(self._rungs):
+            sel = cand[(dpd >= rung.start) & (dpd <= rung.stage_to)]
+            if sel.size == 0:
+                continue
+            sel = sel[self._ladder_of[sel] == rung.ladder]
+            sel = sel[self._eligible(r, rung.action, sel, day, view)]
+            self._times[r, sel] += 1
+            self._last[r, sel] = day
+            plan.add(rung.action.channel, sel, rung.rule)
+        for li, lad in enumerate(self._ladders):
+            bp = lad.on_broken_promise
+            if bp is None:
+                continue
+            hit = cand[view.broken_promise_day[cand] == day - bp.delay_days]
+            hit = hit[self._ladder_of[hit] == li]
+            plan.add(bp.channel, hit, f"{self._names[li]}/on_broken_promise")
+        return plan
+
+    def _eligible(self, r: int, act: Action, sel: np.ndarray, day: int, view: AccountView) -> np.ndarray:
+        times = self._times[r, sel]
+        if act.every_days == 0:
+            ok = times == 0
+        else:
+            ok = (times == 0) | (day - self._last[r, sel] >= act.every_days)
+        if act.max_times is not None:
+            ok &= times < act.max_times
+        if act.score_min > 0 or act.score_max < 1:
+            s = view.score[sel]
+            ok &= (s >= act.score_min) & (s <= act.score_max)
+        if act.balance_min > 0:
+            ok &= view.balance[sel] >= act.balance_min
+        for cond in act.stop_on:
+            ok &= ~self._stopped(cond, sel, day, view)
+        return ok
+
+    def _stopped(self, cond: str, sel: np.ndarray, day: int, view: AccountView) -> np.ndarray:
+        match cond:
+            case "promise_pending":
+                return view.promise_due_day[sel] >= day
+            case "paid_recently":
+                return day - view.last_payment_day[sel] <= self._recent
+            case "contacted_recently":
+                return day - view.last_rpc_day[sel] <= self._recent
+            case _:
+                return view.legal_active[sel]

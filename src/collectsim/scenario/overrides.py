@@ -1,0 +1,63 @@
+"""Dotted-path overrides ("teams.early_callers.headcount=12") applied to raw scenario data.
+
+Overrides act on the raw mapping before validation, so an override that names an
+unknown field or sets an impossible value gets exactly the error a file would.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+from collectsim.errors import ScenarioError
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``"a.b=12"`` → ``("a.b", 12)``; the value is read as TOML, else kept as a string."""
+    path, sep, raw = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ScenarioError([("--set", f"'{text}' is not of the form path.to.field=value")], "override")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return path, value
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``raw`` with each dotted path set; intermediate tables are created."""
+    data = copy.deepcopy(dict(raw))
+    for path, value in overrides.items():
+        keys = path.split(".")
+        node: Any = data
+        for depth, key in enumerate(keys[:-1]):
+            node = _child(node, key, ".".join(keys[: depth + 1]))
+        _assign(node, keys[-1], value, path)
+    return data
+
+
+def _child(node: Any, key: str, where: str) -> Any:
+    if isinstance(node, list):
+        idx = _index(node, key, where)
+        return node[idx]
+    if not isinstance(node, dict):
+        raise ScenarioError([(where, "cannot descend into a value that is not a table")], "override")
+    return node.setdefault(key, {})
+
+
+def _assign(node: Any, key: str, value: Any, path: str) -> None:
+    if isinstance(node, list):
+        node[_index(node, key, path)] = value
+    elif isinstance(node, dict):
+        node[key] = value
+    else:
+        raise ScenarioError([(path, "cannot set a field inside a value that is not a table")], "override")
+
+
+def _index(node: list, key: str, where: str) -> int:
+    if not key.isdigit() or int(key) >= len(node):
+        raise ScenarioError([(where, f"'{key}' is not an index; allowed: 0–{len(node) - 1}")], "override")
+    return int(key)

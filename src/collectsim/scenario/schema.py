@@ -1,0 +1,288 @@
+"""Frozen, typed models of a scenario file.
+
+Tables of teams, channels, segments, reasons and ladders are keyed by name. Every
+model forbids unknown keys; cross-references (a channel's team, a ladder's channel,
+a segment's reasons) are checked in ``Scenario``'s validator so the error names the
+field that refers to something undefined.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from collectsim import dists
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Pos = Annotated[float, Field(gt=0.0)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SHARE_TOLERANCE = 1e-6
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DistSpec(Model):
+    """A distribution: ``{dist = "lognormal", mean = 6, sd = 2}`` and friends."""
+
+    dist: Literal["constant", "exponential", "lognormal", "uniform", "beta", "triangular"]
+    value: float | None = None
+    mean: Pos | None = None
+    sd: Pos | None = None
+    low: float | None = None
+    high: float | None = None
+    mode: float | None = None
+    a: Pos | None = None
+    b: Pos | None = None
+
+    @model_validator(mode="after")
+    def _params_present(self) -> DistSpec:
+        need = {
+            "constant": ("value",),
+            "exponential": ("mean",),
+            "lognormal": ("mean", "sd"),
+            "uniform": ("low", "high"),
+            "beta": ("a", "b"),
+            "triangular": ("low", "mode", "high"),
+        }[self.dist]
+        missing = [p for p in need if getattr(self, p) is None]
+        if missing:
+            raise ValueError(f"dist '{self.dist}' needs {', '.join(need)}; missing {', '.join(missing)}")
+        if self.dist in ("uniform", "triangular") and not self.low <= (self.mode or self.low) <= self.high:
+            raise ValueError("needs low ≤ mode ≤ high")
+        if self.dist == "uniform" and self.low > self.high:
+            raise ValueError("needs low ≤ high")
+        return self
+
+    def build(self) -> dists.Distribution:
+        match self.dist:
+            case "constant":
+                return dists.Constant(self.value)
+            case "exponential":
+                return dists.Exponential(self.mean)
+            case "lognormal":
+                return dists.LogNormal(self.mean, self.sd)
+            case "uniform":
+                return dists.Uniform(self.low, self.high)
+            case "beta":
+                return dists.Beta(self.a, self.b)
+            case _:
+                return dists.Triangular(self.low, self.mode, self.high)
+
+
+class Horizon(Model):
+    days: Annotated[int, Field(ge=1, le=3650)] = 180
+    start_weekday: Weekday = "mon"
+
+
+class Calendar(Model):
+    working_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    contact_hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (
+        8.0,
+        21.0,
+    )
+
+
+class Segment(Model):
+    """An observable portfolio segment: its share, balances, entry DPD and latent reason mix."""
+
+    share: Prob
+    balance: DistSpec
+    entry_dpd: Annotated[int, Field(ge=1, le=720)] = 1
+    reasons: dict[str, Prob]
+
+
+class Reason(Model):
+    """A latent reason for delinquency (DOMAIN.md §5.2) and the behaviour it implies."""
+
+    lambda_inf: NonNeg
+    lambda_0: NonNeg | None = None
+    heterogeneity: Annotated[float, Field(ge=0.0, le=3.0)] = 0.5
+    contactability: NonNeg = 1.0
+    willingness: Prob = 0.5
+    ability: Prob = 0.5
+    promise_kept: Prob = 0.6
+    responsiveness: NonNeg = 1.0
+
+
+class Repayment(Model):
+    """Common parameters of the self-exciting repayment intensity (DOMAIN.md §1.1, §5.2)."""
+
+    kappa: Pos = 0.10
+    delta_10: NonNeg = 0.005
+    delta_11: NonNeg = 0.10
+    partial_fraction: DistSpec = DistSpec(dist="beta", a=2.0, b=5.0)
+    promise_days: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = (1, 14)
+
+
+class Economy(Model):
+    unemployment_change_pp: float = 0.0
+    beta: float = -0.1
+
+
+class Population(Model):
+    mode: Literal["cohort", "inflow"] = "cohort"
+    accounts: Annotated[int, Field(ge=1, le=20_000_000)] = 10_000
+    inflow_days: Annotated[int, Field(ge=1)] = 1
+    segments: dict[str, Segment]
+
+
+class Score(Model):
+    auc: Annotated[float, Field(ge=0.5, le=0.999)] = 0.75
+    horizon_days: Annotated[int, Field(ge=1)] = 30
+
+
+class Channel(Model):
+    """An action a policy can take: a message, a call, a letter, a visit, legal, agency."""
+
+    kind: Literal["message", "call", "letter", "visit", "legal", "agency"] = "message"
+    cost: NonNeg = 0.0
+    team: str | None = None
+    delivery_days: Annotated[int, Field(ge=0, le=60)] = 0
+    contact_prob: Prob = 1.0
+    rpc_prob: Prob = 1.0
+    effect: NonNeg = 0.0
+    promise_prob: Prob = 0.0
+    counts_as_contact: bool = True
+
+
+class HandleTimes(Model):
+    """Minutes spent on one work item, by its outcome."""
+
+    no_answer: DistSpec = DistSpec(dist="constant", value=0.75)
+    wrong_party: DistSpec = DistSpec(dist="constant", value=1.5)
+    right_party: DistSpec = DistSpec(dist="lognormal", mean=7.5, sd=3.0)
+
+
+class Team(Model):
+    headcount: Annotated[int, Field(ge=0, le=100_000)]
+    working_days: tuple[Weekday, ...] | None = None
+    shift: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (9.0, 17.0)
+    cost_per_fte_day: NonNeg = 240.0
+    handle_minutes: HandleTimes = HandleTimes()
+    backlog: Literal["carry", "expire"] = "carry"
+
+    @model_validator(mode="after")
+    def _shift_order(self) -> Team:
+        if self.shift[0] >= self.shift[1]:
+            raise ValueError(f"shift start {self.shift[0]} must be before end {self.shift[1]}")
+        return self
+
+
+class Legal(Model):
+    """Filing → service → court delay → judgement → enforcement (DOMAIN.md §5.3, §5.5).
+
+    Filing is work for the team of the channel of kind ``legal`` (handle time
+    ``filing_minutes``); without a team the case is filed the day it is decided.
+    """
+
+    settle_discount: Prob = 0.0
+    filing_fee: NonNeg = 490.0
+    filing_minutes: DistSpec = DistSpec(dist="constant", value=90.0)
+    service_days: DistSpec = DistSpec(dist="triangular", low=14, mode=21, high=28)
+    settle_after_service: Prob = 0.15
+    court_days: DistSpec = DistSpec(dist="lognormal", mean=60.0, sd=25.0)
+    judgement_prob: Prob = 0.7
+    enforceable_share: Prob = 0.3
+    enforcement_delay_days: Annotated[int, Field(ge=0)] = 30
+    enforcement_fee: NonNeg = 30.0
+    weekly_fraction: Prob = 0.05
+
+
+class Agency(Model):
+    placement_days: Annotated[int, Field(ge=1)] = 180
+    commission: Prob = 0.25
+    intensity: NonNeg = 0.01
+    partial_fraction: DistSpec = DistSpec(dist="uniform", low=0.05, high=0.5)
+    full_payment_prob: Prob = 0.1
+
+
+class ChargeOff(Model):
+    dpd: Annotated[int, Field(ge=1, le=3650)] = 180
+
+
+StopCondition = Literal["promise_pending", "paid_recently", "contacted_recently", "legal_active"]
+
+
+class Action(Model):
+    """One rung of a ladder: a channel used from ``start_dpd``, repeated every ``every_days``."""
+
+    name: str | None = None
+    channel: str
+    start_dpd: Annotated[int, Field(ge=0)] | None = None
+    every_days: Annotated[int, Field(ge=0)] = 0
+    max_times: Annotated[int, Field(ge=1)] | None = None
+    stop_on: tuple[StopCondition, ...] = ()
+    score_min: Prob = 0.0
+    score_max: Prob = 1.0
+    balance_min: NonNeg = 0.0
+
+
+class Stage(Model):
+    name: str
+    from_dpd: Annotated[int, Field(ge=0)]
+    to_dpd: Annotated[int, Field(ge=0)]
+    actions: tuple[Action, ...] = ()
+
+    @model_validator(mode="after")
+    def _range(self) -> Stage:
+        if self.from_dpd > self.to_dpd:
+            raise ValueError(f"from_dpd {self.from_dpd} must not exceed to_dpd {self.to_dpd}")
+        return self
+
+
+class BrokenPromise(Model):
+    channel: str
+    delay_days: Annotated[int, Field(ge=0)] = 1
+
+
+class Ladder(Model):
+    segments: tuple[str, ...] | None = None
+    stages: tuple[Stage, ...]
+    on_broken_promise: BrokenPromise | None = None
+
+
+class Policy(Model):
+    priority: Literal["expected_value", "dpd", "fifo"] = "expected_value"
+    recent_days: Annotated[int, Field(ge=1)] = 7
+    ladders: dict[str, Ladder]
+
+
+class Scenario(Model):
+    name: str
+    description: str = ""
+    currency: str = "USD"
+    horizon: Horizon = Horizon()
+    calendar: Calendar = Calendar()
+    population: Population
+    reasons: dict[str, Reason]
+    repayment: Repayment = Repayment()
+    economy: Economy = Economy()
+    score: Score = Score()
+    channels: dict[str, Channel]
+    teams: dict[str, Team] = {}
+    legal: Legal = Legal()
+    agency: Agency = Agency()
+    chargeoff: ChargeOff = ChargeOff()
+    policy: Policy
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        from collectsim.scenario.checks import cross_reference_problems
+
+        problems = cross_reference_problems(self)
+        if problems:
+            raise CrossReferenceError(problems)
+        return self
+
+
+class CrossReferenceError(ValueError):
+    """Carries field-path problems out of the validator so the loader can list each one."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
