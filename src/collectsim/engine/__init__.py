@@ -29,8 +29,14 @@ def simulate(
     verifies money conservation on every account at the end of every day;
     ``progress(done_days, total_days)`` is called once per simulated day.
     """
-    sim = Simulation(scenario, seed, policy or LadderPolicy(), record_events=record_events,
-                     check_invariants=check_invariants, progress=progress)
+    sim = Simulation(
+        scenario,
+        seed,
+        policy or LadderPolicy(),
+        record_events=record_events,
+        check_invariants=check_invariants,
+        progress=progress,
+    )
     sim.run()
     return _result(sim, seed)
 
@@ -39,58 +45,76 @@ def _accounts(sim: Simulation) -> pd.DataFrame:
     s, p, sc = sim.state, sim.state.pop, sim.sc
     resolved = s.resolution_day >= 0
     res_dpd = np.where(resolved, p.entry_dpd + s.resolution_day - p.entry_day, np.nan)
-    return pd.DataFrame({
-        "account_id": np.arange(s.n),
-        "segment": pd.Categorical.from_codes(p.segment, list(sc.population.segments)),
-        "reason": pd.Categorical.from_codes(p.reason, list(sc.reasons)),
-        "entry_day": p.entry_day,
-        "entry_dpd": p.entry_dpd,
-        "opening_balance": s.opening,
-        "score": p.score,
-        "paid": s.paid,
-        "discount": s.discount,
-        "written_off": s.written_off,
-        "outstanding": s.balance,
-        "status": pd.Categorical.from_codes(s.status, list(STATUS_NAMES)),
-        "resolution_day": s.resolution_day,
-        "resolution_dpd": res_dpd,
-        "first_payment_day": s.first_payment_day,
-        "payments": s.payments,
-        "attempts": s.attempts,
-        "contacts": s.contacts,
-        "rpcs": s.rpcs,
-        "promises": s.promises,
-        "promises_kept": s.promises_kept,
-        "legal_stage": pd.Categorical.from_codes(s.legal_stage, list(LEGAL_NAMES)),
-        "ever_placed": s.ever_placed,
-        "direct_cost": s.direct_cost,
-        "self_cure_label": p.self_cure_label,
-        "lambda_inf": p.lam_inf,
-        "willingness": p.willingness,
-        "ability": p.ability,
-        "contactability": p.contactability,
-    })
+    return pd.DataFrame(
+        {
+            "account_id": np.arange(s.n),
+            "segment": pd.Categorical.from_codes(p.segment, list(sc.population.segments)),
+            "reason": pd.Categorical.from_codes(p.reason, list(sc.reasons)),
+            "entry_day": p.entry_day,
+            "entry_dpd": p.entry_dpd,
+            "opening_balance": s.opening,
+            "score": p.score,
+            "paid": s.paid,
+            "discount": s.discount,
+            "written_off": s.written_off,
+            "outstanding": s.balance,
+            "status": pd.Categorical.from_codes(s.status, list(STATUS_NAMES)),
+            "resolution_day": s.resolution_day,
+            "resolution_dpd": res_dpd,
+            "first_payment_day": s.first_payment_day,
+            "payments": s.payments,
+            "attempts": s.attempts,
+            "contacts": s.contacts,
+            "rpcs": s.rpcs,
+            "promises": s.promises,
+            "promises_kept": s.promises_kept,
+            "legal_stage": pd.Categorical.from_codes(s.legal_stage, list(LEGAL_NAMES)),
+            "ever_placed": s.ever_placed,
+            "direct_cost": s.direct_cost,
+            "self_cure_label": p.self_cure_label,
+            "lambda_inf": p.lam_inf,
+            "willingness": p.willingness,
+            "ability": p.ability,
+            "contactability": p.contactability,
+        }
+    )
 
 
 def _teams(sim: Simulation) -> pd.DataFrame:
     rows = []
     for name, desk in sim.teams.items():
         t = desk.tally
-        rows.append({
-            "team": name,
-            "headcount": desk.headcount,
-            "days_worked": t.days_worked,
-            "attempts": t.attempts,
-            "rpcs": t.rpcs,
-            "utilisation": t.busy_minutes / t.available_minutes if t.available_minutes else float("nan"),
-            "carried_over": t.carried,
-            "dropped": t.dropped,
-            "backlog_end": desk.queue_length,
-            "backlog_mean": float(np.mean(t.daily_queue)) if t.daily_queue else 0.0,
-            "cost": t.days_worked * desk.headcount * desk.spec.cost_per_fte_day,
-        })
-    return pd.DataFrame(rows, columns=["team", "headcount", "days_worked", "attempts", "rpcs", "utilisation",
-                                       "carried_over", "dropped", "backlog_end", "backlog_mean", "cost"])
+        rows.append(
+            {
+                "team": name,
+                "headcount": desk.headcount,
+                "days_worked": t.days_worked,
+                "attempts": t.attempts,
+                "rpcs": t.rpcs,
+                "utilisation": t.busy_minutes / t.available_minutes if t.available_minutes else float("nan"),
+                "carried_over": t.carried,
+                "dropped": t.dropped,
+                "backlog_end": desk.queue_length,
+                "backlog_mean": float(np.mean(t.daily_queue)) if t.daily_queue else 0.0,
+                "cost": t.days_worked * desk.headcount * desk.spec.cost_per_fte_day,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "team",
+            "headcount",
+            "days_worked",
+            "attempts",
+            "rpcs",
+            "utilisation",
+            "carried_over",
+            "dropped",
+            "backlog_end",
+            "backlog_mean",
+            "cost",
+        ],
+    )
 
 
 def _costs(sim: Simulation, teams: pd.DataFrame) -> pd.DataFrame:
@@ -109,14 +133,24 @@ def _result(sim: Simulation, seed: int) -> RunResult:
     for cat in ("channel", "team", "legal", "agency"):
         kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
     lt, at = sim.legal.tally, sim.agency.tally
-    kpis.update({
-        "legal_filed": lt.filed, "legal_served": lt.served, "legal_settled": lt.settled,
-        "legal_won": lt.won, "legal_lost": lt.lost, "legal_enforcing": lt.enforcing,
-        "legal_withdrawn": lt.withdrawn, "legal_pending": int(sim.state.legal_active.sum()),
-        "legal_fees": lt.fees, "legal_collected": lt.collected,
-        "agency_placements": at.placements, "agency_recalled": at.recalled,
-        "agency_collected": at.collected, "agency_commission": at.commission,
-    })
+    kpis.update(
+        {
+            "legal_filed": lt.filed,
+            "legal_served": lt.served,
+            "legal_settled": lt.settled,
+            "legal_won": lt.won,
+            "legal_lost": lt.lost,
+            "legal_enforcing": lt.enforcing,
+            "legal_withdrawn": lt.withdrawn,
+            "legal_pending": int(sim.state.legal_active.sum()),
+            "legal_fees": lt.fees,
+            "legal_collected": lt.collected,
+            "agency_placements": at.placements,
+            "agency_recalled": at.recalled,
+            "agency_collected": at.collected,
+            "agency_commission": at.commission,
+        }
+    )
     for r in teams.itertuples():
         for col in ("attempts", "rpcs", "utilisation", "carried_over", "dropped", "backlog_end", "backlog_mean"):
             kpis[f"team.{r.team}.{col}"] = getattr(r, col)
@@ -125,10 +159,22 @@ def _result(sim: Simulation, seed: int) -> RunResult:
         kpis[f"channel.{name}.rpcs"] = t.rpcs
     kpis = {k: float(v) for k, v in kpis.items()}
     events = sim.recorder.events_frame(list(sc.channels), list(sim.rules) or ["-"], EVENT_OUTCOMES)
-    meta = {"seed": seed, "scenario": sc.name, "accounts": sc.population.accounts, "days": sc.horizon.days,
-            "simpy_events": int(next(sim.env._eid))}
-    return RunResult(kpis=kpis, daily=sim.recorder.daily_frame(), accounts=accounts, teams=teams,
-                     costs=costs, events=events, meta=meta)
+    meta = {
+        "seed": seed,
+        "scenario": sc.name,
+        "accounts": sc.population.accounts,
+        "days": sc.horizon.days,
+        "simpy_events": int(next(sim.env._eid)),
+    }
+    return RunResult(
+        kpis=kpis,
+        daily=sim.recorder.daily_frame(),
+        accounts=accounts,
+        teams=teams,
+        costs=costs,
+        events=events,
+        meta=meta,
+    )
 
 
 __all__ = ["simulate"]

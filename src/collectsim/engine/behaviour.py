@@ -32,9 +32,7 @@ SELF, PROMISE, AGENCY = 0, 1, 2
 
 
 class Repayment:
-    def __init__(
-        self, sc: Scenario, state: AccountState, streams: Streams, thresholds: KeyedUniforms
-    ) -> None:
+    def __init__(self, sc: Scenario, state: AccountState, streams: Streams, thresholds: KeyedUniforms) -> None:
         self.sc = sc
         self.s = state
         k = sc.repayment.kappa
@@ -89,9 +87,7 @@ class Repayment:
         full_prob = np.where(s.placed[payers], self.sc.agency.full_payment_prob, p.ability[payers])
         # Rescale u within the 'partial' branch so one uniform decides both branch and size.
         part_u = np.clip((u - full_prob) / np.maximum(1 - full_prob, 1e-12), 1e-12, 1 - 1e-12)
-        frac = np.where(
-            s.placed[payers], self.agency_partial.quantile(part_u), self.partial.quantile(part_u)
-        )
+        frac = np.where(s.placed[payers], self.agency_partial.quantile(part_u), self.partial.quantile(part_u))
         frac = np.where(u < full_prob, 1.0, np.clip(frac, 0.0, 1.0))
         amount = frac * s.collectible(payers)
         source = np.where(s.placed[payers], AGENCY, SELF).astype(np.int8)

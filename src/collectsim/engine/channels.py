@@ -38,17 +38,20 @@ class Contact:
         self.sc = sc
         self.s = state
         self.behaviour = behaviour
-        self.outcome_u = KeyedUniforms(streams, "contact_outcome", state.n)
-        self.promise_u = KeyedUniforms(streams, "promise", state.n)
         self.names = list(sc.channels)
+        # One outcome stream per channel: the n-th call to an account meets the same luck
+        # whatever the other channels did (common random numbers across policies).
+        self.outcome_u = [KeyedUniforms(streams, f"contact_outcome:{k}", state.n) for k in self.names]
+        self.promise_u = KeyedUniforms(streams, "promise", state.n)
         self.specs: list[Channel] = [sc.channels[k] for k in self.names]
         self.tally = {k: ChannelTally() for k in self.names}
         lo, hi = sc.repayment.promise_days
         self.promise_days = (min(lo, hi), max(lo, hi))
 
-    def outcomes(self, ch: Channel, idx: np.ndarray) -> np.ndarray:
+    def outcomes(self, cid: int, idx: np.ndarray) -> np.ndarray:
         """Vectorised outcome of a send or attempt for each account in ``idx``."""
-        u = self.outcome_u.draw(idx)
+        ch = self.specs[cid]
+        u = self.outcome_u[cid].draw(idx)
         p_rpc = ch.contact_prob * np.minimum(1.0, ch.rpc_prob * self.s.pop.contactability[idx])
         return np.where(u < p_rpc, RIGHT_PARTY, np.where(u < ch.contact_prob, WRONG_PARTY, NO_ANSWER))
 
@@ -98,7 +101,7 @@ class Contact:
     def attempt_one(self, cid: int, i: int, day: int, frac: float) -> int:
         """Scalar twin of ``outcomes`` + ``apply`` for one team attempt (the hot path)."""
         ch, s = self.specs[cid], self.s
-        u = self.outcome_u.draw_one(i)
+        u = self.outcome_u[cid].draw_one(i)
         p_rpc = ch.contact_prob * min(1.0, ch.rpc_prob * float(s.pop.contactability[i]))
         outcome = RIGHT_PARTY if u < p_rpc else WRONG_PARTY if u < ch.contact_prob else NO_ANSWER
         t = self.tally[self.names[cid]]

@@ -45,8 +45,16 @@ class PolicyError(CollectsimError):
 
 
 class Simulation:
-    def __init__(self, sc: Scenario, seed: int, policy: Policy, *, record_events: bool,
-                 check_invariants: bool, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        sc: Scenario,
+        seed: int,
+        policy: Policy,
+        *,
+        record_events: bool,
+        check_invariants: bool,
+        progress: Progress | None,
+    ) -> None:
         self.sc = sc
         self.env = simpy.Environment()
         self.streams = Streams(seed)
@@ -72,10 +80,17 @@ class Simulation:
         self.workdays = {WEEKDAYS.index(d) for d in sc.calendar.working_days}
         s = self.state
         self.view = AccountView(
-            dpd=_ro(s.dpd), balance=_ro(s.balance), opening_balance=_ro(s.opening), score=_ro(s.pop.score),
-            segment=_ro(s.pop.segment), in_house=_ro(s.in_house), promise_due_day=_ro(s.promise_due),
-            broken_promise_day=_ro(s.broken_promise_day), last_payment_day=_ro(s.last_payment_day),
-            last_rpc_day=_ro(s.last_rpc_day), legal_active=_ro(s.legal_active),
+            dpd=_ro(s.dpd),
+            balance=_ro(s.balance),
+            opening_balance=_ro(s.opening),
+            score=_ro(s.pop.score),
+            segment=_ro(s.pop.segment),
+            in_house=_ro(s.in_house),
+            promise_due_day=_ro(s.promise_due),
+            broken_promise_day=_ro(s.broken_promise_day),
+            last_payment_day=_ro(s.last_payment_day),
+            last_rpc_day=_ro(s.last_rpc_day),
+            legal_active=_ro(s.legal_active),
         )
         policy.reset(PolicyContext(sc, n, tuple(sc.population.segments)))
 
@@ -83,10 +98,18 @@ class Simulation:
         sc = self.sc
         teams = {}
         for ti, (name, spec) in enumerate(sc.teams.items()):
-            desk = TeamDesk(self.env, name, spec, sc.calendar.working_days,
-                            WEEKDAYS.index(sc.horizon.start_weekday), sc.horizon.days, sc.population.accounts)
-            desk.attempt = self._attempt_for(desk, HandleTimeBuffer(spec, self.streams.generator("handle", ti),
-                                                                    sc.legal.filing_minutes.build()))
+            desk = TeamDesk(
+                self.env,
+                name,
+                spec,
+                sc.calendar.working_days,
+                WEEKDAYS.index(sc.horizon.start_weekday),
+                sc.horizon.days,
+                sc.population.accounts,
+            )
+            desk.attempt = self._attempt_for(
+                desk, HandleTimeBuffer(spec, self.streams.generator("handle", ti), sc.legal.filing_minutes.build())
+            )
             desk.priority = self._priority_key
             teams[name] = desk
         return teams
@@ -165,8 +188,9 @@ class Simulation:
         for d in plan.dispatches:
             cid = self.channel_ids.get(d.channel)
             if cid is None:
-                raise PolicyError(f"policy rule '{d.rule}' used channel '{d.channel}'; "
-                                  f"defined: {', '.join(self.channel_ids)}")
+                raise PolicyError(
+                    f"policy rule '{d.rule}' used channel '{d.channel}'; defined: {', '.join(self.channel_ids)}"
+                )
             rule = self.rules.setdefault(d.rule, len(self.rules))
             idx = np.unique(d.accounts)
             idx = idx[s.in_house[idx]]
@@ -195,8 +219,7 @@ class Simulation:
                 self._send(cid, idx, rule, day, frac)
 
     def _send(self, cid: int, idx: np.ndarray, rule: int, day: int, frac: float) -> None:
-        ch = self.contact.specs[cid]
-        outcome = self.contact.outcomes(ch, idx)
+        outcome = self.contact.outcomes(cid, idx)
         self.contact.apply(cid, idx, outcome, day, frac)
         self.recorder.events(day + frac, idx, cid, rule, outcome)
 
@@ -223,8 +246,12 @@ class HandleTimeBuffer:
     """Handle times drawn in batches from the team's own stream (the per-attempt hot path)."""
 
     def __init__(self, spec, rng: np.random.Generator, filing) -> None:
-        self._dists = (spec.handle_minutes.no_answer.build(), spec.handle_minutes.wrong_party.build(),
-                       spec.handle_minutes.right_party.build(), filing)
+        self._dists = (
+            spec.handle_minutes.no_answer.build(),
+            spec.handle_minutes.wrong_party.build(),
+            spec.handle_minutes.right_party.build(),
+            filing,
+        )
         self._rng = rng
         self._buf: list[list[float]] = [[] for _ in self._dists]
 

@@ -38,8 +38,9 @@ class Recorder:
         self._paid_before = paid
         self._cost_before = cost_to_date
 
-    def events(self, day: float | np.ndarray, accounts: np.ndarray, channel: int, rule: int,
-               outcome: np.ndarray | int) -> None:
+    def events(
+        self, day: float | np.ndarray, accounts: np.ndarray, channel: int, rule: int, outcome: np.ndarray | int
+    ) -> None:
         if not self.record_events:
             return
         n = accounts.size
@@ -61,11 +62,13 @@ class Recorder:
             return pd.DataFrame(columns=["day", "time", "account", "channel", "rule", "outcome"])
         order = np.argsort(cols["time"], kind="stable")
         t = cols["time"][order]
-        return pd.DataFrame({
-            "day": np.floor(t).astype(int),
-            "time": t,
-            "account": cols["account"][order],
-            "channel": pd.Categorical.from_codes(cols["channel"][order], channels),
-            "rule": pd.Categorical.from_codes(cols["rule"][order], rules),
-            "outcome": pd.Categorical.from_codes(cols["outcome"][order], outcomes),
-        })
+        return pd.DataFrame(
+            {
+                "day": np.floor(t).astype(int),
+                "time": t,
+                "account": cols["account"][order],
+                "channel": pd.Categorical.from_codes(cols["channel"][order], channels),
+                "rule": pd.Categorical.from_codes(cols["rule"][order], rules),
+                "outcome": pd.Categorical.from_codes(cols["outcome"][order], outcomes),
+            }
+        )

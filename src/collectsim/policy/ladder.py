@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectsim.policy import ActionPlan, AccountView, PolicyContext
+from collectsim.policy import AccountView, ActionPlan, PolicyContext
 from collectsim.scenario.schema import Action, Ladder
 
 
@@ -37,8 +37,7 @@ class LadderPolicy:
         default = next((k for k, lad in pol.ladders.items() if lad.segments is None), None)
         seg_ladder = []
         for seg in ctx.segment_names:
-            owner = next((k for k, lad in pol.ladders.items() if lad.segments and seg in lad.segments),
-                         default)
+            owner = next((k for k, lad in pol.ladders.items() if lad.segments and seg in lad.segments), default)
             seg_ladder.append(names.index(owner))
         self._seg_ladder = np.asarray(seg_ladder, dtype=np.int16)
         self._ladders: list[Ladder] = [pol.ladders[k] for k in names]
@@ -83,10 +82,9 @@ class LadderPolicy:
 
     def _eligible(self, r: int, act: Action, sel: np.ndarray, day: int, view: AccountView) -> np.ndarray:
         times = self._times[r, sel]
-        if act.every_days == 0:
-            ok = times == 0
-        else:
-            ok = (times == 0) | (day - self._last[r, sel] >= act.every_days)
+        ok = times == 0
+        if act.every_days > 0:
+            ok |= day - self._last[r, sel] >= act.every_days
         if act.max_times is not None:
             ok &= times < act.max_times
         if act.score_min > 0 or act.score_max < 1:

@@ -68,32 +68,47 @@ def _policy_problems(sc: Scenario) -> list[tuple[str, str]]:
     for lname, lad in ladders.items():
         for seg in lad.segments or ():
             if seg not in sc.population.segments:
-                out.append((f"policy.ladders.{lname}.segments", f"'{seg}' is not a segment; defined: "
-                            f"{_names(sc.population.segments)}"))
+                out.append(
+                    (
+                        f"policy.ladders.{lname}.segments",
+                        f"'{seg}' is not a segment; defined: {_names(sc.population.segments)}",
+                    )
+                )
             elif seg in covered:
-                out.append((f"policy.ladders.{lname}.segments", f"'{seg}' already follows ladder "
-                            f"'{covered[seg]}'"))
+                out.append((f"policy.ladders.{lname}.segments", f"'{seg}' already follows ladder '{covered[seg]}'"))
             else:
                 covered[seg] = lname
         for si, stage in enumerate(lad.stages):
             for ai, act in enumerate(stage.actions):
                 path = f"policy.ladders.{lname}.stages.{si}.actions.{ai}"
                 if act.channel not in sc.channels:
-                    out.append((f"{path}.channel", f"'{act.channel}' is not a channel; defined: "
-                                f"{_names(sc.channels)}"))
+                    out.append((f"{path}.channel", f"'{act.channel}' is not a channel; defined: {_names(sc.channels)}"))
                 if act.score_min > act.score_max:
                     out.append((f"{path}.score_min", f"{act.score_min} exceeds score_max {act.score_max}"))
                 start = stage.from_dpd if act.start_dpd is None else act.start_dpd
                 if not stage.from_dpd <= start <= stage.to_dpd:
-                    out.append((f"{path}.start_dpd", f"{start} is outside the stage's DPD range "
-                                f"{stage.from_dpd}–{stage.to_dpd}"))
+                    out.append(
+                        (
+                            f"{path}.start_dpd",
+                            f"{start} is outside the stage's DPD range {stage.from_dpd}–{stage.to_dpd}",
+                        )
+                    )
         bp = lad.on_broken_promise
         if bp is not None and bp.channel not in sc.channels:
-            out.append((f"policy.ladders.{lname}.on_broken_promise.channel",
-                        f"'{bp.channel}' is not a channel; defined: {_names(sc.channels)}"))
+            out.append(
+                (
+                    f"policy.ladders.{lname}.on_broken_promise.channel",
+                    f"'{bp.channel}' is not a channel; defined: {_names(sc.channels)}",
+                )
+            )
     if not defaults:
         for seg in sc.population.segments:
             if seg not in covered:
-                out.append(("policy.ladders", f"segment '{seg}' follows no ladder; list it in a ladder's "
-                            "'segments' or add a ladder without 'segments'"))
+                out.append(
+                    (
+                        "policy.ladders",
+                        f"segment '{seg}' follows no ladder; list it in a ladder's "
+                        "'segments' or add a ladder without 'segments'",
+                    )
+                )
     return out

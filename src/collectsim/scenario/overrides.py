@@ -7,6 +7,7 @@ unknown field or sets an impossible value gets exactly the error a file would.
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +29,12 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``raw`` with each dotted path set; intermediate tables are created."""
+    """A deep copy of ``raw`` with each dotted path set.
+
+    A missing top-level section is created (its defaults then apply); deeper tables
+    must exist, so a misspelt team or channel name is an error, not a new team.
+    A whole new table can still be added by assigning it, e.g. ``channels.chat={...}``.
+    """
     data = copy.deepcopy(dict(raw))
     for path, value in overrides.items():
         keys = path.split(".")
@@ -45,7 +51,14 @@ def _child(node: Any, key: str, where: str) -> Any:
         return node[idx]
     if not isinstance(node, dict):
         raise ScenarioError([(where, "cannot descend into a value that is not a table")], "override")
-    return node.setdefault(key, {})
+    if key not in node:
+        if "." in where:
+            known = sorted(node)
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ScenarioError([(where, f"no table '{key}' here; {hint}existing: {', '.join(known)}")], "override")
+        node[key] = {}
+    return node[key]
 
 
 def _assign(node: Any, key: str, value: Any, path: str) -> None:

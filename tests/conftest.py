@@ -1,0 +1,29 @@
+"""Shared fixtures: the shipped baseline shrunk to test size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import collectsim as cs
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+BASELINE = SCENARIOS / "baseline.toml"
+
+
+@pytest.fixture(scope="session")
+def baseline() -> cs.Scenario:
+    return cs.load_scenario(BASELINE)
+
+
+@pytest.fixture(scope="session")
+def small(baseline: cs.Scenario) -> cs.Scenario:
+    """Baseline at 3,000 accounts: every mechanism fires, a run takes well under a second."""
+    return cs.with_overrides(baseline, {"population.accounts": 3000})
+
+
+@pytest.fixture(scope="session")
+def small_run(small: cs.Scenario) -> cs.RunResult:
+    return cs.simulate(small, seed=11, record_events=True, check_invariants=True)

@@ -1,0 +1,124 @@
+"""The command line: a run writes a complete folder; bad input is one line, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from collectsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = str(ROOT / "scenarios" / "baseline.toml")
+SMALL = ["--set", "population.accounts=800", "--set", "horizon.days=60", "--quiet"]
+EXPECTED_FILES = {
+    "scenario.toml",
+    "manifest.json",
+    "kpis.csv",
+    "kpis.json",
+    "daily.csv",
+    "teams.csv",
+    "costs.csv",
+    "accounts.parquet",
+}
+
+
+def test_run_writes_complete_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`collectsim run` prints KPIs and writes every promised file under results/<scenario>-<time>/."""
+    assert main(["run", BASELINE, *SMALL, "--seed", "7", "--results", str(tmp_path), "--events"]) == 0
+    out = capsys.readouterr().out
+    assert "recovery_rate" in out and "early_callers" in out
+    (folder,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert folder.name.startswith("baseline-")
+    assert EXPECTED_FILES | {"events.parquet"} <= {p.name for p in folder.iterdir()}
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["seed"] == 7 and manifest["version"] and manifest["wall_time_s"] > 0
+    assert len(pd.read_parquet(folder / "accounts.parquet")) == 800
+    kpis = json.loads((folder / "kpis.json").read_text())
+    assert 0 < kpis["recovery_rate"] < 1
+
+
+def test_resolved_scenario_reruns(tmp_path: Path) -> None:
+    """The saved scenario.toml is complete: running it gives the same KPIs."""
+    main(["run", BASELINE, *SMALL, "--results", str(tmp_path / "a")])
+    (folder,) = list((tmp_path / "a").iterdir())
+    main(["run", str(folder / "scenario.toml"), "--quiet", "--results", str(tmp_path / "b")])
+    (again,) = list((tmp_path / "b").iterdir())
+    first = json.loads((folder / "kpis.json").read_text())
+    second = json.loads((again / "kpis.json").read_text())
+    assert first == second
+
+
+def test_never_overwrites(tmp_path: Path) -> None:
+    """Two runs in the same second land in two folders."""
+    for _ in range(2):
+        assert main(["run", BASELINE, *SMALL, "--results", str(tmp_path)]) == 0
+    assert len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["run", BASELINE, "--set", "teams.early_callers.headcount=-1"], "teams.early_callers.headcount"),
+        (["run", BASELINE, "--set", "teams.early_caller.headcount=3"], "did you mean 'early_callers'"),
+        (["run", BASELINE, "--set", "population.accounts"], "--set"),
+        (["run", "missing.toml"], "does not exist"),
+        (["run", BASELINE, "--seed", "-4"], "--seed"),
+        (["run", BASELINE, "--policy", "nosuchmodule:Policy"], "--policy"),
+        (["run", BASELINE, "--policy", "NoColon"], "MODULE:CLASS"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_one_line_exit_2(tmp_path: Path, args: list[str], phrase: str) -> None:
+    """Bad input: exit code 2, one line on stderr naming the problem, no traceback, nothing written."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "collectsim", *args, "--results", str(tmp_path)]
+        if args[0] == "run"
+        else [sys.executable, "-m", "collectsim", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert phrase in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_ok_and_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`validate` says OK for a good file and lists each problem with its field for a bad one."""
+    assert main(["validate", BASELINE]) == 0
+    assert "OK" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        Path(BASELINE)
+        .read_text()
+        .replace("headcount = 12", "headcount = -12")
+        .replace("contact_prob = 0.95", "contact_prob = 2.0")
+    )
+    assert main(["validate", str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "2 problem(s)" in out
+    assert "teams.early_callers.headcount" in out and "channels.sms.contact_prob" in out
+
+
+def test_python_policy_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--policy MODULE:CLASS loads a research policy from the working directory."""
+    (tmp_path / "mypolicy.py").write_text(
+        "import numpy as np\nimport collectsim as cs\n"
+        "class SmsAll:\n"
+        "    def reset(self, ctx): pass\n"
+        "    def decide(self, day, view):\n"
+        "        plan = cs.ActionPlan(); plan.add('sms', np.flatnonzero(view.in_house), 'sms_all'); return plan\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", BASELINE, *SMALL, "--policy", "mypolicy:SmsAll", "--results", "out"]) == 0
+    (folder,) = list((tmp_path / "out").iterdir())
+    kpis = json.loads((folder / "kpis.json").read_text())
+    assert kpis["channel.call.sent"] == 0 and kpis["channel.sms.sent"] > 0

@@ -1,0 +1,102 @@
+"""Bad scenario files are rejected with errors that name the field and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import collectsim as cs
+from collectsim.errors import ScenarioError
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+
+# (override, field path the error must name, a phrase the message must contain)
+BAD = [
+    ({"teams.early_callers.headcount": -3}, "teams.early_callers.headcount", "greater than or equal to 0"),
+    ({"teams.early_callers.headcont": 3}, "teams.early_callers.headcont", "did you mean 'headcount'"),
+    ({"population.segments.prime.share": 0.7}, "population.segments", "must sum to 1"),
+    ({"population.segments.prime.reasons.forgetful": 0.9}, "population.segments.prime.reasons", "sum to 1"),
+    ({"population.segments.prime.reasons.lazy": 0.0}, "population.segments.prime.reasons.lazy", "is not a reason"),
+    ({"channels.sms.contact_prob": 1.5}, "channels.sms.contact_prob", "less than or equal to 1"),
+    ({"channels.call.team": "night_shift"}, "channels.call.team", "is not a team; defined:"),
+    (
+        {"policy.ladders.standard.stages.0.actions.0.channel": "fax"},
+        "policy.ladders.standard.stages.0.actions.0.channel",
+        "is not a channel; defined:",
+    ),
+    ({"policy.priority": "random"}, "policy.priority", "'expected_value', 'dpd' or 'fifo'"),
+    ({"reasons.forgetful.lambda_inf": -0.1}, "reasons.forgetful.lambda_inf", "greater than or equal to 0"),
+    ({"population.mode": "trickle"}, "population.mode", "'cohort' or 'inflow'"),
+    ({"teams.early_callers.shift": [17.0, 9.0]}, "teams.early_callers", "must be before end"),
+    ({"score.auc": 0.4}, "score.auc", "greater than or equal to 0.5"),
+    ({"legal.court_days": {"dist": "lognormal", "mean": 60.0}}, "legal.court_days", "missing sd"),
+    ({"legal.court_days.dist": "gamma"}, "legal.court_days.dist", "'constant', 'exponential'"),
+    ({"repayment.delta_11": 0.5}, "repayment", "branching ratio"),
+    (
+        {"policy.ladders.standard.segments": ["prime", "gold"]},
+        "policy.ladders.standard.segments",
+        "'gold' is not a segment",
+    ),
+    (
+        {"policy.ladders.standard.stages.1.actions.0.start_dpd": 5},
+        "policy.ladders.standard.stages.1.actions.0.start_dpd",
+        "outside the stage's DPD range",
+    ),
+    ({"horizon.start_weekday": "monday"}, "horizon.start_weekday", "'mon'"),
+    ({"teams.early_callers.headcount": "many"}, "teams.early_callers.headcount", "valid integer"),
+]
+
+
+@pytest.mark.parametrize(("override", "path", "phrase"), BAD, ids=[b[1] + ":" + b[2][:20] for b in BAD])
+def test_bad_value_names_field(override: dict, path: str, phrase: str) -> None:
+    """Each kind of bad input is an error naming its field path and the allowed values."""
+    with pytest.raises(ScenarioError) as info:
+        cs.load_scenario(BASELINE, override)
+    hits = [msg for p, msg in info.value.problems if p == path]
+    assert hits, info.value.problems
+    assert any(phrase in m for m in hits), hits
+
+
+def test_not_toml(tmp_path: Path) -> None:
+    """A file that is not TOML says so."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("this is = = not toml")
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        cs.load_scenario(bad)
+
+
+def test_missing_section(tmp_path: Path) -> None:
+    """A required table that is missing is named."""
+    text = BASELINE.read_text()
+    start = text.index("[chargeoff]")
+    cut = text[: text.index("[reasons.forgetful]")] + text[start:]
+    f = tmp_path / "noreasons.toml"
+    f.write_text(cut)
+    with pytest.raises(ScenarioError) as info:
+        cs.load_scenario(f)
+    assert ("reasons", "required field is missing") in info.value.problems
+
+
+def test_scenario_is_frozen(baseline: cs.Scenario) -> None:
+    """A scenario cannot be mutated; overrides make a new one."""
+    with pytest.raises(Exception, match="frozen"):
+        baseline.teams["early_callers"].headcount = 1
+    other = cs.with_overrides(baseline, {"teams.early_callers.headcount": 1})
+    assert other.teams["early_callers"].headcount == 1
+    assert baseline.teams["early_callers"].headcount == 12
+
+
+def test_new_channel_by_data(baseline: cs.Scenario) -> None:
+    """A scenario adds a channel (social media) by data alone, and the ladder can use it."""
+    sc = cs.with_overrides(
+        baseline,
+        {
+            "population.accounts": 1000,
+            "channels.social": {"cost": 0.02, "contact_prob": 0.6, "effect": 0.004},
+            "policy.ladders.standard.stages.0.actions.0.channel": "social",
+        },
+    )
+    r = cs.simulate(sc, seed=1)
+    assert r.kpis["channel.social.sent"] > 0
+    assert r.kpis["channel.sms.sent"] == 0
