@@ -1,114 +1,149 @@
-"""Checks that span several tables: names that must refer to defined things, shares that sum to 1."""
+"""Checks that span several tables: names that must refer to defined things, shares that sum to 1.
+
+They run on plain data (a raw mapping or a dumped model) and skip whatever is
+malformed, so ``validate`` can report a broken reference in the same pass as a bad
+value elsewhere; malformed values themselves are reported by the typed models.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
-from collectsim.scenario.schema import SHARE_TOLERANCE
-
-if TYPE_CHECKING:
-    from collectsim.scenario.schema import Scenario
+SHARE_TOLERANCE = 1e-6
+Problems = list[tuple[str, str]]
 
 
-def _names(table: dict) -> str:
+def _table(data: Any, *keys: str) -> dict:
+    for k in keys:
+        data = data.get(k, {}) if isinstance(data, Mapping) else {}
+    return dict(data) if isinstance(data, Mapping) else {}
+
+
+def _names(table: Mapping) -> str:
     return ", ".join(sorted(table)) or "(none defined)"
 
 
-def _share_problems(path: str, shares: dict[str, float]) -> list[tuple[str, str]]:
-    total = sum(shares.values())
-    if abs(total - 1.0) > SHARE_TOLERANCE:
+def _share_problems(path: str, shares: Mapping[str, Any]) -> Problems:
+    try:
+        total = sum(float(v) for v in shares.values())
+    except (TypeError, ValueError):
+        return []
+    if shares and abs(total - 1.0) > SHARE_TOLERANCE:
         return [(path, f"shares sum to {total:.6g}; they must sum to 1")]
     return []
 
 
-def cross_reference_problems(sc: Scenario) -> list[tuple[str, str]]:
+def cross_reference_problems(data: Mapping[str, Any]) -> Problems:
     """Every broken reference and impossible combination, each with its field path."""
-    out: list[tuple[str, str]] = []
-    segs = sc.population.segments
-    if not segs:
+    out: Problems = []
+    segs, reasons = _table(data, "population", "segments"), _table(data, "reasons")
+    teams, channels = _table(data, "teams"), _table(data, "channels")
+    if "segments" in _table(data, "population") and not segs:
         out.append(("population.segments", "at least one segment is required"))
-    out += _share_problems("population.segments", {k: s.share for k, s in segs.items()})
-    for name, seg in segs.items():
+    out += _share_problems("population.segments", {k: _table(segs, k).get("share", 0.0) for k in segs})
+    for name in segs:
         base = f"population.segments.{name}.reasons"
-        out += _share_problems(base, dict(seg.reasons))
-        for reason in seg.reasons:
-            if reason not in sc.reasons:
-                out.append((f"{base}.{reason}", f"'{reason}' is not a reason; defined: {_names(sc.reasons)}"))
-    for name, ch in sc.channels.items():
-        path = f"channels.{name}.team"
-        if ch.team is not None and ch.team not in sc.teams:
-            out.append((path, f"'{ch.team}' is not a team; defined: {_names(sc.teams)}"))
-        if ch.kind in ("call", "visit") and ch.team is None:
-            out.append((path, f"a '{ch.kind}' channel needs a team; defined: {_names(sc.teams)}"))
-    for name, team in sc.teams.items():
-        if team.working_days is not None and not team.working_days:
-            out.append((f"teams.{name}.working_days", "at least one working day is required"))
-    lo, hi = sc.calendar.contact_hours
-    if lo >= hi:
-        out.append(("calendar.contact_hours", f"start {lo} must be before end {hi}"))
-    if not sc.calendar.working_days:
-        out.append(("calendar.working_days", "at least one working day is required"))
-    out += _policy_problems(sc)
-    rep = sc.repayment
-    n = (rep.delta_10 + rep.delta_11 * rep.partial_fraction.build().mean) / rep.kappa
-    if n >= 1:
-        out.append(("repayment", f"branching ratio (δ10 + δ11·E[R])/κ = {n:.3f} must be < 1"))
+        mix = _table(segs, name, "reasons")
+        out += _share_problems(base, mix)
+        for reason in mix:
+            if reasons and reason not in reasons:
+                out.append((f"{base}.{reason}", f"'{reason}' is not a reason; defined: {_names(reasons)}"))
+    for name in channels:
+        ch = _table(channels, name)
+        team, kind = ch.get("team"), ch.get("kind", "message")
+        if team is not None and team not in teams:
+            out.append((f"channels.{name}.team", f"'{team}' is not a team; defined: {_names(teams)}"))
+        if kind in ("call", "visit") and team is None:
+            out.append((f"channels.{name}.team", f"a '{kind}' channel needs a team; defined: {_names(teams)}"))
+    out += _hours_problems(data)
+    out += _policy_problems(data, channels, segs)
+    out += _branching_problems(data)
     return out
 
 
-def _policy_problems(sc: Scenario) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    ladders = sc.policy.ladders
-    if not ladders:
+def _hours_problems(data: Mapping[str, Any]) -> Problems:
+    cal = _table(data, "calendar")
+    out: Problems = []
+    hours = cal.get("contact_hours")
+    numeric = isinstance(hours, list | tuple) and len(hours) == 2 and all(isinstance(h, int | float) for h in hours)
+    if numeric and hours[0] >= hours[1]:
+        out.append(("calendar.contact_hours", f"start {hours[0]} must be before end {hours[1]}"))
+    if cal.get("working_days") is not None and not cal["working_days"]:
+        out.append(("calendar.working_days", "at least one working day is required"))
+    for name, team in _table(data, "teams").items():
+        if isinstance(team, Mapping) and team.get("working_days") is not None and not team["working_days"]:
+            out.append((f"teams.{name}.working_days", "at least one working day is required"))
+    return out
+
+
+def _branching_problems(data: Mapping[str, Any]) -> Problems:
+    from collectsim.scenario.schema import Repayment
+
+    try:
+        rep = Repayment.model_validate(_table(data, "repayment"))
+    except ValueError:
+        return []
+    n = (rep.delta_10 + rep.delta_11 * rep.partial_fraction.build().mean) / rep.kappa
+    if n >= 1:
+        return [("repayment", f"branching ratio (δ10 + δ11·E[R])/κ = {n:.3f} must be < 1")]
+    return []
+
+
+def _policy_problems(data: Mapping[str, Any], channels: dict, segs: dict) -> Problems:
+    out: Problems = []
+    ladders = _table(data, "policy", "ladders")
+    if "policy" in data and not ladders:
         out.append(("policy.ladders", "at least one ladder is required"))
-    defaults = [k for k, lad in ladders.items() if lad.segments is None]
+    defaults = [k for k in ladders if _table(ladders, k).get("segments") is None]
     if len(defaults) > 1:
         out.append(("policy.ladders", f"only one ladder may omit 'segments'; these do: {', '.join(defaults)}"))
     covered: dict[str, str] = {}
-    for lname, lad in ladders.items():
-        for seg in lad.segments or ():
-            if seg not in sc.population.segments:
-                out.append(
-                    (
-                        f"policy.ladders.{lname}.segments",
-                        f"'{seg}' is not a segment; defined: {_names(sc.population.segments)}",
-                    )
-                )
+    for lname in ladders:
+        lad = _table(ladders, lname)
+        for seg in lad.get("segments") or ():
+            if not isinstance(seg, str):
+                continue
+            if seg not in segs:
+                out.append((f"policy.ladders.{lname}.segments", f"'{seg}' is not a segment; defined: {_names(segs)}"))
             elif seg in covered:
                 out.append((f"policy.ladders.{lname}.segments", f"'{seg}' already follows ladder '{covered[seg]}'"))
             else:
                 covered[seg] = lname
-        for si, stage in enumerate(lad.stages):
-            for ai, act in enumerate(stage.actions):
-                path = f"policy.ladders.{lname}.stages.{si}.actions.{ai}"
-                if act.channel not in sc.channels:
-                    out.append((f"{path}.channel", f"'{act.channel}' is not a channel; defined: {_names(sc.channels)}"))
-                if act.score_min > act.score_max:
-                    out.append((f"{path}.score_min", f"{act.score_min} exceeds score_max {act.score_max}"))
-                start = stage.from_dpd if act.start_dpd is None else act.start_dpd
-                if not stage.from_dpd <= start <= stage.to_dpd:
-                    out.append(
-                        (
-                            f"{path}.start_dpd",
-                            f"{start} is outside the stage's DPD range {stage.from_dpd}–{stage.to_dpd}",
-                        )
-                    )
-        bp = lad.on_broken_promise
-        if bp is not None and bp.channel not in sc.channels:
-            out.append(
-                (
-                    f"policy.ladders.{lname}.on_broken_promise.channel",
-                    f"'{bp.channel}' is not a channel; defined: {_names(sc.channels)}",
-                )
-            )
-    if not defaults:
-        for seg in sc.population.segments:
+        out += _stage_problems(f"policy.ladders.{lname}", lad, channels)
+    if ladders and not defaults:
+        for seg in segs:
             if seg not in covered:
-                out.append(
-                    (
-                        "policy.ladders",
-                        f"segment '{seg}' follows no ladder; list it in a ladder's "
-                        "'segments' or add a ladder without 'segments'",
-                    )
-                )
+                out.append(("policy.ladders", f"segment '{seg}' follows no ladder; list it in a ladder's "
+                            "'segments' or add a ladder without 'segments'"))
+    return out
+
+
+def _stage_problems(base: str, lad: Mapping[str, Any], channels: dict) -> Problems:
+    out: Problems = []
+    stages = lad.get("stages") if isinstance(lad.get("stages"), list | tuple) else []
+    for si, stage in enumerate(stages):
+        if not isinstance(stage, Mapping):
+            continue
+        lo, hi = stage.get("from_dpd"), stage.get("to_dpd")
+        actions = stage.get("actions") if isinstance(stage.get("actions"), list | tuple) else []
+        for ai, act in enumerate(actions):
+            if not isinstance(act, Mapping):
+                continue
+            path = f"{base}.stages.{si}.actions.{ai}"
+            ch = act.get("channel")
+            if isinstance(ch, str) and ch not in channels:
+                out.append((f"{path}.channel", f"'{ch}' is not a channel; defined: {_names(channels)}"))
+            smin, smax = act.get("score_min", 0.0), act.get("score_max", 1.0)
+            if isinstance(smin, int | float) and isinstance(smax, int | float) and smin > smax:
+                out.append((f"{path}.score_min", f"{smin} exceeds score_max {smax}"))
+            start = act.get("start_dpd", lo)
+            if start is None:
+                start = lo
+            if all(isinstance(v, int) for v in (lo, hi, start)) and not lo <= start <= hi:
+                out.append((f"{path}.start_dpd", f"{start} is outside the stage's DPD range {lo}–{hi}"))
+    bp = _table(lad, "on_broken_promise")
+    if isinstance(bp.get("channel"), str) and bp["channel"] not in channels:
+        out.append((f"{base}.on_broken_promise.channel",
+                    f"'{bp['channel']}' is not a channel; defined: {_names(channels)}"))
     return out

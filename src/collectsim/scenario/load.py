@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from collectsim.errors import ScenarioError
+from collectsim.scenario.checks import cross_reference_problems
 from collectsim.scenario.overrides import apply_overrides
 from collectsim.scenario.schema import CrossReferenceError, Scenario
 
@@ -40,7 +41,12 @@ def scenario_from_dict(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc), source) from None
+        problems = _problems(exc)
+        # Field errors stop the model before its cross-reference check: run it on the raw data too.
+        for extra in cross_reference_problems(data):
+            if extra not in problems:
+                problems.append(extra)
+        raise ScenarioError(problems, source) from None
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
@@ -63,7 +69,8 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
             out.append((path, "required field is missing"))
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            out.append((path, f"{msg}; got {_short(err.get('input'))}"))
+            value = err.get("input")
+            out.append((path, msg if isinstance(value, dict) else f"{msg}; got {_short(value)}"))
     return out
 
 

@@ -13,13 +13,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from collectsim import dists
+from collectsim.scenario.checks import cross_reference_problems
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Pos = Annotated[float, Field(gt=0.0)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SHARE_TOLERANCE = 1e-6
 
 
 class Model(BaseModel):
@@ -272,9 +272,7 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
-        from collectsim.scenario.checks import cross_reference_problems
-
-        problems = cross_reference_problems(self)
+        problems = cross_reference_problems(self.model_dump())
         if problems:
             raise CrossReferenceError(problems)
         return self
