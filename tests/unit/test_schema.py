@@ -105,10 +105,13 @@ def test_new_channel_by_data(baseline: cs.Scenario) -> None:
 def test_every_problem_in_one_pass() -> None:
     """A bad value and a broken reference in the same file are both reported at once."""
     with pytest.raises(ScenarioError) as info:
-        cs.load_scenario(BASELINE, {
-            "teams.early_callers.headcount": -1,
-            "channels.call.team": "nobody",
-            "population.segments.prime.share": 0.9,
-        })
+        cs.load_scenario(
+            BASELINE,
+            {
+                "teams.early_callers.headcount": -1,
+                "channels.call.team": "nobody",
+                "population.segments.prime.share": 0.9,
+            },
+        )
     paths = {p for p, _ in info.value.problems}
     assert {"teams.early_callers.headcount", "channels.call.team", "population.segments"} <= paths

@@ -1,7 +1,8 @@
 """Actions reaching borrowers: automated sends (vectorised) and team attempts (one at a time).
 
 A send or attempt reaches someone with ``contact_prob``; it is the right party with
-``rpc_prob`` × the borrower's contactability. Reaching the right party adds the
+``rpc_prob`` × the borrower's contactability (for a message or letter: delivered to
+the borrower; only calls and visits are conversations). Reaching the right party adds the
 channel's intensity jump δ₂ (scaled by the borrower's responsiveness) and, for
 channels that can take one, may end in a promise to pay with probability
 ``promise_prob`` × willingness: a date 1–14 days ahead, kept or broken as drawn.
@@ -20,6 +21,9 @@ from collectsim.scenario.schema import Channel, Scenario
 
 NO_ANSWER, WRONG_PARTY, RIGHT_PARTY = 0, 1, 2
 OUTCOME_NAMES = ("no_answer", "wrong_party", "right_party")
+# Only a conversation is a right-party contact for the account (RPC counts, "contacted_recently");
+# a delivered message or letter reaches the right party without one.
+CONVERSATIONS = ("call", "visit")
 
 
 @dataclass
@@ -69,8 +73,9 @@ class Contact:
             t.contacts += reached.size
         rpc = idx[outcome == RIGHT_PARTY]
         t.rpcs += rpc.size
-        s.rpcs[rpc] += 1
-        s.last_rpc_day[rpc] = day
+        if ch.kind in CONVERSATIONS:
+            s.rpcs[rpc] += 1
+            s.last_rpc_day[rpc] = day
         if ch.effect > 0:
             self.behaviour.excite(rpc, ch.effect * s.pop.responsiveness[rpc], frac)
         if ch.promise_prob > 0:
@@ -117,8 +122,9 @@ class Contact:
         if outcome == WRONG_PARTY:
             return outcome
         t.rpcs += 1
-        s.rpcs[i] += 1
-        s.last_rpc_day[i] = day
+        if ch.kind in CONVERSATIONS:
+            s.rpcs[i] += 1
+            s.last_rpc_day[i] = day
         if ch.effect > 0:
             self.behaviour.excite_one(i, ch.effect * float(s.pop.responsiveness[i]), frac)
         if ch.promise_prob > 0 and s.status[i] == ACTIVE and s.promise_due[i] < day:

@@ -24,7 +24,7 @@ from collectsim.engine.legal import LegalDesk
 from collectsim.engine.population import generate
 from collectsim.engine.recorder import Recorder
 from collectsim.engine.state import ACTIVE, NO_CASE, PENDING, AccountState
-from collectsim.engine.teams import BUFFER, TeamDesk
+from collectsim.engine.teams import HandleTimeBuffer, TeamDesk
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy, PolicyContext
 from collectsim.rng import KeyedUniforms, Streams
@@ -240,33 +240,6 @@ class Simulation:
     def total_cost(self) -> float:
         channels = sum(t.cost for t in self.contact.tally.values())
         return channels + self.team_cost + self.legal.tally.fees + self.agency.tally.commission
-
-
-class HandleTimeBuffer:
-    """Handle times drawn in batches from the team's own stream (the per-attempt hot path)."""
-
-    def __init__(self, spec, rng: np.random.Generator, filing) -> None:
-        self._dists = (
-            spec.handle_minutes.no_answer.build(),
-            spec.handle_minutes.wrong_party.build(),
-            spec.handle_minutes.right_party.build(),
-            filing,
-        )
-        self._rng = rng
-        self._buf: list[list[float]] = [[] for _ in self._dists]
-
-    def _next(self, k: int) -> float:
-        buf = self._buf[k]
-        if not buf:
-            buf.extend(np.maximum(self._dists[k].sample(self._rng, BUFFER), 0.0).tolist())
-            buf.reverse()
-        return buf.pop()
-
-    def minutes(self, outcome: int) -> float:
-        return self._next(outcome)
-
-    def filing(self) -> float:
-        return self._next(3)
 
 
 def _ro(a: np.ndarray) -> np.ndarray:

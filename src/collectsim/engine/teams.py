@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from collectsim.dists import Distribution
 from collectsim.scenario.schema import WEEKDAYS, Team
 
 MINUTES_PER_DAY = 1440.0
@@ -151,3 +152,35 @@ class TeamDesk:
                 # Overtime to finish the last item is worked but not counted as shift capacity used.
                 self.tally.busy_minutes += min(minutes, (self._end - env.now) * MINUTES_PER_DAY)
                 yield env.timeout(minutes / MINUTES_PER_DAY)
+
+
+NO_ANSWER_SLOT, WRONG_PARTY_SLOT, RIGHT_PARTY_SLOT, FILING_SLOT, WRAP_UP_SLOT = range(5)
+
+
+class HandleTimeBuffer:
+    """Handle times drawn in batches from the team's own stream (the per-attempt hot path).
+
+    ``minutes(outcome)`` takes the outcome codes 0 no answer, 1 wrong party, 2 right
+    party; a right-party contact adds the team's wrap-up time.
+    """
+
+    def __init__(self, spec: Team, rng: np.random.Generator, filing: Distribution) -> None:
+        hm = spec.handle_minutes
+        self._dists = (hm.no_answer.build(), hm.wrong_party.build(), hm.right_party.build(), filing, hm.wrap_up.build())
+        self._rng = rng
+        self._buf: list[list[float]] = [[] for _ in self._dists]
+
+    def _next(self, k: int) -> float:
+        buf = self._buf[k]
+        if not buf:
+            buf.extend(np.maximum(self._dists[k].sample(self._rng, BUFFER), 0.0).tolist())
+            buf.reverse()
+        return buf.pop()
+
+    def minutes(self, outcome: int) -> float:
+        if outcome == RIGHT_PARTY_SLOT:
+            return self._next(RIGHT_PARTY_SLOT) + self._next(WRAP_UP_SLOT)
+        return self._next(outcome)
+
+    def filing(self) -> float:
+        return self._next(FILING_SLOT)

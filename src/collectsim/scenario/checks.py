@@ -114,8 +114,13 @@ def _policy_problems(data: Mapping[str, Any], channels: dict, segs: dict) -> Pro
     if ladders and not defaults:
         for seg in segs:
             if seg not in covered:
-                out.append(("policy.ladders", f"segment '{seg}' follows no ladder; list it in a ladder's "
-                            "'segments' or add a ladder without 'segments'"))
+                out.append(
+                    (
+                        "policy.ladders",
+                        f"segment '{seg}' follows no ladder; list it in a ladder's "
+                        "'segments' or add a ladder without 'segments'",
+                    )
+                )
     return out
 
 
@@ -144,6 +149,7 @@ def _stage_problems(base: str, lad: Mapping[str, Any], channels: dict) -> Proble
                 out.append((f"{path}.start_dpd", f"{start} is outside the stage's DPD range {lo}–{hi}"))
     bp = _table(lad, "on_broken_promise")
     if isinstance(bp.get("channel"), str) and bp["channel"] not in channels:
-        out.append((f"{base}.on_broken_promise.channel",
-                    f"'{bp['channel']}' is not a channel; defined: {_names(channels)}"))
+        out.append(
+            (f"{base}.on_broken_promise.channel", f"'{bp['channel']}' is not a channel; defined: {_names(channels)}")
+        )
     return out

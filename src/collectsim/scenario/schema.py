@@ -151,11 +151,12 @@ class Channel(Model):
 
 
 class HandleTimes(Model):
-    """Minutes spent on one work item, by its outcome."""
+    """Minutes spent on one work item, by its outcome; a right-party contact adds wrap-up."""
 
     no_answer: DistSpec = DistSpec(dist="constant", value=0.75)
     wrong_party: DistSpec = DistSpec(dist="constant", value=1.5)
-    right_party: DistSpec = DistSpec(dist="lognormal", mean=7.5, sd=3.0)
+    right_party: DistSpec = DistSpec(dist="lognormal", mean=6.0, sd=2.5)
+    wrap_up: DistSpec = DistSpec(dist="constant", value=1.5)
 
 
 class Team(Model):
