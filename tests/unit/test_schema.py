@@ -45,6 +45,8 @@ BAD = [
     ),
     ({"horizon.start_weekday": "monday"}, "horizon.start_weekday", "'mon'"),
     ({"teams.early_callers.headcount": "many"}, "teams.early_callers.headcount", "valid integer"),
+    ({"population.mode": "inflow", "population.inflow_days": 400}, "population.inflow_days", "exceeds horizon"),
+    ({"calendar.working_days": []}, "calendar.working_days", "at least one working day"),
 ]
 
 

@@ -57,6 +57,10 @@ def cross_reference_problems(data: Mapping[str, Any]) -> Problems:
         if kind in ("call", "visit") and team is None:
             out.append((f"channels.{name}.team", f"a '{kind}' channel needs a team; defined: {_names(teams)}"))
     out += _hours_problems(data)
+    pop, days = _table(data, "population"), _table(data, "horizon").get("days", 180)
+    inflow = pop.get("inflow_days", 1)
+    if pop.get("mode") == "inflow" and isinstance(inflow, int) and isinstance(days, int) and inflow > days:
+        out.append(("population.inflow_days", f"{inflow} exceeds horizon.days {days}; accounts must enter in time"))
     out += _policy_problems(data, channels, segs)
     out += _branching_problems(data)
     return out
