@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -49,10 +50,86 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--events", action="store_true", help="also record and save the event log")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    cmp_ = sub.add_parser("compare", help="paired comparison of policies over replications (first = champion)")
+    cmp_.add_argument("scenarios", type=Path, nargs="+")
+    cmp_.add_argument("-n", "--replications", type=_positive("-n"), default=10, help="replications (default 10)")
+    cmp_.add_argument("--seed", type=_seed, default=1)
+    cmp_.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field in every scenario (repeatable)",
+    )
+    cmp_.add_argument(
+        "--target-half-width",
+        type=_fraction("--target-half-width"),
+        metavar="REL",
+        help="add replications until the 95%% half-width of --target-kpi is below REL × mean",
+    )
+    cmp_.add_argument("--target-kpi", default="recovery_rate")
+    cmp_.add_argument("--max-n", type=_positive("--max-n"), default=200, help="cap on replications (default 200)")
+    cmp_.add_argument(
+        "--in-run",
+        type=_fraction("--in-run"),
+        metavar="SHARE",
+        help="also test each challenger inside the champion's run on SHARE of accounts",
+    )
+    cmp_.add_argument(
+        "--independent",
+        action="store_true",
+        help="independent random streams per policy instead of common random numbers",
+    )
+    _executor_args(cmp_)
+    cmp_.add_argument("--results", type=Path, default=Path("results"))
+    cmp_.add_argument("--quiet", action="store_true")
+
+    swp = sub.add_parser("sweep", help="run a sweep file (grid, Latin hypercube or Sobol); resumable")
+    swp.add_argument("sweep", type=Path)
+    _executor_args(swp)
+    swp.add_argument("--results", type=Path, default=Path("results"))
+    swp.add_argument("--quiet", action="store_true")
+
     val = sub.add_parser("validate", help="check a scenario file and list every problem")
     val.add_argument("scenario", type=Path)
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
     return p
+
+
+def _executor_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workers", type=_positive("--workers"), default=None, help="local worker processes (default: all cores)"
+    )
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or 'local'")
+
+
+def _positive(flag: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer; allowed: 1 or more") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: 1 or more")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
+def _fraction(flag: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number; allowed: between 0 and 1") from None
+        if not 0 < value < 1:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: strictly between 0 and 1")
+        return value
+
+    parse.__name__ = flag
+    return parse
 
 
 def _seed(text: str) -> int:
@@ -142,12 +219,157 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bar(total: int, desc: str, quiet: bool, initial: int = 0):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, unit="run", disable=quiet, file=sys.stderr)
+
+
+def _executor(args: argparse.Namespace):
+    from collectsim.experiments.executors import make_executor
+
+    return make_executor(args.workers, args.dask)
+
+
+def _policy_names(paths: Sequence[Path], scenarios: list[cs.Scenario]) -> list[str]:
+    names = [sc.name for sc in scenarios]
+    if len(set(names)) < len(names):
+        names = [p.stem for p in paths]
+    if len(set(names)) < len(names):
+        names = [f"{n}#{i}" for i, n in enumerate(names)]
+    return names
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from collectsim.experiments import compare
+    from collectsim.present import comparison_table
+    from collectsim.store import write_comparison
+
+    if len(args.scenarios) < 2:
+        raise CollectsimError("compare: give at least two scenario files (the first is the champion)")
+    overrides = _overrides(args.overrides)
+    loaded = [cs.load_scenario(p, overrides) for p in args.scenarios]
+    scenarios = dict(zip(_policy_names(args.scenarios, loaded), loaded, strict=True))
+    started = time.perf_counter()
+    bar = _bar(len(scenarios) * args.replications, "compare", args.quiet)
+    batch = {"offset": 0}
+
+    def progress(done: int, n: int) -> None:
+        # compare runs batches (adaptive replications, in-run tests); each reports 1…n.
+        if done == 1:
+            batch["offset"] = bar.n
+            bar.total = max(bar.total, bar.n + n)
+        bar.update(batch["offset"] + done - bar.n)
+
+    try:
+        with _executor(args) as executor:
+            result = compare(
+                scenarios,
+                args.replications,
+                seed=args.seed,
+                executor=executor,
+                progress=progress,
+                common_random_numbers=not args.independent,
+                target_half_width=args.target_half_width,
+                target_kpi=args.target_kpi,
+                max_n=args.max_n,
+                in_run_share=args.in_run,
+            )
+    finally:
+        bar.close()
+    wall = time.perf_counter() - started
+    replications = int(result.table["replication"].max()) + 1
+    manifest = {
+        "version": cs.__version__,
+        "seed": args.seed,
+        "replications": replications,
+        "common_random_numbers": not args.independent,
+        "wall_time_s": round(wall, 3),
+        "scenario_files": [str(p) for p in args.scenarios],
+        "overrides": args.overrides,
+        "executor": f"dask {args.dask}" if args.dask else f"{executor.workers} worker(s)",
+    }
+    folder = write_comparison(result, scenarios, args.results, manifest=manifest)
+    currency = loaded[0].currency
+    print(comparison_table(result.summary(), result.policies, currency))
+    in_run = result.in_run_summary()
+    if in_run is not None:
+        print(f"\nin-run champion/challenger ({args.in_run:.0%} of accounts to the challenger, shared teams):")
+        for r in in_run.itertuples():
+            if r.kpi in ("recovery_rate", "net_recovery_per_account", "cost_per_account", "cure_rate_dpd30"):
+                print(
+                    f"  {r.test:<14}{r.kpi:<26}{r.champion:>14,.4f}{r.challenger:>14,.4f}"
+                    f"{r.diff:>+14,.4f} ±{r.diff_half_width:,.4f}  P(better) {r.p_better:.2f}"
+                )
+    print(f"\n{len(result.table)} runs in {wall:.1f} s; results: {folder}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from collectsim.experiments import sweep
+    from collectsim.experiments.sweepfile import load_sweep
+    from collectsim.store import SweepStore, fingerprint
+
+    spec, base, design = load_sweep(args.sweep)
+    key = fingerprint(spec.model_dump(mode="json"), base.model_dump(mode="json"), cs.__version__)
+    store = SweepStore(args.results, spec.name or args.sweep.stem, key)
+    points = design.points if hasattr(design, "points") else design
+    total = len(points) * spec.replications
+    if store.complete:
+        print(f"sweep already complete ({total} runs): {store.folder}")
+        return 0
+    done = store.load_done()
+    store.write_text("sweep.json", json.dumps(spec.model_dump(mode="json"), indent=2))
+    bar = _bar(total, spec.name or "sweep", args.quiet, initial=len(done))
+    started = time.perf_counter()
+    try:
+        with _executor(args) as executor:
+            result = sweep(
+                base,
+                design,
+                spec.replications,
+                seed=spec.seed,
+                executor=executor,
+                done=done,
+                on_rows=store.append,
+                progress=lambda k, n: bar.update(k - bar.n),
+                sobol_kpis=spec.kpis,
+            )
+    except KeyboardInterrupt:
+        bar.close()
+        kept = len(store.load_done())
+        print(
+            f"collectsim: interrupted; {kept} of {total} runs kept in {store.folder}; run the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    bar.close()
+    wall = time.perf_counter() - started
+    store.finish(
+        result,
+        {
+            "version": cs.__version__,
+            "sweep_file": str(args.sweep),
+            "runs": total,
+            "resumed_with": len(done),
+            "wall_time_s": round(wall, 3),
+            "seed": spec.seed,
+        },
+    )
+    means = result.table.groupby("point")[[*result.parameters, *spec.kpis]].mean()
+    print(means.to_string(float_format=lambda v: f"{v:,.4g}"))
+    if result.sobol is not None:
+        print("\nSobol indices (first order S1, total ST):")
+        print(result.sobol.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\n{total} runs ({len(done)} resumed) in {wall:.1f} s; results: {store.folder}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    commands = {"validate": _cmd_validate, "run": _cmd_run, "compare": _cmd_compare, "sweep": _cmd_sweep}
     try:
-        if args.command == "validate":
-            return _cmd_validate(args)
-        return _cmd_run(args)
+        return commands[args.command](args)
     except CollectsimError as exc:
         print(f"collectsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -68,6 +68,9 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
         "total_cost": total_cost,
         "net_recovery": collected - total_cost,
         "cost_per_unit_collected": _safe(total_cost, collected),
+        "collected_per_account": _safe(collected, n),
+        "cost_per_account": _safe(total_cost, n),
+        "net_recovery_per_account": _safe(collected - total_cost, n),
     }
     for d in CURE_DPDS:
         kpis[f"cure_rate_dpd{d}"] = cure_rate(acc, d, horizon)

@@ -70,3 +70,80 @@ def kpi_table(result: RunResult, currency: str) -> str:
                 f"{r.backlog_mean:>9,.0f}{r.dropped:>9,}"
             )
     return "\n".join(lines)
+
+
+HEADLINE = (
+    "recovery_rate",
+    "collected",
+    "net_recovery",
+    "total_cost",
+    "cost_per_unit_collected",
+    "cure_rate_dpd30",
+    "cure_rate_dpd90",
+    "roll_rate_b1_b2",
+    "write_off_rate",
+    "mean_days_to_resolution",
+    "contacts_per_account",
+    "promises_kept",
+    "legal_filed",
+    "agency_commission",
+)
+
+
+def _is_rate(kpi: str) -> bool:
+    return "rate" in kpi or kpi == "cost_per_unit_collected"
+
+
+def fmt_value(kpi: str, value: float, currency: str) -> str:
+    if value != value:  # NaN
+        return "n/a"
+    if _is_rate(kpi):
+        return f"{value:.2%}"
+    if kpi in MONEY or kpi.startswith("cost") or kpi.endswith(("commission", "collected", "fees")):
+        return f"{currency} {value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def fmt_half(kpi: str, half: float, currency: str) -> str:
+    if half != half:
+        return ""
+    if _is_rate(kpi):
+        return f"±{half * 100:.2f} pp"
+    return "±" + fmt_value(kpi, half, currency).replace(f"{currency} ", "")
+
+
+def fmt_diff(kpi: str, diff: float, half: float, currency: str) -> str:
+    if _is_rate(kpi):
+        return f"{diff * 100:+.2f} pp ±{half * 100:.2f}".replace("-", "−")
+    sign = "+" if diff >= 0 else "−"
+    return f"{sign}{fmt_value(kpi, abs(diff), currency)} {fmt_half(kpi, half, currency)}"
+
+
+def comparison_table(summary, policies: tuple[str, ...], currency: str, kpis: tuple[str, ...] = HEADLINE) -> str:
+    """Each policy's mean ± 95% half-width, and each challenger's paired difference with the champion."""
+    champ = policies[0]
+    lines = [
+        f"champion: {champ}; n = {int(summary['n'].max())} replications; 95% intervals; "
+        "VRF = variance reduction from common random numbers"
+    ]
+    for p in policies[1:]:
+        lines.append("")
+        lines.append(
+            f"{'KPI':<26}{champ[:24]:>26}{p[:24]:>26}{'Δ ' + p[:10] + ' − champion':>30}{'P(better)':>11}{'VRF':>7}"
+        )
+        for kpi in kpis:
+            rows = summary[summary["kpi"] == kpi].set_index("policy")
+            if rows.empty:
+                continue
+            a, b = rows.loc[champ], rows.loc[p]
+            diff = fmt_diff(kpi, b["diff"], b["diff_half_width"], currency)
+            vrf = b.get("variance_reduction", float("nan"))
+            lines.append(
+                f"{kpi:<26}{_cell(kpi, a, currency):>26}{_cell(kpi, b, currency):>26}{diff:>30}"
+                f"{b['p_better']:>11.2f}{vrf:>7.1f}"
+            )
+    return "\n".join(lines)
+
+
+def _cell(kpi: str, row, currency: str) -> str:
+    return f"{fmt_value(kpi, row['mean'], currency)} {fmt_half(kpi, row['half_width'], currency)}"

@@ -31,3 +31,118 @@ class RunResult:
     def kpi_frame(self) -> pd.DataFrame:
         """KPIs as a two-column table (kpi, value), in definition order."""
         return pd.DataFrame({"kpi": list(self.kpis), "value": list(self.kpis.values())})
+
+
+LABEL_COLUMNS = ("policy", "test", "arm", "point", "replication", "seed")
+
+
+def kpi_columns(table: pd.DataFrame, exclude: tuple[str, ...] = ()) -> list[str]:
+    """Numeric KPI columns of a long table: everything but labels and design parameters."""
+    return [
+        c
+        for c in table.columns
+        if c not in LABEL_COLUMNS and c not in exclude and pd.api.types.is_numeric_dtype(table[c])
+    ]
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """Many runs as one long table: one row per run (labels, design parameters, seed, every KPI).
+
+    ``parameters`` names the design columns of a sweep; ``sobol`` holds Sobol indices
+    when the design was a Saltelli sample.
+    """
+
+    table: pd.DataFrame
+    group: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()
+    sobol: pd.DataFrame | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Mean and Student-t half-width of every KPI, per group."""
+        from collectsim.experiments.stats import mean_ci
+
+        rows = []
+        groups = self.table.groupby(list(self.group), sort=False) if self.group else [((), self.table)]
+        for key, sub in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            for kpi in kpi_columns(self.table, self.parameters):
+                mean, half = mean_ci(sub[kpi].to_numpy(), level)
+                rows.append(
+                    {
+                        **dict(zip(self.group, key, strict=True)),
+                        "kpi": kpi,
+                        "mean": mean,
+                        "half_width": half,
+                        "n": len(sub),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Policies run on the same replications; the first is the champion.
+
+    ``table``: one row per (policy, replication). ``in_run``: one row per (test,
+    arm, replication) when champion/challenger arms shared one run.
+    """
+
+    table: pd.DataFrame
+    policies: tuple[str, ...]
+    common_random_numbers: bool = True
+    in_run: pd.DataFrame | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def summary(self, kpis: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Per KPI and policy: mean ± half-width; for challengers the paired difference with the
+        champion, its half-width, P(challenger better) and the variance-reduction factor."""
+        from collectsim.experiments.stats import mean_ci, paired_difference, variance_reduction
+
+        kpis = kpis or kpi_columns(self.table)
+        wide = {p: self.table[self.table["policy"] == p].sort_values("replication") for p in self.policies}
+        champ = wide[self.policies[0]]
+        rows = []
+        for kpi in kpis:
+            for p in self.policies:
+                mean, half = mean_ci(wide[p][kpi].to_numpy(), level)
+                row = {"kpi": kpi, "policy": p, "mean": mean, "half_width": half, "n": len(wide[p])}
+                if p != self.policies[0]:
+                    a, b = wide[p][kpi].to_numpy(), champ[kpi].to_numpy()
+                    row |= paired_difference(a, b, kpi, level)
+                    row["variance_reduction"] = variance_reduction(a, b)
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def in_run_summary(self, level: float = 0.95) -> pd.DataFrame | None:
+        """Per in-run test and size-free KPI (rates, per-account figures): each arm's mean and the
+        paired challenger − champion difference over replications."""
+        from collectsim.experiments.stats import mean_ci, paired_difference
+
+        if self.in_run is None:
+            return None
+        kpis = [k for k in kpi_columns(self.in_run) if "rate" in k or "per_account" in k or "per_unit" in k]
+        rows = []
+        for test, sub in self.in_run.groupby("test", sort=False):
+            champ = sub[sub["arm"] == "champion"].sort_values("replication")
+            chall = sub[sub["arm"] == "challenger"].sort_values("replication")
+            for kpi in kpis:
+                m0, h0 = mean_ci(champ[kpi].to_numpy(), level)
+                m1, h1 = mean_ci(chall[kpi].to_numpy(), level)
+                rows.append(
+                    {
+                        "test": test,
+                        "kpi": kpi,
+                        "champion": m0,
+                        "champion_half_width": h0,
+                        "challenger": m1,
+                        "challenger_half_width": h1,
+                        **paired_difference(chall[kpi].to_numpy(), champ[kpi].to_numpy(), kpi, level),
+                    }
+                )
+        return pd.DataFrame(rows)

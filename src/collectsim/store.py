@@ -1,4 +1,4 @@
-"""Writes a run's results folder; the only module that writes files.
+"""Writes results folders (runs, comparisons, sweeps); the only module that writes files.
 
 A folder is built under a temporary name and renamed into place only when every
 file is written, so an interrupted or failed write never leaves partial results,
@@ -7,6 +7,7 @@ and an existing folder is never overwritten (a numeric suffix is added instead).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ from typing import Any
 
 import tomli_w
 
-from collectsim.results import RunResult
+from collectsim.results import Comparison, ExperimentResult, RunResult
 from collectsim.scenario.schema import Scenario
 
 
@@ -66,3 +67,109 @@ def _write_files(folder: Path, result: RunResult, scenario: Scenario, manifest: 
     result.accounts.to_parquet(folder / "accounts.parquet", index=False)
     if result.events is not None:
         result.events.to_parquet(folder / "events.parquet", index=False)
+
+
+def write_comparison(
+    comparison: Comparison,
+    scenarios: dict[str, Scenario],
+    root: str | Path,
+    *,
+    manifest: dict[str, Any],
+    now: datetime | None = None,
+) -> Path:
+    """Write ``results/compare-<names>-<timestamp>/`` atomically: runs, summary, in-run arms, scenarios."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    now = now or datetime.now(UTC)
+    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
+    try:
+        comparison.table.to_parquet(tmp / "runs.parquet", index=False)
+        comparison.table.to_csv(tmp / "runs.csv", index=False)
+        summary = comparison.summary()
+        summary.to_csv(tmp / "summary.csv", index=False)
+        (tmp / "summary.json").write_text(summary.to_json(orient="records", indent=1), encoding="utf-8")
+        if comparison.in_run is not None:
+            comparison.in_run.to_csv(tmp / "in_run.csv", index=False)
+            comparison.in_run_summary().to_csv(tmp / "in_run_summary.csv", index=False)
+        (tmp / "scenarios").mkdir()
+        for name, sc in scenarios.items():
+            (tmp / "scenarios" / f"{name}.toml").write_text(
+                tomli_w.dumps(sc.model_dump(mode="json", exclude_none=True)), encoding="utf-8"
+            )
+        (tmp / "manifest.json").write_text(
+            json.dumps({"created": now.isoformat(), **manifest}, indent=2, default=str), encoding="utf-8"
+        )
+        stem = "compare-" + "-".join(scenarios)[:80] + f"-{now.strftime('%Y%m%d-%H%M%S')}"
+        final = _unique_folder(root, stem)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short stable hash of JSON-able parts: the same sweep always maps to the same folder."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+class SweepStore:
+    """A sweep's folder: rows journaled as jobs finish, final tables written at the end.
+
+    The journal is one JSON line per finished job, flushed and fsynced, so a sweep
+    killed at any moment keeps every finished job; a torn last line is cut off on
+    resume. Final tables are written to a temporary name and renamed into place.
+    """
+
+    def __init__(self, root: str | Path, name: str, key: str) -> None:
+        self.folder = Path(root) / f"{name}-{key}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.journal = self.folder / "journal.jsonl"
+
+    @property
+    def complete(self) -> bool:
+        return (self.folder / "sweep.parquet").exists()
+
+    def load_done(self) -> dict[int, list[dict[str, Any]]]:
+        """Jobs already finished, by job index; repairs a torn last line left by a kill."""
+        if not self.journal.exists():
+            return {}
+        data = self.journal.read_bytes()
+        good = data[: data.rfind(b"\n") + 1]
+        if len(good) != len(data):
+            with open(self.journal, "r+b") as fh:
+                fh.truncate(len(good))
+        done = {}
+        for line in good.splitlines():
+            entry = json.loads(line)
+            done[int(entry["job"])] = entry["rows"]
+        return done
+
+    def append(self, job: int, rows: list[dict[str, Any]]) -> None:
+        line = json.dumps({"job": job, "rows": rows}) + "\n"
+        with open(self.journal, "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def write_text(self, name: str, text: str) -> None:
+        _atomic(self.folder / name, lambda p: p.write_text(text, encoding="utf-8"))
+
+    def finish(self, result: ExperimentResult, manifest: dict[str, Any]) -> None:
+        _atomic(self.folder / "sweep.csv", lambda p: result.table.to_csv(p, index=False))
+        if result.sobol is not None:
+            _atomic(self.folder / "sobol.csv", lambda p: result.sobol.to_csv(p, index=False))
+        _atomic(self.folder / "summary.csv", lambda p: result.summary().to_csv(p, index=False))
+        self.write_text("manifest.json", json.dumps(manifest, indent=2, default=str))
+        # The Parquet table is written last: its presence marks the sweep complete.
+        _atomic(self.folder / "sweep.parquet", lambda p: result.table.to_parquet(p, index=False))
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

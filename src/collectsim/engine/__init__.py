@@ -71,6 +71,7 @@ def _accounts(sim: Simulation) -> pd.DataFrame:
             "legal_stage": pd.Categorical.from_codes(s.legal_stage, list(LEGAL_NAMES)),
             "ever_placed": s.ever_placed,
             "direct_cost": s.direct_cost,
+            "team_minutes": s.team_minutes,
             "self_cure_label": p.self_cure_label,
             "lambda_inf": p.lam_inf,
             "willingness": p.willingness,

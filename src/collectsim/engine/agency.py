@@ -45,10 +45,11 @@ class AgencyDesk:
         s.in_house[due[s.status[due] == ACTIVE]] = True
         self.tally.recalled += due.size
 
-    def charge(self, amounts: np.ndarray) -> float:
-        """Commission on what the agency collected today."""
+    def charge(self, idx: np.ndarray, amounts: np.ndarray) -> float:
+        """Commission on what the agency collected today, booked to each account's direct cost."""
         total = float(amounts.sum())
         fee = total * self.spec.commission
+        np.add.at(self.s.direct_cost, idx, amounts * self.spec.commission)
         self.tally.collected += total
         self.tally.commission += fee
         return fee

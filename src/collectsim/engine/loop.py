@@ -92,7 +92,7 @@ class Simulation:
             last_rpc_day=_ro(s.last_rpc_day),
             legal_active=_ro(s.legal_active),
         )
-        policy.reset(PolicyContext(sc, n, tuple(sc.population.segments)))
+        policy.reset(PolicyContext(sc, n, tuple(sc.population.segments), self.streams.generator("policy")))
 
     def _build_teams(self) -> dict[str, TeamDesk]:
         sc = self.sc
@@ -139,13 +139,17 @@ class Simulation:
                 contact.tally[contact.names[cid]].sent += 1
                 contact.tally[contact.names[cid]].cost += ch.cost
                 recorder.events(now, np.array([i]), cid, rule, FILED_OUTCOME)
-                return handle.filing()
+                minutes = handle.filing()
+                s.team_minutes[i] += minutes
+                return minutes
             outcome = contact.attempt_one(cid, i, day, now - day)
             desk.tally.attempts += 1
             if outcome == RIGHT_PARTY:
                 desk.tally.rpcs += 1
             recorder.events(now, np.array([i]), cid, rule, outcome)
-            return handle.minutes(outcome)
+            minutes = handle.minutes(outcome)
+            s.team_minutes[i] += minutes
+            return minutes
 
         return attempt
 
@@ -227,7 +231,8 @@ class Simulation:
         s = self.state
         paid = self.behaviour.end_of_day(day)
         self.legal.garnish(day)
-        self.agency.charge(paid.amounts[paid.source == AGENCY])
+        by_agency = paid.source == AGENCY
+        self.agency.charge(paid.accounts[by_agency], paid.amounts[by_agency])
         for desk in self.teams.values():
             if desk.works_on(day):
                 self.team_cost += desk.headcount * desk.spec.cost_per_fte_day

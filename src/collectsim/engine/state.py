@@ -85,7 +85,8 @@ class AccountState:
         self.promises = np.zeros(n, dtype=np.int32)
         self.promises_kept = np.zeros(n, dtype=np.int32)
         self.payments = np.zeros(n, dtype=np.int32)
-        self.direct_cost = np.zeros(n)
+        self.direct_cost = np.zeros(n)  # channel costs, legal fees and agency commission, per account
+        self.team_minutes = np.zeros(n)  # team time spent on the account (to share team cost)
 
     def collectible(self, idx: np.ndarray) -> np.ndarray:
         """What can still be collected: the balance, or after charge-off what was written off."""

@@ -35,11 +35,12 @@ class ActionPlan:
 
 @dataclass(frozen=True)
 class PolicyContext:
-    """What a policy may know before day 0: the scenario and the account index space."""
+    """What a policy may know before day 0: the scenario, the account index space, its random stream."""
 
     scenario: Scenario
     n_accounts: int
     segment_names: tuple[str, ...]
+    rng: np.random.Generator  # the policy's own stream (e.g. to split accounts into test arms)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import numpy as np
 
 from collectsim.policy import AccountView, ActionPlan, PolicyContext
 from collectsim.scenario.schema import Action, Ladder
+from collectsim.scenario.schema import Policy as PolicySpec
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,18 @@ class _Rung:
 
 
 class LadderPolicy:
-    """Runs ``scenario.policy.ladders``; per-account rung counters live here, reset per run."""
+    """Runs a scenario's ladders; per-account rung counters live here, reset per run.
 
-    def __init__(self) -> None:
+    By default the ladders of the simulated scenario; pass ``spec`` to run another
+    scenario's ladders on the same portfolio and teams (a challenger).
+    """
+
+    def __init__(self, spec: PolicySpec | None = None) -> None:
+        self._spec = spec
         self._rungs: list[_Rung] = []
 
     def reset(self, ctx: PolicyContext) -> None:
-        pol = ctx.scenario.policy
+        pol = self._spec or ctx.scenario.policy
         self._recent = pol.recent_days
         names = list(pol.ladders)
         default = next((k for k, lad in pol.ladders.items() if lad.segments is None), None)

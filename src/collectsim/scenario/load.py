@@ -41,7 +41,7 @@ def scenario_from_dict(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = _problems(exc)
+        problems = validation_problems(exc)
         # Field errors stop the model before its cross-reference check: run it on the raw data too.
         for extra in cross_reference_problems(data):
             if extra not in problems:
@@ -55,7 +55,8 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
     return scenario_from_dict(raw, overrides, source=scenario.name)
 
 
-def _problems(exc: ValidationError) -> list[tuple[str, str]]:
+def validation_problems(exc: ValidationError, root: type[BaseModel] = Scenario) -> list[tuple[str, str]]:
+    """Each pydantic error as (field path, message); unknown keys get a did-you-mean from ``root``."""
     out: list[tuple[str, str]] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -64,7 +65,7 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
         if isinstance(cause, CrossReferenceError):
             out += cause.problems
         elif err["type"] == "extra_forbidden":
-            out.append((path, _unknown_key_message(loc)))
+            out.append((path, _unknown_key_message(loc, root)))
         elif err["type"] == "missing":
             out.append((path, "required field is missing"))
         else:
@@ -79,9 +80,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _unknown_key_message(loc: tuple) -> str:
+def _unknown_key_message(loc: tuple, root: type[BaseModel]) -> str:
     key = str(loc[-1])
-    allowed = _allowed_keys(loc[:-1])
+    allowed = _allowed_keys(loc[:-1], root)
     if not allowed:
         return f"unknown key '{key}'"
     close = difflib.get_close_matches(key, allowed, n=1)
@@ -89,9 +90,9 @@ def _unknown_key_message(loc: tuple) -> str:
     return f"unknown key '{key}'{hint} allowed: {', '.join(sorted(allowed))}"
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    """Field names of the model found by walking ``loc`` down from ``Scenario``."""
-    ann: Any = Scenario
+def _allowed_keys(loc: tuple, root: type[BaseModel]) -> list[str]:
+    """Field names of the model found by walking ``loc`` down from ``root``."""
+    ann: Any = root
     for key in loc:
         ann = _descend(ann, key)
         if ann is None:

@@ -1,0 +1,91 @@
+"""Confidence intervals over replications and paired differences between policies.
+
+Replications are independent, so a KPI's mean has a Student-t interval. Under common
+random numbers the same replication index gives both policies the same borrowers and
+luck, so the *paired* differences have a t interval of their own, usually far
+narrower than the difference of two independent intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from fnmatch import fnmatch
+
+import numpy as np
+from scipy import stats
+
+# +1: higher is better; -1: lower is better. KPIs not listed are neutral.
+DIRECTIONS: tuple[tuple[str, int], ...] = (
+    ("recovery_rate", 1),
+    ("collected", 1),
+    ("net_recovery", 1),
+    ("cure_rate_*", 1),
+    ("promise_kept_rate", 1),
+    ("agency_collected", 1),
+    ("legal_collected", 1),
+    ("total_cost", -1),
+    ("cost_*", -1),
+    ("write_off*", -1),
+    ("written_off", -1),
+    ("roll_rate_*", -1),
+    ("mean_days_to_resolution", -1),
+    ("outstanding", -1),
+    ("legal_fees", -1),
+    ("agency_commission", -1),
+    ("complaints*", -1),
+    ("violations*", -1),
+    ("team.*.dropped", -1),
+    ("team.*.backlog*", -1),
+)
+
+
+def direction(kpi: str) -> int:
+    return next((d for pattern, d in DIRECTIONS if fnmatch(kpi, pattern)), 0)
+
+
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Mean and half-width of its Student-t interval (half-width NaN with fewer than 2 values)."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return float("nan"), float("nan")
+    if x.size < 2:
+        return float(x.mean()), float("nan")
+    se = x.std(ddof=1) / math.sqrt(x.size)
+    return float(x.mean()), float(stats.t.ppf(0.5 + level / 2, x.size - 1) * se)
+
+
+def paired_difference(challenger: np.ndarray, champion: np.ndarray, kpi: str, level: float = 0.95) -> dict:
+    """Mean of (challenger − champion), its interval, and P(challenger better) under the t model.
+
+    For a neutral KPI "better" means larger. With zero spread the probability is 1, 0 or ½.
+    """
+    d = np.asarray(challenger, dtype=float) - np.asarray(champion, dtype=float)
+    d = d[~np.isnan(d)]
+    mean, half = mean_ci(d, level)
+    sign = direction(kpi) or 1
+    if d.size < 2:
+        p = float("nan")
+    else:
+        se = d.std(ddof=1) / math.sqrt(d.size)
+        p = (
+            float(stats.t.cdf(sign * mean / se, d.size - 1))
+            if se > 0
+            else (1.0 if sign * mean > 0 else 0.0 if sign * mean < 0 else 0.5)
+        )
+    return {"diff": mean, "diff_half_width": half, "p_better": p, "n_pairs": int(d.size)}
+
+
+def variance_reduction(challenger: np.ndarray, champion: np.ndarray) -> float:
+    """(Var A + Var B) / Var(A − B): how much pairing shrinks the variance of the difference.
+
+    The numerator is what the difference's variance would be under independent streams.
+    """
+    a, b = np.asarray(challenger, dtype=float), np.asarray(champion, dtype=float)
+    if a.size < 2:
+        return float("nan")
+    var_d = float(np.var(a - b, ddof=1))
+    indep = float(np.var(a, ddof=1) + np.var(b, ddof=1))
+    if var_d == 0:
+        return float("inf") if indep > 0 else float("nan")
+    return indep / var_d

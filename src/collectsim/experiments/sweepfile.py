@@ -1,0 +1,105 @@
+"""Sweep files: a base scenario, parameters with levels or ranges, a design, replications.
+
+Validated like scenarios: unknown keys and impossible values are errors naming the
+field; every design point is applied to the base scenario up front, so a bad path
+or value fails before any simulation starts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from collectsim.engine import simulate
+from collectsim.errors import ScenarioError
+from collectsim.experiments.design import Parameter, SaltelliDesign, grid, latin_hypercube, sobol_saltelli
+from collectsim.scenario import Scenario, load_scenario, with_overrides
+from collectsim.scenario.load import validation_problems
+from collectsim.scenario.schema import Model
+
+
+class SweepParameter(Model):
+    levels: tuple[Any, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+
+class SweepSpec(Model):
+    name: str | None = None
+    scenario: str
+    design: Literal["grid", "lhs", "sobol"] = "grid"
+    points: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    replications: Annotated[int, Field(ge=1, le=10_000)] = 3
+    seed: Annotated[int, Field(ge=0)] = 1
+    kpis: tuple[str, ...] = ("recovery_rate", "net_recovery", "total_cost")
+    set: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, SweepParameter]
+
+    @model_validator(mode="after")
+    def _design_needs(self) -> SweepSpec:
+        if not self.parameters:
+            raise ValueError("parameters: at least one parameter is required")
+        for path, p in self.parameters.items():
+            if self.design == "grid" and not p.levels:
+                raise ValueError(f"parameters.{path}: a grid needs 'levels' (a list of values)")
+            if self.design != "grid" and (p.low is None or p.high is None or p.low >= p.high):
+                raise ValueError(f"parameters.{path}: a {self.design} design needs 'low' < 'high'")
+        if self.design != "grid" and self.points is None:
+            raise ValueError(f"points: a {self.design} design needs 'points' (sample size)")
+        return self
+
+
+def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario, list[dict[str, Any]] | SaltelliDesign]:
+    """Read and check a sweep file; returns the spec, the base scenario (with ``set``) and the design."""
+    path = Path(path)
+    source = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([("file", f"'{path}' does not exist")], source) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([("file", f"not valid TOML: {exc}")], source) from None
+    raw.setdefault("name", path.stem)
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(validation_problems(exc, SweepSpec), source) from None
+    base_path = (path.parent / spec.scenario).resolve()
+    if not base_path.exists():
+        raise ScenarioError([("scenario", f"'{spec.scenario}' not found (looked for {base_path})")], source)
+    base = load_scenario(base_path, spec.set)
+    design = build_design(spec)
+    for i, point in enumerate(design.points if isinstance(design, SaltelliDesign) else design):
+        try:
+            with_overrides(base, point)
+        except ScenarioError as exc:
+            field, msg = exc.problems[0]
+            raise ScenarioError([(f"parameters ({field})", f"{msg} at design point {i}")], source) from None
+    _check_kpis(spec, base, source)
+    return spec, base, design
+
+
+def build_design(spec: SweepSpec) -> list[dict[str, Any]] | SaltelliDesign:
+    params = [Parameter(path, p.low, p.high, p.levels, p.integer) for path, p in spec.parameters.items()]
+    match spec.design:
+        case "grid":
+            return grid(params)
+        case "lhs":
+            return latin_hypercube(params, spec.points, spec.seed)
+        case _:
+            return sobol_saltelli(params, spec.points, spec.seed)
+
+
+def _check_kpis(spec: SweepSpec, base: Scenario, source: str) -> None:
+    pilot = with_overrides(base, {"population.accounts": 20, "horizon.days": 1})
+    known = list(simulate(pilot, 0).kpis)
+    for k in spec.kpis:
+        if k not in known:
+            close = difflib.get_close_matches(k, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ScenarioError([("kpis", f"'{k}' is not a KPI; {hint}see kpis.json of any run for the list")], source)
