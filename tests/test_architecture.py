@@ -19,7 +19,9 @@ FORBIDDEN = (
     "collectsim.plots",
     "collectsim.report",
 )
-PURE = [PKG / "engine", PKG / "policy", PKG / "metrics.py", PKG / "results.py", PKG / "rng.py", PKG / "dists.py"]
+EXPERIMENTS = PKG / "experiments"
+PURE = [PKG / "engine", PKG / "policy", PKG / "metrics.py", PKG / "results.py", PKG / "rng.py", PKG / "dists.py",
+        *(EXPERIMENTS / f for f in ("__init__.py", "runner.py", "stats.py", "design.py", "executors.py"))]
 
 
 def _imports(path: Path) -> set[str]:
@@ -73,4 +75,9 @@ def test_public_api_is_curated() -> None:
         "load_scenario",
         "simulate",
         "with_overrides",
+        "Comparison",
+        "ExperimentResult",
+        "compare",
+        "replicate",
+        "sweep",
     }

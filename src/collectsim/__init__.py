@@ -2,8 +2,9 @@
 
 from collectsim.engine import simulate
 from collectsim.errors import CollectsimError, ScenarioError
+from collectsim.experiments import compare, replicate, sweep
 from collectsim.policy import ActionPlan, Policy
-from collectsim.results import RunResult
+from collectsim.results import Comparison, ExperimentResult, RunResult
 from collectsim.scenario import Scenario, load_scenario, with_overrides
 
 __version__ = "0.1.0"
@@ -11,12 +12,17 @@ __version__ = "0.1.0"
 __all__ = [
     "ActionPlan",
     "CollectsimError",
+    "Comparison",
+    "ExperimentResult",
     "Policy",
     "RunResult",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "load_scenario",
+    "replicate",
     "simulate",
+    "sweep",
     "with_overrides",
 ]
