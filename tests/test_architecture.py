@@ -20,8 +20,15 @@ FORBIDDEN = (
     "collectsim.report",
 )
 EXPERIMENTS = PKG / "experiments"
-PURE = [PKG / "engine", PKG / "policy", PKG / "metrics.py", PKG / "results.py", PKG / "rng.py", PKG / "dists.py",
-        *(EXPERIMENTS / f for f in ("__init__.py", "runner.py", "stats.py", "design.py", "executors.py"))]
+PURE = [
+    PKG / "engine",
+    PKG / "policy",
+    PKG / "metrics.py",
+    PKG / "results.py",
+    PKG / "rng.py",
+    PKG / "dists.py",
+    *(EXPERIMENTS / f for f in ("__init__.py", "runner.py", "stats.py", "design.py", "executors.py")),
+]
 
 
 def _imports(path: Path) -> set[str]:

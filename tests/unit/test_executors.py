@@ -87,10 +87,10 @@ def test_process_results_arrive_as_they_finish(process_executor: ProcessExecutor
     list(process_executor.map_unordered(noisy_sum, [1, 2, 3, 4]))  # warm both workers up
     start = time.perf_counter()
     arrived = []
-    for i, _ in process_executor.map_unordered(sleep_then_return, [1.0, 0.0, 0.0, 0.0]):
+    for i, _ in process_executor.map_unordered(sleep_then_return, [3.0, 0.0, 0.0, 0.0]):
         arrived.append((i, time.perf_counter() - start))
     assert [i for i, _ in arrived][-1] == 0
-    assert arrived[0][1] < 0.8
+    assert arrived[0][1] < 2.0  # well before the slow job's 3 s, with headroom for a busy machine
 
 
 def test_job_exception_propagates_with_its_type(executor: Executor) -> None:
@@ -116,7 +116,7 @@ def test_interrupt_cancels_pending_jobs_without_waiting() -> None:
         start = time.perf_counter()
         with pytest.raises(KeyboardInterrupt):
             results.throw(KeyboardInterrupt())
-        assert time.perf_counter() - start < 0.3
+        assert time.perf_counter() - start < 1.5  # the queued jobs would take 3.2 s
         assert ex._pool is None
 
 

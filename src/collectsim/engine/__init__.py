@@ -8,6 +8,7 @@ import pandas as pd
 from collectsim import metrics
 from collectsim.engine.loop import EVENT_OUTCOMES, Progress, Simulation
 from collectsim.engine.state import LEGAL_NAMES, STATUS_NAMES
+from collectsim.engine.teams import MINUTES_PER_DAY
 from collectsim.policy import Policy
 from collectsim.policy.ladder import LadderPolicy
 from collectsim.results import RunResult
@@ -81,41 +82,87 @@ def _accounts(sim: Simulation) -> pd.DataFrame:
     )
 
 
+TEAM_KPIS = (
+    "attempts",
+    "rpcs",
+    "utilisation",
+    "service_level",
+    "carried_over",
+    "dropped",
+    "backlog_end",
+    "backlog_mean",
+    "queue_mean",
+    "wait_mean_days",
+    "inbound_calls",
+    "inbound_asa_s",
+    "inbound_service_level",
+)
+TEAM_COLUMNS = (
+    "team",
+    "headcount",
+    "on_floor",
+    "days_worked",
+    "attempts",
+    "rpcs",
+    "inbound_answered",
+    "utilisation",
+    "service_level",
+    "carried_over",
+    "dropped",
+    "backlog_end",
+    "backlog_mean",
+    "queue_mean",
+    "wait_mean_days",
+    "inbound_calls",
+    "inbound_asa_s",
+    "inbound_p_wait",
+    "inbound_service_level",
+    "queue_arrivals",
+    "queue_area",
+    "queue_wait_total",
+    "inbound_area",
+    "inbound_wait_total",
+    "cost",
+)
+
+
+def _team_row(desk, horizon: int) -> dict:
+    t, out, inb = desk.tally, desk.outbound, desk.inbound
+    waits = np.asarray(inb.waits) * MINUTES_PER_DAY * 60
+    due, done = sum(t.daily_queue), sum(t.daily_done)
+    nan = float("nan")
+    return {
+        "team": desk.name,
+        "headcount": desk.headcount,
+        "on_floor": len(desk.posts),
+        "days_worked": t.days_worked,
+        "attempts": t.attempts,
+        "rpcs": t.rpcs,
+        "inbound_answered": t.inbound_answered,
+        "utilisation": t.busy_minutes / t.available_minutes if t.available_minutes else nan,
+        "service_level": done / due if due else nan,
+        "carried_over": t.carried,
+        "dropped": t.dropped,
+        "backlog_end": out.waiting,
+        "backlog_mean": float(np.mean(t.daily_queue)) if t.daily_queue else 0.0,
+        "queue_mean": out.length.mean(horizon),
+        "wait_mean_days": (out.total_wait + out.residual_wait(horizon)) / out.arrivals if out.arrivals else nan,
+        "inbound_calls": inb.arrivals,
+        "inbound_asa_s": float(waits.mean()) if waits.size else nan,
+        "inbound_p_wait": float((waits > 1e-9).mean()) if waits.size else nan,
+        "inbound_service_level": float((waits <= desk.spec.answer_within_s).mean()) if waits.size else nan,
+        "queue_arrivals": out.arrivals,
+        "queue_area": out.length.area_until(horizon),
+        "queue_wait_total": out.total_wait + out.residual_wait(horizon),
+        "inbound_area": inb.length.area_until(horizon),
+        "inbound_wait_total": inb.total_wait + inb.residual_wait(horizon),
+        "cost": t.rostered_days * desk.spec.cost_per_fte_day,
+    }
+
+
 def _teams(sim: Simulation) -> pd.DataFrame:
-    rows = []
-    for name, desk in sim.teams.items():
-        t = desk.tally
-        rows.append(
-            {
-                "team": name,
-                "headcount": desk.headcount,
-                "days_worked": t.days_worked,
-                "attempts": t.attempts,
-                "rpcs": t.rpcs,
-                "utilisation": t.busy_minutes / t.available_minutes if t.available_minutes else float("nan"),
-                "carried_over": t.carried,
-                "dropped": t.dropped,
-                "backlog_end": desk.queue_length,
-                "backlog_mean": float(np.mean(t.daily_queue)) if t.daily_queue else 0.0,
-                "cost": t.days_worked * desk.headcount * desk.spec.cost_per_fte_day,
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "team",
-            "headcount",
-            "days_worked",
-            "attempts",
-            "rpcs",
-            "utilisation",
-            "carried_over",
-            "dropped",
-            "backlog_end",
-            "backlog_mean",
-            "cost",
-        ],
-    )
+    rows = [_team_row(desk, sim.sc.horizon.days) for desk in sim.teams.values()]
+    return pd.DataFrame(rows, columns=list(TEAM_COLUMNS))
 
 
 def _costs(sim: Simulation, teams: pd.DataFrame) -> pd.DataFrame:
@@ -153,7 +200,7 @@ def _result(sim: Simulation, seed: int) -> RunResult:
         }
     )
     for r in teams.itertuples():
-        for col in ("attempts", "rpcs", "utilisation", "carried_over", "dropped", "backlog_end", "backlog_mean"):
+        for col in TEAM_KPIS:
             kpis[f"team.{r.team}.{col}"] = getattr(r, col)
     for name, t in sim.contact.tally.items():
         kpis[f"channel.{name}.sent"] = t.sent

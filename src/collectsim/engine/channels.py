@@ -103,12 +103,18 @@ class Contact:
         s.promises[made] += 1
         return int(made.size)
 
-    def attempt_one(self, cid: int, i: int, day: int, frac: float) -> int:
-        """Scalar twin of ``outcomes`` + ``apply`` for one team attempt (the hot path)."""
+    def attempt_one(self, cid: int, i: int, day: int, frac: float, forced: int | None = None) -> int:
+        """Scalar twin of ``outcomes`` + ``apply`` for one team attempt (the hot path).
+
+        ``forced`` sets the outcome (an inbound call is always the right party).
+        """
         ch, s = self.specs[cid], self.s
-        u = self.outcome_u[cid].draw_one(i)
-        p_rpc = ch.contact_prob * min(1.0, ch.rpc_prob * float(s.pop.contactability[i]))
-        outcome = RIGHT_PARTY if u < p_rpc else WRONG_PARTY if u < ch.contact_prob else NO_ANSWER
+        if forced is None:
+            u = self.outcome_u[cid].draw_one(i)
+            p_rpc = ch.contact_prob * min(1.0, ch.rpc_prob * float(s.pop.contactability[i]))
+            outcome = RIGHT_PARTY if u < p_rpc else WRONG_PARTY if u < ch.contact_prob else NO_ANSWER
+        else:
+            outcome = forced
         t = self.tally[self.names[cid]]
         t.sent += 1
         t.cost += ch.cost

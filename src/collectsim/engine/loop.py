@@ -10,7 +10,6 @@ day is integrated and payments are booked.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -19,19 +18,18 @@ import simpy
 
 from collectsim.engine.agency import AgencyDesk
 from collectsim.engine.behaviour import AGENCY, Repayment
-from collectsim.engine.channels import OUTCOME_NAMES, RIGHT_PARTY, Contact
+from collectsim.engine.channels import OUTCOME_NAMES, Contact
 from collectsim.engine.legal import LegalDesk
 from collectsim.engine.population import generate
 from collectsim.engine.recorder import Recorder
 from collectsim.engine.state import ACTIVE, NO_CASE, PENDING, AccountState
-from collectsim.engine.teams import HandleTimeBuffer, TeamDesk
+from collectsim.engine.teamwork import FILED_OUTCOME, PLACED_OUTCOME, TeamWork
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy, PolicyContext
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import WEEKDAYS, Scenario
 
-FILED_OUTCOME, PLACED_OUTCOME = 3, 4
-EVENT_OUTCOMES = (*OUTCOME_NAMES, "filed", "placed")
+EVENT_OUTCOMES = (*OUTCOME_NAMES, "filed", "placed", "inbound")
 DAY_END = 1.0 - 1e-6
 Progress = Callable[[int, int], None]
 
@@ -75,7 +73,10 @@ class Simulation:
         self.rules: dict[str, int] = {}
         self.delayed: dict[int, list[tuple[int, np.ndarray, int]]] = defaultdict(list)
         self.team_cost = 0.0
-        self.teams = self._build_teams()
+        self.work = TeamWork(self.env, sc, self.state, self.contact, self.legal, self.recorder, self.streams)
+        self.teams = self.work.teams
+        for desk in self.teams.values():
+            desk.priority = self._priority_key
         self.start_weekday = WEEKDAYS.index(sc.horizon.start_weekday)
         self.workdays = {WEEKDAYS.index(d) for d in sc.calendar.working_days}
         s = self.state
@@ -94,26 +95,6 @@ class Simulation:
         )
         policy.reset(PolicyContext(sc, n, tuple(sc.population.segments), self.streams.generator("policy")))
 
-    def _build_teams(self) -> dict[str, TeamDesk]:
-        sc = self.sc
-        teams = {}
-        for ti, (name, spec) in enumerate(sc.teams.items()):
-            desk = TeamDesk(
-                self.env,
-                name,
-                spec,
-                sc.calendar.working_days,
-                WEEKDAYS.index(sc.horizon.start_weekday),
-                sc.horizon.days,
-                sc.population.accounts,
-            )
-            desk.attempt = self._attempt_for(
-                desk, HandleTimeBuffer(spec, self.streams.generator("handle", ti), sc.legal.filing_minutes.build())
-            )
-            desk.priority = self._priority_key
-            teams[name] = desk
-        return teams
-
     def _priority_key(self, acct: np.ndarray, enq: np.ndarray) -> np.ndarray:
         s = self.state
         match self.sc.policy.priority:
@@ -123,35 +104,6 @@ class Simulation:
                 return -s.dpd[acct].astype(float)
             case _:
                 return enq.astype(float)
-
-    def _attempt_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
-        s, contact, specs, recorder = self.state, self.contact, self.contact.specs, self.recorder
-
-        def attempt(i: int, cid: int, rule: int, now: float) -> float | None:
-            if not s.in_house[i]:
-                return None
-            day = math.floor(now)
-            ch = specs[cid]
-            if ch.kind == "legal":
-                if s.legal_stage[i] != NO_CASE:
-                    return None
-                self.legal.file(i, now, ch.effect)
-                contact.tally[contact.names[cid]].sent += 1
-                contact.tally[contact.names[cid]].cost += ch.cost
-                recorder.events(now, np.array([i]), cid, rule, FILED_OUTCOME)
-                minutes = handle.filing()
-                s.team_minutes[i] += minutes
-                return minutes
-            outcome = contact.attempt_one(cid, i, day, now - day)
-            desk.tally.attempts += 1
-            if outcome == RIGHT_PARTY:
-                desk.tally.rpcs += 1
-            recorder.events(now, np.array([i]), cid, rule, outcome)
-            minutes = handle.minutes(outcome)
-            s.team_minutes[i] += minutes
-            return minutes
-
-        return attempt
 
     def run(self) -> None:
         for desk in self.teams.values():
@@ -224,8 +176,9 @@ class Simulation:
 
     def _send(self, cid: int, idx: np.ndarray, rule: int, day: int, frac: float) -> None:
         outcome = self.contact.outcomes(cid, idx)
-        self.contact.apply(cid, idx, outcome, day, frac)
+        reached = self.contact.apply(cid, idx, outcome, day, frac)
         self.recorder.events(day + frac, idx, cid, rule, outcome)
+        self.work.schedule_callbacks(cid, reached, day + frac)
 
     def _evening(self, day: int) -> None:
         s = self.state
@@ -234,8 +187,9 @@ class Simulation:
         by_agency = paid.source == AGENCY
         self.agency.charge(paid.accounts[by_agency], paid.amounts[by_agency])
         for desk in self.teams.values():
-            if desk.works_on(day):
-                self.team_cost += desk.headcount * desk.spec.cost_per_fte_day
+            rostered = desk.rostered_on(day)
+            desk.tally.rostered_days += rostered
+            self.team_cost += rostered * desk.spec.cost_per_fte_day
         self.recorder.day_end(day, s, self.total_cost(), self.teams)
         if self.check_invariants:
             err = s.conservation_error()

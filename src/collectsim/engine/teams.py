@@ -1,10 +1,11 @@
-"""Teams of collectors working a prioritised queue during their shifts (simpy).
+"""Teams of agents working their queues during their shifts (simpy).
 
-Work items (one per account per team) wait in numpy arrays. At shift start the
-queue is ordered once by the policy's priority rule; each of ``headcount`` worker
-processes then takes the next item, spends its handle time, and takes another
-while the shift lasts. Items left at shift end are carried to the next working
-day or dropped, which is the shortfall headcount planning measures.
+Each agent on the floor is a simpy process with a post (shift hours, weekdays).
+During its shift it answers waiting inbound calls first, then takes the next item
+of its team's outbound work list (ordered once a day by the policy's priority
+rule), then helps the teams it is skilled for; with nothing to do it sleeps until a
+call arrives or its shift ends. Work left after the day's last shift is carried to
+the next working day or dropped, which is the shortfall headcount planning measures.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import numpy as np
 import simpy
 
 from collectsim.dists import Distribution
-from collectsim.scenario.schema import WEEKDAYS, Team
+from collectsim.engine.queues import InboundQueue, OutboundQueue, PriorityKey
+from collectsim.engine.timeweighted import TimeWeighted
+from collectsim.scenario.schema import WEEKDAYS, Shift, Team
 
 MINUTES_PER_DAY = 1440.0
+DAY_CLOSE = 1.0 - 2e-6  # fraction of a day; before the daily driver's evening step
 BUFFER = 1024
 
 
@@ -26,8 +30,10 @@ BUFFER = 1024
 class TeamTally:
     attempts: int = 0
     rpcs: int = 0
+    inbound_answered: int = 0
     busy_minutes: float = 0.0
     available_minutes: float = 0.0
+    rostered_days: float = 0.0
     carried: int = 0
     dropped: int = 0
     days_worked: int = 0
@@ -35,12 +41,50 @@ class TeamTally:
     daily_done: list[int] = field(default_factory=list)
 
 
-# attempt(account, channel_id, rule_id, now) -> handle minutes, or None if the item is void.
-Attempt = Callable[[int, int, int, float], float | None]
+# attempt(account, channel_id, rule_id, now) -> (handle minutes, right party?), or None if the item is void.
+Attempt = Callable[[int, int, int, float], tuple[float, bool] | None]
+# answer(account, channel_id, now) -> (handle minutes, True) for an inbound call, or None if void.
+Answer = Callable[[int, int, float], tuple[float, bool] | None]
+
+
+@dataclass(frozen=True)
+class Post:
+    """One agent's place in the roster: shift hours (fractions of a day) and weekdays."""
+
+    start: float
+    end: float
+    weekdays: frozenset[int]
+
+
+def split_headcount(total: int, shares: list[float]) -> list[int]:
+    """Largest-remainder split of ``total`` agents over shares that sum to 1."""
+    raw = [total * s for s in shares]
+    base = [int(np.floor(r)) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - base[i], reverse=True)
+    for i in order[: total - sum(base)]:
+        base[i] += 1
+    return base
+
+
+def roster(spec: Team, default_days: tuple[str, ...]) -> tuple[list[Post], list[tuple[int, frozenset[int]]]]:
+    """Posts of the agents on the floor, and (rostered agents, weekdays) per shift for costing.
+
+    On-floor agents per shift are the rostered ones less shrinkage, rounded half up.
+    """
+    team_days = spec.working_days or default_days
+    shifts = spec.shifts or (Shift(start=spec.shift[0], end=spec.shift[1]),)
+    rostered = split_headcount(spec.headcount, [sh.share for sh in shifts])
+    posts, paid = [], []
+    for sh, n in zip(shifts, rostered, strict=True):
+        days = frozenset(WEEKDAYS.index(d) for d in (sh.working_days or team_days))
+        paid.append((n, days))
+        on_floor = int(np.floor(n * (1.0 - spec.shrinkage) + 0.5))
+        posts += [Post(sh.start / 24.0, sh.end / 24.0, days)] * on_floor
+    return posts, paid
 
 
 class TeamDesk:
-    """One team: its queue, its workers and its tallies."""
+    """One team: its queues, its agents (simpy processes) and its tallies."""
 
     def __init__(
         self,
@@ -56,102 +100,150 @@ class TeamDesk:
         self.name = name
         self.spec = spec
         self.headcount = spec.headcount
-        self.workdays = {WEEKDAYS.index(d) for d in (spec.working_days or working_days)}
         self.start_weekday = start_weekday
         self.horizon = horizon
-        self.shift = (spec.shift[0] / 24.0, spec.shift[1] / 24.0)
-        self.pending = np.zeros(n_accounts, dtype=bool)
-        self._acct = np.empty(0, dtype=np.int64)
-        self._chan = np.empty(0, dtype=np.int16)
-        self._rule = np.empty(0, dtype=np.int32)
-        self._enq = np.empty(0, dtype=np.int32)
-        self._order: list[int] = []
-        self._ptr = 0
-        self._end = 0.0
+        self.posts, self.paid = roster(spec, working_days)
+        self.outbound = OutboundQueue(n_accounts)
+        self.inbound = InboundQueue()
+        self.busy = TimeWeighted()
+        self._busy_now = 0
+        self.helps: list[TeamDesk] = []
+        self._idle: list[tuple[simpy.Event, float]] = []
         self.tally = TeamTally()
+        self.closed = (-1, 0, 0)  # (day, due, done) of the last closed working day
         self.attempt: Attempt | None = None
-        self.priority: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
-        self._opened = env.event()
+        self.answer: Answer | None = None
+        self.priority: PriorityKey | None = None
+        self._idle_factor = 1.0 / spec.max_occupancy - 1.0
+        self._rpc_spacing = None if spec.max_rpc_per_hour is None else 60.0 / spec.max_rpc_per_hour
+
+    def weekday(self, day: int) -> int:
+        return (self.start_weekday + day) % 7
 
     def works_on(self, day: int) -> bool:
-        return (self.start_weekday + day) % 7 in self.workdays
+        wd = self.weekday(day)
+        return any(wd in days for _, days in self.paid)
+
+    def rostered_on(self, day: int) -> int:
+        wd = self.weekday(day)
+        return sum(n for n, days in self.paid if wd in days)
 
     @property
     def queue_length(self) -> int:
-        return self._acct.size - self._ptr
+        return self.outbound.waiting
 
     def enqueue(self, accounts: np.ndarray, channel: int, rule: int, day: int) -> None:
-        """Add work for accounts not already waiting for this team."""
-        new = accounts[~self.pending[accounts]]
-        if new.size == 0:
-            return
-        self.pending[new] = True
-        self._acct = np.concatenate([self._acct, new])
-        self._chan = np.concatenate([self._chan, np.full(new.size, channel, dtype=np.int16)])
-        self._rule = np.concatenate([self._rule, np.full(new.size, rule, dtype=np.int32)])
-        self._enq = np.concatenate([self._enq, np.full(new.size, day, dtype=np.int32)])
+        self.outbound.enqueue(accounts, channel, rule, self.env.now)
+
+    def call_in(self, account: int, channel: int) -> None:
+        """An inbound call arrives now; wake one idle agent if any."""
+        self.inbound.arrive(self.env.now, account, channel)
+        self._wake(1)
 
     def run(self) -> None:
-        """Start the shift manager and the workers."""
+        """Start the day manager and one process per agent on the floor."""
         self.env.process(self._manager())
-        for _ in range(self.headcount):
-            self.env.process(self._worker())
+        for post in self.posts:
+            self.env.process(self._agent(post))
 
     def _manager(self):
+        """Close each working day after its last shift: carry or drop what is left."""
+        env = self.env
         for day in range(self.horizon):
-            yield self.env.timeout(max(0.0, day + self.shift[0] - self.env.now))
-            if not self.works_on(day):
-                continue
-            self._open(day)
-            opened, self._opened = self._opened, self.env.event()
-            opened.succeed()
-            yield self.env.timeout(day + self.shift[1] - self.env.now)
-            self._close(day)
+            wd = self.weekday(day)
+            # A day with nobody on the floor still closes, at the day's end, after the day's work arrived.
+            ends = sorted({p.end for p in self.posts if wd in p.weekdays}) or [DAY_CLOSE]
+            for end in ends:
+                yield env.timeout(day + end - env.now)
+                self._wake_ended(env.now)
+            if self.works_on(day):
+                self._close(day)
 
-    def _open(self, day: int) -> None:
-        key = self.priority(self._acct, self._enq)
-        order = np.argsort(key, kind="stable")
-        self._acct, self._chan = self._acct[order], self._chan[order]
-        self._rule, self._enq = self._rule[order], self._enq[order]
-        self._order = self._acct.tolist()
-        self._chan_list = self._chan.tolist()
-        self._rule_list = self._rule.tolist()
-        self._ptr = 0
-        self._end = day + self.shift[1]
-        self.tally.days_worked += 1
-        self.tally.available_minutes += self.headcount * (self.shift[1] - self.shift[0]) * MINUTES_PER_DAY
-        self.tally.daily_queue.append(self._acct.size)
+    def _ensure_open(self, day: int) -> None:
+        if self.outbound.open_day != day:
+            self.outbound.open(day, self.priority)
+            self.tally.days_worked += 1
+            self.tally.daily_queue.append(self.outbound.due_today)
 
     def _close(self, day: int) -> None:
-        done = self._ptr
-        rest = slice(self._ptr, None)
-        self.pending[self._acct[: self._ptr]] = False
-        self._acct, self._chan = self._acct[rest], self._chan[rest]
-        self._rule, self._enq = self._rule[rest], self._enq[rest]
-        self._ptr = 0
-        self._order = []
-        self.tally.daily_done.append(done)
+        if self.outbound.open_day != day:
+            self._ensure_open(day)
+        self.tally.daily_done.append(self.outbound.done_today)
+        self.closed = (day, self.outbound.due_today, self.outbound.done_today)
+        left = self.outbound.close(self.env.now, self.spec.backlog == "expire")
         if self.spec.backlog == "carry":
-            self.tally.carried += self._acct.size
+            self.tally.carried += left
         else:
-            self.tally.dropped += self._acct.size
-            self.pending[self._acct] = False
-            self._acct = self._acct[:0]
-            self._chan, self._rule, self._enq = self._chan[:0], self._rule[:0], self._enq[:0]
+            self.tally.dropped += left
 
-    def _worker(self):
+    def _next_work(self, day: int, now: float) -> tuple[bool, int, int, int] | None:
+        """(inbound?, account, channel, rule): inbound calls first, then own work, then helped teams'."""
+        call = self.inbound.pop(now)
+        if call is not None:
+            return True, call[0], call[1], -1
+        self._ensure_open(day)
+        item = self.outbound.pop(now)
+        for desk in self.helps:
+            if item is not None:
+                break
+            if desk.outbound.open_day == day:
+                item = desk.outbound.pop(now)
+        return None if item is None else (False, *item)
+
+    def _agent(self, post: Post):
         env = self.env
-        while True:
-            yield self._opened
-            while env.now < self._end and self._ptr < len(self._order):
-                k = self._ptr
-                self._ptr += 1
-                minutes = self.attempt(self._order[k], self._chan_list[k], self._rule_list[k], env.now)
-                if minutes is None:
+        for day in range(self.horizon):
+            if self.weekday(day) not in post.weekdays:
+                continue
+            start, end = day + post.start, day + post.end
+            if env.now < start:
+                yield env.timeout(start - env.now)
+            self.tally.available_minutes += (end - start) * MINUTES_PER_DAY
+            last_rpc = -1.0
+            while env.now < end:
+                work = self._next_work(day, env.now)
+                if work is None:
+                    woken = env.event()
+                    self._idle.append((woken, end))
+                    yield woken
                     continue
-                # Overtime to finish the last item is worked but not counted as shift capacity used.
-                self.tally.busy_minutes += min(minutes, (self._end - env.now) * MINUTES_PER_DAY)
+                inbound, account, channel, rule = work
+                now = env.now
+                done = self.answer(account, channel, now) if inbound else self.attempt(account, channel, rule, now)
+                if done is None:
+                    continue
+                minutes, rpc = done
+                self.tally.busy_minutes += min(minutes, (end - now) * MINUTES_PER_DAY)
+                self._set_busy(now, +1)
                 yield env.timeout(minutes / MINUTES_PER_DAY)
+                self._set_busy(env.now, -1)
+                rest = minutes * self._idle_factor
+                if rpc and self._rpc_spacing is not None:
+                    # Dialer pacing: right-party contacts start at most max_rpc_per_hour apart.
+                    if last_rpc >= 0:
+                        rest = max(rest, self._rpc_spacing - (env.now - last_rpc) * MINUTES_PER_DAY)
+                    last_rpc = now
+                if rest > 0:
+                    yield env.timeout(rest / MINUTES_PER_DAY)
+
+    def _set_busy(self, now: float, delta: int) -> None:
+        self._busy_now += delta
+        self.busy.update(now, self._busy_now)
+
+    def _wake(self, n: int) -> None:
+        while n > 0 and self._idle:
+            ev, _ = self._idle.pop(0)
+            ev.succeed()
+            n -= 1
+
+    def _wake_ended(self, now: float) -> None:
+        keep = []
+        for ev, end in self._idle:
+            if end <= now + 1e-12:
+                ev.succeed()
+            else:
+                keep.append((ev, end))
+        self._idle = keep
 
 
 NO_ANSWER_SLOT, WRONG_PARTY_SLOT, RIGHT_PARTY_SLOT, FILING_SLOT, WRAP_UP_SLOT = range(5)

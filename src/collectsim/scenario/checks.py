@@ -56,6 +56,15 @@ def cross_reference_problems(data: Mapping[str, Any]) -> Problems:
             out.append((f"channels.{name}.team", f"'{team}' is not a team; defined: {_names(teams)}"))
         if kind in ("call", "visit") and team is None:
             out.append((f"channels.{name}.team", f"a '{kind}' channel needs a team; defined: {_names(teams)}"))
+        cb = ch.get("callback")
+        if cb is not None and (cb not in channels or _table(channels, cb).get("team") is None):
+            answered = sorted(k for k in channels if _table(channels, k).get("team") is not None)
+            out.append(
+                (
+                    f"channels.{name}.callback",
+                    f"'{cb}' is not a channel answered by a team; allowed: {', '.join(answered) or '(none)'}",
+                )
+            )
     out += _hours_problems(data)
     pop, days = _table(data, "population"), _table(data, "horizon").get("days", 180)
     inflow = pop.get("inflow_days", 1)
@@ -75,9 +84,13 @@ def _hours_problems(data: Mapping[str, Any]) -> Problems:
         out.append(("calendar.contact_hours", f"start {hours[0]} must be before end {hours[1]}"))
     if cal.get("working_days") is not None and not cal["working_days"]:
         out.append(("calendar.working_days", "at least one working day is required"))
-    for name, team in _table(data, "teams").items():
+    teams = _table(data, "teams")
+    for name, team in teams.items():
         if isinstance(team, Mapping) and team.get("working_days") is not None and not team["working_days"]:
             out.append((f"teams.{name}.working_days", "at least one working day is required"))
+        for helped in team.get("helps") or () if isinstance(team, Mapping) else ():
+            if helped not in teams or helped == name:
+                out.append((f"teams.{name}.helps", f"'{helped}' is not another team; defined: {_names(teams)}"))
     return out
 
 

@@ -125,9 +125,13 @@ class Economy(Model):
 
 
 class Population(Model):
+    """A cohort entering on day 0, or an inflow over ``inflow_days`` shaped by ``inflow_weekly_weights``
+    (relative weights per week, repeated), e.g. a seasonal peak."""
+
     mode: Literal["cohort", "inflow"] = "cohort"
     accounts: Annotated[int, Field(ge=1, le=20_000_000)] = 10_000
     inflow_days: Annotated[int, Field(ge=1)] = 1
+    inflow_weekly_weights: tuple[Annotated[float, Field(gt=0)], ...] | None = None
     segments: dict[str, Segment]
 
 
@@ -137,7 +141,12 @@ class Score(Model):
 
 
 class Channel(Model):
-    """An action a policy can take: a message, a call, a letter, a visit, legal, agency."""
+    """An action a policy can take: a message, a call, a letter, a visit, legal, agency.
+
+    ``callback`` names a channel (a call answered by its team) through which a share
+    ``callback_prob`` of the borrowers reached by this one call back, inbound, later
+    the same day within contact hours.
+    """
 
     kind: Literal["message", "call", "letter", "visit", "legal", "agency"] = "message"
     cost: NonNeg = 0.0
@@ -148,6 +157,8 @@ class Channel(Model):
     effect: NonNeg = 0.0
     promise_prob: Prob = 0.0
     counts_as_contact: bool = True
+    callback: str | None = None
+    callback_prob: Prob = 0.0
 
 
 class HandleTimes(Model):
@@ -159,10 +170,41 @@ class HandleTimes(Model):
     wrap_up: DistSpec = DistSpec(dist="constant", value=1.5)
 
 
+class Shift(Model):
+    """A shift: its hours, its share of the team's headcount and (optionally) its own days."""
+
+    start: Annotated[float, Field(ge=0, le=24)]
+    end: Annotated[float, Field(ge=0, le=24)]
+    share: Annotated[float, Field(gt=0, le=1)] = 1.0
+    working_days: tuple[Weekday, ...] | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> Shift:
+        if self.start >= self.end:
+            raise ValueError(f"shift start {self.start} must be before end {self.end}")
+        return self
+
+
 class Team(Model):
+    """A team of agents: roster, handle times, cost, and how its work queue behaves.
+
+    ``headcount`` is rostered (paid) agents; ``shrinkage`` is the share of them not on
+    the floor (absence, training, breaks). ``shifts`` split the headcount over several
+    shifts (shares summing to 1); without it one ``shift`` covers everybody.
+    ``max_occupancy`` below 1 forces idle time after each item; ``max_rpc_per_hour``
+    paces a dialer; ``helps`` names teams whose queues this team works when its own
+    is empty (skills); ``answer_within_s`` is the inbound service-level threshold.
+    """
+
     headcount: Annotated[int, Field(ge=0, le=100_000)]
     working_days: tuple[Weekday, ...] | None = None
     shift: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (9.0, 17.0)
+    shifts: tuple[Shift, ...] | None = None
+    shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    max_occupancy: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    max_rpc_per_hour: Pos | None = None
+    helps: tuple[str, ...] = ()
+    answer_within_s: Pos = 20.0
     cost_per_fte_day: NonNeg = 240.0
     handle_minutes: HandleTimes = HandleTimes()
     backlog: Literal["carry", "expire"] = "carry"
@@ -171,6 +213,8 @@ class Team(Model):
     def _shift_order(self) -> Team:
         if self.shift[0] >= self.shift[1]:
             raise ValueError(f"shift start {self.shift[0]} must be before end {self.shift[1]}")
+        if self.shifts is not None and abs(sum(s.share for s in self.shifts) - 1.0) > 1e-6:
+            raise ValueError(f"shift shares sum to {sum(s.share for s in self.shifts):.6g}; they must sum to 1")
         return self
 
 

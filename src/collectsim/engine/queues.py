@@ -1,0 +1,130 @@
+"""Work queues of a team: the outbound work list and the inbound call queue.
+
+Outbound items (one per account per team) arrive in daily batches from the policy,
+are ordered once a day by the priority rule, and are taken in that order. Inbound
+calls queue first-come first-served and are answered before outbound work. Both
+keep an exact time-weighted length and the total time items spent waiting, so
+Little's law (∫Q dt = Σ waits) can be checked on every queue.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from collectsim.engine.timeweighted import TimeWeighted
+
+PriorityKey = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class OutboundQueue:
+    def __init__(self, n_accounts: int) -> None:
+        self.pending = np.zeros(n_accounts, dtype=bool)
+        self._acct = np.empty(0, dtype=np.int64)
+        self._chan = np.empty(0, dtype=np.int16)
+        self._rule = np.empty(0, dtype=np.int32)
+        self._enq = np.empty(0, dtype=np.float64)
+        self._lists: tuple[list, list, list, list] = ([], [], [], [])
+        self._ptr = 0
+        self.open_day = -1
+        self.length = TimeWeighted()
+        self.arrivals = 0
+        self.total_wait = 0.0
+        self.due_today = 0
+        self.done_today = 0
+
+    @property
+    def waiting(self) -> int:
+        return self._acct.size - self._ptr
+
+    def enqueue(self, accounts: np.ndarray, channel: int, rule: int, now: float) -> None:
+        """Add work for accounts not already waiting for this team."""
+        new = accounts[~self.pending[accounts]]
+        if new.size == 0:
+            return
+        self.pending[new] = True
+        self._acct = np.concatenate([self._acct, new])
+        self._chan = np.concatenate([self._chan, np.full(new.size, channel, dtype=np.int16)])
+        self._rule = np.concatenate([self._rule, np.full(new.size, rule, dtype=np.int32)])
+        self._enq = np.concatenate([self._enq, np.full(new.size, now)])
+        self.arrivals += int(new.size)
+        self.length.update(now, self.waiting)
+
+    def open(self, day: int, key: PriorityKey) -> None:
+        """Order today's work by the priority rule (smallest key first, ties by arrival)."""
+        rest = slice(self._ptr, None)
+        self._acct, self._chan, self._rule, self._enq = (
+            a[rest] for a in (self._acct, self._chan, self._rule, self._enq)
+        )
+        order = np.argsort(key(self._acct, self._enq), kind="stable")
+        self._acct, self._chan, self._rule, self._enq = (
+            a[order] for a in (self._acct, self._chan, self._rule, self._enq)
+        )
+        self._lists = (self._acct.tolist(), self._chan.tolist(), self._rule.tolist(), self._enq.tolist())
+        self._ptr = 0
+        self.open_day = day
+        self.due_today = self._acct.size
+        self.done_today = 0
+
+    def pop(self, now: float) -> tuple[int, int, int] | None:
+        k = self._ptr
+        if k >= len(self._lists[0]):
+            return None
+        self._ptr = k + 1
+        acct, chan, rule, enq = (lst[k] for lst in self._lists)
+        self.pending[acct] = False
+        self.total_wait += now - enq
+        self.done_today += 1
+        self.length.update(now, self.waiting)
+        return acct, chan, rule
+
+    def close(self, now: float, expire: bool) -> int:
+        """End of the working day: leftovers are carried (returned count) or dropped."""
+        left = self.waiting
+        if expire and left:
+            rest = slice(self._ptr, None)
+            self.pending[self._acct[rest]] = False
+            self.total_wait += float(np.sum(now - self._enq[rest]))
+            self._ptr = self._acct.size
+            self.length.update(now, 0)
+        self._lists = ([], [], [], [])
+        self.open_day = -1
+        return left
+
+    def residual_wait(self, now: float) -> float:
+        """Waiting time so far of items still queued at ``now`` (for Little's law at the horizon)."""
+        return float(np.sum(now - self._enq[self._ptr :]))
+
+
+class InboundQueue:
+    """First-come first-served inbound calls; waits recorded when answered."""
+
+    def __init__(self) -> None:
+        self._calls: deque[tuple[float, int, int]] = deque()
+        self.length = TimeWeighted()
+        self.arrivals = 0
+        self.total_wait = 0.0
+        self.waits: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def arrive(self, now: float, account: int, channel: int) -> None:
+        self._calls.append((now, account, channel))
+        self.arrivals += 1
+        self.length.update(now, len(self._calls))
+
+    def pop(self, now: float) -> tuple[int, int] | None:
+        if not self._calls:
+            return None
+        t, account, channel = self._calls.popleft()
+        wait = now - t
+        self.total_wait += wait
+        self.waits.append(wait)
+        self.length.update(now, len(self._calls))
+        return account, channel
+
+    def residual_wait(self, now: float) -> float:
+        return sum(now - t for t, _, _ in self._calls)

@@ -1,0 +1,131 @@
+"""What an agent does with a work item: outbound attempts, legal filings, inbound callbacks.
+
+Wires each ``TeamDesk`` to the account state: the callbacks here draw the outcome,
+book its effects and return the handle time. Inbound callbacks are scheduled here
+too: a share of borrowers reached by a message call back later that day.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from collectsim.engine.channels import RIGHT_PARTY, Contact
+from collectsim.engine.legal import LegalDesk
+from collectsim.engine.recorder import Recorder
+from collectsim.engine.state import NO_CASE, AccountState
+from collectsim.engine.teams import HandleTimeBuffer, TeamDesk
+from collectsim.rng import KeyedUniforms, Streams
+from collectsim.scenario.schema import WEEKDAYS, Scenario
+
+FILED_OUTCOME, PLACED_OUTCOME, INBOUND_OUTCOME = 3, 4, 5
+
+
+class TeamWork:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        sc: Scenario,
+        state: AccountState,
+        contact: Contact,
+        legal: LegalDesk,
+        recorder: Recorder,
+        streams: Streams,
+    ) -> None:
+        self.env, self.sc, self.s = env, sc, state
+        self.contact, self.legal, self.recorder = contact, legal, recorder
+        self.callback_u = {
+            k: KeyedUniforms(streams, f"callback:{k}", state.n)
+            for k, ch in sc.channels.items()
+            if ch.callback is not None and ch.callback_prob > 0
+        }
+        self.teams: dict[str, TeamDesk] = {}
+        filing = sc.legal.filing_minutes.build()
+        for ti, (name, spec) in enumerate(sc.teams.items()):
+            desk = TeamDesk(
+                env,
+                name,
+                spec,
+                sc.calendar.working_days,
+                WEEKDAYS.index(sc.horizon.start_weekday),
+                sc.horizon.days,
+                state.n,
+            )
+            handle = HandleTimeBuffer(spec, streams.generator("handle", ti), filing)
+            desk.attempt = self._attempt_for(desk, handle)
+            desk.answer = self._answer_for(desk, handle)
+            self.teams[name] = desk
+        for name, spec in sc.teams.items():
+            self.teams[name].helps = [self.teams[h] for h in spec.helps]
+
+    def _attempt_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
+        s, contact, specs, recorder = self.s, self.contact, self.contact.specs, self.recorder
+
+        def attempt(i: int, cid: int, rule: int, now: float) -> tuple[float, bool] | None:
+            if not s.in_house[i]:
+                return None
+            day = math.floor(now)
+            ch = specs[cid]
+            if ch.kind == "legal":
+                if s.legal_stage[i] != NO_CASE:
+                    return None
+                self.legal.file(i, now, ch.effect)
+                contact.tally[contact.names[cid]].sent += 1
+                contact.tally[contact.names[cid]].cost += ch.cost
+                recorder.events(now, np.array([i]), cid, rule, FILED_OUTCOME)
+                minutes = handle.filing()
+                s.team_minutes[i] += minutes
+                return minutes, False
+            outcome = contact.attempt_one(cid, i, day, now - day)
+            desk.tally.attempts += 1
+            rpc = outcome == RIGHT_PARTY
+            desk.tally.rpcs += rpc
+            recorder.events(now, np.array([i]), cid, rule, outcome)
+            minutes = handle.minutes(outcome)
+            s.team_minutes[i] += minutes
+            return minutes, rpc
+
+        return attempt
+
+    def _answer_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
+        s, contact, recorder = self.s, self.contact, self.recorder
+
+        def answer(i: int, cid: int, now: float) -> tuple[float, bool] | None:
+            if not s.in_house[i]:
+                return None
+            day = math.floor(now)
+            contact.attempt_one(cid, i, day, now - day, forced=RIGHT_PARTY)
+            desk.tally.inbound_answered += 1
+            desk.tally.rpcs += 1
+            recorder.events(now, np.array([i]), cid, -1, INBOUND_OUTCOME)
+            minutes = handle.minutes(RIGHT_PARTY)
+            s.team_minutes[i] += minutes
+            return minutes, True
+
+        return answer
+
+    def schedule_callbacks(self, cid: int, reached: np.ndarray, now: float) -> None:
+        """Some borrowers reached by channel ``cid`` call back before contact hours end today."""
+        name = self.contact.names[cid]
+        if name not in self.callback_u or reached.size == 0:
+            return
+        ch = self.contact.specs[cid]
+        u = self.callback_u[name].draw(reached)
+        calling = u < ch.callback_prob
+        close = math.floor(now) + self.sc.calendar.contact_hours[1] / 24.0
+        if close <= now:
+            return
+        # The same uniform, rescaled, places the call uniformly in the rest of the contact day.
+        times = now + (u[calling] / ch.callback_prob) * (close - now)
+        target = self.contact.names.index(ch.callback)
+        desk = self.teams[self.contact.specs[target].team]
+        order = np.argsort(times, kind="stable")
+        self.env.process(self._ring(desk, target, times[order].tolist(), reached[calling][order].tolist()))
+
+    def _ring(self, desk: TeamDesk, cid: int, times: list[float], accounts: list[int]):
+        for t, i in zip(times, accounts, strict=True):
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            desk.call_in(i, cid)
