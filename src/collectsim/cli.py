@@ -91,6 +91,51 @@ def _build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--results", type=Path, default=Path("results"))
     swp.add_argument("--quiet", action="store_true")
 
+    stf = sub.add_parser("staff", help="size teams by simulation: recovery, cost and service level by headcount")
+    stf.add_argument("scenario", type=Path)
+    stf.add_argument("--team", action="append", required=True, help="team to size (repeatable)")
+    stf.add_argument(
+        "--headcount",
+        action="append",
+        required=True,
+        type=_range,
+        metavar="LO:HI:STEP",
+        help="headcounts to try for the matching --team, e.g. 10:60:5 (repeatable)",
+    )
+    stf.add_argument("-n", "--replications", type=_positive("-n"), default=5)
+    stf.add_argument("--seed", type=_seed, default=1)
+    stf.add_argument(
+        "--target-service",
+        type=_fraction("--target-service"),
+        default=None,
+        metavar="SL",
+        help="service level to meet: share of each day's due work done that day, e.g. 0.9",
+    )
+    stf.add_argument(
+        "--max-runs",
+        type=_positive("--max-runs"),
+        default=2000,
+        help="cap on simulations for a several-team search (default 2000)",
+    )
+    stf.add_argument("--plan", action="store_true", help="also the headcount needed week by week (one team)")
+    stf.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    _executor_args(stf)
+    stf.add_argument("--results", type=Path, default=Path("results"))
+    stf.add_argument("--quiet", action="store_true")
+
+    erl = sub.add_parser("erlang", help="Erlang C staffing for an inbound queue (first estimate)")
+    erl.add_argument("--arrivals-per-hour", type=_positive_float("--arrivals-per-hour"), required=True)
+    erl.add_argument("--aht-min", type=_positive_float("--aht-min"), required=True)
+    erl.add_argument("--target", type=_fraction("--target"), default=0.8, help="service level (default 0.8)")
+    erl.add_argument("--within-s", type=_positive_float("--within-s"), default=20.0, help="seconds (default 20)")
+    erl.add_argument("--shrinkage", type=_shrinkage, default=0.0, help="share of rostered time off the floor")
+    erl.add_argument(
+        "--simulate-hours",
+        type=_positive_float("--simulate-hours"),
+        default=None,
+        help="also simulate the queue on the team machinery for this many hours (5 replications)",
+    )
+
     val = sub.add_parser("validate", help="check a scenario file and list every problem")
     val.add_argument("scenario", type=Path)
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -130,6 +175,44 @@ def _fraction(flag: str):
 
     parse.__name__ = flag
     return parse
+
+
+def _range(text: str) -> list[int]:
+    parts = text.split(":")
+    try:
+        nums = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' must be LO:HI:STEP or a comma list of integers") from None
+    if "," in text or len(nums) == 1:
+        return [int(p) for p in text.split(",")]
+    lo, hi, step = (*nums, 1)[:3] if len(nums) == 2 else nums
+    if lo < 0 or hi < lo or step < 1:
+        raise argparse.ArgumentTypeError(f"'{text}': need 0 ≤ LO ≤ HI and STEP ≥ 1")
+    return list(range(lo, hi + 1, step))
+
+
+def _positive_float(flag: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number; allowed: greater than 0") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: greater than 0")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
+def _shrinkage(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number; allowed: 0 ≤ shrinkage < 1") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: 0 ≤ shrinkage < 1")
+    return value
 
 
 def _seed(text: str) -> int:
@@ -365,9 +448,108 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_staff(args: argparse.Namespace) -> int:
+    from collectsim.experiments.staffing import size_staff, size_teams, weekly_plan
+    from collectsim.present import staffing_table
+    from collectsim.store import write_staffing
+
+    if len(args.team) != len(args.headcount):
+        raise CollectsimError(
+            f"staff: give one --headcount per --team ({len(args.team)} teams, {len(args.headcount)} ranges)"
+        )
+    if args.plan and len(args.team) > 1:
+        raise CollectsimError("--plan: plan one team at a time")
+    sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+    for team in args.team:
+        if team not in sc.teams:
+            raise CollectsimError(f"--team: '{team}' is not a team; defined: {', '.join(sc.teams)}")
+    ranges = dict(zip(args.team, args.headcount, strict=True))
+    total = sum(len(v) for v in ranges.values()) * args.replications
+    bar = _bar(total, f"staff {', '.join(ranges)}", args.quiet)
+    batch = {"offset": 0}
+
+    def progress(done: int, n: int) -> None:
+        if done == 1:
+            batch["offset"] = bar.n
+            bar.total = max(bar.total, bar.n + n)
+        bar.update(batch["offset"] + done - bar.n)
+
+    started = time.perf_counter()
+    try:
+        with _executor(args) as executor:
+            if len(ranges) == 1:
+                team, levels = next(iter(ranges.items()))
+                curve = size_staff(
+                    sc,
+                    team,
+                    levels,
+                    args.replications,
+                    seed=args.seed,
+                    executor=executor,
+                    progress=progress,
+                    target_service=args.target_service,
+                    weekly=args.plan,
+                )
+                chosen, curves = {team: curve.best_net}, {team: curve}
+            else:
+                chosen, curves = size_teams(
+                    sc,
+                    ranges,
+                    args.replications,
+                    seed=args.seed,
+                    executor=executor,
+                    progress=progress,
+                    target_service=args.target_service,
+                    max_runs=args.max_runs,
+                )
+    finally:
+        bar.close()
+    wall = time.perf_counter() - started
+    plan = weekly_plan(curves[args.team[0]], args.target_service or 0.9) if args.plan else None
+    text = staffing_table(sc, curves, chosen, plan)
+    folder = write_staffing(
+        curves,
+        plan,
+        sc,
+        args.results,
+        text=text,
+        manifest={
+            "version": cs.__version__,
+            "seed": args.seed,
+            "replications": args.replications,
+            "wall_time_s": round(wall, 3),
+            "scenario_file": str(args.scenario),
+            "overrides": args.overrides,
+            "chosen": chosen,
+            "target_service": args.target_service,
+        },
+    )
+    print(text)
+    print(f"\n{sum(len(c.table) for c in curves.values())} runs in {wall:.1f} s; results: {folder}")
+    return 0
+
+
+def _cmd_erlang(args: argparse.Namespace) -> int:
+    from collectsim.present import erlang_text
+
+    print(
+        erlang_text(
+            args.arrivals_per_hour, args.aht_min, args.target, args.within_s, args.shrinkage, args.simulate_hours
+        )
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    commands = {"validate": _cmd_validate, "run": _cmd_run, "compare": _cmd_compare, "sweep": _cmd_sweep}
+    commands = {
+        "validate": _cmd_validate,
+        "run": _cmd_run,
+        "compare": _cmd_compare,
+        "sweep": _cmd_sweep,
+        "staff": _cmd_staff,
+        "erlang": _cmd_erlang,
+    }
     try:
         return commands[args.command](args)
     except CollectsimError as exc:

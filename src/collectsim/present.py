@@ -147,3 +147,118 @@ def comparison_table(summary, policies: tuple[str, ...], currency: str, kpis: tu
 
 def _cell(kpi: str, row, currency: str) -> str:
     return f"{fmt_value(kpi, row['mean'], currency)} {fmt_half(kpi, row['half_width'], currency)}"
+
+
+def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) -> str:
+    """Per team: the staffing curve with intervals, the best and the smallest adequate headcount."""
+    cur = scenario.currency
+    lines = []
+    for team, c in curves.items():
+        s = c.summary
+        lines.append(f"team {team} — {int(s['n'].max())} replications per headcount, 95% intervals")
+        lines.append(
+            f"{'headcount':>9}{'recovery':>18}{'net recovery':>30}{'total cost':>24}{'service':>16}"
+            f"{'backlog':>10}{'utilisation':>13}{'marginal net/agent':>20}"
+        )
+        for r in s.itertuples():
+            lines.append(
+                f"{r.headcount:>9}{r.recovery_rate:>11.2%} ±{r.recovery_rate_half_width * 100:.2f}"
+                f"{cur:>6} {r.net_recovery:>12,.0f} ±{r.net_recovery_half_width:>8,.0f}"
+                f"{cur:>5} {r.total_cost:>11,.0f} ±{r.total_cost_half_width:>6,.0f}"
+                f"{r.service_level:>9.1%} ±{r.service_level_half_width * 100:.1f}"
+                f"{r.backlog_mean:>10,.0f}{r.utilisation:>13.1%}{_maybe(r.marginal_net_per_agent, ',.0f'):>20}"
+            )
+        lines.append(f"  best net recovery at headcount {c.best_net}")
+        if c.target_service is not None:
+            hit = c.smallest_meeting
+            lines.append(
+                f"  smallest headcount with service level ≥ {c.target_service:.0%}: "
+                f"{hit if hit is not None else 'none in range'}"
+            )
+        est = workload_estimate(scenario, team, c)
+        if est:
+            lines.append(f"  {est}")
+        lines.append("")
+    if len(curves) > 1:
+        lines.append(
+            "chosen (coordinate search on net recovery): " + ", ".join(f"{t} = {h}" for t, h in chosen.items())
+        )
+    if plan is not None:
+        lines.append("headcount needed week by week (smallest tried that holds the target):")
+        lines.append("  " + "  ".join(f"w{int(r.week)}:{_maybe(r.headcount_needed, '.0f')}" for r in plan.itertuples()))
+    return "\n".join(lines)
+
+
+def workload_estimate(scenario, team: str, curve) -> str:
+    """The queueing-theory first estimate beside the simulated answer.
+
+    Inbound calls: Erlang C on the measured arrival rate and handle time. Outbound
+    work is workload-driven (DOMAIN.md §4.1): agents = due work × handle time ÷
+    (shift time × occupancy), rostered ÷ (1 − shrinkage).
+    """
+    from collectsim import queueing as q
+
+    t = curve.table
+    spec = scenario.teams[team]
+    col = f"team.{team}.inbound_calls"
+    shifts = spec.shifts or ()
+    shift_h = sum((sh.end - sh.start) * sh.share for sh in shifts) if shifts else spec.shift[1] - spec.shift[0]
+    if col in t and t[col].mean() > 0:
+        calls_per_day = t[col].mean() / max(1, scenario.horizon.days * 5 / 7)
+        per_hour = calls_per_day / shift_h
+        aht = spec.handle_minutes.right_party.build().mean + spec.handle_minutes.wrap_up.build().mean
+        rep = q.erlang_report(per_hour, aht, 0.8, spec.answer_within_s, spec.shrinkage)
+        return (
+            f"Erlang C for its inbound calls ({per_hour:,.1f}/h, AHT {aht:.1f} min, "
+            f"80/{spec.answer_within_s:.0f}): {rep.agents} on the floor, {rep.rostered} rostered"
+        )
+    return ""
+
+
+def erlang_text(
+    per_hour: float, aht: float, target: float, within_s: float, shrinkage: float, simulate_hours: float | None
+) -> str:
+    from collectsim import queueing as q
+
+    rep = q.erlang_report(per_hour, aht, target, within_s, shrinkage)
+    lines = [
+        f"offered load {rep.load:.2f} Erlangs ({per_hour:g} calls/h × {aht:g} min)",
+        f"agents needed for {target:.0%} within {within_s:g} s: {rep.agents} on the floor"
+        + (f", {rep.rostered} rostered with {shrinkage:.0%} shrinkage" if shrinkage else ""),
+        "",
+        f"{'agents':>7}{'P(wait)':>10}{'mean wait':>12}{'service level':>15}{'occupancy':>11}",
+    ]
+    sims = {}
+    if simulate_hours:
+        from collectsim.engine.validation import simulate_mmc
+
+        lines[-1] += f"{'simulated P(wait)':>19}{'sim. wait':>11}"
+        for n in range(max(1, rep.agents - 2), rep.agents + 3):
+            if n > rep.load:
+                runs = [
+                    simulate_mmc(
+                        per_hour,
+                        aht,
+                        n,
+                        hours=simulate_hours,
+                        warmup_hours=min(24.0, simulate_hours / 5),
+                        within_s=within_s,
+                        seed=s,
+                    )
+                    for s in range(5)
+                ]
+                sims[n] = (sum(r.p_wait for r in runs) / 5, sum(r.mean_wait_min for r in runs) / 5 * 60)
+    for r in q.erlang_table(
+        per_hour, aht, within_s, range(max(1, rep.agents - 2), rep.agents + 3), target=target, shrinkage=shrinkage
+    ):
+        mark = "  ←" if r.agents == rep.agents else ""
+        line = f"{r.agents:>7}{r.p_wait:>10.3f}{r.mean_wait_s:>10.1f} s{r.service_level:>15.1%}{r.occupancy:>11.1%}"
+        if r.agents in sims:
+            line += f"{sims[r.agents][0]:>19.3f}{sims[r.agents][1]:>9.1f} s"
+        lines.append(line + mark)
+    return "\n".join(lines)
+
+
+def _maybe(value: float, spec: str) -> str:
+    """A number, or a dash where it is undefined (NaN)."""
+    return "—" if value != value else format(value, spec)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import tomli_w
 
 from collectsim.results import Comparison, ExperimentResult, RunResult
@@ -173,3 +174,42 @@ def _atomic(path: Path, write) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_staffing(
+    curves: dict,
+    plan: pd.DataFrame | None,
+    scenario: Scenario,
+    root: str | Path,
+    *,
+    text: str,
+    manifest: dict[str, Any],
+    now: datetime | None = None,
+) -> Path:
+    """Write ``results/staff-<scenario>-<timestamp>/`` atomically: runs, curves, plan, the printed report."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    now = now or datetime.now(UTC)
+    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
+    try:
+        runs = pd.concat([c.table.assign(team=t) for t, c in curves.items()], ignore_index=True)
+        runs.to_csv(tmp / "runs.csv", index=False)
+        runs.to_parquet(tmp / "runs.parquet", index=False)
+        pd.concat([c.summary.assign(team=t) for t, c in curves.items()], ignore_index=True).to_csv(
+            tmp / "staffing.csv", index=False
+        )
+        if plan is not None:
+            plan.to_csv(tmp / "plan.csv", index=False)
+        (tmp / "report.txt").write_text(text + "\n", encoding="utf-8")
+        (tmp / "scenario.toml").write_text(
+            tomli_w.dumps(scenario.model_dump(mode="json", exclude_none=True)), encoding="utf-8"
+        )
+        (tmp / "manifest.json").write_text(
+            json.dumps({"created": now.isoformat(), **manifest}, indent=2, default=str), encoding="utf-8"
+        )
+        final = _unique_folder(root, f"staff-{scenario.name}-{now.strftime('%Y%m%d-%H%M%S')}")
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final

@@ -44,9 +44,17 @@ def _lognormal_unit(rng: np.random.Generator, sd: np.ndarray) -> np.ndarray:
 
 
 def entry_days(sc: Scenario, n: int) -> np.ndarray:
-    if sc.population.mode == "cohort":
+    """Entry day of each account: all 0 for a cohort; for an inflow, days in proportion to weekly weights."""
+    pop = sc.population
+    if pop.mode == "cohort":
         return np.zeros(n, dtype=np.int32)
-    return (np.arange(n) * sc.population.inflow_days // n).astype(np.int32)
+    weights = np.asarray(pop.inflow_weekly_weights or (1.0,))
+    per_day = weights[(np.arange(pop.inflow_days) // 7) % weights.size]
+    target = n * per_day / per_day.sum()
+    counts = np.floor(target).astype(np.int64)
+    # Largest remainders get the accounts that rounding down left over, so the total is exactly n.
+    counts[np.argsort(counts - target, kind="stable")[: n - counts.sum()]] += 1
+    return np.repeat(np.arange(pop.inflow_days, dtype=np.int32), counts)
 
 
 def generate(sc: Scenario, streams: Streams, first_threshold: np.ndarray) -> Population:

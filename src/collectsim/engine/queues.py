@@ -107,6 +107,7 @@ class InboundQueue:
         self.arrivals = 0
         self.total_wait = 0.0
         self.waits: list[float] = []
+        self.answered_at: list[float] = []
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -123,6 +124,7 @@ class InboundQueue:
         wait = now - t
         self.total_wait += wait
         self.waits.append(wait)
+        self.answered_at.append(now)
         self.length.update(now, len(self._calls))
         return account, channel
 

@@ -186,7 +186,8 @@ class TeamDesk:
         for desk in self.helps:
             if item is not None:
                 break
-            if desk.outbound.open_day == day:
+            if desk.works_on(day):
+                desk._ensure_open(day)
                 item = desk.outbound.pop(now)
         return None if item is None else (False, *item)
 
@@ -199,7 +200,6 @@ class TeamDesk:
             if env.now < start:
                 yield env.timeout(start - env.now)
             self.tally.available_minutes += (end - start) * MINUTES_PER_DAY
-            last_rpc = -1.0
             while env.now < end:
                 work = self._next_work(day, env.now)
                 if work is None:
@@ -219,10 +219,8 @@ class TeamDesk:
                 self._set_busy(env.now, -1)
                 rest = minutes * self._idle_factor
                 if rpc and self._rpc_spacing is not None:
-                    # Dialer pacing: right-party contacts start at most max_rpc_per_hour apart.
-                    if last_rpc >= 0:
-                        rest = max(rest, self._rpc_spacing - (env.now - last_rpc) * MINUTES_PER_DAY)
-                    last_rpc = now
+                    # Dialer pacing: the next right-party contact starts no sooner than 60/cap minutes after this one.
+                    rest = max(rest, self._rpc_spacing - minutes)
                 if rest > 0:
                     yield env.timeout(rest / MINUTES_PER_DAY)
 

@@ -50,7 +50,12 @@ def run_job(job: Job) -> list[Row]:
     """Simulate one job; a champion/challenger job yields one row per arm."""
     if job.challenger is None:
         r = simulate(job.scenario, job.seed)
-        return [{**job.labels, "seed": job.seed, **r.kpis}]
+        row = {**job.labels, "seed": job.seed, **r.kpis}
+        if "weekly_team" in job.extra:
+            from collectsim.experiments.staffing import weekly_service
+
+            row |= weekly_service(r.daily, job.extra["weekly_team"])
+        return [row]
     split = SplitPolicy(LadderPolicy(), LadderPolicy(job.challenger), job.share)
     r = simulate(job.scenario, job.seed, policy=split)
     return arm_rows(r.accounts, split.arms(), r.teams["cost"].sum(), job)

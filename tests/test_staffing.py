@@ -1,0 +1,153 @@
+"""Staffing by simulation: curves, best and adequate headcounts, coordinate search, plans, CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import collectsim as cs
+from collectsim.cli import main
+from collectsim.experiments.staffing import _result, size_staff, size_teams, weekly_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_more_headcount_never_lowers_service(path: Path) -> None:
+    """In every shipped scenario, with common random numbers, service level rises with headcount."""
+    sc = cs.load_scenario(path, {"population.accounts": 1500})
+    short = {"horizon.days": 60} | ({"population.inflow_days": 40} if sc.population.mode == "inflow" else {})
+    sc = cs.with_overrides(sc, short)
+    curve = size_staff(sc, "early_callers", [1, 2, 4, 8], 2, seed=1)
+    levels = curve.summary["service_level"].to_list()
+    assert levels == sorted(levels), levels
+
+
+def test_best_and_smallest_from_table() -> None:
+    """The best headcount maximises mean net recovery; the smallest adequate one meets the target."""
+    rows = []
+    for h, net, sl in [(2, 100.0, 0.5), (4, 180.0, 0.85), (6, 200.0, 0.95), (8, 190.0, 0.99)]:
+        for r in range(2):
+            rows.append(
+                {
+                    "headcount": h,
+                    "replication": r,
+                    "recovery_rate": 0.8,
+                    "net_recovery": net + r,
+                    "total_cost": 10.0,
+                    "team.t.service_level": sl,
+                    "team.t.backlog_mean": 0.0,
+                    "team.t.utilisation": 0.5,
+                }
+            )
+    res = _result("t", pd.DataFrame(rows), 0.9)
+    assert res.best_net == 6 and res.smallest_meeting == 6
+    assert res.summary.set_index("headcount").loc[4, "marginal_net_per_agent"] == pytest.approx(40.0)
+    assert _result("t", pd.DataFrame(rows), 0.999).smallest_meeting is None
+
+
+def test_weekly_plan_picks_smallest_per_week() -> None:
+    """Each week gets the smallest headcount whose mean weekly service level meets the target."""
+    table = pd.DataFrame(
+        [
+            {"headcount": 2, "service_level_week_00": 0.95, "service_level_week_01": 0.5},
+            {"headcount": 4, "service_level_week_00": 1.0, "service_level_week_01": 0.92},
+        ]
+    )
+    res = _result.__wrapped__ if hasattr(_result, "__wrapped__") else None
+    from collectsim.experiments.staffing import StaffingResult
+
+    plan = weekly_plan(StaffingResult("t", table, pd.DataFrame(), 2, None, None), 0.9)
+    assert plan["headcount_needed"].to_list() == [2, 4]
+    assert res is None
+
+
+def test_coordinate_search_respects_budget(small: cs.Scenario) -> None:
+    """Several teams are sized in turn; the run budget is never exceeded."""
+    sc = cs.with_overrides(small, {"horizon.days": 40, "population.accounts": 800})
+    chosen, curves = size_teams(sc, {"early_callers": [1, 3], "late_callers": [1, 3]}, 1, seed=1, max_runs=6)
+    assert set(chosen) == {"early_callers", "late_callers"}
+    assert sum(len(c.table) for c in curves.values()) <= 6
+
+
+def test_staff_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`collectsim staff` prints the curve, the chosen headcounts and writes a folder."""
+    args = [
+        "staff",
+        str(ROOT / "scenarios" / "staffing_inflow.toml"),
+        "--team",
+        "early_callers",
+        "--headcount",
+        "2:8:3",
+        "-n",
+        "2",
+        "--target-service",
+        "0.9",
+        "--plan",
+        "--set",
+        "population.accounts=1500",
+        "--set",
+        "horizon.days=70",
+        "--set",
+        "population.inflow_days=56",
+        "--workers",
+        "1",
+        "--quiet",
+        "--results",
+        str(tmp_path),
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "best net recovery at headcount" in out and "week by week" in out
+    (folder,) = list(tmp_path.iterdir())
+    assert {"runs.csv", "staffing.csv", "plan.csv", "report.txt", "manifest.json"} <= {p.name for p in folder.iterdir()}
+
+
+def test_erlang_cli_worked_example(capsys: pytest.CaptureFixture[str]) -> None:
+    """The DOMAIN.md §4.1 example: 200 calls/h, 6 min, 80/20 → 25 agents, 36 rostered at 30% shrinkage."""
+    assert (
+        main(
+            [
+                "erlang",
+                "--arrivals-per-hour",
+                "200",
+                "--aht-min",
+                "6",
+                "--target",
+                "0.8",
+                "--within-s",
+                "20",
+                "--shrinkage",
+                "0.3",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "25 on the floor, 36 rostered" in out
+    assert "84.2%" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["erlang", "--arrivals-per-hour", "-5", "--aht-min", "6"], "--arrivals-per-hour"),
+        (["erlang", "--arrivals-per-hour", "5", "--aht-min", "6", "--target", "1.5"], "--target"),
+        (["staff", str(ROOT / "scenarios" / "baseline.toml"), "--team", "nobody", "--headcount", "1:2"], "nobody"),
+        (
+            ["staff", str(ROOT / "scenarios" / "baseline.toml"), "--team", "early_callers", "--headcount", "9:2"],
+            "--headcount",
+        ),
+    ],
+)
+def test_bad_staffing_input(tmp_path: Path, args: list[str], phrase: str) -> None:
+    """Bad flags: exit 2, one line naming the flag or team."""
+    proc = subprocess.run([sys.executable, "-m", "collectsim", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and phrase in lines[0], proc.stderr

@@ -1,0 +1,101 @@
+"""The team model: shifts, shrinkage, occupancy cap, dialer pacing, helping teams, inbound callbacks."""
+
+from __future__ import annotations
+
+import pytest
+
+import collectsim as cs
+from collectsim.engine.teams import roster, split_headcount
+from collectsim.scenario.schema import Shift, Team
+
+
+def test_split_headcount_largest_remainder() -> None:
+    """Shares of a headcount are whole agents that add up to the headcount."""
+    assert split_headcount(10, [0.6, 0.4]) == [6, 4]
+    assert split_headcount(7, [0.5, 0.5]) in ([4, 3], [3, 4])
+    assert sum(split_headcount(13, [0.2, 0.3, 0.5])) == 13
+
+
+def test_roster_applies_shrinkage_per_shift() -> None:
+    """On-floor agents are rostered agents less shrinkage; each keeps its shift's hours and days."""
+    spec = Team(
+        headcount=10,
+        shrinkage=0.3,
+        shifts=(Shift(start=8, end=16, share=0.6), Shift(start=12, end=20, share=0.4, working_days=("sat",))),
+    )
+    posts, paid = roster(spec, ("mon", "tue"))
+    assert [n for n, _ in paid] == [6, 4]
+    assert sum(1 for p in posts if p.start == 8 / 24) == 4  # round(6 × 0.7) = 4
+    assert sum(1 for p in posts if p.start == 12 / 24) == 3  # round(4 × 0.7) = 3
+    assert all(p.weekdays == {5} for p in posts if p.start == 12 / 24)
+
+
+def test_shrinkage_costs_but_does_not_work(small: cs.Scenario) -> None:
+    """Shrinkage keeps the cost of rostered agents and removes their attempts."""
+    full = cs.simulate(cs.with_overrides(small, {"teams.late_callers.headcount": 2}), seed=1).teams
+    shrunk = cs.simulate(
+        cs.with_overrides(small, {"teams.late_callers.headcount": 2, "teams.late_callers.shrinkage": 0.5}), seed=1
+    ).teams
+    a, b = full.set_index("team").loc["late_callers"], shrunk.set_index("team").loc["late_callers"]
+    assert b["on_floor"] == 1 and a["on_floor"] == 2
+    assert b["cost"] == a["cost"]
+    assert b["attempts"] < a["attempts"]
+
+
+def test_occupancy_cap(small: cs.Scenario) -> None:
+    """With occupancy capped at 60%, a saturated team is busy at most 60% of its shift."""
+    sc = cs.with_overrides(small, {"teams.late_callers.headcount": 1, "teams.late_callers.max_occupancy": 0.6})
+    util = cs.simulate(sc, seed=1).teams.set_index("team").loc["late_callers", "utilisation"]
+    uncapped = cs.simulate(cs.with_overrides(sc, {"teams.late_callers.max_occupancy": 1.0}), seed=1).teams
+    assert 0 < util <= 0.6 + 1e-9
+    assert uncapped.set_index("team").loc["late_callers", "utilisation"] > util
+
+
+def test_dialer_pacing_caps_rpc_rate(small: cs.Scenario) -> None:
+    """Right-party contacts never exceed max_rpc_per_hour per agent-hour worked."""
+    sc = cs.with_overrides(
+        small,
+        {
+            "teams.late_callers.headcount": 2,
+            "teams.late_callers.max_rpc_per_hour": 3.0,
+            "channels.late_call.rpc_prob": 1.0,
+            "channels.late_call.contact_prob": 1.0,
+        },
+    )
+    r = cs.simulate(sc, seed=1, record_events=True)
+    ev = r.events[(r.events["channel"] == "late_call") & (r.events["outcome"] == "right_party")]
+    per_day = ev.groupby("day").size()
+    # 2 agents × 8 h × 3 RPC/h = 48, plus one RPC each that may start in the last 20 minutes.
+    assert per_day.max() <= 48 + 2
+    unpaced = cs.simulate(cs.with_overrides(sc, {"teams.late_callers.max_rpc_per_hour": 1000.0}), seed=1)
+    assert unpaced.kpis["team.late_callers.rpcs"] > r.kpis["team.late_callers.rpcs"]
+
+
+def test_helping_team_works_other_queue(small: cs.Scenario) -> None:
+    """A team with no work of its own takes items from the team it helps."""
+    sc = cs.with_overrides(
+        small, {"teams.early_callers.headcount": 0, "teams.field_agents.helps": ["early_callers"], "horizon.days": 30}
+    )
+    r = cs.simulate(sc, seed=1)
+    assert r.kpis["channel.call.sent"] > 0
+    assert r.kpis["team.field_agents.attempts"] == r.kpis["channel.call.sent"]
+
+
+def test_inbound_callbacks_answered_first(small: cs.Scenario) -> None:
+    """Borrowers call back after an SMS; the answering team takes those calls, mostly at once."""
+    sc = cs.with_overrides(
+        small,
+        {"channels.sms.callback": "call", "channels.sms.callback_prob": 0.2, "calendar.contact_hours": [9.0, 17.0]},
+    )
+    r = cs.simulate(sc, seed=3, record_events=True)
+    team = r.teams.set_index("team").loc["early_callers"]
+    assert team["inbound_calls"] > 100
+    assert team["inbound_answered"] > 0.9 * team["inbound_calls"]
+    assert team["inbound_asa_s"] < 600
+    assert (r.events["outcome"] == "inbound").sum() == team["inbound_answered"]
+
+
+def test_bad_callback_channel(small: cs.Scenario) -> None:
+    """A callback must name a channel answered by a team."""
+    with pytest.raises(cs.ScenarioError, match="answered by a team"):
+        cs.with_overrides(small, {"channels.sms.callback": "email"})
