@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import tomli_w
+
 import collectsim as cs
 from collectsim.errors import CollectsimError, ScenarioError
 from collectsim.present import kpi_table
@@ -403,6 +405,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     done = store.load_done()
     store.write_text("sweep.json", json.dumps(spec.model_dump(mode="json"), indent=2))
+    store.write_text("scenario.toml", tomli_w.dumps(base.model_dump(mode="json", exclude_none=True)))
     bar = _bar(total, spec.name or "sweep", args.quiet, initial=len(done))
     started = time.perf_counter()
     try:

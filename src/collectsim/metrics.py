@@ -84,3 +84,16 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     kpis["promises_kept"] = float(acc["promises_kept"].sum())
     kpis["promise_kept_rate"] = _safe(kpis["promises_kept"], kpis["promises_made"])
     return kpis
+
+
+LIQUIDATION_STEP = 10
+
+
+def liquidation_points(collected_cum: np.ndarray, opening: float) -> dict[str, float]:
+    """Cumulative share of the opening balance collected by the end of day 10, 20, …
+
+    For a cohort entering at DPD 1 this is the liquidation curve by days past due;
+    carried as KPIs so every replication and sweep point keeps its curve.
+    """
+    days = np.arange(LIQUIDATION_STEP, collected_cum.size + 1, LIQUIDATION_STEP)
+    return {f"liquidation_d{d:03d}": _safe(float(collected_cum[d - 1]), opening) for d in days}

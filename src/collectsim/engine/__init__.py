@@ -178,6 +178,8 @@ def _result(sim: Simulation, seed: int) -> RunResult:
     teams = _teams(sim)
     costs = _costs(sim, teams)
     kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(costs["cost"].sum()))
+    daily = sim.recorder.daily_frame()
+    kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["opening_balance"]))
     for cat in ("channel", "team", "legal", "agency"):
         kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
     lt, at = sim.legal.tally, sim.agency.tally
