@@ -50,6 +50,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--results", type=Path, default=Path("results"), help="results root (default results/)")
     run.add_argument("--events", action="store_true", help="also record and save the event log")
+    run.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     cmp_ = sub.add_parser("compare", help="paired comparison of policies over replications (first = champion)")
@@ -85,12 +86,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _executor_args(cmp_)
     cmp_.add_argument("--results", type=Path, default=Path("results"))
+    cmp_.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
     cmp_.add_argument("--quiet", action="store_true")
 
     swp = sub.add_parser("sweep", help="run a sweep file (grid, Latin hypercube or Sobol); resumable")
     swp.add_argument("sweep", type=Path)
     _executor_args(swp)
     swp.add_argument("--results", type=Path, default=Path("results"))
+    swp.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
     swp.add_argument("--quiet", action="store_true")
 
     stf = sub.add_parser("staff", help="size teams by simulation: recovery, cost and service level by headcount")
@@ -123,6 +126,7 @@ def _build_parser() -> argparse.ArgumentParser:
     stf.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
     _executor_args(stf)
     stf.add_argument("--results", type=Path, default=Path("results"))
+    stf.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
     stf.add_argument("--quiet", action="store_true")
 
     erl = sub.add_parser("erlang", help="Erlang C staffing for an inbound queue (first estimate)")
@@ -137,6 +141,9 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also simulate the queue on the team machinery for this many hours (5 replications)",
     )
+
+    rpt = sub.add_parser("report", help="rebuild figures and report.html of a results folder from its files alone")
+    rpt.add_argument("folder", type=Path)
 
     val = sub.add_parser("validate", help="check a scenario file and list every problem")
     val.add_argument("scenario", type=Path)
@@ -301,6 +308,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     folder = write_run(result, sc, args.results, manifest=manifest)
     print(kpi_table(result, sc.currency))
     print(f"\n{sc.population.accounts:,} accounts × {sc.horizon.days} days in {wall:.1f} s; results: {folder}")
+    _report(folder, args)
     return 0
 
 
@@ -387,6 +395,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                     f"{r.diff:>+14,.4f} ±{r.diff_half_width:,.4f}  P(better) {r.p_better:.2f}"
                 )
     print(f"\n{len(result.table)} runs in {wall:.1f} s; results: {folder}")
+    _report(folder, args)
     return 0
 
 
@@ -448,6 +457,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print("\nSobol indices (first order S1, total ST):")
         print(result.sobol.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"\n{total} runs ({len(done)} resumed) in {wall:.1f} s; results: {store.folder}")
+    _report(store.folder, args)
     return 0
 
 
@@ -529,6 +539,28 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     )
     print(text)
     print(f"\n{sum(len(c.table) for c in curves.values())} runs in {wall:.1f} s; results: {folder}")
+    _report(folder, args)
+    return 0
+
+
+def _report(folder: Path, args: argparse.Namespace) -> None:
+    """Figures and report.html for a fresh results folder, unless --no-report or matplotlib is missing."""
+    if getattr(args, "no_report", False):
+        return
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("report skipped: figures need matplotlib (pip install 'collectsim[plot]')")
+        return
+    from collectsim.report import build_report
+
+    print(f"report: {build_report(folder)}")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from collectsim.report import build_report
+
+    print(f"report: {build_report(args.folder)}")
     return 0
 
 
@@ -552,6 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sweep": _cmd_sweep,
         "staff": _cmd_staff,
         "erlang": _cmd_erlang,
+        "report": _cmd_report,
     }
     try:
         return commands[args.command](args)

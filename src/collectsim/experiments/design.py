@@ -126,6 +126,9 @@ class SaltelliDesign:
             raise ValueError(f"y needs one output per design point: expected {n * (d + 2)} values, got shape {f.shape}")
         if not np.all(np.isfinite(f)):
             raise ValueError("y contains NaN or infinite outputs")
+        # Centre the outputs: the S1 estimator multiplies by f(B), so a large mean (money KPIs
+        # are ~1e7) inflates its variance; subtracting the mean leaves the indices unchanged in expectation.
+        f = f - np.mean(f[: 2 * n])
         f_a, f_b = f[:n], f[n : 2 * n]
         var = np.var(np.concatenate([f_a, f_b]))
         if var == 0:

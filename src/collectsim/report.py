@@ -1,0 +1,408 @@
+"""Self-contained HTML reports, rebuilt from a saved results folder alone.
+
+Every results folder (run, compare, sweep, staff) can be turned into
+``report.html`` plus ``figures/*.png``. The report reads only saved files — never
+the simulator — so ``collectsim report <folder>`` gives the same report later, on
+another machine. Figures are embedded as base64 PNG: the page opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from collectsim.describe import scenario_in_words
+from collectsim.errors import CollectsimError
+from collectsim.experiments.stats import direction
+from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value
+from collectsim.scenario import Scenario, scenario_from_dict
+
+REPORT_FILE = "report.html"
+FIG_DIR = "figures"
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    words: dict[str, list[str]] = field(default_factory=dict)
+    tables: list[tuple[str, str]] = field(default_factory=list)
+    figures: list[tuple[str, str, object]] = field(default_factory=list)  # (file stem, caption, Figure)
+
+
+def kind_of(folder: Path) -> str:
+    """Which command wrote ``folder``, from the files it holds."""
+    if (folder / "kpis.json").exists() and (folder / "accounts.parquet").exists():
+        return "run"
+    if (folder / "summary.csv").exists() and (folder / "runs.parquet").exists() and (folder / "scenarios").is_dir():
+        return "compare"
+    if (folder / "sweep.parquet").exists():
+        return "sweep"
+    if (folder / "staffing.csv").exists():
+        return "staff"
+    raise CollectsimError(
+        f"report: '{folder}' is not a complete collectsim results folder (expected the files of "
+        "a run, compare, sweep or staff command)"
+    )
+
+
+def build_report(folder: str | Path) -> Path:
+    """Render figures and ``report.html`` into ``folder`` from its saved tables; returns the HTML path."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CollectsimError(f"report: '{folder}' is not a folder")
+    report = BUILDERS[kind_of(folder)](folder)
+    figdir = folder / FIG_DIR
+    figdir.mkdir(exist_ok=True)
+    images = []
+    for stem, caption, fig in report.figures:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        png = buf.getvalue()
+        _atomic_bytes(figdir / f"{stem}.png", png)
+        images.append((caption, base64.b64encode(png).decode("ascii")))
+    out = folder / REPORT_FILE
+    _atomic_bytes(out, render_html(report, images).encode("utf-8"))
+    return out
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _scenario(path: Path) -> Scenario:
+    return scenario_from_dict(tomllib.loads(path.read_text(encoding="utf-8")), source=str(path))
+
+
+def _manifest(folder: Path) -> dict:
+    p = folder / "manifest.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def _subtitle(man: dict) -> str:
+    parts = [f"collectsim {man.get('version', '?')}"]
+    for key, label in (
+        ("seed", "seed"),
+        ("replications", "replications"),
+        ("wall_time_s", "wall time s"),
+        ("created", "created"),
+    ):
+        if key in man:
+            parts.append(f"{label} {man[key]}")
+    return " · ".join(parts)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# --- run ---------------------------------------------------------------------------------------------------------
+
+
+def _run(folder: Path) -> Report:
+    from collectsim import plots
+
+    sc = _scenario(folder / "scenario.toml")
+    kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+    daily = pd.read_csv(folder / "daily.csv")
+    teams = pd.read_csv(folder / "teams.csv")
+    costs = pd.read_csv(folder / "costs.csv")
+    accounts = pd.read_parquet(folder / "accounts.parquet")
+    cur, horizon = sc.currency, sc.horizon.days
+    rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
+    rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]
+    rep.tables.append(("Key figures", _table(["KPI", "value"], rows)))
+    trows = [
+        [
+            r.team,
+            f"{r.headcount:,}",
+            f"{r.attempts:,}",
+            f"{r.rpcs:,}",
+            f"{r.utilisation:.1%}",
+            "n/a" if pd.isna(r.service_level) else f"{r.service_level:.1%}",
+            f"{r.backlog_mean:,.0f}",
+            f"{cur} {r.cost:,.0f}",
+        ]
+        for r in teams.itertuples()
+    ]
+    rep.tables.append(
+        (
+            "Teams",
+            _table(
+                ["team", "headcount", "attempts", "RPCs", "utilisation", "service level", "mean backlog", "cost"], trows
+            ),
+        )
+    )
+    rep.figures += [
+        ("liquidation", "Cumulative recovery by day", plots.liquidation_curves(pd.DataFrame([kpis]), group=None)),
+        ("waterfall", "Where the money went, and what it cost", plots.money_waterfall(kpis, costs, cur)),
+        ("roll_rates", "Roll rates between 30-day buckets; cure rates", plots.roll_rate_matrix(accounts, horizon)),
+        ("daily", "Outstanding balance, collections and active accounts", plots.daily_overview(daily, cur)),
+        ("teams", "Team utilisation and queues", plots.team_load(daily, teams)),
+        ("journeys", "Accounts by state over time", plots.account_journeys(accounts, horizon)),
+    ]
+    return rep
+
+
+# --- compare -----------------------------------------------------------------------------------------------------
+
+
+def _sureness(p: float) -> str:
+    if p != p:
+        return "n/a"
+    conf = max(p, 1 - p)
+    return "very likely" if conf >= 0.95 else "likely" if conf >= 0.8 else "uncertain"
+
+
+def verdicts(summary: pd.DataFrame, policies: list[str], currency: str) -> list[list[str]]:
+    """Per KPI with a direction: which policy is best on average, and how sure against the champion."""
+    rows = []
+    champ = policies[0]
+    for kpi in HEADLINE:
+        sub = summary[summary["kpi"] == kpi].set_index("policy")
+        sign = direction(kpi)
+        if sub.empty or sign == 0 or sub["mean"].isna().all():
+            continue
+        best = (sub["mean"] * sign).idxmax()
+        if best == champ:
+            others = sub.drop(index=champ)
+            p_any = float((1 - others["p_better"]).min()) if len(others) else float("nan")
+            rows.append([kpi, f"{champ} (champion)", "—", f"{p_any:.2f}", _sureness(p_any)])
+        else:
+            r = sub.loc[best]
+            rows.append(
+                [
+                    kpi,
+                    best,
+                    fmt_diff(kpi, r["diff"], r["diff_half_width"], currency),
+                    f"{r['p_better']:.2f}",
+                    _sureness(r["p_better"]),
+                ]
+            )
+    return rows
+
+
+def _compare(folder: Path) -> Report:
+    from collectsim import plots
+
+    man = _manifest(folder)
+    summary = pd.read_csv(folder / "summary.csv")
+    runs = pd.read_parquet(folder / "runs.parquet")
+    policies = list(dict.fromkeys(summary["policy"]))
+    scen = {p: _scenario(folder / "scenarios" / f"{p}.toml") for p in policies}
+    champ = policies[0]
+    cur = scen[champ].currency
+    rep = Report(f"Comparison: {', '.join(policies)}", _subtitle(man), scenario_in_words(scen[champ]))
+    for p in policies[1:]:
+        rep.words[f"Challenger {p}: policy ladder"] = scenario_in_words(scen[p])["Policy ladder"]
+    rows = []
+    for kpi in HEADLINE:
+        sub = summary[summary["kpi"] == kpi].set_index("policy")
+        if sub.empty:
+            continue
+        rows.append(
+            [kpi]
+            + [
+                f"{fmt_value(kpi, sub.loc[p, 'mean'], cur)} {fmt_half(kpi, sub.loc[p, 'half_width'], cur)}"
+                for p in policies
+            ]
+        )
+    rep.tables.append(("KPIs (mean ± 95% half-width over replications)", _table(["KPI", *policies], rows)))
+    rep.tables.append(
+        (
+            f"Which policy wins (against champion {champ}; P = probability the winner is better)",
+            _table(
+                ["KPI", "best on average", "difference vs champion", "P(better)", "how sure"],
+                verdicts(summary, policies, cur),
+            ),
+        )
+    )
+    in_run = folder / "in_run_summary.csv"
+    if in_run.exists():
+        ir = pd.read_csv(in_run)
+        irows = [
+            [
+                r.test,
+                r.kpi,
+                f"{r.champion:,.4g}",
+                f"{r.challenger:,.4g}",
+                f"{r.diff:+,.4g} ± {r.diff_half_width:,.3g}",
+                f"{r.p_better:.2f}",
+            ]
+            for r in ir.itertuples()
+        ]
+        rep.tables.append(
+            (
+                "In-run champion/challenger (shared teams)",
+                _table(["test", "KPI", "champion arm", "challenger arm", "difference", "P(better)"], irows),
+            )
+        )
+    means = runs.groupby("policy", sort=False)[["total_cost", "collected"]].mean().reset_index()
+    rep.figures += [
+        ("liquidation", "Cumulative recovery by day, per policy (95% band)", plots.liquidation_curves(runs, "policy")),
+        ("cost_vs_recovery", "Cost against recovery; efficient frontier", plots.cost_vs_recovery(means, "policy", cur)),
+        ("paired_differences", f"Paired differences against {champ}", plots.paired_differences(summary, champ)),
+    ]
+    return rep
+
+
+# --- sweep -------------------------------------------------------------------------------------------------------
+
+
+def _sweep(folder: Path) -> Report:
+    from collectsim import plots
+
+    spec = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    table = pd.read_parquet(folder / "sweep.parquet")
+    sc = _scenario(folder / "scenario.toml")
+    params = list(spec["parameters"])
+    kpis = [k for k in spec["kpis"] if k in table]
+    rep = Report(f"Sweep: {spec.get('name') or folder.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
+    rep.words["Design"] = [
+        f"{spec['design']} design over {', '.join(params)}; {spec['replications']} replication(s) "
+        f"per point, seed {spec['seed']}; {table['point'].nunique()} points, {len(table)} runs."
+    ]
+    means = table.groupby("point", sort=True)[[*params, *kpis]].mean()
+    rows = [[str(i)] + [f"{v:,.4g}" for v in r] for i, r in zip(means.index, means.to_numpy(), strict=True)]
+    rep.tables.append(("Mean KPIs per design point", _table(["point", *params, *kpis], rows)))
+    pts = table.groupby("point", sort=True)[["total_cost", "collected"]].mean().reset_index()
+    rep.figures += [
+        ("responses", "KPIs against each swept parameter", plots.sweep_responses(table, params, kpis)),
+        (
+            "cost_vs_recovery",
+            "Cost against recovery per design point; efficient frontier",
+            plots.cost_vs_recovery(pts, "point", sc.currency),
+        ),
+    ]
+    if (folder / "sobol.csv").exists():
+        sob = pd.read_csv(folder / "sobol.csv")
+        rep.tables.append(
+            (
+                "Sobol indices",
+                _table(
+                    ["parameter", "S1", "ST", "kpi"],
+                    [[r.parameter, f"{r.S1:.3f}", f"{r.ST:.3f}", r.kpi] for r in sob.itertuples()],
+                ),
+            )
+        )
+        rep.figures.append(("sobol", "Sobol indices: first order and total", plots.sobol_bars(sob)))
+    return rep
+
+
+# --- staff -------------------------------------------------------------------------------------------------------
+
+
+def _staff(folder: Path) -> Report:
+    from collectsim import plots
+
+    man = _manifest(folder)
+    sc = _scenario(folder / "scenario.toml")
+    staffing = pd.read_csv(folder / "staffing.csv")
+    rep = Report(f"Staffing: {sc.name}", _subtitle(man), scenario_in_words(sc))
+    target = man.get("target_service")
+    chosen = man.get("chosen", {})
+    for team, summary in staffing.groupby("team", sort=False):
+        best = int(chosen.get(team, summary.loc[summary["net_recovery"].idxmax(), "headcount"]))
+        rows = [
+            [
+                f"{r.headcount}",
+                fmt_value("recovery_rate", r.recovery_rate, sc.currency),
+                fmt_value("net_recovery", r.net_recovery, sc.currency),
+                f"± {r.net_recovery_half_width:,.0f}",
+                f"{r.service_level:.1%}",
+                f"{r.utilisation:.1%}",
+                "—" if pd.isna(r.marginal_net_per_agent) else f"{r.marginal_net_per_agent:,.0f}",
+            ]
+            for r in summary.itertuples()
+        ]
+        heading = f"Team {team}: chosen headcount {best}" + (f", target service {target:.0%}" if target else "")
+        rep.tables.append(
+            (
+                heading,
+                _table(
+                    [
+                        "headcount",
+                        "recovery",
+                        "net recovery",
+                        "interval",
+                        "service level",
+                        "utilisation",
+                        "marginal net per agent",
+                    ],
+                    rows,
+                ),
+            )
+        )
+        rep.figures.append(
+            (
+                f"staffing_{team}",
+                f"Staffing curve: {team}",
+                plots.staffing_curve(summary, team, best, target, sc.currency),
+            )
+        )
+    if (folder / "plan.csv").exists():
+        plan = pd.read_csv(folder / "plan.csv")
+        rep.tables.append(
+            (
+                "Headcount needed week by week",
+                _table(
+                    ["week", "headcount needed"],
+                    [[str(int(r.week)), _count(r.headcount_needed)] for r in plan.itertuples()],
+                ),
+            )
+        )
+    return rep
+
+
+def _count(x: float) -> str:
+    return "—" if pd.isna(x) else str(int(x))
+
+
+BUILDERS: dict[str, Callable[[Path], Report]] = {"run": _run, "compare": _compare, "sweep": _sweep, "staff": _staff}
+
+CSS = """
+body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#1d2330}
+h1{font-size:1.6em;margin-bottom:.1em}
+h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:.2em}
+.sub{color:#667}table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
+th,td{padding:.3em .7em;border-bottom:1px solid #e5e7ef;text-align:right}th:first-child,td:first-child{text-align:left}
+th{background:#f4f5fa}figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
+figcaption{color:#556;font-size:.92em}ul{padding-left:1.2em}li{margin:.2em 0}
+"""
+
+
+def render_html(rep: Report, images: list[tuple[str, str]]) -> str:
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(rep.title)}</title>"
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(rep.title)}</h1><p class='sub'>{html.escape(rep.subtitle)}</p>",
+        "<h2>Scenario</h2>",
+    ]
+    for heading, lines in rep.words.items():
+        parts.append(
+            f"<h3>{html.escape(heading)}</h3><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
+        )
+    for heading, table in rep.tables:
+        parts.append(f"<h2>{html.escape(heading)}</h2>{table}")
+    parts.append("<h2>Figures</h2>")
+    for caption, b64 in images:
+        parts.append(
+            f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{b64}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts)

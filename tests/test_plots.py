@@ -1,0 +1,346 @@
+"""Figures: pure functions from result tables to matplotlib Figures that render headless.
+
+Small real results are built once for the module; every figure is checked for the basics a
+reader needs (title, axis labels, a legend, renders to PNG) and for one number it must show.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import collectsim as cs
+from collectsim import plots
+from collectsim.experiments import compare, sweep
+from collectsim.experiments.design import Parameter, grid, sobol_saltelli
+from collectsim.experiments.staffing import StaffingResult, size_staff
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SMALL = {"population.accounts": 1500}
+TARGET = 0.8
+
+
+@dataclass(frozen=True)
+class Results:
+    scenario: cs.Scenario
+    run: cs.RunResult
+    inflow: cs.Scenario
+    inflow_run: cs.RunResult
+    comparison: cs.Comparison
+    grid: cs.ExperimentResult
+    sobol: cs.ExperimentResult
+    staffing: StaffingResult
+
+
+@pytest.fixture(scope="module")
+def res() -> Results:
+    sc = cs.load_scenario(SCENARIOS / "baseline.toml", SMALL)
+    soft = cs.load_scenario(SCENARIOS / "soft.toml", SMALL)
+    inflow = cs.load_scenario(
+        SCENARIOS / "staffing_inflow.toml", {**SMALL, "population.inflow_days": 60, "horizon.days": 120}
+    )
+    swept = grid(
+        [
+            Parameter("teams.late_callers.headcount", levels=(2, 8)),
+            Parameter("teams.early_callers.headcount", levels=(3, 12)),
+        ]
+    )
+    saltelli = sobol_saltelli(
+        [
+            Parameter("teams.early_callers.headcount", 1, 12, integer=True),
+            Parameter("teams.late_callers.headcount", 1, 10, integer=True),
+        ],
+        2,
+        seed=1,
+    )
+    return Results(
+        scenario=sc,
+        run=cs.simulate(sc, seed=3),
+        inflow=inflow,
+        inflow_run=cs.simulate(inflow, seed=3),
+        comparison=compare({"baseline": sc, "soft": soft}, 3, seed=1),
+        grid=sweep(sc, swept, 1, seed=1),
+        sobol=sweep(sc, saltelli, 1, seed=1, sobol_kpis=("net_recovery", "total_cost")),
+        staffing=size_staff(sc, "early_callers", [2, 6, 10], 2, seed=1, target_service=TARGET),
+    )
+
+
+def _points(r: Results) -> pd.DataFrame:
+    return r.comparison.table.groupby("policy", sort=False)[["total_cost", "collected"]].mean().reset_index()
+
+
+BUILDERS = {
+    "liquidation_curves": lambda r: plots.liquidation_curves(r.comparison.table),
+    "money_waterfall": lambda r: plots.money_waterfall(r.run.kpis, r.run.costs, r.scenario.currency),
+    "roll_rate_matrix": lambda r: plots.roll_rate_matrix(r.run.accounts, r.scenario.horizon.days),
+    "daily_overview": lambda r: plots.daily_overview(r.run.daily, r.scenario.currency),
+    "team_load": lambda r: plots.team_load(r.inflow_run.daily, r.inflow_run.teams),
+    "cost_vs_recovery": lambda r: plots.cost_vs_recovery(_points(r), "policy", r.scenario.currency),
+    "paired_differences": lambda r: plots.paired_differences(r.comparison.summary(), "baseline"),
+    "staffing_curve": lambda r: plots.staffing_curve(
+        r.staffing.summary, "early_callers", r.staffing.best_net, r.staffing.target_service, r.scenario.currency
+    ),
+    "sweep_responses": lambda r: plots.sweep_responses(
+        r.grid.table, r.grid.parameters, ["recovery_rate", "net_recovery"]
+    ),
+    "sobol_bars": lambda r: plots.sobol_bars(r.sobol.sobol),
+    "account_journeys": lambda r: plots.account_journeys(r.inflow_run.accounts, r.inflow.horizon.days),
+}
+
+
+@pytest.fixture(scope="module")
+def figs(res: Results) -> dict[str, Figure]:
+    return {name: build(res) for name, build in BUILDERS.items()}
+
+
+def _data_axes(fig: Figure) -> list:
+    """Axes that draw data (colorbars excluded)."""
+    return [
+        ax
+        for ax in fig.axes
+        if ax.get_label() != "<colorbar>" and (ax.lines or ax.patches or ax.collections or ax.images)
+    ]
+
+
+def _by_gid(fig: Figure, gid: str) -> list:
+    """Artists tagged ``gid`` (a bar call tags each of its rectangles)."""
+    return list(fig.findobj(lambda a: a.get_gid() == gid))
+
+
+def _upper_edge(poly) -> pd.Series:
+    """Top of a filled area, per x."""
+    v = np.concatenate([p.vertices for p in poly.get_paths()])
+    return pd.DataFrame(v, columns=["x", "y"]).groupby("x")["y"].max()
+
+
+# --- every figure -----------------------------------------------------------------------------
+
+
+def test_every_public_function_is_covered() -> None:
+    assert set(plots.__all__) == set(BUILDERS)
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_figure_renders_to_png(figs: dict[str, Figure], name: str) -> None:
+    fig = figs[name]
+    assert isinstance(fig, Figure)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_figure_has_titles_labels_and_legend(figs: dict[str, Figure], name: str) -> None:
+    fig = figs[name]
+    axes = _data_axes(fig)
+    assert axes, "no axes with data"
+    suptitle = fig.get_suptitle()
+    for ax in axes:
+        assert ax.get_title() or suptitle, f"{name}: an axes has no title"
+        assert ax.get_xlabel().strip(), f"{name}: an axes has no x label"
+        assert ax.get_ylabel().strip(), f"{name}: an axes has no y label"
+    assert fig.legends or any(ax.get_legend() is not None for ax in fig.axes), f"{name}: no legend"
+
+
+def test_module_never_touches_pyplot_or_the_simulator() -> None:
+    """Figures come from tables alone: no pyplot global state, nothing that runs a simulation."""
+    tree = ast.parse(Path(plots.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    assert not {m for m in imported if "pyplot" in m or m.startswith("collectsim.engine")}
+    assert not {m for m in imported if m.rsplit(".", 1)[-1] in ("simulate", "compare", "sweep", "size_staff")}
+
+
+def test_figures_draw_in_worker_threads(res: Results) -> None:
+    """No shared global state: figures build and render concurrently off the main thread."""
+
+    def draw(name: str) -> int:
+        buf = io.BytesIO()
+        BUILDERS[name](res).savefig(buf, format="png", dpi=40)
+        return len(buf.getvalue())
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        sizes = list(pool.map(draw, ["liquidation_curves", "money_waterfall", "account_journeys"]))
+    assert all(s > 0 for s in sizes)
+
+
+# --- the numbers each figure shows ------------------------------------------------------------
+
+
+def test_liquidation_line_ends_at_mean_of_last_column(res: Results, figs: dict[str, Figure]) -> None:
+    table = res.comparison.table
+    last = max(c for c in table.columns if c.startswith("liquidation_d"))
+    for policy, sub in table.groupby("policy"):
+        (line,) = _by_gid(figs["liquidation_curves"], f"liquidation:{policy}")
+        assert line.get_ydata()[-1] == pytest.approx(sub[last].mean())
+        assert line.get_xdata()[-1] == int(last.removeprefix("liquidation_d"))
+
+
+def test_liquidation_without_group_or_with_one_row_draws_one_line(res: Results) -> None:
+    table = res.comparison.table
+    pooled = plots.liquidation_curves(table, group=None)
+    (line,) = [ln for ln in pooled.axes[0].lines if ln.get_gid()]
+    assert line.get_ydata()[0] == pytest.approx(table["liquidation_d010"].mean())
+    single = plots.liquidation_curves(pd.DataFrame([res.run.kpis]), group=None)
+    assert len([ln for ln in single.axes[0].lines if ln.get_gid()]) == 1
+    assert not single.axes[0].collections  # one row: no interval band
+    with pytest.raises(ValueError, match="liquidation"):
+        plots.liquidation_curves(table.drop(columns=[c for c in table if c.startswith("liquidation_d")]))
+
+
+def test_waterfall_bars_add_up_to_the_opening_balance(res: Results, figs: dict[str, Figure]) -> None:
+    fig, kpis = figs["money_waterfall"], res.run.kpis
+    parts = [_by_gid(fig, f"waterfall:{k}")[0] for k in ("collected", "discount", "written_off", "outstanding")]
+    assert sum(p.get_height() for p in parts) == pytest.approx(kpis["opening_balance"])
+    assert parts[0].get_height() == pytest.approx(kpis["collected"])
+    assert kpis["written_off"] > 0  # the horizon reaches DPD 180, so the step is really drawn
+    costs = [p for p in fig.findobj() if str(p.get_gid()).startswith("cost:")]
+    assert sum(p.get_height() for p in costs) == pytest.approx(res.run.costs["cost"].sum())
+    (net,) = _by_gid(fig, "costs:net")
+    assert net.get_height() == pytest.approx(kpis["net_recovery"])
+
+
+def test_roll_rate_rows_sum_to_one_and_match_the_kpis(res: Results, figs: dict[str, Figure]) -> None:
+    fig = figs["roll_rate_matrix"]
+    (image,) = _by_gid(fig, "roll:matrix")
+    m = np.ma.filled(image.get_array().astype(float), np.nan)
+    assert m.shape == (6, 4)
+    np.testing.assert_allclose(np.nansum(m, axis=1), 1.0)
+    # Baseline: one cohort at DPD 1 over 180 days, so every bucket is observable and the
+    # "rolled" share equals the roll-rate KPI.
+    for b in range(1, 6):
+        assert m[b - 1, 2] == pytest.approx(res.run.kpis[f"roll_rate_b{b}_b{b + 1}"])
+    assert np.isnan(m[:5, 3]).all() and np.isnan(m[5, 2])
+    bars = _by_gid(fig, "roll:cure")
+    np.testing.assert_allclose([p.get_height() for p in bars], m[:, 0])
+    assert m[0, 0] == pytest.approx(res.run.kpis["cure_rate_dpd30"])
+
+
+def test_roll_rate_leaves_unobservable_buckets_empty(res: Results) -> None:
+    """At 120 days a DPD-1 cohort is never seen past DPD 120: B5 and B6 have no accounts."""
+    fig = plots.roll_rate_matrix(res.run.accounts, 120)
+    m = np.ma.filled(_by_gid(fig, "roll:matrix")[0].get_array().astype(float), np.nan)
+    assert np.isnan(m[4:]).all()
+    np.testing.assert_allclose(np.nansum(m[:4], axis=1), 1.0)
+
+
+def test_daily_overview_plots_the_daily_table(res: Results, figs: dict[str, Figure]) -> None:
+    fig, daily = figs["daily_overview"], res.run.daily
+    (outstanding,) = _by_gid(fig, "daily:outstanding")
+    np.testing.assert_allclose(outstanding.get_ydata(), daily["outstanding"])
+    (active,) = _by_gid(fig, "daily:active")
+    np.testing.assert_array_equal(active.get_ydata(), daily["active"])
+
+
+def test_team_load_bars_are_the_utilisation(res: Results, figs: dict[str, Figure]) -> None:
+    fig, teams, daily = figs["team_load"], res.inflow_run.teams, res.inflow_run.daily
+    bars = _by_gid(fig, "team:utilisation")
+    np.testing.assert_allclose([p.get_width() for p in bars], teams["utilisation"])
+    for team in teams["team"]:
+        (line,) = _by_gid(fig, f"queue:{team}")
+        np.testing.assert_allclose(line.get_ydata(), daily[f"queue_{team}"])
+
+
+def test_efficient_frontier_excludes_a_dominated_point(res: Results) -> None:
+    points = _points(res)
+    worse = {
+        "policy": "worse",
+        "total_cost": points["total_cost"].max() + 1,
+        "collected": points["collected"].min() - 1,
+    }
+    best = points.loc[points["collected"].idxmax()]  # nothing collects more: on the frontier
+    twin = best.to_frame().T.assign(policy="twin")  # an equal point: neither dominates the other
+    fig = plots.cost_vs_recovery(pd.concat([points, pd.DataFrame([worse]), twin]), "policy", "USD")
+    (frontier,) = _by_gid(fig, "frontier")
+    xy = list(zip(frontier.get_xdata(), frontier.get_ydata(), strict=True))
+    assert (worse["total_cost"], worse["collected"]) not in xy
+    assert xy.count((best["total_cost"], best["collected"])) == 2
+    assert np.all(np.diff(frontier.get_xdata()) >= 0) and np.all(np.diff(frontier.get_ydata()) >= 0)
+    (dominated,) = _by_gid(fig, "scatter:dominated")
+    assert [worse["total_cost"], worse["collected"]] in np.asarray(dominated.get_offsets()).tolist()
+    labels = {t.get_text() for t in fig.axes[0].texts}
+    assert {"baseline", "soft", "worse", "twin"} <= labels
+
+
+def test_paired_difference_is_shown_relative_to_the_champion(res: Results, figs: dict[str, Figure]) -> None:
+    s = res.comparison.summary().set_index(["kpi", "policy"])
+    fig = figs["paired_differences"]
+    for kpi in ("recovery_rate", "total_cost"):
+        lines = [a for a in _by_gid(fig, f"diff:{kpi}:soft") if hasattr(a, "get_xdata")]
+        expected = s.loc[(kpi, "soft"), "diff"] / abs(s.loc[(kpi, "baseline"), "mean"])
+        assert lines[0].get_xdata()[0] == pytest.approx(expected)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert f"P(better) {s.loc[('total_cost', 'soft'), 'p_better']:.0%}" in texts
+    with pytest.raises(ValueError, match="champion"):
+        plots.paired_differences(res.comparison.summary(), "nobody")
+
+
+def test_staffing_curve_marks_choice_and_target(res: Results, figs: dict[str, Figure]) -> None:
+    fig, st = figs["staffing_curve"], res.staffing
+    (net,) = _by_gid(fig, "staff:net")
+    np.testing.assert_allclose(net.get_ydata(), st.summary["net_recovery"])
+    np.testing.assert_array_equal(net.get_xdata(), st.summary["headcount"])
+    (service,) = _by_gid(fig, "staff:service")
+    np.testing.assert_allclose(service.get_ydata(), st.summary["service_level"])
+    (chosen,) = _by_gid(fig, "staff:chosen")
+    assert chosen.get_xdata()[0] == st.best_net
+    (target,) = _by_gid(fig, "target")
+    assert target.get_ydata()[0] == TARGET
+    untargeted = plots.staffing_curve(st.summary, "early_callers", 6, None, "USD")
+    assert not _by_gid(untargeted, "target")
+
+
+def test_sweep_means_per_level(res: Results, figs: dict[str, Figure]) -> None:
+    table, fig = res.grid.table, figs["sweep_responses"]
+    for param in res.grid.parameters:
+        (line,) = _by_gid(fig, f"means:net_recovery:{param}")
+        expected = table.groupby(param)["net_recovery"].mean()
+        np.testing.assert_array_equal(line.get_xdata(), expected.index)
+        np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
+        (runs,) = _by_gid(fig, f"runs:net_recovery:{param}")
+        assert len(runs.get_offsets()) == len(table)
+
+
+def test_sweep_on_a_sampled_design_averages_per_point(res: Results) -> None:
+    table = res.sobol.table
+    param = res.sobol.parameters[0]
+    fig = plots.sweep_responses(table, res.sobol.parameters, ["total_cost"])
+    (means,) = _by_gid(fig, f"means:total_cost:{param}")
+    per_point = table.groupby("point")[[param, "total_cost"]].mean()
+    np.testing.assert_allclose(means.get_xdata(), per_point[param])
+    np.testing.assert_allclose(means.get_ydata(), per_point["total_cost"])
+    assert means.get_linestyle() == "None"  # sampled points are not joined
+
+
+def test_sobol_bars_show_the_indices(res: Results, figs: dict[str, Figure]) -> None:
+    sobol, fig = res.sobol.sobol, figs["sobol_bars"]
+    assert len(_data_axes(fig)) == sobol["kpi"].nunique()
+    for kpi, sub in sobol.groupby("kpi"):
+        for index in ("S1", "ST"):
+            bars = _by_gid(fig, f"{index}:{kpi}")
+            np.testing.assert_allclose([p.get_width() for p in bars], sub[index])
+
+
+@pytest.mark.parametrize("which", ["baseline", "inflow"])
+def test_account_journeys_stack_to_every_account(res: Results, which: str) -> None:
+    run, horizon = (res.run, 180) if which == "baseline" else (res.inflow_run, res.inflow.horizon.days)
+    fig = plots.account_journeys(run.accounts, horizon)
+    names = ["cured", "settled", "written off", "active", "not yet entered"]
+    tops = {k: _upper_edge(_by_gid(fig, f"journey:{k}")[0]).reindex(range(horizon)) for k in names}
+    np.testing.assert_array_equal(tops["not yet entered"], len(run.accounts))
+    # The active band is the number of open accounts the engine reported each day.
+    np.testing.assert_array_equal(tops["active"] - tops["written off"], run.daily["active"])
+    if which == "inflow":
+        assert (tops["not yet entered"] - tops["active"]).iloc[0] > 0  # the inflow has not all arrived on day 0

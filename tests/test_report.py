@@ -1,0 +1,109 @@
+"""Reports: every command's folder gets figures and a self-contained report.html, rebuildable from disk alone."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import collectsim
+import collectsim.engine
+from collectsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SC = ROOT / "scenarios"
+SMALL = ["--set", "population.accounts=1000", "--set", "horizon.days=90", "--quiet", "--workers", "1"]
+
+SECTIONS = {
+    "run": ["Scenario", "Portfolio", "Policy ladder", "Teams", "Key figures", "Figures"],
+    "compare": ["Scenario", "KPIs (mean", "Which policy wins", "Figures"],
+    "sweep": ["Scenario", "Design", "Mean KPIs per design point", "Figures"],
+    "staff": ["Scenario", "Team early_callers: chosen headcount", "Figures"],
+}
+FIGURES = {
+    "run": {"liquidation", "waterfall", "roll_rates", "daily", "teams", "journeys"},
+    "compare": {"liquidation", "cost_vs_recovery", "paired_differences"},
+    "sweep": {"responses", "cost_vs_recovery"},
+    "staff": {"staffing_early_callers"},
+}
+
+
+def _sweep_file(tmp: Path) -> Path:
+    f = tmp / "s.toml"
+    f.write_text(
+        f'scenario = "{SC / "baseline.toml"}"\nreplications = 2\nkpis = ["recovery_rate", "net_recovery"]\n'
+        '[set]\n"population.accounts" = 800\n"horizon.days" = 60\n'
+        '[parameters."teams.late_callers.headcount"]\nlevels = [2, 6]\n'
+    )
+    return f
+
+
+def _command(kind: str, tmp: Path) -> list[str]:
+    out = ["--results", str(tmp / "results")]
+    base = str(SC / "baseline.toml")
+    return {
+        "run": ["run", base, *SMALL[:-2], *out],
+        "compare": ["compare", base, str(SC / "soft.toml"), "-n", "2", *SMALL, *out],
+        "sweep": ["sweep", str(_sweep_file(tmp)), "--quiet", "--workers", "1", *out],
+        "staff": ["staff", base, "--team", "early_callers", "--headcount", "2:6:4", "-n", "2", *SMALL, *out],
+    }[kind]
+
+
+@pytest.fixture(scope="module", params=["run", "compare", "sweep", "staff"])
+def made(request, tmp_path_factory) -> tuple[str, Path]:
+    tmp = tmp_path_factory.mktemp(request.param)
+    assert main(_command(request.param, tmp)) == 0
+    (folder,) = list((tmp / "results").iterdir())
+    return request.param, folder
+
+
+def test_report_has_every_section_and_figure(made: tuple[str, Path]) -> None:
+    """The report holds each expected section and embeds every figure, also saved as PNG."""
+    kind, folder = made
+    page = (folder / "report.html").read_text()
+    for section in SECTIONS[kind]:
+        assert section in page, section
+    pngs = {p.stem for p in (folder / "figures").glob("*.png")}
+    assert FIGURES[kind] <= pngs
+    assert page.count("data:image/png;base64,") == len(pngs)
+
+
+def test_report_has_no_external_references(made: tuple[str, Path]) -> None:
+    """No link, script or image reaches outside the file: it opens with no network."""
+    page = (made[1] / "report.html").read_text()
+    assert not re.search(r"https?://", page)
+    assert "<script" not in page and "<link" not in page
+    for src in re.findall(r"src='([^']*)'", page):
+        assert src.startswith("data:image/png;base64,")
+
+
+def test_report_rebuilt_from_disk_without_simulating(made: tuple[str, Path], monkeypatch) -> None:
+    """`collectsim report <folder>` rebuilds the same page from saved files; the simulator is never called."""
+    folder = made[1]
+    before = (folder / "report.html").read_text()
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the report must not simulate")
+
+    monkeypatch.setattr(collectsim.engine, "simulate", boom)
+    monkeypatch.setattr(collectsim, "simulate", boom)
+    (folder / "report.html").unlink()
+    assert main(["report", str(folder)]) == 0
+    assert (folder / "report.html").read_text() == before
+
+
+def test_no_report_flag(tmp_path: Path) -> None:
+    """--no-report skips figures and the page."""
+    assert main(["run", str(SC / "baseline.toml"), *SMALL[:-2], "--no-report", "--results", str(tmp_path)]) == 0
+    (folder,) = list(tmp_path.iterdir())
+    assert not (folder / "report.html").exists()
+
+
+def test_report_on_a_foreign_folder(tmp_path: Path) -> None:
+    """A folder that is not a results folder: exit 2, one line."""
+    proc = subprocess.run([sys.executable, "-m", "collectsim", "report", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "not a complete collectsim results folder" in proc.stderr
