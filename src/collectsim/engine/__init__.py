@@ -71,6 +71,9 @@ def _accounts(sim: Simulation) -> pd.DataFrame:
             "promises_kept": s.promises_kept,
             "legal_stage": pd.Categorical.from_codes(s.legal_stage, list(LEGAL_NAMES)),
             "ever_placed": s.ever_placed,
+            "complaints": s.complaints,
+            "vulnerable": p.vulnerable,
+            "broken_plan_day": s.broken_plan_day,
             "direct_cost": s.direct_cost,
             "team_minutes": s.team_minutes,
             "self_cure_label": p.self_cure_label,
@@ -168,8 +171,40 @@ def _teams(sim: Simulation) -> pd.DataFrame:
 def _costs(sim: Simulation, teams: pd.DataFrame) -> pd.DataFrame:
     rows = [("channel", k, t.cost) for k, t in sim.contact.tally.items()]
     rows += [("team", r.team, r.cost) for r in teams.itertuples()]
-    rows += [("legal", "fees", sim.legal.tally.fees), ("agency", "commission", sim.agency.tally.commission)]
+    rows += [
+        ("legal", "fees", sim.legal.tally.fees),
+        ("agency", "commission", sim.agency.tally.commission),
+        ("complaints", "handling", sim.complaints.total * sim.complaints.cost),
+    ]
     return pd.DataFrame(rows, columns=["category", "item", "cost"])
+
+
+def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
+    """Conduct, complaints, vulnerable customers and repayment offers."""
+    out: dict[str, float] = {}
+    n = len(accounts)
+    complaints = float(accounts["complaints"].sum())
+    out["complaints"] = complaints
+    out["complaints_per_1000"] = 1000 * complaints / n if n else float("nan")
+    vul = accounts[accounts["vulnerable"]]
+    out["vulnerable_accounts"] = float(len(vul))
+    nan = float("nan")
+    out["vulnerable_recovery_rate"] = float(vul["paid"].sum() / vul["opening_balance"].sum()) if len(vul) else nan
+    out["vulnerable_complaints_per_1000"] = 1000 * float(vul["complaints"].sum()) / len(vul) if len(vul) else nan
+    out["refusals"] = float(sim.contact.objections["refuse"])
+    out["disputes"] = float(sim.contact.objections["dispute"])
+    for kind, t in sim.offers.tally.items():
+        out[f"{kind}s_offered"] = float(t.offered)
+        out[f"{kind}s_accepted"] = float(t.accepted)
+    out["plans_completed"] = float(sim.offers.tally["plan"].completed)
+    out["plans_broken"] = float(sim.offers.tally["plan"].broken)
+    rules = sim.conduct.rules.all()
+    out["violations"] = float(sum(sim.conduct.violations.values()))
+    out["blocked"] = float(sum(sim.conduct.blocked.values()))
+    for rule in rules:
+        out[f"violations.{rule.name}"] = float(sim.conduct.violations[rule.name])
+        out[f"blocked.{rule.name}"] = float(sim.conduct.blocked[rule.name])
+    return out
 
 
 def _result(sim: Simulation, seed: int) -> RunResult:
@@ -180,7 +215,7 @@ def _result(sim: Simulation, seed: int) -> RunResult:
     kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(costs["cost"].sum()))
     daily = sim.recorder.daily_frame()
     kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["opening_balance"]))
-    for cat in ("channel", "team", "legal", "agency"):
+    for cat in ("channel", "team", "legal", "agency", "complaints"):
         kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
     lt, at = sim.legal.tally, sim.agency.tally
     kpis.update(
@@ -201,6 +236,7 @@ def _result(sim: Simulation, seed: int) -> RunResult:
             "agency_commission": at.commission,
         }
     )
+    kpis.update(_conduct_kpis(sim, accounts))
     for r in teams.itertuples():
         for col in TEAM_KPIS:
             kpis[f"team.{r.team}.{col}"] = getattr(r, col)

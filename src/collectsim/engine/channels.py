@@ -10,6 +10,8 @@ channels that can take one, may end in a promise to pay with probability
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +26,8 @@ OUTCOME_NAMES = ("no_answer", "wrong_party", "right_party")
 # Only a conversation is a right-party contact for the account (RPC counts, "contacted_recently");
 # a delivered message or letter reaches the right party without one.
 CONVERSATIONS = ("call", "visit")
+COMPLAINT_KINDS = ("call", "visit", "message")
+OFFER_KINDS = ("settlement", "plan", "deferral")
 
 
 @dataclass
@@ -47,6 +51,13 @@ class Contact:
         # whatever the other channels did (common random numbers across policies).
         self.outcome_u = [KeyedUniforms(streams, f"contact_outcome:{k}", state.n) for k in self.names]
         self.promise_u = KeyedUniforms(streams, "promise", state.n)
+        self.refusal_u = KeyedUniforms(streams, "refusal", state.n)
+        self.dispute_u = KeyedUniforms(streams, "dispute", state.n)
+        # Wired by the simulation: conduct rules, complaints, offers (None where not used).
+        self.conduct = None
+        self.complaints = None
+        self.offers = None
+        self.objections: Counter[str] = Counter()
         self.specs: list[Channel] = [sc.channels[k] for k in self.names]
         self.tally = {k: ChannelTally() for k in self.names}
         lo, hi = sc.repayment.promise_days
@@ -80,7 +91,34 @@ class Contact:
             self.behaviour.excite(rpc, ch.effect * s.pop.responsiveness[rpc], frac)
         if ch.promise_prob > 0:
             t.promises += self._promise(ch, rpc, day)
+        self._after(cid, ch, idx, outcome, rpc, day + frac)
         return rpc
+
+    def _after(self, cid: int, ch: Channel, idx: np.ndarray, outcome: np.ndarray, rpc: np.ndarray, t: float) -> None:
+        """What every performed action feeds: conduct-rule counters, complaints, refusals, offers."""
+        if self.conduct is not None:
+            self.conduct.record(cid, idx, outcome, t)
+        if ch.kind in COMPLAINT_KINDS and self.complaints is not None:
+            self.complaints.contact(ch.kind, idx[outcome > NO_ANSWER], t)
+        if ch.kind in CONVERSATIONS and rpc.size:
+            self._objections(rpc, t)
+        if ch.kind in OFFER_KINDS and self.offers is not None:
+            self.offers.make(ch, rpc, math.floor(t))
+
+    def _objections(self, rpc: np.ndarray, t: float) -> None:
+        """In a conversation a borrower may refuse further contact or dispute the debt."""
+        pop = self.s.pop
+        for probs, u, act in (
+            (pop.refusal_prob, self.refusal_u, "refuse"),
+            (pop.dispute_prob, self.dispute_u, "dispute"),
+        ):
+            at_risk = rpc[probs[rpc] > 0]
+            if at_risk.size == 0:
+                continue
+            hit = at_risk[u.draw(at_risk) < probs[at_risk]]
+            self.objections[act] += hit.size
+            if self.conduct is not None and hit.size:
+                self.conduct.refuse(hit) if act == "refuse" else self.conduct.dispute(hit, t)
 
     def _promise(self, ch: Channel, rpc: np.ndarray, day: int) -> int:
         s = self.s
@@ -120,21 +158,33 @@ class Contact:
         t.cost += ch.cost
         s.attempts[i] += 1
         s.direct_cost[i] += ch.cost
+        now = day + frac
+        if self.conduct is not None and self.conduct.active:
+            if forced is None:
+                self.conduct.record(cid, np.array([i]), np.array([outcome]), now)
+            else:  # a borrower's own call counts as a conversation, not as a collector's attempt
+                self.conduct.conv_time[i] = now
         if outcome == NO_ANSWER:
             return outcome
         if ch.counts_as_contact:
             s.contacts[i] += 1
             t.contacts += 1
+        if ch.kind in COMPLAINT_KINDS and self.complaints is not None:
+            self.complaints.contact_one(ch.kind, i, now)
         if outcome == WRONG_PARTY:
             return outcome
         t.rpcs += 1
         if ch.kind in CONVERSATIONS:
             s.rpcs[i] += 1
             s.last_rpc_day[i] = day
+            if s.pop.refusal_prob[i] > 0 or s.pop.dispute_prob[i] > 0:
+                self._objections(np.array([i]), now)
         if ch.effect > 0:
             self.behaviour.excite_one(i, ch.effect * float(s.pop.responsiveness[i]), frac)
         if ch.promise_prob > 0 and s.status[i] == ACTIVE and s.promise_due[i] < day:
             t.promises += self._promise_one(ch, i, day)
+        if ch.kind in OFFER_KINDS and self.offers is not None:
+            self.offers.make(ch, np.array([i]), day)
         return outcome
 
     def _promise_one(self, ch: Channel, i: int, day: int) -> int:

@@ -19,7 +19,10 @@ import simpy
 from collectsim.engine.agency import AgencyDesk
 from collectsim.engine.behaviour import AGENCY, Repayment
 from collectsim.engine.channels import OUTCOME_NAMES, Contact
+from collectsim.engine.complaints import ComplaintBook
+from collectsim.engine.conduct import ConductRules
 from collectsim.engine.legal import LegalDesk
+from collectsim.engine.offers import OfferDesk
 from collectsim.engine.population import generate
 from collectsim.engine.recorder import Recorder
 from collectsim.engine.state import ACTIVE, NO_CASE, PENDING, AccountState
@@ -64,6 +67,10 @@ class Simulation:
         self.behaviour = Repayment(sc, self.state, self.streams, thresholds)
         self.contact = Contact(sc, self.state, self.behaviour, self.streams)
         self.legal = LegalDesk(self.env, sc, self.state, self.behaviour, self.streams)
+        self.conduct = ConductRules(sc, self.state, list(sc.channels), [c.kind for c in sc.channels.values()])
+        self.complaints = ComplaintBook(sc, self.state, self.streams)
+        self.offers = OfferDesk(sc, self.state, self.streams)
+        self.contact.conduct, self.contact.complaints, self.contact.offers = self.conduct, self.complaints, self.offers
         self.agency = AgencyDesk(sc, self.state)
         self.recorder = Recorder(record_events)
         self.policy = policy
@@ -92,6 +99,8 @@ class Simulation:
             last_payment_day=_ro(s.last_payment_day),
             last_rpc_day=_ro(s.last_rpc_day),
             legal_active=_ro(s.legal_active),
+            on_plan=_ro(s.on_plan),
+            broken_plan_day=_ro(s.broken_plan_day),
         )
         policy.reset(PolicyContext(sc, n, tuple(sc.population.segments), self.streams.generator("policy")))
 
@@ -133,7 +142,8 @@ class Simulation:
         entered = s.status != PENDING
         s.dpd[entered] = p.entry_dpd[entered] + day - p.entry_day[entered]
         self.agency.recall(day)
-        due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd))
+        self.offers.holidays(day)
+        due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd) & ~OfferDesk.paused(s))
         s.charge_off(due, day)
         for cid, idx, rule in self.delayed.pop(day, []):
             idx = idx[s.in_house[idx]]
@@ -162,6 +172,7 @@ class Simulation:
                 if ch.team is not None:
                     self.teams[ch.team].enqueue(idx, cid, rule, day)
                 else:
+                    idx = idx[self.conduct.screen(cid, idx, day + frac)[0]]
                     for i in idx.tolist():
                         self.legal.file(i, day + frac, ch.effect)
                     self.contact.tally[d.channel].sent += idx.size
@@ -175,13 +186,30 @@ class Simulation:
                 self._send(cid, idx, rule, day, frac)
 
     def _send(self, cid: int, idx: np.ndarray, rule: int, day: int, frac: float) -> None:
+        """An automated send now, after the conduct rules; sends outside contact hours wait for them."""
+        now = day + frac
+        allowed, deferrable = self.conduct.screen(cid, idx, now)
+        if deferrable.any():
+            latest = day + self.sc.calendar.contact_hours[1] / 24.0
+            later = idx[deferrable]
+            when = self.conduct.next_allowed_time(later, now + 1e-9, latest)
+            ok = ~np.isnan(when) & (when > now + 1e-6)
+            for t in np.unique(when[ok]):
+                self.env.process(self._send_later(cid, later[ok & (when == t)], rule, float(t)))
+        idx = idx[allowed]
         outcome = self.contact.outcomes(cid, idx)
         reached = self.contact.apply(cid, idx, outcome, day, frac)
         self.recorder.events(day + frac, idx, cid, rule, outcome)
         self.work.schedule_callbacks(cid, reached, day + frac)
 
+    def _send_later(self, cid: int, idx: np.ndarray, rule: int, t: float):
+        yield self.env.timeout(t - self.env.now)
+        idx = idx[self.state.in_house[idx]]
+        self._send(cid, idx, rule, int(np.floor(t)), t - np.floor(t))
+
     def _evening(self, day: int) -> None:
         s = self.state
+        self.offers.instalments(day)
         paid = self.behaviour.end_of_day(day)
         self.legal.garnish(day)
         by_agency = paid.source == AGENCY
@@ -198,7 +226,8 @@ class Simulation:
 
     def total_cost(self) -> float:
         channels = sum(t.cost for t in self.contact.tally.values())
-        return channels + self.team_cost + self.legal.tally.fees + self.agency.tally.commission
+        complaints = self.complaints.total * self.complaints.cost
+        return channels + self.team_cost + self.legal.tally.fees + self.agency.tally.commission + complaints
 
 
 def _ro(a: np.ndarray) -> np.ndarray:

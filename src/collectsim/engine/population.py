@@ -89,6 +89,7 @@ def generate(sc: Scenario, streams: Streams, first_threshold: np.ndarray) -> Pop
     contactability = per_reason("contactability") * _lognormal_unit(rng, np.full(n, CONTACTABILITY_SD))
     label = cumulative_base_hazard(lam_inf, lam_0, sc.repayment.kappa, sc.score.horizon_days) >= first_threshold
     score = risk_score(streams.generator("score"), label, sc.score.auc)
+    vulnerable = streams.generator("vulnerable").random(n) < per_reason("vulnerable_share")
     return Population(
         segment=segment,
         reason=reason,
@@ -105,6 +106,10 @@ def generate(sc: Scenario, streams: Streams, first_threshold: np.ndarray) -> Pop
         contactability=contactability,
         responsiveness=per_reason("responsiveness"),
         promise_kept=per_reason("promise_kept"),
+        vulnerable=vulnerable,
+        refusal_prob=per_reason("refusal_prob"),
+        dispute_prob=per_reason("dispute_prob"),
+        hardship=per_reason("hardship").astype(bool),
     )
 
 

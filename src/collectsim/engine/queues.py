@@ -34,10 +34,20 @@ class OutboundQueue:
         self.total_wait = 0.0
         self.due_today = 0
         self.done_today = 0
+        self._urgent: deque[tuple[int, int, int, float]] = deque()
 
     @property
     def waiting(self) -> int:
-        return self._acct.size - self._ptr
+        return self._acct.size - self._ptr + len(self._urgent)
+
+    def push_urgent(self, account: int, channel: int, rule: int, now: float) -> None:
+        """Work that a rule deferred to later today: taken before the rest of today's list."""
+        if self.pending[account]:
+            return
+        self.pending[account] = True
+        self._urgent.append((account, channel, rule, now))
+        self.arrivals += 1
+        self.length.update(now, self.waiting)
 
     def enqueue(self, accounts: np.ndarray, channel: int, rule: int, now: float) -> None:
         """Add work for accounts not already waiting for this team."""
@@ -69,11 +79,17 @@ class OutboundQueue:
         self.done_today = 0
 
     def pop(self, now: float) -> tuple[int, int, int] | None:
+        if self._urgent:
+            acct, chan, rule, enq = self._urgent.popleft()
+            return self._taken(acct, chan, rule, enq, now)
         k = self._ptr
         if k >= len(self._lists[0]):
             return None
         self._ptr = k + 1
         acct, chan, rule, enq = (lst[k] for lst in self._lists)
+        return self._taken(acct, chan, rule, enq, now)
+
+    def _taken(self, acct: int, chan: int, rule: int, enq: float, now: float) -> tuple[int, int, int]:
         self.pending[acct] = False
         self.total_wait += now - enq
         self.done_today += 1
@@ -82,6 +98,13 @@ class OutboundQueue:
 
     def close(self, now: float, expire: bool) -> int:
         """End of the working day: leftovers are carried (returned count) or dropped."""
+        if self._urgent:
+            acct, chan, rule, enq = (np.array(col) for col in zip(*self._urgent, strict=True))
+            self._urgent.clear()
+            self._acct = np.concatenate([self._acct, acct.astype(np.int64)])
+            self._chan = np.concatenate([self._chan, chan.astype(np.int16)])
+            self._rule = np.concatenate([self._rule, rule.astype(np.int32)])
+            self._enq = np.concatenate([self._enq, enq.astype(np.float64)])
         left = self.waiting
         if expire and left:
             rest = slice(self._ptr, None)

@@ -43,6 +43,10 @@ class Population:
     contactability: np.ndarray
     responsiveness: np.ndarray
     promise_kept: np.ndarray
+    vulnerable: np.ndarray
+    refusal_prob: np.ndarray
+    dispute_prob: np.ndarray
+    hardship: np.ndarray
 
 
 class AccountState:
@@ -85,6 +89,14 @@ class AccountState:
         self.promises = np.zeros(n, dtype=np.int32)
         self.promises_kept = np.zeros(n, dtype=np.int32)
         self.payments = np.zeros(n, dtype=np.int32)
+        self.on_plan = np.zeros(n, dtype=bool)
+        self.plan_next = np.full(n, -1, dtype=np.int32)
+        self.plan_amount = np.zeros(n)
+        self.plan_left = np.zeros(n, dtype=np.int16)
+        self.plan_every = np.zeros(n, dtype=np.int32)
+        self.broken_plan_day = np.full(n, NEVER, dtype=np.int32)
+        self.holiday_until = np.full(n, -1, dtype=np.int32)
+        self.complaints = np.zeros(n, dtype=np.int16)
         self.direct_cost = np.zeros(n)  # channel costs, legal fees and agency commission, per account
         self.team_minutes = np.zeros(n)  # team time spent on the account (to share team cost)
 

@@ -135,6 +135,15 @@ class TeamDesk:
     def enqueue(self, accounts: np.ndarray, channel: int, rule: int, day: int) -> None:
         self.outbound.enqueue(accounts, channel, rule, self.env.now)
 
+    def day_end(self, day: int) -> float:
+        """When the last shift of ``day`` ends (the day's start if nobody works then)."""
+        wd = self.weekday(day)
+        ends = [p.end for p in self.posts if wd in p.weekdays]
+        return day + max(ends) if ends else float(day)
+
+    def wake_one(self) -> None:
+        self._wake(1)
+
     def call_in(self, account: int, channel: int) -> None:
         """An inbound call arrives now; wake one idle agent if any."""
         self.inbound.arrive(self.env.now, account, channel)

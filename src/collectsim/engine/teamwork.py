@@ -63,11 +63,19 @@ class TeamWork:
     def _attempt_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
         s, contact, specs, recorder = self.s, self.contact, self.contact.specs, self.recorder
 
+        conduct = contact.conduct
+
         def attempt(i: int, cid: int, rule: int, now: float) -> tuple[float, bool] | None:
             if not s.in_house[i]:
                 return None
             day = math.floor(now)
             ch = specs[cid]
+            if conduct is not None and conduct.active:
+                allowed, deferrable = conduct.screen_one(cid, i, now)
+                if not allowed:
+                    if deferrable:
+                        self._defer(desk, i, cid, rule, now)
+                    return None
             if ch.kind == "legal":
                 if s.legal_stage[i] != NO_CASE:
                     return None
@@ -84,10 +92,25 @@ class TeamWork:
             desk.tally.rpcs += rpc
             recorder.events(now, np.array([i]), cid, rule, outcome)
             minutes = handle.minutes(outcome)
+            if ch.kind == "visit" and conduct is not None:
+                minutes *= conduct.crew_factor()  # a crew of collectors is tied up for the visit
             s.team_minutes[i] += minutes
             return minutes, rpc
 
         return attempt
+
+    def _defer(self, desk: TeamDesk, i: int, cid: int, rule: int, now: float) -> None:
+        """Deferred work returns later today when contact hours open for the borrower, else tomorrow."""
+        when = self.contact.conduct.next_allowed_time(np.array([i]), now + 1e-9, desk.day_end(math.floor(now)))[0]
+        if np.isnan(when) or when <= now + 1e-6:
+            desk.outbound.enqueue(np.array([i]), cid, rule, now)
+        else:
+            self.env.process(self._return_at(desk, i, cid, rule, float(when)))
+
+    def _return_at(self, desk: TeamDesk, i: int, cid: int, rule: int, t: float):
+        yield self.env.timeout(t - self.env.now)
+        desk.outbound.push_urgent(i, cid, rule, self.env.now)
+        desk.wake_one()
 
     def _answer_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
         s, contact, recorder = self.s, self.contact, self.recorder

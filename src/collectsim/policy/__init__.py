@@ -62,6 +62,8 @@ class AccountView:
     last_payment_day: np.ndarray
     last_rpc_day: np.ndarray
     legal_active: np.ndarray
+    on_plan: np.ndarray
+    broken_plan_day: np.ndarray
 
 
 NEVER = -1_000_000

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from collectsim import dists
 from collectsim.scenario.checks import cross_reference_problems
-
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
-Pos = Annotated[float, Field(gt=0.0)]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from collectsim.scenario.conduct import Complaints, Conduct
+from collectsim.scenario.schema_base import WEEKDAYS, Model, NonNeg, Pos, Prob, Weekday  # noqa: F401
 
 
 class DistSpec(Model):
@@ -93,6 +85,7 @@ class Segment(Model):
     share: Prob
     balance: DistSpec
     entry_dpd: Annotated[int, Field(ge=1, le=720)] = 1
+    utc_offset_h: Annotated[float, Field(ge=-12, le=14)] = 0.0  # borrowers' local time vs the teams' clock
     reasons: dict[str, Prob]
 
 
@@ -107,6 +100,10 @@ class Reason(Model):
     ability: Prob = 0.5
     promise_kept: Prob = 0.6
     responsiveness: NonNeg = 1.0
+    refusal_prob: Prob = 0.0  # per conversation: the borrower asks not to be contacted again
+    dispute_prob: Prob = 0.0  # per conversation: the borrower disputes the debt
+    vulnerable_share: Prob = 0.0  # share of these borrowers flagged vulnerable
+    hardship: bool = False  # eligible for a deferral (payment holiday)
 
 
 class Repayment(Model):
@@ -140,6 +137,23 @@ class Score(Model):
     horizon_days: Annotated[int, Field(ge=1)] = 30
 
 
+class Offer(Model):
+    """What an offer channel (kind settlement, plan or deferral) proposes when it reaches the borrower.
+
+    Acceptance is ``accept_prob`` + ``accept_per_discount`` × ``discount`` (capped at 1), scaled by the
+    borrower's willingness relative to 0.5. A plan splits the balance into ``instalments`` paid every
+    ``instalment_days``; each instalment is kept with the borrower's promise-keeping odds and a missed
+    one breaks the plan. A deferral pauses collection for ``holiday_days`` for borrowers in hardship.
+    """
+
+    accept_prob: Prob = 0.2
+    discount: Prob = 0.0
+    accept_per_discount: NonNeg = 0.0
+    instalments: Annotated[int, Field(ge=1, le=120)] = 6
+    instalment_days: Annotated[int, Field(ge=1, le=120)] = 30
+    holiday_days: Annotated[int, Field(ge=1, le=365)] = 60
+
+
 class Channel(Model):
     """An action a policy can take: a message, a call, a letter, a visit, legal, agency.
 
@@ -148,7 +162,7 @@ class Channel(Model):
     the same day within contact hours.
     """
 
-    kind: Literal["message", "call", "letter", "visit", "legal", "agency"] = "message"
+    kind: Literal["message", "call", "letter", "visit", "legal", "agency", "settlement", "plan", "deferral"] = "message"
     cost: NonNeg = 0.0
     team: str | None = None
     delivery_days: Annotated[int, Field(ge=0, le=60)] = 0
@@ -159,6 +173,7 @@ class Channel(Model):
     counts_as_contact: bool = True
     callback: str | None = None
     callback_prob: Prob = 0.0
+    offer: Offer | None = None
 
 
 class HandleTimes(Model):
@@ -309,11 +324,13 @@ class Scenario(Model):
     economy: Economy = Economy()
     score: Score = Score()
     channels: dict[str, Channel]
-    teams: dict[str, Team] = {}
+    teams: dict[str, Team] = Field(default_factory=dict)
     legal: Legal = Legal()
     agency: Agency = Agency()
     chargeoff: ChargeOff = ChargeOff()
     policy: Policy
+    conduct: Conduct = Conduct()
+    complaints: Complaints = Complaints()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

@@ -1,0 +1,173 @@
+"""Conduct rules applied to every action: enforce (block or defer) or audit (count violations).
+
+Rules are evaluated for many accounts at once for automated sends and for one
+account at a time for team work; both paths share the same per-rule state
+(rolling-window rings for caps, conversation times for cool-offs, refusal and
+dispute flags). Each block, deferral or violation is tallied by the rule's name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from collectsim.engine.channels import NO_ANSWER, RIGHT_PARTY
+from collectsim.engine.state import AccountState
+from collectsim.scenario.conduct import Cap, CoolOff, Crew, Forbearance, Hours, Stop
+from collectsim.scenario.rulebooks import rulebook
+from collectsim.scenario.schema import Scenario
+
+CONVERSATIONS = ("call", "visit")
+
+
+class _CapState:
+    """The times of each account's last ``max`` counted actions: the oldest decides the cap."""
+
+    def __init__(self, rule: Cap, n: int) -> None:
+        self.rule = rule
+        self.ring = np.full((n, max(rule.max, 1)), -np.inf)
+        self.ptr = np.zeros(n, dtype=np.int32)
+
+    def full(self, idx: np.ndarray, now: np.ndarray) -> np.ndarray:
+        if self.rule.max == 0:
+            return np.ones(idx.size, dtype=bool)
+        oldest = self.ring[idx, self.ptr[idx]]
+        return now - oldest < self.rule.window_days
+
+    def record(self, idx: np.ndarray, now: np.ndarray) -> None:
+        if self.rule.max == 0 or idx.size == 0:
+            return
+        self.ring[idx, self.ptr[idx]] = now
+        self.ptr[idx] = (self.ptr[idx] + 1) % self.rule.max
+
+
+class ConductRules:
+    def __init__(self, sc: Scenario, state: AccountState, channel_names: list[str], kinds: list[str]) -> None:
+        self.s = state
+        self.audit = sc.conduct.mode == "audit"
+        self.hold_days = sc.conduct.dispute_hold_days
+        self.rules = rulebook(sc.conduct)
+        self.kinds = kinds
+        n = state.n
+        offsets = np.array([seg.utc_offset_h for seg in sc.population.segments.values()]) / 24.0
+        self.offset = offsets[state.pop.segment]
+        self.conv_time = np.full(n, -np.inf)
+        self.refused = np.zeros(n, dtype=bool)
+        self.dispute_until = np.full(n, -np.inf)
+        self.offered = np.zeros(n, dtype=bool)
+        self.blocked: Counter[str] = Counter()
+        self.violations: Counter[str] = Counter()
+        self.caps = [_CapState(c, n) for c in self.rules.caps]
+        # Which rules apply to each channel id.
+        self._applies: list[list[object]] = []
+        for cid, name in enumerate(channel_names):
+            kind = kinds[cid]
+            rules: list[object] = [c for c in self.caps if kind in c.rule.kinds or name in c.rule.channels]
+            rules += [r for r in (*self.rules.hours, *self.rules.cool_offs, *self.rules.stops) if kind in r.kinds]
+            if kind == "legal":
+                rules += list(self.rules.forbearance)
+            self._applies.append(rules)
+        self.crew = max((c.min_collectors for c in self.rules.crews), default=1)
+        self.crew_rules: list[Crew] = list(self.rules.crews)
+        self.active = bool(self.rules.all())
+
+    # --- checks ----------------------------------------------------------------------------------------------
+
+    def _violates(self, rule: object, idx: np.ndarray, now: np.ndarray) -> np.ndarray:
+        if isinstance(rule, _CapState):
+            return rule.full(idx, now)
+        if isinstance(rule, Hours):
+            hour = ((now + self.offset[idx]) % 1.0) * 24.0
+            return (hour < rule.start) | (hour >= rule.end)
+        if isinstance(rule, CoolOff):
+            conv = self.conv_time[idx]
+            return (now > conv) & (np.floor(now) - np.floor(conv) < rule.days)
+        if isinstance(rule, Stop):
+            return self.refused[idx] if rule.on == "refusal" else self.dispute_until[idx] > now
+        if isinstance(rule, Forbearance):
+            return ~self.offered[idx]
+        raise TypeError(rule)
+
+    @staticmethod
+    def _name(rule: object) -> str:
+        return rule.rule.name if isinstance(rule, _CapState) else rule.name
+
+    def screen(self, cid: int, idx: np.ndarray, now: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """(allowed, deferrable) masks for an action of channel ``cid`` on ``idx`` at ``now``.
+
+        In enforce mode a blocked action is deferrable when only hours, caps or cool-offs
+        stopped it (it may be allowed later); in audit mode everything is allowed and each
+        breach is counted.
+        """
+        allowed = np.ones(idx.size, dtype=bool)
+        deferrable = np.ones(idx.size, dtype=bool)
+        rules = self._applies[cid]
+        if not rules or idx.size == 0:
+            return allowed, np.zeros(idx.size, dtype=bool)
+        now = np.broadcast_to(np.asarray(now, dtype=float), idx.shape)
+        for rule in rules:
+            hit = self._violates(rule, idx, now)
+            if self.audit:
+                self.violations[self._name(rule)] += int(hit.sum())
+                continue
+            newly = hit & allowed
+            self.blocked[self._name(rule)] += int(newly.sum())
+            allowed &= ~hit
+            if isinstance(rule, Stop | Forbearance):
+                deferrable &= ~hit
+        return allowed, deferrable & ~allowed
+
+    def screen_one(self, cid: int, i: int, now: float) -> tuple[bool, bool]:
+        if not self._applies[cid]:
+            return True, False
+        allowed, deferrable = self.screen(cid, np.array([i]), now)
+        return bool(allowed[0]), bool(deferrable[0])
+
+    # --- what happened ---------------------------------------------------------------------------------------
+
+    def record(self, cid: int, idx: np.ndarray, outcome: np.ndarray, now: np.ndarray | float) -> None:
+        """Count performed actions towards caps; note conversations for cool-offs."""
+        if not self.active or idx.size == 0:
+            return
+        now = np.broadcast_to(np.asarray(now, dtype=float), idx.shape)
+        for cap in self._applies[cid]:
+            if not isinstance(cap, _CapState):
+                continue
+            counts = cap.rule.counts
+            sel = (
+                np.ones(idx.size, dtype=bool)
+                if counts == "attempts"
+                else outcome == (RIGHT_PARTY if counts == "connected" else NO_ANSWER)
+            )
+            cap.record(idx[sel], now[sel])
+        if self.kinds[cid] in CONVERSATIONS:
+            rpc = outcome == RIGHT_PARTY
+            self.conv_time[idx[rpc]] = now[rpc]
+        if self.kinds[cid] == "visit" and self.audit:
+            for crew in self.crew_rules:
+                self.violations[crew.name] += idx.size
+
+    def refuse(self, idx: np.ndarray) -> None:
+        self.refused[idx] = True
+
+    def dispute(self, idx: np.ndarray, now: float) -> None:
+        self.dispute_until[idx] = now + self.hold_days
+
+    def crew_factor(self) -> int:
+        """How many collectors a visit ties up (enforce mode); audit lets one go alone."""
+        return 1 if self.audit else self.crew
+
+    def next_allowed_time(self, idx: np.ndarray, now: float, latest: float) -> np.ndarray:
+        """Earliest time today, not before ``now`` nor after ``latest``, inside every hours rule (NaN if none)."""
+        t = np.full(idx.size, now)
+        for rule in self.rules.hours:
+            # A hair past the opening, so rounding never lands the time just before it.
+            local_start = math.floor(now) + rule.start / 24.0 - self.offset[idx] + 1e-7
+            t = np.maximum(t, local_start)
+        ok = t <= latest
+        for rule in self.rules.hours:
+            hour = ((t + self.offset[idx]) % 1.0) * 24.0
+            ok &= (hour >= rule.start) & (hour < rule.end)
+        return np.where(ok, t, np.nan)

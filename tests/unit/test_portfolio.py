@@ -1,0 +1,363 @@
+"""Fitting a population from a portfolio extract: identifiers refused, aggregates recovered, nothing leaked."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import collectsim as cs
+from collectsim.errors import CollectsimError
+from collectsim.portfolio import (
+    IDENTIFIER_PATTERNS,
+    MIN_SEGMENT_ROWS,
+    PortfolioFit,
+    fit_portfolio,
+    identifier_columns,
+    write_scenario,
+)
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+
+# segment → (rows, balance mean, balance sd, DPD low, DPD high)
+SPEC = {
+    "prime": (1000, 900.0, 700.0, 5, 45),
+    "near_prime": (600, 1600.0, 1200.0, 20, 80),
+    "subprime": (400, 3000.0, 1500.0, 60, 140),
+}
+
+
+def lognormal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
+    s2 = np.log1p((sd / mean) ** 2)
+    return rng.lognormal(np.log(mean) - s2 / 2, np.sqrt(s2), n)
+
+
+def extract(spec: dict[str, tuple[int, float, float, int, int]], seed: int = 7) -> pd.DataFrame:
+    """A synthetic extract: one row per account with id, segment, product, balance (cents) and DPD."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for name, (n, mean, sd, lo, hi) in spec.items():
+        parts.append(
+            pd.DataFrame(
+                {
+                    "segment": name,
+                    "product": rng.choice(["card", "personal_loan", "overdraft"], n),
+                    "balance": np.round(lognormal(rng, mean, sd, n), 2),
+                    "dpd": rng.integers(lo, hi + 1, n),
+                }
+            )
+        )
+    df = pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=rng).reset_index(drop=True)
+    ids = rng.choice(np.arange(1_000_000, 9_999_999), len(df), replace=False)
+    df.insert(0, "account_id", [f"AC{i}" for i in ids])
+    return df
+
+
+def write_csv(tmp_path: Path, df: pd.DataFrame, name: str = "extract.csv") -> Path:
+    path = tmp_path / name
+    df.to_csv(path, index=False, float_format="%.2f")
+    return path
+
+
+@pytest.fixture
+def csv(tmp_path: Path) -> Path:
+    return write_csv(tmp_path, extract(SPEC))
+
+
+def cn_resident_ids(rng: np.random.Generator, n: int) -> list[str]:
+    return ["".join(map(str, rng.integers(0, 10, 17))) + rng.choice(list("0123456789X")) for _ in range(n)]
+
+
+# --- identifiers ------------------------------------------------------------------------
+
+
+def test_identifier_names_and_contents_are_recognised() -> None:
+    """Names are matched across spellings and scripts; contents catch e-mails, IDs and phones; ordinary columns pass."""
+    rng = np.random.default_rng(3)
+    n = 50
+    cols = ["FirstName", "customer_SSN", "E-Mail", "Zip Code", "身份证号", "mobile_no", "contact", "ref", "tel2"]
+    cols += ["account_id", "balance", "dpd", "segment", "opened", "opened_int", "hotel_rating", "amount_cents"]
+    sample = pd.DataFrame(
+        {
+            "contact": [f"user{i}@example.org" for i in range(n)],
+            "ref": cn_resident_ids(rng, n),
+            "tel2": [f"+44 7700 {900000 + i}" for i in range(n)],
+            "account_id": [f"AC{i:07d}" for i in range(n)],
+            "balance": np.round(rng.uniform(10, 9000, n), 2).astype(str),
+            "dpd": rng.integers(1, 120, n).astype(str),
+            "segment": rng.choice(["prime", "near_prime"], n),
+            "opened": [f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)],
+            "opened_int": [f"2023{1 + i % 12:02d}{1 + i % 28:02d}" for i in range(n)],
+            "hotel_rating": rng.integers(1, 6, n).astype(str),
+            "amount_cents": rng.integers(1000, 900_000, n).astype(str),
+        }
+    )
+    found = identifier_columns(cols, sample)
+    assert found == {
+        "FirstName": "name",
+        "customer_SSN": "national_id",
+        "E-Mail": "email",
+        "Zip Code": "address",
+        "身份证号": "national_id",
+        "mobile_no": "phone",
+        "contact": "email",
+        "ref": "national_id",
+        "tel2": "phone",
+    }
+    assert set(found.values()) <= set(IDENTIFIER_PATTERNS)
+
+
+def test_identifier_columns_by_name_are_refused_in_one_line(tmp_path: Path) -> None:
+    """Columns named like names, phones, e-mails, addresses and national IDs are all named in one refusal line."""
+    df = extract(SPEC)
+    n = len(df)
+    df["name"] = "Jane Doe"
+    df["phone"] = "n/a"
+    df["email"] = ""
+    df["address"] = "1 Main St"
+    df["national_id"] = "x"
+    path = write_csv(tmp_path, df)
+    with pytest.raises(CollectsimError) as err:
+        fit_portfolio(path)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"{path}: ")
+    for col, label in [
+        ("name", "personal name"),
+        ("phone", "phone number"),
+        ("email", "e-mail address"),
+        ("address", "postal address"),
+        ("national_id", "national ID number"),
+    ]:
+        assert f"'{col}' ({label})" in msg and f"--drop {col}" in msg
+    fit = fit_portfolio(path, drop=["name", "phone", "email", "address", "national_id"])
+    assert fit.accounts == n
+
+
+def test_identifier_columns_by_content_are_refused(tmp_path: Path) -> None:
+    """Under innocent names, a column of e-mails and one of CN resident IDs are refused; dropping them succeeds."""
+    rng = np.random.default_rng(5)
+    df = extract(SPEC)
+    df["contact"] = [f"person{i}@mail.example.com" for i in range(len(df))]
+    df["ref"] = cn_resident_ids(rng, len(df))
+    path = write_csv(tmp_path, df)
+    with pytest.raises(CollectsimError) as err:
+        fit_portfolio(path)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "'contact' (e-mail address)" in msg and "'ref' (national ID number)" in msg
+    assert "--drop contact --drop ref" in msg
+    assert fit_portfolio(path, drop=["contact", "ref"]).accounts == len(df)
+
+
+def test_single_identifier_message_matches_the_documented_form(tmp_path: Path) -> None:
+    """One offending column gives the documented sentence, including the --drop hint."""
+    df = extract(SPEC)
+    df["phone"] = [f"+1 555-{i:07d}" for i in range(len(df))]
+    path = write_csv(tmp_path, df)
+    with pytest.raises(CollectsimError, match=r"column 'phone' looks like a direct identifier \(phone number\); "):
+        fit_portfolio(path)
+    with pytest.raises(CollectsimError, match=r"drop it with --drop phone$"):
+        fit_portfolio(path)
+
+
+# --- fitting ----------------------------------------------------------------------------
+
+
+def test_fit_recovers_shares_balances_and_entry_dpd(csv: Path) -> None:
+    """Shares, balance mean/sd and median DPD of a synthetic extract match the parameters that generated it."""
+    fit = fit_portfolio(csv)
+    total = sum(v[0] for v in SPEC.values())
+    assert isinstance(fit, PortfolioFit)
+    assert fit.accounts == total and fit.segment_column == "segment"
+    assert list(fit.segments) == list(SPEC)  # largest first
+    for name, (n, mean, sd, lo, hi) in SPEC.items():
+        seg = fit.segments[name]
+        assert seg["count"] == n
+        assert seg["share"] == pytest.approx(n / total)
+        assert seg["balance_mean"] == pytest.approx(mean, rel=0.1)
+        assert seg["balance_sd"] == pytest.approx(sd, rel=0.3)
+        assert abs(seg["entry_dpd"] - (lo + hi) / 2) <= 4
+        assert isinstance(seg["entry_dpd"], int)
+
+
+def test_without_segment_column_segments_are_dpd_buckets(tmp_path: Path) -> None:
+    """Without a segment column the extract is split by DPD bucket; rows with DPD 0 are left out."""
+    df = extract(SPEC).drop(columns="segment")
+    df.loc[:49, "dpd"] = 0
+    path = write_csv(tmp_path, df)
+    fit = fit_portfolio(path)
+    assert fit.segment_column is None and fit.rows_read == len(df) and fit.accounts == len(df) - 50
+    assert set(fit.segments) <= {"dpd_1_30", "dpd_31_60", "dpd_61_90", "dpd_91_plus", "other"}
+    kept = df[df["dpd"] >= 1]
+    share_1_30 = (kept["dpd"] <= 30).mean()
+    assert fit.segments["dpd_1_30"]["share"] == pytest.approx(share_1_30)
+    assert 1 <= fit.segments["dpd_1_30"]["entry_dpd"] <= 30
+    assert fit.segments["dpd_91_plus"]["entry_dpd"] >= 91
+
+
+def test_semicolon_extract_with_bom_is_read(tmp_path: Path) -> None:
+    """A spreadsheet export (UTF-8 BOM, semicolons) is read like a plain CSV."""
+    path = tmp_path / "extract.csv"
+    extract(SPEC).to_csv(path, index=False, sep=";", encoding="utf-8-sig", float_format="%.2f")
+    assert fit_portfolio(path).accounts == sum(v[0] for v in SPEC.values())
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def test_written_scenario_loads_and_simulates(csv: Path, tmp_path: Path) -> None:
+    """The written scenario validates, keeps the template's reason mixes and runs."""
+    fit = fit_portfolio(csv)
+    out = write_scenario(fit, tmp_path / "scenarios" / "my_portfolio.toml", template=BASELINE)
+    sc = cs.load_scenario(out)
+    base = cs.load_scenario(BASELINE)
+    assert sc.name == "my_portfolio" and sc.population.accounts == fit.accounts
+    assert set(sc.population.segments) == set(SPEC)
+    assert sc.population.segments["near_prime"].reasons == base.population.segments["near_prime"].reasons
+    assert sc.population.segments["subprime"].reasons == base.population.segments["prime"].reasons
+    assert sc.channels == base.channels and sc.policy == base.policy
+    small = cs.load_scenario(out, {"population.accounts": 500, "horizon.days": 30})
+    run = cs.simulate(small, seed=1)
+    assert len(run.accounts) == 500
+    assert set(run.accounts["segment"]) <= set(SPEC)
+
+
+def test_written_values_are_rounded_aggregates(csv: Path, tmp_path: Path) -> None:
+    """Shares have 4 decimals and sum to 1; balance means and sds have 2 decimals; a header explains the origin."""
+    fit = fit_portfolio(csv)
+    out = write_scenario(fit, tmp_path / "fit.toml", template=BASELINE)
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Population fitted from a portfolio extract")
+    assert f"{fit.accounts:,} delinquent accounts" in text and "No row or cell of the extract is copied" in text
+    segs = tomllib.loads(text)["population"]["segments"]
+    assert abs(sum(s["share"] for s in segs.values()) - 1.0) <= 1e-6
+    for name, s in segs.items():
+        assert s["share"] == round(s["share"], 4)
+        assert s["share"] == pytest.approx(fit.segments[name]["share"], abs=2e-4)
+        assert s["balance"]["mean"] == round(fit.segments[name]["balance_mean"], 2)
+        assert s["balance"]["sd"] == round(fit.segments[name]["balance_sd"], 2)
+        assert s["entry_dpd"] == fit.segments[name]["entry_dpd"]
+
+
+def test_no_raw_value_of_the_extract_is_written(tmp_path: Path) -> None:
+    """No balance, account id or other cell of the extract appears in the written file."""
+    df = extract(SPEC)
+    path = write_csv(tmp_path, df)
+    out = write_scenario(fit_portfolio(path), tmp_path / "fit.toml", template=BASELINE)
+    text = out.read_text(encoding="utf-8")
+    tokens = set(re.findall(r"[A-Za-z0-9_.@+-]+", text))
+    balances = {f"{b:.2f}" for b in df["balance"]}
+    assert not balances & tokens
+    written = tomllib.loads(text)["population"]["segments"]
+    numbers = {round(v, 2) for s in written.values() for v in (s["balance"]["mean"], s["balance"]["sd"])}
+    assert not numbers & {round(b, 2) for b in df["balance"]}
+    for cell in df["account_id"]:
+        assert cell not in text
+    for cell in set(df["product"]):
+        assert cell not in text
+    for row in df.head(50).itertuples(index=False):
+        assert ",".join(map(str, row)) not in text
+
+
+def test_small_segments_are_merged_into_other(tmp_path: Path) -> None:
+    """Segments under 30 rows become 'other'; an 'other' still under 30 rows joins the largest segment."""
+    spec = {**SPEC, "vip": (20, 50_000.0, 10_000.0, 1, 10), "staff": (15, 700.0, 100.0, 1, 10)}
+    fit = fit_portfolio(write_csv(tmp_path, extract(spec), "a.csv"))
+    assert "vip" not in fit.segments and "staff" not in fit.segments
+    assert fit.segments["other"]["count"] == 35 and list(fit.segments)[-1] == "other"
+    assert all(s["count"] >= MIN_SEGMENT_ROWS for s in fit.segments.values())
+
+    spec = {**SPEC, "vip": (7, 50_000.0, 10_000.0, 1, 10)}
+    fit = fit_portfolio(write_csv(tmp_path, extract(spec), "b.csv"))
+    assert set(fit.segments) == set(SPEC)
+    assert fit.segments["prime"]["count"] == SPEC["prime"][0] + 7
+    assert fit.accounts == sum(v[0] for v in spec.values())
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+def test_missing_column_lists_the_available_ones(csv: Path) -> None:
+    """A missing balance column is named, with the columns the file does have."""
+    with pytest.raises(CollectsimError) as err:
+        fit_portfolio(csv, balance_column="outstanding")
+    msg = str(err.value)
+    assert "no column 'outstanding'" in msg
+    assert "columns: account_id, segment, product, balance, dpd" in msg
+
+
+def test_negative_balance_names_the_row_not_the_value(tmp_path: Path) -> None:
+    """A negative balance is reported with its row number, never the value itself."""
+    df = extract(SPEC)
+    df.loc[41, "balance"] = -4321.87
+    path = write_csv(tmp_path, df)
+    with pytest.raises(CollectsimError) as err:
+        fit_portfolio(path)
+    msg = str(err.value)
+    assert "column 'balance'" in msg and "negative" in msg and "row 42 " in msg
+    assert "4321" not in msg and df.loc[41, "account_id"] not in msg
+
+
+@pytest.mark.parametrize(
+    ("cell", "phrase"),
+    [("", "missing or non-numeric"), ("twelve", "missing or non-numeric"), ("12.5", "fractional")],
+)
+def test_bad_dpd_cells_are_reported_by_row(tmp_path: Path, cell: str, phrase: str) -> None:
+    """A blank, non-numeric or fractional DPD is reported with its row number."""
+    df = extract(SPEC).astype({"dpd": object})
+    df.loc[9, "dpd"] = cell
+    path = write_csv(tmp_path, df)
+    with pytest.raises(CollectsimError, match=rf"column 'dpd' has (a )?{phrase}.* in row 10 "):
+        fit_portfolio(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        (b"", "file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary file, not a CSV"),
+        (b"balance,dpd\n\xff\xfe\xfa,3\n", "not UTF-8 text"),
+        (b"account_id,balance,dpd,segment\n", "no data rows"),
+        (b"AC1234567,812.55,14,prime\nAC7654321,99.10,3,prime\n", "does not look like a header"),
+    ],
+)
+def test_unreadable_files_are_refused(tmp_path: Path, content: bytes, phrase: str) -> None:
+    """Empty, binary, non-UTF-8, header-only and headerless files give a one-line error without their content."""
+    path = tmp_path / "extract.csv"
+    path.write_bytes(content)
+    with pytest.raises(CollectsimError) as err:
+        fit_portfolio(path)
+    msg = str(err.value)
+    assert phrase in msg and "\n" not in msg
+    assert "812.55" not in msg and "AC1234567" not in msg
+
+
+def test_missing_file_and_unknown_drop_are_refused(csv: Path, tmp_path: Path) -> None:
+    """A file that does not exist, or a --drop naming no column, is refused with the file's name."""
+    with pytest.raises(CollectsimError, match="does not exist"):
+        fit_portfolio(tmp_path / "nope.csv")
+    with pytest.raises(CollectsimError, match="--drop names no column of the file: 'phnoe'"):
+        fit_portfolio(csv, drop=["phnoe"])
+
+
+def test_too_few_delinquent_rows_are_refused(tmp_path: Path) -> None:
+    """An extract with fewer than 30 delinquent rows cannot be fitted without describing individuals."""
+    path = write_csv(tmp_path, extract({"prime": (20, 900.0, 700.0, 1, 30)}))
+    with pytest.raises(CollectsimError, match="only 20 delinquent rows"):
+        fit_portfolio(path)
+
+
+def test_existing_output_is_not_overwritten(csv: Path, tmp_path: Path) -> None:
+    """An existing output file is refused by name unless overwrite=True."""
+    fit = fit_portfolio(csv)
+    out = tmp_path / "fit.toml"
+    out.write_text("# mine\n", encoding="utf-8")
+    with pytest.raises(CollectsimError, match=re.escape(str(out))):
+        write_scenario(fit, out, template=BASELINE)
+    assert out.read_text(encoding="utf-8") == "# mine\n"
+    write_scenario(fit, out, template=BASELINE, overwrite=True)
+    assert cs.load_scenario(out).population.accounts == fit.accounts
