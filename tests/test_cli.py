@@ -122,3 +122,96 @@ def test_python_policy_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     (folder,) = list((tmp_path / "out").iterdir())
     kpis = json.loads((folder / "kpis.json").read_text())
     assert kpis["channel.call.sent"] == 0 and kpis["channel.sms.sent"] > 0
+
+
+def test_run_with_rulebook_in_audit_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`run --rules us_reg_f --mode audit` prints violations by rule."""
+    args = [
+        "run",
+        BASELINE,
+        *SMALL,
+        "--rules",
+        "us_reg_f",
+        "--mode",
+        "audit",
+        "--no-report",
+        "--results",
+        str(tmp_path),
+        "--set",
+        "population.segments.near_prime.utc_offset_h=-3",
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "conduct rules (audit): violations" in out and "reg_f_hours_8_21" in out
+    (folder,) = list(tmp_path.iterdir())
+    kpis = json.loads((folder / "kpis.json").read_text())
+    assert kpis["violations.reg_f_hours_8_21"] > 0 and kpis["blocked"] == 0
+
+
+def test_portfolio_import_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`portfolio import` refuses an identifier column, then fits a runnable scenario once it is dropped."""
+    rng = __import__("numpy").random.default_rng(1)
+    rows = ["account,phone,segment,balance,dpd"]
+    for i in range(400):
+        rows.append(
+            f"A{i:05d},+86 138 0000 {i:04d},{'card' if i % 2 else 'loan'},{rng.lognormal(6.5, 0.6):.2f},"
+            f"{int(rng.integers(1, 90))}"
+        )
+    csv = tmp_path / "extract.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "fitted.toml"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "collectsim",
+            "portfolio",
+            "import",
+            str(csv),
+            "--out",
+            str(out),
+            "--template",
+            BASELINE,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "phone" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+    assert (
+        main(
+            [
+                "portfolio",
+                "import",
+                str(csv),
+                "--out",
+                str(out),
+                "--template",
+                BASELINE,
+                "--drop",
+                "phone",
+                "--drop",
+                "account",
+            ]
+        )
+        == 0
+    )
+    text = out.read_text()
+    assert "A00001" not in text and "138 0000" not in text
+    assert (
+        main(
+            [
+                "run",
+                str(out),
+                "--set",
+                "population.accounts=300",
+                "--set",
+                "horizon.days=30",
+                "--quiet",
+                "--no-report",
+                "--results",
+                str(tmp_path / "r"),
+            ]
+        )
+        == 0
+    )

@@ -22,6 +22,7 @@ from collectsim.present import kpi_table
 from collectsim.scenario.overrides import parse_assignment
 
 EXIT_USAGE = 2
+RULEBOOKS = ("us_reg_f", "us_ma", "cn_national_standard_2025", "cn_cba_2026", "eu_ccd2")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +51,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--results", type=Path, default=Path("results"), help="results root (default results/)")
     run.add_argument("--events", action="store_true", help="also record and save the event log")
+    run.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        choices=RULEBOOKS,
+        metavar="RULEBOOK",
+        help=f"apply a conduct rulebook (repeatable): {', '.join(RULEBOOKS)}",
+    )
+    run.add_argument(
+        "--mode",
+        choices=("enforce", "audit"),
+        default=None,
+        help="conduct rules: enforce (block or defer) or audit (count violations)",
+    )
     run.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -141,6 +156,23 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also simulate the queue on the team machinery for this many hours (5 replications)",
     )
+
+    prt = sub.add_parser("portfolio", help="portfolio extracts: fit a synthetic population without copying rows")
+    psub = prt.add_subparsers(dest="portfolio_command", required=True, parser_class=_Parser)
+    imp = psub.add_parser("import", help="fit segment shares, balances and DPD from a CSV into a scenario file")
+    imp.add_argument("csv", type=Path)
+    imp.add_argument("--out", type=Path, required=True, help="scenario file to write")
+    imp.add_argument(
+        "--template",
+        type=Path,
+        default=Path("scenarios/baseline.toml"),
+        help="scenario whose policy, teams and behaviour the new file keeps (default baseline)",
+    )
+    imp.add_argument("--drop", action="append", default=[], metavar="COLUMN", help="column to ignore (repeatable)")
+    imp.add_argument("--balance-column", default="balance")
+    imp.add_argument("--dpd-column", default="dpd")
+    imp.add_argument("--segment-column", default="segment")
+    imp.add_argument("--overwrite", action="store_true")
 
     rpt = sub.add_parser("report", help="rebuild figures and report.html of a results folder from its files alone")
     rpt.add_argument("folder", type=Path)
@@ -273,12 +305,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conduct_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if args.rules:
+        out["conduct.presets"] = list(dict.fromkeys(args.rules))
+    if args.mode:
+        out["conduct.mode"] = args.mode
+    return out
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from collectsim.present import conduct_table
     from collectsim.store import write_run
 
-    sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+    sc = cs.load_scenario(args.scenario, {**_overrides(args.overrides), **_conduct_overrides(args)})
     policy = _load_policy(args.policy) if args.policy else None
     bar = tqdm(
         total=sc.horizon.days,
@@ -307,6 +349,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     }
     folder = write_run(result, sc, args.results, manifest=manifest)
     print(kpi_table(result, sc.currency))
+    conduct = conduct_table(result, sc)
+    if conduct:
+        print("\n" + conduct)
     print(f"\n{sc.population.accounts:,} accounts × {sc.horizon.days} days in {wall:.1f} s; results: {folder}")
     _report(folder, args)
     return 0
@@ -557,6 +602,26 @@ def _report(folder: Path, args: argparse.Namespace) -> None:
     print(f"report: {build_report(folder)}")
 
 
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from collectsim.portfolio import fit_portfolio, write_scenario
+
+    fit = fit_portfolio(
+        args.csv,
+        balance_column=args.balance_column,
+        dpd_column=args.dpd_column,
+        segment_column=args.segment_column,
+        drop=args.drop,
+    )
+    out = write_scenario(fit, args.out, template=args.template, overwrite=args.overwrite)
+    print(f"{fit.accounts:,} delinquent accounts in {len(fit.segments)} segments; wrote {out} (aggregates only)")
+    for name, seg in fit.segments.items():
+        print(
+            f"  {name:<16}{seg['share']:>8.1%}  mean balance {seg['balance_mean']:>12,.2f}  "
+            f"entry DPD {seg['entry_dpd']}"
+        )
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from collectsim.report import build_report
 
@@ -585,6 +650,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "staff": _cmd_staff,
         "erlang": _cmd_erlang,
         "report": _cmd_report,
+        "portfolio": _cmd_portfolio,
     }
     try:
         return commands[args.command](args)

@@ -87,6 +87,7 @@ HEADLINE = (
     "promises_kept",
     "legal_filed",
     "agency_commission",
+    "complaints_per_1000",
 )
 
 
@@ -262,3 +263,17 @@ def erlang_text(
 def _maybe(value: float, spec: str) -> str:
     """A number, or a dash where it is undefined (NaN)."""
     return "—" if value != value else format(value, spec)
+
+
+def conduct_table(result: RunResult, scenario) -> str:
+    """Violations (audit) or blocked/deferred actions (enforce) by rule, complaints and refusals."""
+    rules = [k.split(".", 1)[1] for k in result.kpis if k.startswith("violations.")]
+    if not rules:
+        return ""
+    audit = scenario.conduct.mode == "audit"
+    col = "violations" if audit else "blocked"
+    lines = [f"conduct rules ({scenario.conduct.mode}): {'violations' if audit else 'actions blocked or deferred'}"]
+    for name in rules:
+        lines.append(f"  {name:<40}{result.kpis[f'{col}.{name}']:>12,.0f}")
+    lines.append(f"  complaints per 1,000 accounts {result.kpis['complaints_per_1000']:>22,.2f}")
+    return "\n".join(lines)

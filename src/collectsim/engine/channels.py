@@ -161,7 +161,7 @@ class Contact:
         now = day + frac
         if self.conduct is not None and self.conduct.active:
             if forced is None:
-                self.conduct.record(cid, np.array([i]), np.array([outcome]), now)
+                self.conduct.record_one(cid, i, outcome, now)
             else:  # a borrower's own call counts as a conversation, not as a collector's attempt
                 self.conduct.conv_time[i] = now
         if outcome == NO_ANSWER:

@@ -120,10 +120,35 @@ class ConductRules:
         return allowed, deferrable & ~allowed
 
     def screen_one(self, cid: int, i: int, now: float) -> tuple[bool, bool]:
-        if not self._applies[cid]:
-            return True, False
-        allowed, deferrable = self.screen(cid, np.array([i]), now)
-        return bool(allowed[0]), bool(deferrable[0])
+        """Scalar twin of ``screen`` for team work (the hot path)."""
+        allowed, deferrable = True, True
+        for rule in self._applies[cid]:
+            if not self._violates_one(rule, i, now):
+                continue
+            name = self._name(rule)
+            if self.audit:
+                self.violations[name] += 1
+                continue
+            if allowed:
+                self.blocked[name] += 1
+                allowed = False
+            if isinstance(rule, Stop | Forbearance):
+                deferrable = False
+        return allowed, deferrable and not allowed
+
+    def _violates_one(self, rule: object, i: int, now: float) -> bool:
+        if isinstance(rule, _CapState):
+            cap = rule.rule
+            return cap.max == 0 or now - float(rule.ring[i, rule.ptr[i]]) < cap.window_days
+        if isinstance(rule, Hours):
+            hour = ((now + float(self.offset[i])) % 1.0) * 24.0
+            return hour < rule.start or hour >= rule.end
+        if isinstance(rule, CoolOff):
+            conv = float(self.conv_time[i])
+            return math.isfinite(conv) and now > conv and math.floor(now) - math.floor(conv) < rule.days
+        if isinstance(rule, Stop):
+            return bool(self.refused[i]) if rule.on == "refusal" else float(self.dispute_until[i]) > now
+        return not self.offered[i]
 
     # --- what happened ---------------------------------------------------------------------------------------
 
@@ -148,6 +173,22 @@ class ConductRules:
         if self.kinds[cid] == "visit" and self.audit:
             for crew in self.crew_rules:
                 self.violations[crew.name] += idx.size
+
+    def record_one(self, cid: int, i: int, outcome: int, now: float) -> None:
+        """Scalar twin of ``record``."""
+        for cap in self._applies[cid]:
+            if not isinstance(cap, _CapState) or cap.rule.max == 0:
+                continue
+            counts = cap.rule.counts
+            if counts == "attempts" or outcome == (RIGHT_PARTY if counts == "connected" else NO_ANSWER):
+                k = int(cap.ptr[i])
+                cap.ring[i, k] = now
+                cap.ptr[i] = (k + 1) % cap.rule.max
+        if outcome == RIGHT_PARTY and self.kinds[cid] in CONVERSATIONS:
+            self.conv_time[i] = now
+        if self.kinds[cid] == "visit" and self.audit:
+            for crew in self.crew_rules:
+                self.violations[crew.name] += 1
 
     def refuse(self, idx: np.ndarray) -> None:
         self.refused[idx] = True

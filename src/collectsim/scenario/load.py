@@ -37,7 +37,7 @@ def scenario_from_dict(
     raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None, *, source: str = "scenario"
 ) -> Scenario:
     """Validate raw scenario data (after overrides) into a frozen ``Scenario``."""
-    data = apply_overrides(raw, overrides or {})
+    data = apply_overrides(raw, overrides or {}, may_create=is_section)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -47,6 +47,20 @@ def scenario_from_dict(
             if extra not in problems:
                 problems.append(extra)
         raise ScenarioError(problems, source) from None
+
+
+def is_section(keys: tuple[str, ...]) -> bool:
+    """Is ``keys`` a fixed section of the schema (a model), rather than an entry of a table keyed by name?"""
+    ann: Any = Scenario
+    for key in keys:
+        parent = _unwrap(ann)
+        if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
+            return False
+        ann = _descend(ann, key)
+        if ann is None:
+            return False
+    ann = _unwrap(ann)
+    return isinstance(ann, type) and issubclass(ann, BaseModel)
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from collectsim.errors import ScenarioError
@@ -28,11 +28,14 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return path, value
 
 
-def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+def apply_overrides(
+    raw: Mapping[str, Any], overrides: Mapping[str, Any], may_create: Callable[[tuple[str, ...]], bool] | None = None
+) -> dict[str, Any]:
     """A deep copy of ``raw`` with each dotted path set.
 
-    A missing top-level section is created (its defaults then apply); deeper tables
-    must exist, so a misspelt team or channel name is an error, not a new team.
+    A missing top-level section is created (its defaults then apply), and so is any
+    deeper table ``may_create`` accepts (a fixed section of the schema); a table keyed
+    by name must exist, so a misspelt team or channel name is an error, not a new team.
     A whole new table can still be added by assigning it, e.g. ``channels.chat={...}``.
     """
     data = copy.deepcopy(dict(raw))
@@ -40,19 +43,20 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dic
         keys = path.split(".")
         node: Any = data
         for depth, key in enumerate(keys[:-1]):
-            node = _child(node, key, ".".join(keys[: depth + 1]))
+            creatable = depth == 0 or (may_create is not None and may_create(tuple(keys[: depth + 1])))
+            node = _child(node, key, ".".join(keys[: depth + 1]), creatable)
         _assign(node, keys[-1], value, path)
     return data
 
 
-def _child(node: Any, key: str, where: str) -> Any:
+def _child(node: Any, key: str, where: str, creatable: bool) -> Any:
     if isinstance(node, list):
         idx = _index(node, key, where)
         return node[idx]
     if not isinstance(node, dict):
         raise ScenarioError([(where, "cannot descend into a value that is not a table")], "override")
     if key not in node:
-        if "." in where:
+        if not creatable:
             known = sorted(node)
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
