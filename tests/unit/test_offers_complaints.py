@@ -104,3 +104,24 @@ def test_vulnerable_share_follows_reasons(conduct: cs.Scenario) -> None:
     assert r.kpis["vulnerable_accounts"] == acc["vulnerable"].sum()
     assert 0 < r.kpis["vulnerable_recovery_rate"] < 1
     assert np.isfinite(r.kpis["vulnerable_complaints_per_1000"])
+
+
+def test_forbearance_before_legal(conduct: cs.Scenario) -> None:
+    """Under eu_ccd2 no case is filed against a borrower who was never offered a plan or settlement."""
+    over = {"conduct.presets": ["eu_ccd2"], "policy.ladders.standard.stages.2.actions.0.balance_min": 0.0}
+    r = cs.simulate(cs.with_overrides(conduct, over), seed=8, record_events=True)
+    ev = r.events
+    offers = (
+        ev[
+            ev["channel"].isin(["plan_offer", "settlement_offer", "hardship_deferral"])
+            & (ev["outcome"] == "right_party")
+        ]
+        .groupby("account")["time"]
+        .min()
+    )
+    filed = ev[ev["outcome"] == "filed"].set_index("account")["time"]
+    assert len(filed) > 0 and r.kpis["blocked.ccd2_forbearance_before_enforcement"] > 0
+    assert filed.index.isin(offers.index).all()
+    assert (offers.loc[filed.index].to_numpy() < filed.to_numpy()).all()
+    audit = cs.simulate(cs.with_overrides(conduct, {**over, "conduct.mode": "audit"}), seed=8).kpis
+    assert audit["violations.ccd2_forbearance_before_enforcement"] > 0

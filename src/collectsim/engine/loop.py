@@ -34,6 +34,7 @@ from collectsim.scenario.schema import WEEKDAYS, Scenario
 
 EVENT_OUTCOMES = (*OUTCOME_NAMES, "filed", "placed", "inbound")
 DAY_END = 1.0 - 1e-6
+LETTER_DELIVERY = 10.0 / 24.0  # letters arrive mid-morning
 Progress = Callable[[int, int], None]
 
 
@@ -70,6 +71,7 @@ class Simulation:
         self.conduct = ConductRules(sc, self.state, list(sc.channels), [c.kind for c in sc.channels.values()])
         self.complaints = ComplaintBook(sc, self.state, self.streams)
         self.offers = OfferDesk(sc, self.state, self.streams)
+        self.conduct.offered = self.offers.offered  # forbearance rules read who has been offered a plan
         self.contact.conduct, self.contact.complaints, self.contact.offers = self.conduct, self.complaints, self.offers
         self.agency = AgencyDesk(sc, self.state)
         self.recorder = Recorder(record_events)
@@ -146,8 +148,7 @@ class Simulation:
         due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd) & ~OfferDesk.paused(s))
         s.charge_off(due, day)
         for cid, idx, rule in self.delayed.pop(day, []):
-            idx = idx[s.in_house[idx]]
-            self._send(cid, idx, rule, day, 10.0 / 24.0)
+            self.env.process(self._send_later(cid, idx, rule, day + LETTER_DELIVERY))
 
     def _dispatch(self, day: int, plan, frac: float) -> None:
         s = self.state
@@ -183,7 +184,8 @@ class Simulation:
             elif ch.delivery_days > 0:
                 self.delayed[day + ch.delivery_days].append((cid, idx, rule))
             else:
-                self._send(cid, idx, rule, day, frac)
+                # Sent when contact hours open, so every rule and log sees the true time of the send.
+                self.env.process(self._send_later(cid, idx, rule, day + frac))
 
     def _send(self, cid: int, idx: np.ndarray, rule: int, day: int, frac: float) -> None:
         """An automated send now, after the conduct rules; sends outside contact hours wait for them."""
@@ -203,7 +205,7 @@ class Simulation:
         self.work.schedule_callbacks(cid, reached, day + frac)
 
     def _send_later(self, cid: int, idx: np.ndarray, rule: int, t: float):
-        yield self.env.timeout(t - self.env.now)
+        yield self.env.timeout(max(0.0, t - self.env.now))
         idx = idx[self.state.in_house[idx]]
         self._send(cid, idx, rule, int(np.floor(t)), t - np.floor(t))
 
