@@ -271,9 +271,12 @@ def conduct_table(result: RunResult, scenario) -> str:
     if not rules:
         return ""
     audit = scenario.conduct.mode == "audit"
-    col = "violations" if audit else "blocked"
-    lines = [f"conduct rules ({scenario.conduct.mode}): {'violations' if audit else 'actions blocked or deferred'}"]
-    for name in rules:
-        lines.append(f"  {name:<40}{result.kpis[f'{col}.{name}']:>12,.0f}")
+    k = result.kpis
+    if audit:
+        lines = ["conduct rules (audit): violations"]
+        lines += [f"  {name:<40}{k[f'violations.{name}']:>12,.0f}" for name in rules]
+    else:
+        lines = [f"conduct rules (enforce): {'':<22}{'blocked':>12}{'deferred':>12}"]
+        lines += [f"  {name:<40}{k[f'blocked.{name}']:>12,.0f}{k[f'deferred.{name}']:>12,.0f}" for name in rules]
     lines.append(f"  complaints per 1,000 accounts {result.kpis['complaints_per_1000']:>22,.2f}")
     return "\n".join(lines)

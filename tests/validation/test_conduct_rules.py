@@ -114,7 +114,7 @@ def test_enforce_never_breaches(
     found = brute_force(sc, r.events, r.accounts)
     assert all(n == 0 for n in found.values()), found
     assert r.kpis["violations"] == 0
-    assert r.kpis["blocked"] > 0
+    assert r.kpis["blocked"] + r.kpis["deferred"] > 0
 
 
 def test_enforcement_costs_recovery_that_audit_shows() -> None:
@@ -123,3 +123,13 @@ def test_enforcement_costs_recovery_that_audit_shows() -> None:
     enforce = cs.simulate(_scenario("enforce", 1, 2, 1, ["us_ma"]), seed=5).kpis
     assert enforce["attempts_per_account"] < audit["attempts_per_account"]
     assert enforce["collected"] < audit["collected"]
+
+
+def test_deferred_and_blocked_by_rule() -> None:
+    """Work stopped by contact hours is deferred (and later done); a refusal blocks for good."""
+    sc = cs.with_overrides(
+        _scenario("enforce", 1, 2, 1, ["us_reg_f"]), {f"reasons.{r}.refusal_prob": 0.3 for r in REASONS}
+    )
+    k = cs.simulate(sc, seed=2).kpis
+    assert k["deferred.reg_f_hours_8_21"] > 0 and k["blocked.reg_f_hours_8_21"] >= 0
+    assert k["blocked.reg_f_cease_on_request"] > 0 and k["deferred.reg_f_cease_on_request"] == 0

@@ -201,9 +201,11 @@ def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
     rules = sim.conduct.rules.all()
     out["violations"] = float(sum(sim.conduct.violations.values()))
     out["blocked"] = float(sum(sim.conduct.blocked.values()))
+    out["deferred"] = float(sum(sim.conduct.deferred.values()))
     for rule in rules:
         out[f"violations.{rule.name}"] = float(sim.conduct.violations[rule.name])
         out[f"blocked.{rule.name}"] = float(sim.conduct.blocked[rule.name])
+        out[f"deferred.{rule.name}"] = float(sim.conduct.deferred[rule.name])
     return out
 
 

@@ -58,6 +58,7 @@ class ConductRules:
         self.dispute_until = np.full(n, -np.inf)
         self.offered = np.zeros(n, dtype=bool)
         self.blocked: Counter[str] = Counter()
+        self.deferred: Counter[str] = Counter()
         self.violations: Counter[str] = Counter()
         self.caps = [_CapState(c, n) for c in self.rules.caps]
         # Which rules apply to each channel id.
@@ -104,24 +105,35 @@ class ConductRules:
         allowed = np.ones(idx.size, dtype=bool)
         deferrable = np.ones(idx.size, dtype=bool)
         rules = self._applies[cid]
+        self._first = np.full(idx.size, -1)
+        self._first_rules = rules
         if not rules or idx.size == 0:
             return allowed, np.zeros(idx.size, dtype=bool)
         now = np.broadcast_to(np.asarray(now, dtype=float), idx.shape)
-        for rule in rules:
+        for k, rule in enumerate(rules):
             hit = self._violates(rule, idx, now)
             if self.audit:
                 self.violations[self._name(rule)] += int(hit.sum())
                 continue
-            newly = hit & allowed
-            self.blocked[self._name(rule)] += int(newly.sum())
+            self._first[hit & allowed] = k
             allowed &= ~hit
             if isinstance(rule, Stop | Forbearance):
                 deferrable &= ~hit
         return allowed, deferrable & ~allowed
 
+    def settle(self, deferred: np.ndarray) -> None:
+        """Tally the last ``screen``: each stopped action under its first rule, as deferred or blocked."""
+        stopped = self._first >= 0
+        for k in np.unique(self._first[stopped]):
+            name = self._name(self._first_rules[k])
+            mine = self._first == k
+            self.deferred[name] += int((mine & deferred).sum())
+            self.blocked[name] += int((mine & ~deferred).sum())
+
     def screen_one(self, cid: int, i: int, now: float) -> tuple[bool, bool]:
-        """Scalar twin of ``screen`` for team work (the hot path)."""
-        allowed, deferrable = True, True
+        """Scalar twin of ``screen`` for team work (the hot path); a stopped item is tallied here:
+        deferred (it goes back to the queue) unless a stop or forbearance rule blocks it for good."""
+        allowed, deferrable, first = True, True, None
         for rule in self._applies[cid]:
             if not self._violates_one(rule, i, now):
                 continue
@@ -130,10 +142,12 @@ class ConductRules:
                 self.violations[name] += 1
                 continue
             if allowed:
-                self.blocked[name] += 1
+                first = name
                 allowed = False
             if isinstance(rule, Stop | Forbearance):
                 deferrable = False
+        if first is not None:
+            (self.deferred if deferrable else self.blocked)[first] += 1
         return allowed, deferrable and not allowed
 
     def _violates_one(self, rule: object, i: int, now: float) -> bool:

@@ -173,7 +173,9 @@ class Simulation:
                 if ch.team is not None:
                     self.teams[ch.team].enqueue(idx, cid, rule, day)
                 else:
-                    idx = idx[self.conduct.screen(cid, idx, day + frac)[0]]
+                    allowed, _ = self.conduct.screen(cid, idx, day + frac)
+                    self.conduct.settle(np.zeros(idx.size, dtype=bool))
+                    idx = idx[allowed]
                     for i in idx.tolist():
                         self.legal.file(i, day + frac, ch.effect)
                     self.contact.tally[d.channel].sent += idx.size
@@ -191,13 +193,16 @@ class Simulation:
         """An automated send now, after the conduct rules; sends outside contact hours wait for them."""
         now = day + frac
         allowed, deferrable = self.conduct.screen(cid, idx, now)
+        deferred = np.zeros(idx.size, dtype=bool)
         if deferrable.any():
             latest = day + self.sc.calendar.contact_hours[1] / 24.0
             later = idx[deferrable]
             when = self.conduct.next_allowed_time(later, now + 1e-9, latest)
             ok = ~np.isnan(when) & (when > now + 1e-6)
+            deferred[np.flatnonzero(deferrable)[ok]] = True
             for t in np.unique(when[ok]):
                 self.env.process(self._send_later(cid, later[ok & (when == t)], rule, float(t)))
+        self.conduct.settle(deferred)
         idx = idx[allowed]
         outcome = self.contact.outcomes(cid, idx)
         reached = self.contact.apply(cid, idx, outcome, day, frac)
