@@ -190,32 +190,47 @@ def _executor_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or 'local'")
 
 
-def _positive(flag: str):
-    def parse(text: str) -> int:
+def _number(
+    flag: str,
+    cast: type,
+    lo: float,
+    hi: float = float("inf"),
+    *,
+    lo_open: bool = False,
+    hi_open: bool = True,
+    allowed: str = "",
+):
+    """An argparse type: ``cast`` the text and check it lies in the range, naming the flag and the range."""
+
+    def parse(text: str):
         try:
-            value = int(text)
+            value = cast(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not an integer; allowed: 1 or more") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: 1 or more")
+            raise argparse.ArgumentTypeError(
+                f"'{text}' is not {'an integer' if cast is int else 'a number'}; allowed: {allowed}"
+            ) from None
+        if value < lo or (lo_open and value == lo) or value > hi or (hi_open and value == hi):
+            raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: {allowed}")
         return value
 
     parse.__name__ = flag
     return parse
+
+
+def _positive(flag: str):
+    return _number(flag, int, 1, allowed="1 or more")
 
 
 def _fraction(flag: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a number; allowed: between 0 and 1") from None
-        if not 0 < value < 1:
-            raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: strictly between 0 and 1")
-        return value
+    return _number(flag, float, 0.0, 1.0, lo_open=True, allowed="strictly between 0 and 1")
 
-    parse.__name__ = flag
-    return parse
+
+def _positive_float(flag: str):
+    return _number(flag, float, 0.0, lo_open=True, allowed="greater than 0")
+
+
+_seed = _number("--seed", int, 0, allowed="0 or more")
+_shrinkage = _number("--shrinkage", float, 0.0, 1.0, allowed="0 ≤ shrinkage < 1")
 
 
 def _range(text: str) -> list[int]:
@@ -230,40 +245,6 @@ def _range(text: str) -> list[int]:
     if lo < 0 or hi < lo or step < 1:
         raise argparse.ArgumentTypeError(f"'{text}': need 0 ≤ LO ≤ HI and STEP ≥ 1")
     return list(range(lo, hi + 1, step))
-
-
-def _positive_float(flag: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a number; allowed: greater than 0") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: greater than 0")
-        return value
-
-    parse.__name__ = flag
-    return parse
-
-
-def _shrinkage(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number; allowed: 0 ≤ shrinkage < 1") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: 0 ≤ shrinkage < 1")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer; allowed: 0 or more") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative; allowed: 0 or more")
-    return value
 
 
 def _overrides(items: Sequence[str]) -> dict[str, Any]:

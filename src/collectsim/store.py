@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,20 @@ def write_run(
     result: RunResult, scenario: Scenario, root: str | Path, *, manifest: dict[str, Any], now: datetime | None = None
 ) -> Path:
     """Write ``results/<scenario>-<timestamp>/`` atomically and return its path."""
+    now = now or datetime.now(UTC)
+    return _atomic_folder(
+        root, run_folder_name(scenario, now), lambda tmp: _write_files(tmp, result, scenario, manifest, now)
+    )
+
+
+def _atomic_folder(root: str | Path, stem: str, fill: Callable[[Path], None]) -> Path:
+    """Fill a temporary folder, then rename it to a new ``root/stem[-k]``; on any failure remove it."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    now = now or datetime.now(UTC)
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
     try:
-        _write_files(tmp, result, scenario, manifest, now)
-        final = _unique_folder(root, run_folder_name(scenario, now))
+        fill(tmp)
+        final = _unique_folder(root, stem)
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -55,9 +63,7 @@ def write_run(
 
 
 def _write_files(folder: Path, result: RunResult, scenario: Scenario, manifest: dict[str, Any], now: datetime) -> None:
-    (folder / "scenario.toml").write_text(
-        tomli_w.dumps(scenario.model_dump(mode="json", exclude_none=True)), encoding="utf-8"
-    )
+    _write_scenario(folder / "scenario.toml", scenario)
     full_manifest = {"created": now.isoformat(), **manifest, **result.meta}
     (folder / "manifest.json").write_text(json.dumps(full_manifest, indent=2, default=str), encoding="utf-8")
     result.kpi_frame().to_csv(folder / "kpis.csv", index=False)
@@ -79,11 +85,9 @@ def write_comparison(
     now: datetime | None = None,
 ) -> Path:
     """Write ``results/compare-<names>-<timestamp>/`` atomically: runs, summary, in-run arms, scenarios."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
-    try:
+
+    def fill(tmp: Path) -> None:
         comparison.table.to_parquet(tmp / "runs.parquet", index=False)
         comparison.table.to_csv(tmp / "runs.csv", index=False)
         summary = comparison.summary()
@@ -94,19 +98,20 @@ def write_comparison(
             comparison.in_run_summary().to_csv(tmp / "in_run_summary.csv", index=False)
         (tmp / "scenarios").mkdir()
         for name, sc in scenarios.items():
-            (tmp / "scenarios" / f"{name}.toml").write_text(
-                tomli_w.dumps(sc.model_dump(mode="json", exclude_none=True)), encoding="utf-8"
-            )
-        (tmp / "manifest.json").write_text(
-            json.dumps({"created": now.isoformat(), **manifest}, indent=2, default=str), encoding="utf-8"
-        )
-        stem = "compare-" + "-".join(scenarios)[:80] + f"-{now.strftime('%Y%m%d-%H%M%S')}"
-        final = _unique_folder(root, stem)
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+            _write_scenario(tmp / "scenarios" / f"{name}.toml", sc)
+        _write_manifest(tmp, manifest, now)
+
+    stem = "compare-" + "-".join(scenarios)[:80] + f"-{now.strftime('%Y%m%d-%H%M%S')}"
+    return _atomic_folder(root, stem, fill)
+
+
+def _write_scenario(path: Path, scenario: Scenario) -> None:
+    path.write_text(tomli_w.dumps(scenario.model_dump(mode="json", exclude_none=True)), encoding="utf-8")
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any], now: datetime) -> None:
+    text = json.dumps({"created": now.isoformat(), **manifest}, indent=2, default=str)
+    (folder / "manifest.json").write_text(text, encoding="utf-8")
 
 
 def fingerprint(*parts: Any) -> str:
@@ -187,29 +192,18 @@ def write_staffing(
     now: datetime | None = None,
 ) -> Path:
     """Write ``results/staff-<scenario>-<timestamp>/`` atomically: runs, curves, plan, the printed report."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
-    try:
+
+    def fill(tmp: Path) -> None:
         runs = pd.concat([c.table.assign(team=t) for t, c in curves.items()], ignore_index=True)
         runs.to_csv(tmp / "runs.csv", index=False)
         runs.to_parquet(tmp / "runs.parquet", index=False)
-        pd.concat([c.summary.assign(team=t) for t, c in curves.items()], ignore_index=True).to_csv(
-            tmp / "staffing.csv", index=False
-        )
+        summaries = [c.summary.assign(team=t) for t, c in curves.items()]
+        pd.concat(summaries, ignore_index=True).to_csv(tmp / "staffing.csv", index=False)
         if plan is not None:
             plan.to_csv(tmp / "plan.csv", index=False)
         (tmp / "report.txt").write_text(text + "\n", encoding="utf-8")
-        (tmp / "scenario.toml").write_text(
-            tomli_w.dumps(scenario.model_dump(mode="json", exclude_none=True)), encoding="utf-8"
-        )
-        (tmp / "manifest.json").write_text(
-            json.dumps({"created": now.isoformat(), **manifest}, indent=2, default=str), encoding="utf-8"
-        )
-        final = _unique_folder(root, f"staff-{scenario.name}-{now.strftime('%Y%m%d-%H%M%S')}")
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+        _write_scenario(tmp / "scenario.toml", scenario)
+        _write_manifest(tmp, manifest, now)
+
+    return _atomic_folder(root, f"staff-{scenario.name}-{now.strftime('%Y%m%d-%H%M%S')}", fill)
