@@ -344,6 +344,20 @@ def _bar(total: int, desc: str, quiet: bool, initial: int = 0):
     return tqdm(total=total, initial=initial, desc=desc, unit="run", disable=quiet, file=sys.stderr)
 
 
+def _batch_progress(bar):
+    """A progress callback for work run in batches (adaptive replications, in-run tests, coordinate
+    search): each batch reports 1…n, and the bar grows when a batch goes past its total."""
+    batch = {"offset": 0}
+
+    def progress(done: int, n: int) -> None:
+        if done == 1:
+            batch["offset"] = bar.n
+            bar.total = max(bar.total, bar.n + n)
+        bar.update(batch["offset"] + done - bar.n)
+
+    return progress
+
+
 def _executor(args: argparse.Namespace):
     from collectsim.experiments.executors import make_executor
 
@@ -371,14 +385,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     scenarios = dict(zip(_policy_names(args.scenarios, loaded), loaded, strict=True))
     started = time.perf_counter()
     bar = _bar(len(scenarios) * args.replications, "compare", args.quiet)
-    batch = {"offset": 0}
-
-    def progress(done: int, n: int) -> None:
-        # compare runs batches (adaptive replications, in-run tests); each reports 1…n.
-        if done == 1:
-            batch["offset"] = bar.n
-            bar.total = max(bar.total, bar.n + n)
-        bar.update(batch["offset"] + done - bar.n)
+    progress = _batch_progress(bar)
 
     try:
         with _executor(args) as executor:
@@ -505,13 +512,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     ranges = dict(zip(args.team, args.headcount, strict=True))
     total = sum(len(v) for v in ranges.values()) * args.replications
     bar = _bar(total, f"staff {', '.join(ranges)}", args.quiet)
-    batch = {"offset": 0}
-
-    def progress(done: int, n: int) -> None:
-        if done == 1:
-            batch["offset"] = bar.n
-            bar.total = max(bar.total, bar.n + n)
-        bar.update(batch["offset"] + done - bar.n)
+    progress = _batch_progress(bar)
 
     started = time.perf_counter()
     try:
