@@ -1,0 +1,248 @@
+"""Commands that run many simulations: compare, sweep, staff."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import tomli_w
+
+import collectsim as cs
+from collectsim.cli.run import _overrides, _report
+from collectsim.errors import CollectsimError
+
+
+def _bar(total: int, desc: str, quiet: bool, initial: int = 0):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, unit="run", disable=quiet, file=sys.stderr)
+
+
+def _batch_progress(bar):
+    """A progress callback for work run in batches (adaptive replications, in-run tests, coordinate
+    search): each batch reports 1…n, and the bar grows when a batch goes past its total."""
+    batch = {"offset": 0}
+
+    def progress(done: int, n: int) -> None:
+        if done == 1:
+            batch["offset"] = bar.n
+            bar.total = max(bar.total, bar.n + n)
+        bar.update(batch["offset"] + done - bar.n)
+
+    return progress
+
+
+def _executor(args: argparse.Namespace):
+    from collectsim.experiments.executors import make_executor
+
+    return make_executor(args.workers, args.dask)
+
+
+def _policy_names(paths: Sequence[Path], scenarios: list[cs.Scenario]) -> list[str]:
+    names = [sc.name for sc in scenarios]
+    if len(set(names)) < len(names):
+        names = [p.stem for p in paths]
+    if len(set(names)) < len(names):
+        names = [f"{n}#{i}" for i, n in enumerate(names)]
+    return names
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from collectsim.experiments import compare
+    from collectsim.present import comparison_table
+    from collectsim.store import write_comparison
+
+    if len(args.scenarios) < 2:
+        raise CollectsimError("compare: give at least two scenario files (the first is the champion)")
+    overrides = _overrides(args.overrides)
+    loaded = [cs.load_scenario(p, overrides) for p in args.scenarios]
+    scenarios = dict(zip(_policy_names(args.scenarios, loaded), loaded, strict=True))
+    started = time.perf_counter()
+    bar = _bar(len(scenarios) * args.replications, "compare", args.quiet)
+    progress = _batch_progress(bar)
+
+    try:
+        with _executor(args) as executor:
+            result = compare(
+                scenarios,
+                args.replications,
+                seed=args.seed,
+                executor=executor,
+                progress=progress,
+                common_random_numbers=not args.independent,
+                target_half_width=args.target_half_width,
+                target_kpi=args.target_kpi,
+                max_n=args.max_n,
+                in_run_share=args.in_run,
+            )
+    finally:
+        bar.close()
+    wall = time.perf_counter() - started
+    replications = int(result.table["replication"].max()) + 1
+    manifest = {
+        "version": cs.__version__,
+        "seed": args.seed,
+        "replications": replications,
+        "common_random_numbers": not args.independent,
+        "wall_time_s": round(wall, 3),
+        "scenario_files": [str(p) for p in args.scenarios],
+        "overrides": args.overrides,
+        "executor": f"dask {args.dask}" if args.dask else f"{executor.workers} worker(s)",
+    }
+    folder = write_comparison(result, scenarios, args.results, manifest=manifest)
+    currency = loaded[0].currency
+    print(comparison_table(result.summary(), result.policies, currency))
+    in_run = result.in_run_summary()
+    if in_run is not None:
+        print(f"\nin-run champion/challenger ({args.in_run:.0%} of accounts to the challenger, shared teams):")
+        for r in in_run.itertuples():
+            if r.kpi in ("recovery_rate", "net_recovery_per_account", "cost_per_account", "cure_rate_dpd30"):
+                print(
+                    f"  {r.test:<14}{r.kpi:<26}{r.champion:>14,.4f}{r.challenger:>14,.4f}"
+                    f"{r.diff:>+14,.4f} ±{r.diff_half_width:,.4f}  P(better) {r.p_better:.2f}"
+                )
+    print(f"\n{len(result.table)} runs in {wall:.1f} s; results: {folder}")
+    _report(folder, args)
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from collectsim.experiments import sweep
+    from collectsim.experiments.sweepfile import load_sweep
+    from collectsim.store import SweepStore, fingerprint
+
+    spec, base, design = load_sweep(args.sweep)
+    key = fingerprint(spec.model_dump(mode="json"), base.model_dump(mode="json"), cs.__version__)
+    store = SweepStore(args.results, spec.name or args.sweep.stem, key)
+    points = design.points if hasattr(design, "points") else design
+    total = len(points) * spec.replications
+    if store.complete:
+        print(f"sweep already complete ({total} runs): {store.folder}")
+        return 0
+    done = store.load_done()
+    store.write_text("sweep.json", json.dumps(spec.model_dump(mode="json"), indent=2))
+    store.write_text("scenario.toml", tomli_w.dumps(base.model_dump(mode="json", exclude_none=True)))
+    bar = _bar(total, spec.name or "sweep", args.quiet, initial=len(done))
+    started = time.perf_counter()
+    try:
+        with _executor(args) as executor:
+            result = sweep(
+                base,
+                design,
+                spec.replications,
+                seed=spec.seed,
+                executor=executor,
+                done=done,
+                on_rows=store.append,
+                progress=lambda k, n: bar.update(k - bar.n),
+                sobol_kpis=spec.kpis,
+            )
+    except KeyboardInterrupt:
+        bar.close()
+        kept = len(store.load_done())
+        print(
+            f"collectsim: interrupted; {kept} of {total} runs kept in {store.folder}; run the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    bar.close()
+    wall = time.perf_counter() - started
+    store.finish(
+        result,
+        {
+            "version": cs.__version__,
+            "sweep_file": str(args.sweep),
+            "runs": total,
+            "resumed_with": len(done),
+            "wall_time_s": round(wall, 3),
+            "seed": spec.seed,
+        },
+    )
+    means = result.table.groupby("point")[[*result.parameters, *spec.kpis]].mean()
+    print(means.to_string(float_format=lambda v: f"{v:,.4g}"))
+    if result.sobol is not None:
+        print("\nSobol indices (first order S1, total ST):")
+        print(result.sobol.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\n{total} runs ({len(done)} resumed) in {wall:.1f} s; results: {store.folder}")
+    _report(store.folder, args)
+    return 0
+
+
+def _cmd_staff(args: argparse.Namespace) -> int:
+    from collectsim.experiments.staffing import size_staff, size_teams, weekly_plan
+    from collectsim.present import staffing_table
+    from collectsim.store import write_staffing
+
+    if len(args.team) != len(args.headcount):
+        raise CollectsimError(
+            f"staff: give one --headcount per --team ({len(args.team)} teams, {len(args.headcount)} ranges)"
+        )
+    if args.plan and len(args.team) > 1:
+        raise CollectsimError("--plan: plan one team at a time")
+    sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+    for team in args.team:
+        if team not in sc.teams:
+            raise CollectsimError(f"--team: '{team}' is not a team; defined: {', '.join(sc.teams)}")
+    ranges = dict(zip(args.team, args.headcount, strict=True))
+    total = sum(len(v) for v in ranges.values()) * args.replications
+    bar = _bar(total, f"staff {', '.join(ranges)}", args.quiet)
+    progress = _batch_progress(bar)
+
+    started = time.perf_counter()
+    try:
+        with _executor(args) as executor:
+            if len(ranges) == 1:
+                team, levels = next(iter(ranges.items()))
+                curve = size_staff(
+                    sc,
+                    team,
+                    levels,
+                    args.replications,
+                    seed=args.seed,
+                    executor=executor,
+                    progress=progress,
+                    target_service=args.target_service,
+                    weekly=args.plan,
+                )
+                chosen, curves = {team: curve.best_net}, {team: curve}
+            else:
+                chosen, curves = size_teams(
+                    sc,
+                    ranges,
+                    args.replications,
+                    seed=args.seed,
+                    executor=executor,
+                    progress=progress,
+                    target_service=args.target_service,
+                    max_runs=args.max_runs,
+                )
+    finally:
+        bar.close()
+    wall = time.perf_counter() - started
+    plan = weekly_plan(curves[args.team[0]], args.target_service or 0.9) if args.plan else None
+    text = staffing_table(sc, curves, chosen, plan)
+    folder = write_staffing(
+        curves,
+        plan,
+        sc,
+        args.results,
+        text=text,
+        manifest={
+            "version": cs.__version__,
+            "seed": args.seed,
+            "replications": args.replications,
+            "wall_time_s": round(wall, 3),
+            "scenario_file": str(args.scenario),
+            "overrides": args.overrides,
+            "chosen": chosen,
+            "target_service": args.target_service,
+        },
+    )
+    print(text)
+    print(f"\n{sum(len(c.table) for c in curves.values())} runs in {wall:.1f} s; results: {folder}")
+    _report(folder, args)
+    return 0

@@ -1,0 +1,234 @@
+"""The command line's arguments: one parser, argument types that name the flag and the allowed values."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import NoReturn
+
+import collectsim as cs
+
+EXIT_USAGE = 2
+RULEBOOKS = ("us_reg_f", "us_ma", "cn_national_standard_2025", "cn_cba_2026", "eu_ccd2")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="collectsim", description="Simulate debt-collection strategies.")
+    p.add_argument("--version", action="version", version=f"collectsim {cs.__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="simulate a scenario, print KPIs and write a results folder")
+    run.add_argument("scenario", type=Path)
+    run.add_argument("--seed", type=_seed, default=1, help="run seed (non-negative integer, default 1)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field, e.g. teams.early_callers.headcount=12 (repeatable)",
+    )
+    run.add_argument(
+        "--policy", metavar="MODULE:CLASS", help="use a Python policy class instead of the scenario's ladder"
+    )
+    run.add_argument("--results", type=Path, default=Path("results"), help="results root (default results/)")
+    run.add_argument("--events", action="store_true", help="also record and save the event log")
+    run.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        choices=RULEBOOKS,
+        metavar="RULEBOOK",
+        help=f"apply a conduct rulebook (repeatable): {', '.join(RULEBOOKS)}",
+    )
+    run.add_argument(
+        "--mode",
+        choices=("enforce", "audit"),
+        default=None,
+        help="conduct rules: enforce (block or defer) or audit (count violations)",
+    )
+    run.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    cmp_ = sub.add_parser("compare", help="paired comparison of policies over replications (first = champion)")
+    cmp_.add_argument("scenarios", type=Path, nargs="+")
+    cmp_.add_argument("-n", "--replications", type=_positive("-n"), default=10, help="replications (default 10)")
+    cmp_.add_argument("--seed", type=_seed, default=1)
+    cmp_.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field in every scenario (repeatable)",
+    )
+    cmp_.add_argument(
+        "--target-half-width",
+        type=_fraction("--target-half-width"),
+        metavar="REL",
+        help="add replications until the 95%% half-width of --target-kpi is below REL × mean",
+    )
+    cmp_.add_argument("--target-kpi", default="recovery_rate")
+    cmp_.add_argument("--max-n", type=_positive("--max-n"), default=200, help="cap on replications (default 200)")
+    cmp_.add_argument(
+        "--in-run",
+        type=_fraction("--in-run"),
+        metavar="SHARE",
+        help="also test each challenger inside the champion's run on SHARE of accounts",
+    )
+    cmp_.add_argument(
+        "--independent",
+        action="store_true",
+        help="independent random streams per policy instead of common random numbers",
+    )
+    _executor_args(cmp_)
+    cmp_.add_argument("--results", type=Path, default=Path("results"))
+    cmp_.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    cmp_.add_argument("--quiet", action="store_true")
+
+    swp = sub.add_parser("sweep", help="run a sweep file (grid, Latin hypercube or Sobol); resumable")
+    swp.add_argument("sweep", type=Path)
+    _executor_args(swp)
+    swp.add_argument("--results", type=Path, default=Path("results"))
+    swp.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    swp.add_argument("--quiet", action="store_true")
+
+    stf = sub.add_parser("staff", help="size teams by simulation: recovery, cost and service level by headcount")
+    stf.add_argument("scenario", type=Path)
+    stf.add_argument("--team", action="append", required=True, help="team to size (repeatable)")
+    stf.add_argument(
+        "--headcount",
+        action="append",
+        required=True,
+        type=_range,
+        metavar="LO:HI:STEP",
+        help="headcounts to try for the matching --team, e.g. 10:60:5 (repeatable)",
+    )
+    stf.add_argument("-n", "--replications", type=_positive("-n"), default=5)
+    stf.add_argument("--seed", type=_seed, default=1)
+    stf.add_argument(
+        "--target-service",
+        type=_fraction("--target-service"),
+        default=None,
+        metavar="SL",
+        help="service level to meet: share of each day's due work done that day, e.g. 0.9",
+    )
+    stf.add_argument(
+        "--max-runs",
+        type=_positive("--max-runs"),
+        default=2000,
+        help="cap on simulations for a several-team search (default 2000)",
+    )
+    stf.add_argument("--plan", action="store_true", help="also the headcount needed week by week (one team)")
+    stf.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    _executor_args(stf)
+    stf.add_argument("--results", type=Path, default=Path("results"))
+    stf.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    stf.add_argument("--quiet", action="store_true")
+
+    erl = sub.add_parser("erlang", help="Erlang C staffing for an inbound queue (first estimate)")
+    erl.add_argument("--arrivals-per-hour", type=_positive_float("--arrivals-per-hour"), required=True)
+    erl.add_argument("--aht-min", type=_positive_float("--aht-min"), required=True)
+    erl.add_argument("--target", type=_fraction("--target"), default=0.8, help="service level (default 0.8)")
+    erl.add_argument("--within-s", type=_positive_float("--within-s"), default=20.0, help="seconds (default 20)")
+    erl.add_argument("--shrinkage", type=_shrinkage, default=0.0, help="share of rostered time off the floor")
+    erl.add_argument(
+        "--simulate-hours",
+        type=_positive_float("--simulate-hours"),
+        default=None,
+        help="also simulate the queue on the team machinery for this many hours (5 replications)",
+    )
+
+    prt = sub.add_parser("portfolio", help="portfolio extracts: fit a synthetic population without copying rows")
+    psub = prt.add_subparsers(dest="portfolio_command", required=True, parser_class=_Parser)
+    imp = psub.add_parser("import", help="fit segment shares, balances and DPD from a CSV into a scenario file")
+    imp.add_argument("csv", type=Path)
+    imp.add_argument("--out", type=Path, required=True, help="scenario file to write")
+    imp.add_argument(
+        "--template",
+        type=Path,
+        default=Path("scenarios/baseline.toml"),
+        help="scenario whose policy, teams and behaviour the new file keeps (default baseline)",
+    )
+    imp.add_argument("--drop", action="append", default=[], metavar="COLUMN", help="column to ignore (repeatable)")
+    imp.add_argument("--balance-column", default="balance")
+    imp.add_argument("--dpd-column", default="dpd")
+    imp.add_argument("--segment-column", default="segment")
+    imp.add_argument("--overwrite", action="store_true")
+
+    rpt = sub.add_parser("report", help="rebuild figures and report.html of a results folder from its files alone")
+    rpt.add_argument("folder", type=Path)
+
+    val = sub.add_parser("validate", help="check a scenario file and list every problem")
+    val.add_argument("scenario", type=Path)
+    val.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    return p
+
+
+def _executor_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workers", type=_positive("--workers"), default=None, help="local worker processes (default: all cores)"
+    )
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or 'local'")
+
+
+def _number(
+    flag: str,
+    cast: type,
+    lo: float,
+    hi: float = float("inf"),
+    *,
+    lo_open: bool = False,
+    hi_open: bool = True,
+    allowed: str = "",
+):
+    """An argparse type: ``cast`` the text and check it lies in the range, naming the flag and the range."""
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"'{text}' is not {'an integer' if cast is int else 'a number'}; allowed: {allowed}"
+            ) from None
+        if value < lo or (lo_open and value == lo) or value > hi or (hi_open and value == hi):
+            raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: {allowed}")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
+def _positive(flag: str):
+    return _number(flag, int, 1, allowed="1 or more")
+
+
+def _fraction(flag: str):
+    return _number(flag, float, 0.0, 1.0, lo_open=True, allowed="strictly between 0 and 1")
+
+
+def _positive_float(flag: str):
+    return _number(flag, float, 0.0, lo_open=True, allowed="greater than 0")
+
+
+_seed = _number("--seed", int, 0, allowed="0 or more")
+_shrinkage = _number("--shrinkage", float, 0.0, 1.0, allowed="0 ≤ shrinkage < 1")
+
+
+def _range(text: str) -> list[int]:
+    parts = text.split(":")
+    try:
+        nums = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' must be LO:HI:STEP or a comma list of integers") from None
+    if "," in text or len(nums) == 1:
+        return [int(p) for p in text.split(",")]
+    lo, hi, step = (*nums, 1)[:3] if len(nums) == 2 else nums
+    if lo < 0 or hi < lo or step < 1:
+        raise argparse.ArgumentTypeError(f"'{text}': need 0 ≤ LO ≤ HI and STEP ≥ 1")
+    return list(range(lo, hi + 1, step))

@@ -1,0 +1,160 @@
+"""Commands about one scenario: validate, run, report, portfolio import, erlang."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import collectsim as cs
+from collectsim.cli.parser import EXIT_USAGE
+from collectsim.errors import CollectsimError, ScenarioError
+from collectsim.present import kpi_table
+from collectsim.scenario.overrides import parse_assignment
+
+
+def _overrides(items: Sequence[str]) -> dict[str, Any]:
+    return dict(parse_assignment(item) for item in items)
+
+
+def _load_policy(spec: str) -> cs.Policy:
+    module_name, _, class_name = spec.partition(":")
+    if not module_name or not class_name:
+        raise CollectsimError(f"--policy: '{spec}' must be MODULE:CLASS, e.g. mypolicies:ScoreFirst")
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CollectsimError(f"--policy: cannot import module '{module_name}': {exc}") from None
+    finally:
+        sys.path.pop(0)
+    cls = getattr(module, class_name, None)
+    if cls is None:
+        raise CollectsimError(f"--policy: module '{module_name}' has no class '{class_name}'")
+    policy = cls()
+    if not isinstance(policy, cs.Policy):
+        raise CollectsimError(f"--policy: {spec} must define reset(ctx) and decide(day, view)")
+    return policy
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+    except ScenarioError as exc:
+        print(f"{args.scenario}: {len(exc.problems)} problem(s)")
+        for line in exc.lines():
+            print(f"  {line}")
+        return EXIT_USAGE
+    print(
+        f"{args.scenario}: OK ({sc.population.accounts:,} accounts, {len(sc.teams)} teams, "
+        f"{len(sc.channels)} channels, {sc.horizon.days} days)"
+    )
+    return 0
+
+
+def _conduct_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if args.rules:
+        out["conduct.presets"] = list(dict.fromkeys(args.rules))
+    if args.mode:
+        out["conduct.mode"] = args.mode
+    return out
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from collectsim.present import conduct_table
+    from collectsim.store import write_run
+
+    sc = cs.load_scenario(args.scenario, {**_overrides(args.overrides), **_conduct_overrides(args)})
+    policy = _load_policy(args.policy) if args.policy else None
+    bar = tqdm(
+        total=sc.horizon.days,
+        unit="day",
+        desc=f"{sc.name} ({sc.population.accounts:,} accounts)",
+        disable=args.quiet,
+        file=sys.stderr,
+    )
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    started = time.perf_counter()
+    try:
+        result = cs.simulate(sc, args.seed, policy=policy, record_events=args.events, progress=progress)
+    finally:
+        bar.close()
+    wall = time.perf_counter() - started
+    manifest = {
+        "version": cs.__version__,
+        "seed": args.seed,
+        "wall_time_s": round(wall, 3),
+        "scenario_file": str(args.scenario),
+        "overrides": args.overrides,
+        "policy": args.policy or "ladder",
+    }
+    folder = write_run(result, sc, args.results, manifest=manifest)
+    print(kpi_table(result, sc.currency))
+    conduct = conduct_table(result, sc)
+    if conduct:
+        print("\n" + conduct)
+    print(f"\n{sc.population.accounts:,} accounts × {sc.horizon.days} days in {wall:.1f} s; results: {folder}")
+    _report(folder, args)
+    return 0
+
+
+def _report(folder: Path, args: argparse.Namespace) -> None:
+    """Figures and report.html for a fresh results folder, unless --no-report or matplotlib is missing."""
+    if getattr(args, "no_report", False):
+        return
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("report skipped: figures need matplotlib (pip install 'collectsim[plot]')")
+        return
+    from collectsim.report import build_report
+
+    print(f"report: {build_report(folder)}")
+
+
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from collectsim.portfolio import fit_portfolio, write_scenario
+
+    fit = fit_portfolio(
+        args.csv,
+        balance_column=args.balance_column,
+        dpd_column=args.dpd_column,
+        segment_column=args.segment_column,
+        drop=args.drop,
+    )
+    out = write_scenario(fit, args.out, template=args.template, overwrite=args.overwrite)
+    print(f"{fit.accounts:,} delinquent accounts in {len(fit.segments)} segments; wrote {out} (aggregates only)")
+    for name, seg in fit.segments.items():
+        print(
+            f"  {name:<16}{seg['share']:>8.1%}  mean balance {seg['balance_mean']:>12,.2f}  "
+            f"entry DPD {seg['entry_dpd']}"
+        )
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from collectsim.report import build_report
+
+    print(f"report: {build_report(args.folder)}")
+    return 0
+
+
+def _cmd_erlang(args: argparse.Namespace) -> int:
+    from collectsim.present import erlang_text
+
+    print(
+        erlang_text(
+            args.arrivals_per_hour, args.aht_min, args.target, args.within_s, args.shrinkage, args.simulate_hours
+        )
+    )
+    return 0
