@@ -15,6 +15,8 @@ import collectsim as cs
 from collectsim.cli.run import _overrides, _report
 from collectsim.errors import CollectsimError
 
+MAX_POINTS_SHOWN = 20
+
 
 def _bar(total: int, desc: str, quiet: bool, initial: int = 0):
     from tqdm import tqdm
@@ -163,7 +165,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         },
     )
     means = result.table.groupby("point")[[*result.parameters, *spec.kpis]].mean()
-    print(means.to_string(float_format=lambda v: f"{v:,.4g}"))
+    shown = means if len(means) <= MAX_POINTS_SHOWN else means.head(MAX_POINTS_SHOWN)
+    print(shown.to_string(float_format=lambda v: f"{v:,.4g}"))
+    if len(means) > len(shown):
+        print(f"… {len(means) - len(shown)} more points in sweep.csv and report.html")
     if result.sobol is not None:
         print("\nSobol indices (first order S1, total ST):")
         print(result.sobol.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
