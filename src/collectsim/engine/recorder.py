@@ -34,11 +34,13 @@ class Recorder:
         row["cost"].append(cost_to_date - self._cost_before)
         row["cost_cum"].append(cost_to_date)
         for name, desk in teams.items():
-            closed_day, due, done = desk.closed
+            closed_day, due, done, busy, avail = desk.closed
             row[f"queue_{name}"].append(desk.queue_length)
             row[f"due_{name}"].append(due if closed_day == day else 0)
             row[f"done_{name}"].append(done if closed_day == day else 0)
             row[f"inbound_{name}"].append(desk.inbound.arrivals)
+            worked = closed_day == day and avail > 0
+            row[f"util_{name}"].append(busy / avail if worked else float("nan"))
         self._paid_before = paid
         self._cost_before = cost_to_date
 

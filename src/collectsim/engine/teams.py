@@ -110,7 +110,9 @@ class TeamDesk:
         self.helps: list[TeamDesk] = []
         self._idle: list[tuple[simpy.Event, float]] = []
         self.tally = TeamTally()
-        self.closed = (-1, 0, 0)  # (day, due, done) of the last closed working day
+        self.closed = (-1, 0, 0, 0.0, 0.0)  # (day, due, done, busy min, available min) of the last closed day
+        self._day_busy = 0.0
+        self._day_avail = 0.0
         self.attempt: Attempt | None = None
         self.answer: Answer | None = None
         self.priority: PriorityKey | None = None
@@ -178,7 +180,8 @@ class TeamDesk:
         if self.outbound.open_day != day:
             self._ensure_open(day)
         self.tally.daily_done.append(self.outbound.done_today)
-        self.closed = (day, self.outbound.due_today, self.outbound.done_today)
+        self.closed = (day, self.outbound.due_today, self.outbound.done_today, self._day_busy, self._day_avail)
+        self._day_busy = self._day_avail = 0.0
         left = self.outbound.close(self.env.now, self.spec.backlog == "expire")
         if self.spec.backlog == "carry":
             self.tally.carried += left
@@ -209,6 +212,7 @@ class TeamDesk:
             if env.now < start:
                 yield env.timeout(start - env.now)
             self.tally.available_minutes += (end - start) * MINUTES_PER_DAY
+            self._day_avail += (end - start) * MINUTES_PER_DAY
             while env.now < end:
                 work = self._next_work(day, env.now)
                 if work is None:
@@ -222,7 +226,9 @@ class TeamDesk:
                 if done is None:
                     continue
                 minutes, rpc = done
-                self.tally.busy_minutes += min(minutes, (end - now) * MINUTES_PER_DAY)
+                busy = min(minutes, (end - now) * MINUTES_PER_DAY)
+                self.tally.busy_minutes += busy
+                self._day_busy += busy
                 self._set_busy(now, +1)
                 yield env.timeout(minutes / MINUTES_PER_DAY)
                 self._set_busy(env.now, -1)

@@ -276,10 +276,11 @@ def daily_overview(daily: pd.DataFrame, currency: str) -> Figure:
 
 
 def team_load(daily: pd.DataFrame, teams: pd.DataFrame) -> Figure:
-    """Left: utilisation per team (bars) with service level (markers). Right: queue length per team over time."""
+    """Utilisation per team (bars) with service level (markers); utilisation by day (weekly mean); queue length
+    per team over time."""
     _require(teams, ["team", "utilisation"], "team_load")
-    fig = _figure((9.5, 5.0))
-    left, right = fig.subplots(1, 2, width_ratios=[2, 3])
+    fig = _figure((13.0, 5.0))
+    left, middle, right = fig.subplots(1, 3, width_ratios=[2, 3, 3])
     names = [str(t) for t in teams["team"]]
     colors = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
     y = np.arange(len(names))
@@ -302,6 +303,19 @@ def team_load(daily: pd.DataFrame, teams: pd.DataFrame) -> Figure:
     left.grid(axis="x", alpha=0.3)
 
     day = daily["day"].to_numpy() if "day" in daily else np.arange(len(daily))
+    for name, color in zip(names, colors, strict=True):
+        col = f"util_{name}"
+        if col in daily:
+            weekly = daily[col].rolling(7, min_periods=1).mean()
+            middle.plot(day, weekly, color=color, lw=1.6, label=name, gid=f"util:{name}")
+    middle.set_title("Utilisation over time (7-day mean of working days)")
+    middle.set_xlabel("Day of simulation")
+    middle.set_ylabel("Busy ÷ available agent time")
+    middle.set_ylim(0, 1.05)
+    middle.yaxis.set_major_formatter(_percent())
+    middle.legend(title="team", loc="best", fontsize=8)
+    middle.grid(alpha=0.3)
+
     for name, color in zip(names, colors, strict=True):
         col = f"queue_{name}"
         if col in daily:
