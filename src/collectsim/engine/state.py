@@ -19,7 +19,6 @@ STATUS_NAMES = ("pending", "active", "cured", "settled", "written_off")
 # Legal stages.
 NO_CASE, FILED, SERVED, WON, LOST, ENFORCING, CLOSED = 0, 1, 2, 3, 4, 5, 6
 LEGAL_NAMES = ("none", "filed", "served", "won", "lost", "enforcing", "closed")
-LEGAL_ACTIVE = (FILED, SERVED, WON, ENFORCING)
 
 CENT = 0.005
 
