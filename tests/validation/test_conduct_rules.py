@@ -17,10 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 REASONS = ("forgetful", "illiquid", "unwilling", "insolvent")
 
 
-def _scenario(mode: str, call_every: int, call_start: int, late_every: int, presets: list[str]) -> cs.Scenario:
+def _scenario(
+    mode: str, call_every: int, call_start: int, late_every: int, presets: list[str], days: int = 45
+) -> cs.Scenario:
     over = {
         "population.accounts": 300,
-        "horizon.days": 45,
+        "horizon.days": days,
         "chargeoff.dpd": 400,
         "population.segments.near_prime.utc_offset_h": -4.0,
         "population.segments.prime.utc_offset_h": 1.5,
@@ -71,6 +73,8 @@ def brute_force(sc: cs.Scenario, events: pd.DataFrame, accounts: pd.DataFrame) -
         sel = screened[screened["kind"].isin(rule.kinds)]
         hour = ((sel["time"] + sel["offset"]) % 1.0) * 24
         out[rule.name] = int(((hour < rule.start) | (hour >= rule.end)).sum())
+    for crew in rules.crews:  # in audit mode every visit goes with one collector
+        out[crew.name] = int((screened["kind"] == "visit").sum())
     conv = ev[ev["kind"].isin(["call", "visit"]) & ev["outcome"].isin(["right_party", "inbound"])]
     for rule in rules.cool_offs:
         n = 0
@@ -87,9 +91,10 @@ def brute_force(sc: cs.Scenario, events: pd.DataFrame, accounts: pd.DataFrame) -
 
 def test_audit_counts_exactly_what_brute_force_finds() -> None:
     """In audit mode each rule's violation count equals a brute-force check of the event log."""
-    sc = _scenario("audit", 1, 2, 1, ["us_reg_f", "cn_national_standard_2025", "cn_cba_2026"])
+    sc = _scenario("audit", 1, 2, 1, ["us_reg_f", "cn_national_standard_2025", "cn_cba_2026"], days=75)
     r = cs.simulate(sc, seed=3, record_events=True)
     found = brute_force(sc, r.events, r.accounts)
+    assert found["cba_2_collectors_per_visit"] > 0  # field visits happened, each one a breach in audit
     assert sum(found.values()) > 100, found
     for name, n in found.items():
         assert r.kpis[f"violations.{name}"] == n, (name, n, r.kpis[f"violations.{name}"])
