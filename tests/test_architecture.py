@@ -27,6 +27,8 @@ PURE = [
     PKG / "results.py",
     PKG / "rng.py",
     PKG / "dists.py",
+    PKG / "queueing.py",
+    PKG / "chehrazi.py",
     *(EXPERIMENTS / f for f in ("__init__.py", "runner.py", "stats.py", "design.py", "executors.py")),
 ]
 
