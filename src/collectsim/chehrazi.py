@@ -54,3 +54,21 @@ def expected_balance_share(p: CGWParams, lambda_0: float, times: Sequence[float]
     """E[w_t]/w₀ for an untreated account starting at intensity ``lambda_0``."""
     a, b = alpha_beta(p, times)
     return np.exp(-lambda_0 * a - p.kappa * b)
+
+
+def _discounted_integral(p: CGWParams, rho: float, integrand) -> float:
+    """∫₀^∞ integrand(t, α, β) dt on a grid long enough for e^{−ρt} to vanish."""
+    horizon = 40.0 / rho
+    t = np.linspace(0.0, horizon, 40_001)
+    a, b = alpha_beta(p, t)
+    return float(integrate.trapezoid(integrand(t, a, b), t))
+
+
+def collections_value_share(p: CGWParams, lam: float, rho: float) -> float:
+    """U(λ, w)/w: expected discounted collections with no treatment, per unit of balance (DOMAIN.md §1.2)."""
+    return 1.0 - rho * _discounted_integral(p, rho, lambda t, a, b: np.exp(-rho * t - lam * a - p.kappa * b))
+
+
+def minimum_actionable_balance(p: CGWParams, rho: float, cost: float, delta_2: float) -> float:
+    """Below this balance a treatment costing ``cost`` per unit of effort (δ₂ intensity each) never pays."""
+    return (cost / delta_2) / (rho * _discounted_integral(p, rho, lambda t, a, b: a * np.exp(-rho * t - p.kappa * b)))

@@ -62,3 +62,12 @@ def test_comparison_has_power(baseline: cs.Scenario) -> None:
     with_jumps = float(expected_balance_share(REF, LAMBDA_0, [5.0])[0])
     without = float(expected_balance_share(CGWParams(0.10, 0.7, 0.0, 0.0, 0.1, 1.0), LAMBDA_0, [5.0])[0])
     assert without - with_jumps > 0.03
+
+
+def test_value_and_minimum_actionable_balance() -> None:
+    """U(λ,w)/w at λ = 0.1, 0.5, 1, 2 and the minimum actionable balance match DOMAIN.md §1.2 (ρ 0.06, c 6, δ₂ 1)."""
+    from collectsim.chehrazi import collections_value_share, minimum_actionable_balance
+
+    values = [collections_value_share(REF, lam, 0.06) for lam in (0.1, 0.5, 1.0, 2.0)]
+    assert values == pytest.approx([0.507, 0.633, 0.743, 0.867], abs=2e-3)
+    assert minimum_actionable_balance(REF, 0.06, 6.0, 1.0) == pytest.approx(14.95, abs=0.05)
