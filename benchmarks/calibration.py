@@ -76,9 +76,9 @@ def main() -> None:
         print(f"{tid:<4}{what:<72}{value:>8.3f}   target {target}")
     print(
         "Not measured here: T2/T3 need monthly statement data (the model has no statements); T7 needs an "
-        "optimised policy; T8: the expected-balance closed form is checked against the engine in "
-        "tests/validation/test_chehrazi.py (U(λ,w) and the optimal-action frontier are not implemented); T9 is "
-        "the Erlang C test suite."
+        "optimised policy; T8: tests/validation/test_chehrazi.py checks the engine against E[w_t] and "
+        "reproduces U(λ,w)/w and the minimum actionable balance (the optimal-action frontier is not "
+        "implemented); T9 is the Erlang C test suite."
     )
 
 
