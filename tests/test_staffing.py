@@ -10,8 +10,16 @@ import pandas as pd
 import pytest
 
 import collectsim as cs
+from collectsim import queueing as q
 from collectsim.cli import main
-from collectsim.experiments.staffing import _result, size_staff, size_teams, weekly_plan
+from collectsim.experiments.staffing import (
+    StaffingResult,
+    _result,
+    inbound_erlang,
+    size_staff,
+    size_teams,
+    weekly_plan,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -59,12 +67,18 @@ def test_weekly_plan_picks_smallest_per_week() -> None:
             {"headcount": 4, "service_level_week_00": 1.0, "service_level_week_01": 0.92},
         ]
     )
-    res = _result.__wrapped__ if hasattr(_result, "__wrapped__") else None
-    from collectsim.experiments.staffing import StaffingResult
-
     plan = weekly_plan(StaffingResult("t", table, pd.DataFrame(), 2, None, None), 0.9)
     assert plan["headcount_needed"].to_list() == [2, 4]
-    assert res is None
+
+
+def test_inbound_erlang_uses_working_days_and_shift_hours() -> None:
+    """Calls per hour = simulated calls ÷ (working days × shift hours); no inbound calls, no Erlang answer."""
+    sc = cs.load_scenario(ROOT / "scenarios" / "baseline.toml", {"horizon.days": 14})  # Monday start: 10 workdays
+    table = pd.DataFrame({"team.early_callers.inbound_calls": [800.0, 800.0]})
+    rep = inbound_erlang(sc, "early_callers", table)
+    assert rep.arrivals_per_hour == pytest.approx(800 / 10 / 8)  # 9:00–17:00
+    assert rep.agents == q.agents_needed(10.0, rep.aht_min, 0.8, 20.0)
+    assert inbound_erlang(sc, "early_callers", table * 0) is None
 
 
 def test_coordinate_search_respects_budget(small: cs.Scenario) -> None:
@@ -104,6 +118,7 @@ def test_staff_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "best net recovery at headcount" in out and "week by week" in out
+    assert "Erlang C for its inbound calls" in out
     (folder,) = list(tmp_path.iterdir())
     assert {"runs.csv", "staffing.csv", "plan.csv", "report.txt", "manifest.json"} <= {p.name for p in folder.iterdir()}
 

@@ -152,6 +152,8 @@ def _cell(kpi: str, row, currency: str) -> str:
 
 def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) -> str:
     """Per team: the staffing curve with intervals, the best and the smallest adequate headcount."""
+    from collectsim.experiments.staffing import inbound_erlang
+
     cur = scenario.currency
     lines = []
     for team, c in curves.items():
@@ -176,9 +178,12 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
                 f"  smallest headcount with service level ≥ {c.target_service:.0%}: "
                 f"{hit if hit is not None else 'none in range'}"
             )
-        est = workload_estimate(scenario, team, c)
-        if est:
-            lines.append(f"  {est}")
+        rep = inbound_erlang(scenario, team, c.table)
+        if rep is not None:
+            lines.append(
+                f"  Erlang C for its inbound calls ({rep.arrivals_per_hour:,.1f}/h, AHT {rep.aht_min:.1f} min, "
+                f"{rep.target:.0%}/{rep.within_s:.0f} s): {rep.agents} on the floor, {rep.rostered} rostered"
+            )
         lines.append("")
     if len(curves) > 1:
         lines.append(
@@ -188,32 +193,6 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
         lines.append("headcount needed week by week (smallest tried that holds the target):")
         lines.append("  " + "  ".join(f"w{int(r.week)}:{_maybe(r.headcount_needed, '.0f')}" for r in plan.itertuples()))
     return "\n".join(lines)
-
-
-def workload_estimate(scenario, team: str, curve) -> str:
-    """The queueing-theory first estimate beside the simulated answer.
-
-    Inbound calls: Erlang C on the measured arrival rate and handle time. Outbound
-    work is workload-driven (DOMAIN.md §4.1): agents = due work × handle time ÷
-    (shift time × occupancy), rostered ÷ (1 − shrinkage).
-    """
-    from collectsim import queueing as q
-
-    t = curve.table
-    spec = scenario.teams[team]
-    col = f"team.{team}.inbound_calls"
-    shifts = spec.shifts or ()
-    shift_h = sum((sh.end - sh.start) * sh.share for sh in shifts) if shifts else spec.shift[1] - spec.shift[0]
-    if col in t and t[col].mean() > 0:
-        calls_per_day = t[col].mean() / max(1, scenario.horizon.days * 5 / 7)
-        per_hour = calls_per_day / shift_h
-        aht = spec.handle_minutes.right_party.build().mean + spec.handle_minutes.wrap_up.build().mean
-        rep = q.erlang_report(per_hour, aht, 0.8, spec.answer_within_s, spec.shrinkage)
-        return (
-            f"Erlang C for its inbound calls ({per_hour:,.1f}/h, AHT {aht:.1f} min, "
-            f"80/{spec.answer_within_s:.0f}): {rep.agents} on the floor, {rep.rostered} rostered"
-        )
-    return ""
 
 
 def erlang_text(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from collectsim.errors import CollectsimError
@@ -38,54 +38,35 @@ __all__ = [
 # input checks: one-line messages that name the CLI flag, so `collectsim erlang` can show them as they are
 
 
-def _finite(flag: str, value: float, allowed: str) -> float:
+def _checked(flag: str, value: float, allowed: str, ok: Callable[[float], bool]) -> float:
+    """``value`` as a finite float for which ``ok`` holds, else an error naming the flag and what is allowed."""
     try:
         x = float(value)
     except (TypeError, ValueError):
         raise CollectsimError(f"{flag} must be {allowed}, got {value!r}") from None
-    if not math.isfinite(x):
-        raise CollectsimError(f"{flag} must be {allowed}, got {value!r}")
-    return x
-
-
-def _positive(flag: str, value: float, unit: str) -> float:
-    allowed = f"a finite number > 0 ({unit})"
-    x = _finite(flag, value, allowed)
-    if x <= 0:
+    if not (math.isfinite(x) and ok(x)):
         raise CollectsimError(f"{flag} must be {allowed}, got {value!r}")
     return x
 
 
 def _arrivals(value: float) -> float:
-    return _positive("--arrivals-per-hour", value, "calls per hour")
+    return _checked("--arrivals-per-hour", value, "a finite number > 0 (calls per hour)", lambda x: x > 0)
 
 
 def _aht(value: float) -> float:
-    return _positive("--aht-min", value, "minutes")
+    return _checked("--aht-min", value, "a finite number > 0 (minutes)", lambda x: x > 0)
 
 
 def _within(value: float) -> float:
-    allowed = "a finite number >= 0 (seconds)"
-    x = _finite("--within-s", value, allowed)
-    if x < 0:
-        raise CollectsimError(f"--within-s must be {allowed}, got {value!r}")
-    return x
+    return _checked("--within-s", value, "a finite number >= 0 (seconds)", lambda x: x >= 0)
 
 
 def _target(value: float) -> float:
-    allowed = "a fraction strictly between 0 and 1, e.g. 0.8"
-    x = _finite("--target", value, allowed)
-    if not 0 < x < 1:
-        raise CollectsimError(f"--target must be {allowed}, got {value!r}")
-    return x
+    return _checked("--target", value, "a fraction strictly between 0 and 1, e.g. 0.8", lambda x: 0 < x < 1)
 
 
 def _shrinkage(value: float) -> float:
-    allowed = "a fraction in [0, 1), e.g. 0.3"
-    x = _finite("--shrinkage", value, allowed)
-    if not 0 <= x < 1:
-        raise CollectsimError(f"--shrinkage must be {allowed}, got {value!r}")
-    return x
+    return _checked("--shrinkage", value, "a fraction in [0, 1), e.g. 0.3", lambda x: 0 <= x < 1)
 
 
 def _agents(value: int) -> int:
@@ -99,11 +80,7 @@ def _agents(value: int) -> int:
 
 
 def _load(value: float) -> float:
-    allowed = "a finite number >= 0 (Erlangs)"
-    x = _finite("load", value, allowed)
-    if x < 0:
-        raise CollectsimError(f"load must be {allowed}, got {value!r}")
-    return x
+    return _checked("load", value, "a finite number >= 0 (Erlangs)", lambda x: x >= 0)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -196,7 +173,7 @@ def agents_needed(arrivals_per_hour: float, aht_min: float, target: float, withi
 def square_root_staffing(load: float, beta: float) -> int:
     """Halfin–Whitt rule N = ceil(A + β·√A): a closed-form staffing estimate that is accurate for large loads."""
     a = _load(load)
-    b = _finite("beta", beta, "a finite number (safety factor)")
+    b = _checked("beta", beta, "a finite number (safety factor)", lambda x: True)
     return max(0, math.ceil(_clean(a + b * math.sqrt(a))))
 
 

@@ -117,8 +117,12 @@ class Contact:
                 continue
             hit = at_risk[u.draw(at_risk) < probs[at_risk]]
             self.objections[act] += hit.size
-            if self.conduct is not None and hit.size:
-                self.conduct.refuse(hit) if act == "refuse" else self.conduct.dispute(hit, t)
+            if self.conduct is None or hit.size == 0:
+                continue
+            if act == "refuse":
+                self.conduct.refuse(hit)
+            else:
+                self.conduct.dispute(hit, t)
 
     def _promise(self, ch: Channel, rpc: np.ndarray, day: int) -> int:
         s = self.s

@@ -56,7 +56,6 @@ class ConductRules:
         self.conv_time = np.full(n, -np.inf)
         self.refused = np.zeros(n, dtype=bool)
         self.dispute_until = np.full(n, -np.inf)
-        self.offered = np.zeros(n, dtype=bool)
         self.blocked: Counter[str] = Counter()
         self.deferred: Counter[str] = Counter()
         self.violations: Counter[str] = Counter()
@@ -88,7 +87,7 @@ class ConductRules:
         if isinstance(rule, Stop):
             return self.refused[idx] if rule.on == "refusal" else self.dispute_until[idx] > now
         if isinstance(rule, Forbearance):
-            return ~self.offered[idx]
+            return ~self.s.offered[idx]
         raise TypeError(rule)
 
     @staticmethod
@@ -162,7 +161,7 @@ class ConductRules:
             return math.isfinite(conv) and now > conv and math.floor(now) - math.floor(conv) < rule.days
         if isinstance(rule, Stop):
             return bool(self.refused[i]) if rule.on == "refusal" else float(self.dispute_until[i]) > now
-        return not self.offered[i]
+        return not self.s.offered[i]
 
     # --- what happened ---------------------------------------------------------------------------------------
 

@@ -71,7 +71,6 @@ class Simulation:
         self.conduct = ConductRules(sc, self.state, list(sc.channels), [c.kind for c in sc.channels.values()])
         self.complaints = ComplaintBook(sc, self.state, self.streams)
         self.offers = OfferDesk(sc, self.state, self.streams)
-        self.conduct.offered = self.offers.offered  # forbearance rules read who has been offered a plan
         self.contact.conduct, self.contact.complaints, self.contact.offers = self.conduct, self.complaints, self.offers
         self.agency = AgencyDesk(sc, self.state)
         self.recorder = Recorder(record_events)

@@ -33,7 +33,6 @@ class OfferDesk:
         self.accept_u = KeyedUniforms(streams, "offer_accept", state.n)
         self.keep_u = KeyedUniforms(streams, "plan_keep", state.n)
         self.tally = {k: OfferTally() for k in ("settlement", "plan", "deferral")}
-        self.offered = np.zeros(state.n, dtype=bool)
 
     def make(self, ch: Channel, reached: np.ndarray, day: int) -> None:
         """The right party heard an offer of channel ``ch``: draw acceptance and act on it."""
@@ -42,7 +41,7 @@ class OfferDesk:
         if reached.size == 0 or spec is None:
             return
         t = self.tally[ch.kind]
-        self.offered[reached] = True
+        s.offered[reached] = True
         t.offered += reached.size
         p = min(1.0, spec.accept_prob + spec.accept_per_discount * spec.discount)
         p = np.minimum(1.0, p * 2.0 * s.pop.willingness[reached])

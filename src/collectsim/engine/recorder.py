@@ -44,6 +44,11 @@ class Recorder:
         self._paid_before = paid
         self._cost_before = cost_to_date
 
+    def event_one(self, time: float, account: int, channel: int, rule: int, outcome: int) -> None:
+        """One team action (the hot path: nothing is built unless events are recorded)."""
+        if self.record_events:
+            self.events(time, np.array([account]), channel, rule, outcome)
+
     def events(
         self, day: float | np.ndarray, accounts: np.ndarray, channel: int, rule: int, outcome: np.ndarray | int
     ) -> None:

@@ -95,6 +95,7 @@ class AccountState:
         self.plan_every = np.zeros(n, dtype=np.int32)
         self.broken_plan_day = np.full(n, NEVER, dtype=np.int32)
         self.holiday_until = np.full(n, -1, dtype=np.int32)
+        self.offered = np.zeros(n, dtype=bool)  # ever heard a plan, settlement or deferral offer
         self.complaints = np.zeros(n, dtype=np.int16)
         self.direct_cost = np.zeros(n)  # channel costs, legal fees and agency commission, per account
         self.team_minutes = np.zeros(n)  # team time spent on the account (to share team cost)

@@ -82,7 +82,7 @@ class TeamWork:
                 self.legal.file(i, now, ch.effect)
                 contact.tally[contact.names[cid]].sent += 1
                 contact.tally[contact.names[cid]].cost += ch.cost
-                recorder.events(now, np.array([i]), cid, rule, FILED_OUTCOME)
+                recorder.event_one(now, i, cid, rule, FILED_OUTCOME)
                 minutes = handle.filing()
                 s.team_minutes[i] += minutes
                 return minutes, False
@@ -90,7 +90,7 @@ class TeamWork:
             desk.tally.attempts += 1
             rpc = outcome == RIGHT_PARTY
             desk.tally.rpcs += rpc
-            recorder.events(now, np.array([i]), cid, rule, outcome)
+            recorder.event_one(now, i, cid, rule, outcome)
             minutes = handle.minutes(outcome)
             if ch.kind == "visit" and conduct is not None:
                 minutes *= conduct.crew_factor()  # a crew of collectors is tied up for the visit
@@ -122,7 +122,7 @@ class TeamWork:
             contact.attempt_one(cid, i, day, now - day, forced=RIGHT_PARTY)
             desk.tally.inbound_answered += 1
             desk.tally.rpcs += 1
-            recorder.events(now, np.array([i]), cid, -1, INBOUND_OUTCOME)
+            recorder.event_one(now, i, cid, -1, INBOUND_OUTCOME)
             minutes = handle.minutes(RIGHT_PARTY)
             s.team_minutes[i] += minutes
             return minutes, True

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from collectsim.engine.teams import roster
 from collectsim.errors import CollectsimError
 from collectsim.experiments.executors import Executor
 from collectsim.experiments.runner import Job, Progress, replication_seeds, run_jobs
 from collectsim.experiments.stats import mean_ci
+from collectsim.queueing import ErlangReport, erlang_report
 from collectsim.scenario import Scenario, with_overrides
+from collectsim.scenario.schema import WEEKDAYS
 
 STAFF_KPIS = (
     "recovery_rate",
@@ -175,3 +178,24 @@ def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
     due = daily[f"due_{team}"].groupby(week).sum()
     done = daily[f"done_{team}"].groupby(week).sum()
     return {f"service_level_week_{int(w):02d}": float(done[w] / due[w]) for w in due.index if due[w] > 0}
+
+
+def inbound_erlang(scenario: Scenario, team: str, table: pd.DataFrame, target: float = 0.8) -> ErlangReport | None:
+    """Erlang C's answer for a team's inbound callbacks, from the simulated arrival rate and handle time.
+
+    Calls per hour = mean simulated calls ÷ (the team's working days in the horizon × its mean shift
+    length); handle time = talk + wrap-up. None when the team took no inbound calls. Outbound work is
+    workload-driven, not a queue (DOMAIN.md §4.1), so it has no Erlang counterpart here.
+    """
+    col = f"team.{team}.inbound_calls"
+    if col not in table or not table[col].mean() > 0:
+        return None
+    spec = scenario.teams[team]
+    posts, paid = roster(spec, scenario.calendar.working_days)
+    weekdays = set().union(*(days for _, days in paid))
+    start = WEEKDAYS.index(scenario.horizon.start_weekday)
+    days = sum(1 for d in range(scenario.horizon.days) if (start + d) % 7 in weekdays)
+    shift_h = float(np.mean([(p.end - p.start) * 24 for p in posts])) if posts else spec.shift[1] - spec.shift[0]
+    per_hour = table[col].mean() / max(1, days) / shift_h
+    aht = spec.handle_minutes.right_party.build().mean + spec.handle_minutes.wrap_up.build().mean
+    return erlang_report(per_hour, aht, target, spec.answer_within_s, spec.shrinkage)
