@@ -107,3 +107,13 @@ def test_report_on_a_foreign_folder(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "collectsim", "report", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "not a complete collectsim results folder" in proc.stderr
+
+
+def test_run_report_describes_and_tallies_conduct_rules(tmp_path: Path) -> None:
+    """With a rulebook, the report names its rules in words and tabulates blocks and deferrals by rule."""
+    args = ["run", str(SC / "conduct_us_reg_f.toml"), *SMALL[:-2], "--results", str(tmp_path)]
+    assert main(args) == 0
+    (folder,) = list(tmp_path.iterdir())
+    page = (folder / "report.html").read_text()
+    assert "Conduct rules from us_reg_f, enforced" in page
+    assert "Conduct rules (enforce)" in page and "reg_f_hours_8_21" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collectsim.scenario.rulebooks import rulebook
 from collectsim.scenario.schema import Scenario
 
 
@@ -95,8 +96,20 @@ def pipelines(sc: Scenario) -> list[str]:
         "weekly garnishment.",
         f"Agency: placements of {ag.placement_days} days, commission {ag.commission:.0%} of what it collects, "
         "recalled at the end.",
-        "Conduct rules: none configured (contact caps and hours are the subject of the conduct-rules issue).",
+        *conduct(sc),
     ]
+
+
+def conduct(sc: Scenario) -> list[str]:
+    """The rulebook in words: mode, presets and every rule by name; complaint costs."""
+    rules = rulebook(sc.conduct).all()
+    if not rules:
+        head = "Conduct rules: none."
+    else:
+        how = "enforced (blocked or deferred)" if sc.conduct.mode == "enforce" else "audited (counted, not stopped)"
+        presets = f" from {', '.join(sc.conduct.presets)}" if sc.conduct.presets else ""
+        head = f"Conduct rules{presets}, {how}: " + ", ".join(r.name for r in rules) + "."
+    return [head, f"Complaints cost {_money(sc.complaints.cost, sc.currency)} each."]
 
 
 def scenario_in_words(sc: Scenario) -> dict[str, list[str]]:

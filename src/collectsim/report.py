@@ -138,6 +138,12 @@ def _run(folder: Path) -> Report:
         ]
         for r in teams.itertuples()
     ]
+    rules = [k.split(".", 1)[1] for k in kpis if k.startswith("violations.")]
+    if rules:
+        crows = [[r, *(f"{kpis[f'{c}.{r}']:,.0f}" for c in ("violations", "blocked", "deferred"))] for r in rules]
+        rep.tables.append(
+            (f"Conduct rules ({sc.conduct.mode})", _table(["rule", "violations", "blocked", "deferred"], crows))
+        )
     rep.tables.append(
         (
             "Teams",
