@@ -22,6 +22,7 @@ from collectsim import plots
 from collectsim.experiments import compare, sweep
 from collectsim.experiments.design import Parameter, grid, sobol_saltelli
 from collectsim.experiments.staffing import StaffingResult, size_staff
+from collectsim.metrics import roll_rate_name
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = {"population.accounts": 1500}
@@ -221,7 +222,7 @@ def test_roll_rate_rows_sum_to_one_and_match_the_kpis(res: Results, figs: dict[s
     # Baseline: one cohort at DPD 1 over 180 days, so every bucket is observable and the
     # "rolled" share equals the roll-rate KPI.
     for b in range(1, 6):
-        assert m[b - 1, 2] == pytest.approx(res.run.kpis[f"roll_rate_b{b}_b{b + 1}"])
+        assert m[b - 1, 2] == pytest.approx(res.run.kpis[roll_rate_name(b)])
     assert np.isnan(m[:5, 3]).all() and np.isnan(m[5, 2])
     bars = _by_gid(fig, "roll:cure")
     np.testing.assert_allclose([p.get_height() for p in bars], m[:, 0])
@@ -337,10 +338,10 @@ def test_sobol_bars_show_the_indices(res: Results, figs: dict[str, Figure]) -> N
 def test_account_journeys_stack_to_every_account(res: Results, which: str) -> None:
     run, horizon = (res.run, 180) if which == "baseline" else (res.inflow_run, res.inflow.horizon.days)
     fig = plots.account_journeys(run.accounts, horizon)
-    names = ["cured", "settled", "written off", "active", "not yet entered"]
+    names = ["cured", "settled", "written off", "recovered after write-off", "active", "not yet entered"]
     tops = {k: _upper_edge(_by_gid(fig, f"journey:{k}")[0]).reindex(range(horizon)) for k in names}
     np.testing.assert_array_equal(tops["not yet entered"], len(run.accounts))
     # The active band is the number of open accounts the engine reported each day.
-    np.testing.assert_array_equal(tops["active"] - tops["written off"], run.daily["active"])
+    np.testing.assert_array_equal(tops["active"] - tops["recovered after write-off"], run.daily["active"])
     if which == "inflow":
         assert (tops["not yet entered"] - tops["active"]).iloc[0] > 0  # the inflow has not all arrived on day 0

@@ -92,10 +92,11 @@ def pipelines(sc: Scenario) -> list[str]:
     return [
         f"Legal: filing fee {_money(lg.filing_fee, sc.currency)}; service after ~{lg.service_days.build().mean:.0f} "
         f"days; {lg.settle_after_service:.0%} settle once served; judgement after ~{lg.court_days.build().mean:.0f} "
-        f"days, won {lg.judgement_prob:.0%} of the time; {lg.enforceable_share:.0%} of judgements enforceable by "
+        f"days by default unless contested ({lg.contested_prob:.0%}: ~{lg.contested_days.build().mean:.0f} days, "
+        f"won {lg.contested_win_prob:.0%}); {lg.enforceable_share:.0%} of judgements enforceable by "
         "weekly garnishment.",
-        f"Agency: placements of {ag.placement_days} days, commission {ag.commission:.0%} of what it collects, "
-        "recalled at the end.",
+        f"Agency: placements of {ag.placement_days} days, a contact every {ag.contact_every_days} days on top of "
+        f"the borrower's own repayment, commission {ag.commission:.0%} of what it collects, recalled at the end.",
         *conduct(sc),
     ]
 

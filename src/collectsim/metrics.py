@@ -1,7 +1,9 @@
 """KPI definitions, computed from the per-account table so any saved run can be re-measured.
 
 Buckets are 30 DPD wide (1–30, 31–60, …). An account counts towards a DPD-k
-figure only if the horizon lets it be observed at DPD k (no censoring bias).
+figure only if the horizon lets it be observed at DPD k (no censoring bias). Roll
+rates carry the industry's names: ``roll_rate_30_60`` is the "30→60 roll", from
+bucket 31–60 into 61–90.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ BUCKET_DAYS = 30
 CURE_DPDS = (30, 60, 90)
 ROLL_BUCKETS = 5
 RESOLVED_AS_CURE = ("cured", "settled")
+CHARGED_OFF = ("written_off", "recovered")  # a recovered account was written off first
 
 
 def _safe(num: float, den: float) -> float:
@@ -37,16 +40,43 @@ def cure_rate(acc: pd.DataFrame, dpd: int, horizon: int) -> float:
     return _safe(float((cured & seen).sum()), float(seen.sum()))
 
 
+def roll_rate_name(b: int) -> str:
+    """Industry name of the roll out of bucket ``b`` (1 = DPD 1–30): roll_rate_1_30, roll_rate_30_60, …"""
+    return f"roll_rate_{max(1, BUCKET_DAYS * (b - 1))}_{BUCKET_DAYS * b}"
+
+
 def roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
-    """P(still open at the start of bucket b+1 | open at the start of bucket b)."""
+    """P(still open at the start of bucket b+1 | open at the start of bucket b), by industry name."""
     out = {}
     seen_to = observed_to_dpd(acc, horizon)
     for b in range(1, ROLL_BUCKETS + 1):
         start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
         base = _open_at(acc, start) & (seen_to >= nxt)
         rolled = base & _open_at(acc, nxt)
-        out[f"roll_rate_b{b}_b{b + 1}"] = _safe(float(rolled.sum()), float(base.sum()))
+        out[roll_rate_name(b)] = _safe(float(rolled.sum()), float(base.sum()))
     return out
+
+
+def promise_kpis(acc: pd.DataFrame) -> dict[str, float]:
+    """Kept rate over promises that came due: one cancelled by a cure or plan first was never tested."""
+    kept, broken = float(acc["promises_kept"].sum()), float(acc["promises_broken"].sum())
+    return {
+        "promises_made": float(acc["promises"].sum()),
+        "promises_kept": kept,
+        "promises_broken": broken,
+        "promises_cancelled": float(acc["promises_cancelled"].sum()),
+        "promise_kept_rate": _safe(kept, kept + broken),
+    }
+
+
+def intensity_kpis(acc: pd.DataFrame) -> dict[str, float]:
+    """Share of accounts in collection ever attempted ≥ 4 times in 7 days: calls and visits; any channel."""
+    entered = (acc["status"] != "pending").to_numpy()
+    n = float(entered.sum())
+    return {
+        "share_4_calls_per_week": _safe(float(acc["intense_calls_week"].to_numpy()[entered].sum()), n),
+        "share_4_contacts_per_week": _safe(float(acc["intense_any_week"].to_numpy()[entered].sum()), n),
+    }
 
 
 def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[str, float]:
@@ -64,7 +94,9 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
         "written_off": float(acc["written_off"].sum()),
         "outstanding": float(acc["outstanding"].sum()),
         "write_off_rate": _safe(float(acc["written_off"].sum()), opening),
-        "write_off_account_rate": _safe(float((status == "written_off").sum()), n),
+        "write_off_account_rate": _safe(float(status.isin(CHARGED_OFF).sum()), n),
+        "recovered_after_write_off": float(acc["recovered_after_write_off"].sum()),
+        "recovered_accounts": float((status == "recovered").sum()),
         "total_cost": total_cost,
         "net_recovery": collected - total_cost,
         "cost_per_unit_collected": _safe(total_cost, collected),
@@ -80,9 +112,8 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     kpis["attempts_per_account"] = _safe(float(acc["attempts"].sum()), n)
     kpis["contacts_per_account"] = _safe(float(acc["contacts"].sum()), n)
     kpis["rpc_per_account"] = _safe(float(acc["rpcs"].sum()), n)
-    kpis["promises_made"] = float(acc["promises"].sum())
-    kpis["promises_kept"] = float(acc["promises_kept"].sum())
-    kpis["promise_kept_rate"] = _safe(kpis["promises_kept"], kpis["promises_made"])
+    kpis.update(promise_kpis(acc))
+    kpis.update(intensity_kpis(acc))
     return kpis
 
 

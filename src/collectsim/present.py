@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from collectsim.results import RunResult
 
 MONEY = (
     "opening_balance",
     "collected",
     "written_off",
+    "recovered_after_write_off",
     "total_cost",
     "net_recovery",
     "cost_channel",
@@ -24,10 +27,12 @@ RATES = (
     "cure_rate_dpd30",
     "cure_rate_dpd60",
     "cure_rate_dpd90",
-    "roll_rate_b1_b2",
-    "roll_rate_b2_b3",
-    "roll_rate_b3_b4",
+    "roll_rate_1_30",
+    "roll_rate_30_60",
+    "roll_rate_60_90",
     "promise_kept_rate",
+    "share_4_calls_per_week",
+    "share_4_contacts_per_week",
 )
 COUNTS = (
     "accounts",
@@ -35,6 +40,9 @@ COUNTS = (
     "contacts_per_account",
     "rpc_per_account",
     "promises_made",
+    "promises_broken",
+    "promises_cancelled",
+    "recovered_accounts",
     "legal_filed",
     "legal_won",
     "legal_pending",
@@ -62,13 +70,18 @@ def kpi_table(result: RunResult, currency: str) -> str:
     teams = result.teams
     if len(teams):
         lines.append(
-            f"{'team':<16}{'headcount':>10}{'attempts':>10}{'RPCs':>8}{'utilisation':>13}{'backlog':>9}{'dropped':>9}"
+            f"{'team':<16}{'headcount':>10}{'attempts':>10}{'RPCs':>8}{'utilisation':>13}{'service':>9}"
+            f"{'voided':>9}{'backlog':>9}{'dropped':>9}{'overtime h':>11}"
         )
         for r in teams.itertuples():
+            util = "n/a" if pd.isna(r.utilisation) else f"{r.utilisation:.1%}"
+            service = "n/a" if pd.isna(r.service_level) else f"{r.service_level:.1%}"
             lines.append(
-                f"{r.team:<16}{r.headcount:>10,}{r.attempts:>10,}{r.rpcs:>8,}{r.utilisation:>13.1%}"
-                f"{r.backlog_mean:>9,.0f}{r.dropped:>9,}"
+                f"{r.team:<16}{r.headcount:>10,}{r.attempts:>10,}{r.rpcs:>8,}{util:>13}{service:>9}"
+                f"{r.voided:>9,}{r.backlog_mean:>9,.0f}{r.dropped:>9,}{r.overtime_minutes / 60:>11,.1f}"
             )
+            if r.headcount > 0 and r.on_floor == 0:
+                lines.append(f"  warning: {r.team} is paid for {r.headcount} but shrinkage leaves nobody on the floor")
     return "\n".join(lines)
 
 
@@ -80,7 +93,8 @@ HEADLINE = (
     "cost_per_unit_collected",
     "cure_rate_dpd30",
     "cure_rate_dpd90",
-    "roll_rate_b1_b2",
+    "roll_rate_1_30",
+    "roll_rate_30_60",
     "write_off_rate",
     "mean_days_to_resolution",
     "contacts_per_account",
@@ -92,7 +106,7 @@ HEADLINE = (
 
 
 def _is_rate(kpi: str) -> bool:
-    return "rate" in kpi or kpi == "cost_per_unit_collected"
+    return "rate" in kpi or kpi.startswith("share_") or kpi == "cost_per_unit_collected"
 
 
 def fmt_value(kpi: str, value: float, currency: str) -> str:

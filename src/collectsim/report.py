@@ -112,6 +112,25 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 # --- run ---------------------------------------------------------------------------------------------------------
 
 
+def _team_cells(r, cur: str) -> list[str]:
+    """One row of the teams table; service level is done ÷ (due − voided), utilisation busy ÷ on-floor time."""
+    return [
+        r.team,
+        f"{r.headcount:,}",
+        f"{r.on_floor:,}",
+        f"{r.attempts:,}",
+        f"{r.rpcs:,}",
+        f"{r.done:,}",
+        f"{r.voided:,}",
+        f"{r.utilisation:.1%}" if pd.notna(r.utilisation) else "n/a",
+        "n/a" if pd.isna(r.service_level) else f"{r.service_level:.1%}",
+        f"{r.backlog_mean:,.0f}",
+        f"{r.overtime_minutes / 60:,.1f}",
+        f"{cur} {r.idle_cost:,.0f}",
+        f"{cur} {r.cost:,.0f}",
+    ]
+
+
 def _run(folder: Path) -> Report:
     from collectsim import plots
 
@@ -125,19 +144,7 @@ def _run(folder: Path) -> Report:
     rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
     rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]
     rep.tables.append(("Key figures", _table(["KPI", "value"], rows)))
-    trows = [
-        [
-            r.team,
-            f"{r.headcount:,}",
-            f"{r.attempts:,}",
-            f"{r.rpcs:,}",
-            f"{r.utilisation:.1%}",
-            "n/a" if pd.isna(r.service_level) else f"{r.service_level:.1%}",
-            f"{r.backlog_mean:,.0f}",
-            f"{cur} {r.cost:,.0f}",
-        ]
-        for r in teams.itertuples()
-    ]
+    trows = [_team_cells(r, cur) for r in teams.itertuples()]
     rules = [k.split(".", 1)[1] for k in kpis if k.startswith("violations.")]
     if rules:
         crows = [[r, *(f"{kpis[f'{c}.{r}']:,.0f}" for c in ("violations", "blocked", "deferred"))] for r in rules]
@@ -148,10 +155,29 @@ def _run(folder: Path) -> Report:
         (
             "Teams",
             _table(
-                ["team", "headcount", "attempts", "RPCs", "utilisation", "service level", "mean backlog", "cost"], trows
+                [
+                    "team",
+                    "headcount",
+                    "on floor",
+                    "attempts",
+                    "RPCs",
+                    "done",
+                    "voided",
+                    "utilisation",
+                    "service level",
+                    "mean backlog",
+                    "overtime h",
+                    "idle cost",
+                    "cost",
+                ],
+                trows,
             ),
         )
     )
+    unstaffed = [r.team for r in teams.itertuples() if r.headcount > 0 and r.on_floor == 0]
+    if unstaffed:
+        problem = "paid, but nobody on the floor: shrinkage rounds the roster to 0 agents"
+        rep.tables.append(("Staffing warnings", _table(["team", "problem"], [[t, problem] for t in unstaffed])))
     rep.figures += [
         ("liquidation", "Cumulative recovery by day", plots.liquidation_curves(pd.DataFrame([kpis]), group=None)),
         ("waterfall", "Where the money went, and what it cost", plots.money_waterfall(kpis, costs, cur)),

@@ -1,9 +1,11 @@
 """Result types returned by the engine: tidy tables, one row per thing.
 
 ``RunResult`` columns (``accounts``): account_id, segment, reason, entry_day,
-entry_dpd, opening_balance, score, paid, discount, written_off, outstanding,
-status, resolution_day, resolution_dpd, first_payment_day, payments, attempts,
-contacts, rpcs, promises, promises_kept, legal_stage, ever_placed, direct_cost,
+entry_dpd, opening_balance, score, paid, discount, written_off,
+recovered_after_write_off, outstanding, status, resolution_day, resolution_dpd,
+first_payment_day, payments, attempts, contacts, rpcs, intense_calls_week,
+intense_any_week, promises, promises_kept, promises_broken, promises_cancelled,
+legal_stage, ever_placed, direct_cost,
 and the latent traits (self_cure_label, lambda_inf, willingness, ability,
 contactability) that a policy never sees but an analyst may.
 """

@@ -19,10 +19,10 @@ def conduct() -> cs.Scenario:
     return cs.load_scenario(ROOT / "scenarios" / "conduct_none.toml", {"population.accounts": 3000})
 
 
-def _plans(conduct: cs.Scenario, kept: float) -> cs.RunResult:
+def _plans(conduct: cs.Scenario, kept: float, **offer: float) -> cs.RunResult:
     over = {
         **QUIET,
-        "channels.plan_offer.offer": {"accept_prob": 1.0, "instalments": 3, "instalment_days": 10},
+        "channels.plan_offer.offer": {"accept_prob": 1.0, "instalments": 3, "instalment_days": 10, **offer},
         "horizon.days": 150,
     }
     over |= {f"reasons.{r}.promise_kept": kept for r in REASONS} | {f"reasons.{r}.willingness": 0.99 for r in REASONS}
@@ -45,7 +45,7 @@ def test_all_instalments_kept_cures(conduct: cs.Scenario) -> None:
 
 def test_missed_instalment_breaks_plan(conduct: cs.Scenario) -> None:
     """When no instalment is kept, every plan breaks and the account returns to collections."""
-    r = _plans(conduct, 0.0)
+    r = _plans(conduct, 0.0, miss_first=1.0)
     k = r.kpis
     assert k["plans_accepted"] > 20 and k["plans_broken"] == k["plans_accepted"] and k["plans_completed"] == 0
     broken = r.accounts[r.accounts["broken_plan_day"] >= 0]

@@ -27,20 +27,31 @@ def test_legal_fees_and_flow(small: cs.Scenario) -> None:
 
 
 def test_judgement_and_settlement_switches(small: cs.Scenario) -> None:
-    """With no chance of judgement nobody wins; if everyone settles once served, nobody reaches court."""
+    """If every case is contested and lost nobody wins; if none is contested every judgement is a default one;
+    if everyone settles once served, nobody reaches court."""
     base = {"policy.ladders.standard.stages.2.actions.0.balance_min": 0.0, "horizon.days": 180}
-    never = cs.simulate(cs.with_overrides(small, {**base, "legal.judgement_prob": 0.0}), seed=2).kpis
-    assert never["legal_won"] == 0 and never["legal_lost"] > 0
+    quick = {"legal.contested_days": {"dist": "constant", "value": 20.0}}
+    lose = {**base, **quick, "legal.contested_prob": 1.0, "legal.contested_win_prob": 0.0}
+    never = cs.simulate(cs.with_overrides(small, lose), seed=2).kpis
+    assert never["legal_won"] == never["legal_default_judgements"] == 0 and never["legal_lost"] > 0
+    assert never["legal_contested"] >= never["legal_lost"]
+    default = cs.simulate(cs.with_overrides(small, {**base, "legal.contested_prob": 0.0}), seed=2).kpis
+    assert default["legal_won"] == default["legal_default_judgements"] > 0
+    assert default["legal_lost"] == default["legal_contested"] == 0
     settle = cs.simulate(cs.with_overrides(small, {**base, "legal.settle_after_service": 1.0}), seed=2).kpis
     assert settle["legal_settled"] == settle["legal_served"] > 0
     assert settle["legal_won"] == settle["legal_lost"] == 0
 
 
 def test_legal_needs_legal_team_capacity(small: cs.Scenario) -> None:
-    """With no legal officers, no case is filed: the work waits in their queue."""
+    """With no legal officers, no case is filed: the work waits in their queue until agency
+    placement at DPD 120 overtakes it, and is then voided."""
     r = cs.simulate(cs.with_overrides(small, {"teams.legal_officers.headcount": 0}), seed=1)
     assert r.kpis["legal_filed"] == 0
-    assert r.kpis["team.legal_officers.backlog_end"] > 0
+    legal = r.teams.set_index("team").loc["legal_officers"]
+    assert legal["done"] == 0 and legal["due"] > 0
+    assert r.kpis["team.legal_officers.voided"] > 0
+    assert r.daily["queue_legal_officers"].max() > 0
 
 
 def test_agency_commission_and_recall(small: cs.Scenario) -> None:

@@ -58,6 +58,7 @@ def _accounts(sim: Simulation) -> pd.DataFrame:
             "paid": s.paid,
             "discount": s.discount,
             "written_off": s.written_off,
+            "recovered_after_write_off": s.recovered_after_write_off,
             "outstanding": s.balance,
             "status": pd.Categorical.from_codes(s.status, list(STATUS_NAMES)),
             "resolution_day": s.resolution_day,
@@ -67,10 +68,15 @@ def _accounts(sim: Simulation) -> pd.DataFrame:
             "attempts": s.attempts,
             "contacts": s.contacts,
             "rpcs": s.rpcs,
+            "intense_calls_week": sim.contact.intensity.calls_week,
+            "intense_any_week": sim.contact.intensity.any_week,
             "promises": s.promises,
             "promises_kept": s.promises_kept,
+            "promises_broken": s.promises_broken,
+            "promises_cancelled": s.promises_cancelled,
             "legal_stage": pd.Categorical.from_codes(s.legal_stage, list(LEGAL_NAMES)),
             "ever_placed": s.ever_placed,
+            "agency_paid": s.agency_paid,
             "complaints": s.complaints,
             "vulnerable": p.vulnerable,
             "broken_plan_day": s.broken_plan_day,
@@ -92,6 +98,10 @@ TEAM_KPIS = (
     "service_level",
     "carried_over",
     "dropped",
+    "voided",
+    "overtime_minutes",
+    "overtime_cost",
+    "idle_cost",
     "backlog_end",
     "backlog_mean",
     "queue_mean",
@@ -112,6 +122,14 @@ TEAM_COLUMNS = (
     "service_level",
     "carried_over",
     "dropped",
+    "due",
+    "done",
+    "voided",
+    "busy_minutes",
+    "floor_minutes",
+    "overtime_minutes",
+    "overtime_cost",
+    "idle_cost",
     "backlog_end",
     "backlog_mean",
     "queue_mean",
@@ -129,10 +147,20 @@ TEAM_COLUMNS = (
 )
 
 
+def _idle_cost(desk) -> float:
+    """What on-floor minutes with no work cost, at each shift's rate per minute."""
+    t = desk.tally
+    if t.available_minutes <= 0:
+        return 0.0
+    per_minute = desk.spec.cost_per_fte_day / desk.mean_shift_minutes
+    return max(0.0, t.available_minutes - t.busy_minutes) * per_minute
+
+
 def _team_row(desk, horizon: int) -> dict:
+    """One team's figures: service level = done ÷ (due − voided); utilisation = busy ÷ on-floor minutes."""
     t, out, inb = desk.tally, desk.outbound, desk.inbound
     waits = np.asarray(inb.waits) * MINUTES_PER_DAY * 60
-    due, done = sum(t.daily_queue), sum(t.daily_done)
+    due, done, voided = sum(t.daily_queue), sum(t.daily_done), sum(t.daily_voided)
     nan = float("nan")
     return {
         "team": desk.name,
@@ -143,9 +171,17 @@ def _team_row(desk, horizon: int) -> dict:
         "rpcs": t.rpcs,
         "inbound_answered": t.inbound_answered,
         "utilisation": t.busy_minutes / t.available_minutes if t.available_minutes else nan,
-        "service_level": done / due if due else nan,
+        "service_level": done / (due - voided) if due > voided else nan,
         "carried_over": t.carried,
         "dropped": t.dropped,
+        "due": due,
+        "done": done,
+        "voided": voided,
+        "busy_minutes": t.busy_minutes,
+        "floor_minutes": t.available_minutes,
+        "overtime_minutes": t.overtime_minutes,
+        "overtime_cost": t.overtime_cost,
+        "idle_cost": _idle_cost(desk),
         "backlog_end": out.waiting,
         "backlog_mean": float(np.mean(t.daily_queue)) if t.daily_queue else 0.0,
         "queue_mean": out.length.mean(horizon),
@@ -159,7 +195,7 @@ def _team_row(desk, horizon: int) -> dict:
         "queue_wait_total": out.total_wait + out.residual_wait(horizon),
         "inbound_area": inb.length.area_until(horizon),
         "inbound_wait_total": inb.total_wait + inb.residual_wait(horizon),
-        "cost": t.rostered_days * desk.spec.cost_per_fte_day,
+        "cost": t.rostered_days * desk.spec.cost_per_fte_day + t.overtime_cost,
     }
 
 
@@ -227,6 +263,8 @@ def _result(sim: Simulation, seed: int) -> RunResult:
             "legal_settled": lt.settled,
             "legal_won": lt.won,
             "legal_lost": lt.lost,
+            "legal_contested": lt.contested,
+            "legal_default_judgements": lt.default_judgements,
             "legal_enforcing": lt.enforcing,
             "legal_withdrawn": lt.withdrawn,
             "legal_pending": int(sim.state.legal_active.sum()),
@@ -246,7 +284,7 @@ def _result(sim: Simulation, seed: int) -> RunResult:
         kpis[f"channel.{name}.sent"] = t.sent
         kpis[f"channel.{name}.rpcs"] = t.rpcs
     kpis = {k: float(v) for k, v in kpis.items()}
-    events = sim.recorder.events_frame(list(sc.channels), list(sim.rules) or ["-"], EVENT_OUTCOMES)
+    events = sim.recorder.events_frame(list(sc.channels), sim.check.rule_names or ["-"], EVENT_OUTCOMES)
     meta = {
         "seed": seed,
         "scenario": sc.name,

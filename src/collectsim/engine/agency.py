@@ -1,6 +1,11 @@
-"""Agency placement: the account leaves in-house collection for a period, pays at the
-agency's own intensity, the agency keeps a commission on what it collects, and the
-account is recalled at the end of the placement (DOMAIN.md §2.4, §5.4)."""
+"""Agency placement: the account leaves in-house collection for a period, the agency
+treats it on its own cadence and keeps a commission on what it collects (US
+contingency fees 15–50%, ACA International), and the account is recalled at the end.
+
+A placed borrower keeps its own repayment process: the agency changes who treats the
+account, not why the borrower pays, so recovery at the agency is ordered by latent
+reason just as in-house recovery is.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from collectsim.engine.state import ACTIVE, AccountState
+from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Scenario
 
 
@@ -50,6 +56,31 @@ class AgencyDesk:
         total = float(amounts.sum())
         fee = total * self.spec.commission
         np.add.at(self.s.direct_cost, idx, amounts * self.spec.commission)
+        np.add.at(self.s.agency_paid, idx, amounts)
         self.tally.collected += total
         self.tally.commission += fee
         return fee
+
+
+class AgencyContact:
+    """The agency's own treatment: a contact every ``contact_every_days`` after placement.
+
+    Each contact reaches the borrower with ``contact_prob`` × contactability; the reach
+    draws come from their own keyed stream, so the n-th agency contact of an account
+    meets the same luck whatever other accounts did.
+    """
+
+    def __init__(self, sc: Scenario, state: AccountState, streams: Streams) -> None:
+        self.spec = sc.agency
+        self.s = state
+        self.u = KeyedUniforms(streams, "agency_contact", state.n)
+        self.frac = sc.calendar.contact_hours[0] / 24.0  # the agency works from the start of contact hours
+
+    def reached(self, day: int) -> np.ndarray:
+        """Placed accounts the agency contacts today and reaches."""
+        s, spec = self.s, self.spec
+        placed = np.flatnonzero(s.placed)
+        since = day - (s.placement_end[placed] - spec.placement_days)
+        due = placed[(since > 0) & (since % spec.contact_every_days == 0)]
+        p = np.minimum(1.0, spec.contact_prob * s.pop.contactability[due])
+        return due[self.u.draw(due) < p]

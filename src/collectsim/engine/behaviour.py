@@ -4,7 +4,8 @@
 payments and δ₂ at effective treatments. Payments arrive when the integrated
 intensity exceeds an Exp(1) threshold (exact for an inhomogeneous Poisson process);
 each day's integral is computed in closed form, so the step is exact up to at most
-one payment per account per day.
+one payment per account per day. A placed account keeps this process; the agency's
+contacts add jumps to it like any other treatment.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collectsim.engine.agency import AgencyContact
 from collectsim.engine.state import ACTIVE, CENT, NEVER, AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Scenario
@@ -43,6 +45,7 @@ class Repayment:
         self.sizes = KeyedUniforms(streams, "payment_size", state.n)
         self.partial = sc.repayment.partial_fraction.build()
         self.agency_partial = sc.agency.partial_fraction.build()
+        self.agency = AgencyContact(sc, state, streams)
 
     def excite(self, idx: np.ndarray, delta: np.ndarray | float, frac: float) -> None:
         """Add an intensity jump at fraction ``frac`` of today: counts in today's integral and after."""
@@ -52,6 +55,7 @@ class Repayment:
 
     def end_of_day(self, day: int) -> DayPayments:
         s = self.s
+        self._agency_contacts(day)
         parts = [self._promises(day), self._intensity_payments(day)]
         live = np.flatnonzero((s.status == ACTIVE) | s.placed)
         s.excite[live] = s.excite[live] * self.decay + s.jump_end[live]
@@ -66,42 +70,62 @@ class Repayment:
         kept = due[s.promise_keep[due]]
         broken = due[~s.promise_keep[due]]
         s.broken_promise_day[broken] = day
+        s.promises_broken[broken] += 1
         s.promise_due[due] = NEVER
         amount = np.minimum(s.promise_amount[kept], s.collectible(kept))
         s.promises_kept[kept] += 1
-        self._pay(kept, amount, day)
+        self._pay(kept, amount, day, 1.0)
         return kept, amount, np.full(kept.size, PROMISE, dtype=np.int8)
+
+    def _agency_contacts(self, day: int) -> None:
+        """Today's agency contacts that reached the borrower add δ₂ = effect × responsiveness."""
+        reached = self.agency.reached(day)
+        self.excite(reached, self.sc.agency.effect * self.s.pop.responsiveness[reached], self.agency.frac)
 
     def _intensity_payments(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s, p = self.s, self.s.pop
         live = np.flatnonzero((s.status == ACTIVE) | s.placed)
-        placed = s.placed[live]
         age = day - p.entry_day[live]
         base = p.lam_inf[live] + (p.lam_0[live] - p.lam_inf[live]) * np.exp(-self.kappa * age) * self.day_integral
-        agency = self.sc.agency.intensity * p.propensity_mult[live]
         excited = s.excite[live] * self.day_integral + s.jump_integral[live]
-        hazard = np.where(placed, agency, base) + excited
+        hazard = base + excited
+        before = s.threshold[live].copy()
         s.threshold[live] -= hazard
-        payers = live[s.threshold[live] <= 0]
+        paying = s.threshold[live] <= 0
+        payers = live[paying]
+        # When in the day the threshold was crossed (the day's integral taken as accruing evenly), and
+        # how much of today's intensity is left after it: that part counts towards the next payment.
+        at = np.clip(before[paying] / np.maximum(hazard[paying], 1e-300), 0.0, 1.0)
+        leftover = -s.threshold[payers]
         u = self.sizes.draw(payers)
-        full_prob = np.where(s.placed[payers], self.sc.agency.full_payment_prob, p.ability[payers])
+        # At the agency a payment clears the debt more often for borrowers able to pay (ability vs 0.5).
+        agency_full = np.minimum(1.0, self.sc.agency.full_payment_prob * p.ability[payers] / 0.5)
+        full_prob = np.where(s.placed[payers], agency_full, p.ability[payers])
         # Rescale u within the 'partial' branch so one uniform decides both branch and size.
         part_u = np.clip((u - full_prob) / np.maximum(1 - full_prob, 1e-12), 1e-12, 1 - 1e-12)
         frac = np.where(s.placed[payers], self.agency_partial.quantile(part_u), self.partial.quantile(part_u))
         frac = np.where(u < full_prob, 1.0, np.clip(frac, 0.0, 1.0))
         amount = frac * s.collectible(payers)
         source = np.where(s.placed[payers], AGENCY, SELF).astype(np.int8)
-        self._pay(payers, amount, day)
-        s.threshold[payers] = -np.log(self.thresholds.draw(payers))
+        within = self._pay(payers, amount, day, at)
+        # A second payment the same day is not lost: a threshold left below zero pays tomorrow.
+        s.threshold[payers] = -np.log(self.thresholds.draw(payers)) - leftover - within
         return payers, amount, source
 
-    def _pay(self, idx: np.ndarray, amount: np.ndarray, day: int) -> None:
+    def _pay(self, idx: np.ndarray, amount: np.ndarray, day: int, at: np.ndarray | float) -> np.ndarray:
+        """Book payments made at fraction ``at`` of today; each partial one excites the process from then on.
+
+        Returns, per account, the part of the new jump's integral that falls within the rest of today.
+        """
         s = self.s
         frac = amount / np.maximum(s.collectible(idx), CENT)
         s.book_payment(idx, amount, day)
-        open_ = idx[(s.status[idx] == ACTIVE) | s.placed[idx]]
+        still = (s.status[idx] == ACTIVE) | s.placed[idx]
         rep = self.sc.repayment
-        s.excite[open_] += rep.delta_10 + rep.delta_11 * frac[np.isin(idx, open_)]
+        jump = np.where(still, rep.delta_10 + rep.delta_11 * frac, 0.0)
+        rest = 1.0 - np.broadcast_to(np.asarray(at, dtype=float), idx.shape)
+        s.jump_end[idx] += jump * np.exp(-self.kappa * rest)
+        return jump * (1.0 - np.exp(-self.kappa * rest)) / self.kappa
 
     def excite_one(self, i: int, delta: float, frac: float) -> None:
         """Scalar ``excite`` for the team hot path."""

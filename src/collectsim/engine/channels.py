@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from collectsim.engine.behaviour import Repayment
+from collectsim.engine.intensity import ContactIntensity
 from collectsim.engine.state import ACTIVE, AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Channel, Scenario
@@ -26,7 +27,7 @@ OUTCOME_NAMES = ("no_answer", "wrong_party", "right_party")
 # Only a conversation is a right-party contact for the account (RPC counts, "contacted_recently");
 # a delivered message or letter reaches the right party without one.
 CONVERSATIONS = ("call", "visit")
-COMPLAINT_KINDS = ("call", "visit", "message")
+COMPLAINT_KINDS = ("call", "visit", "letter", "message")
 OFFER_KINDS = ("settlement", "plan", "deferral")
 
 
@@ -42,7 +43,14 @@ class ChannelTally:
 class Contact:
     """Outcome draws and their effects, shared by automated sends and team attempts."""
 
-    def __init__(self, sc: Scenario, state: AccountState, behaviour: Repayment, streams: Streams) -> None:
+    def __init__(
+        self,
+        sc: Scenario,
+        state: AccountState,
+        behaviour: Repayment,
+        streams: Streams,
+        intensity: ContactIntensity | None = None,
+    ) -> None:
         self.sc = sc
         self.s = state
         self.behaviour = behaviour
@@ -59,6 +67,7 @@ class Contact:
         self.offers = None
         self.objections: Counter[str] = Counter()
         self.specs: list[Channel] = [sc.channels[k] for k in self.names]
+        self.intensity = intensity or ContactIntensity(state.n, [ch.kind for ch in self.specs])
         self.tally = {k: ChannelTally() for k in self.names}
         lo, hi = sc.repayment.promise_days
         self.promise_days = (min(lo, hi), max(lo, hi))
@@ -78,6 +87,7 @@ class Contact:
         t.cost += ch.cost * idx.size
         s.attempts[idx] += 1
         s.direct_cost[idx] += ch.cost
+        self.intensity.record(cid, idx, day + frac)
         reached = idx[outcome > NO_ANSWER]
         if ch.counts_as_contact:
             s.contacts[reached] += 1
@@ -168,6 +178,8 @@ class Contact:
                 self.conduct.record_one(cid, i, outcome, now)
             else:  # a borrower's own call counts as a conversation, not as a collector's attempt
                 self.conduct.conv_time[i] = now
+        if forced is None:
+            self.intensity.record_one(cid, i, now)
         if outcome == NO_ANSWER:
             return outcome
         if ch.counts_as_contact:

@@ -2,14 +2,17 @@
 
 Each case is one simpy process that sleeps through its delays and checks, when it
 wakes, whether the account is still owing: a paid account withdraws its case. Some
-borrowers settle once served; a won, enforceable judgement starts weekly
-garnishment, collected for all accounts at once in ``garnish``.
+borrowers settle once served. Most of the rest never answer the summons: more than
+70% of US collection suits end in default judgement (Pew 2020), reached about 1–2
+months after service; a contested case takes 6–12 months and may be lost. A won,
+enforceable judgement starts weekly garnishment, collected for all accounts at once
+in ``garnish``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -42,8 +45,12 @@ class LegalTally:
     lost: int = 0
     enforcing: int = 0
     withdrawn: int = 0
+    contested: int = 0
+    default_judgements: int = 0
     fees: float = 0.0
     collected: float = 0.0
+    # One (contested, days from service to judgement) per decided case: the court-timing record.
+    decided: list[tuple[bool, float]] = field(default_factory=list)
 
 
 class LegalDesk:
@@ -57,6 +64,7 @@ class LegalDesk:
         self.u = KeyedUniforms(streams, "legal", state.n)
         self.service = self.spec.service_days.build()
         self.court = self.spec.court_days.build()
+        self.contested_court = self.spec.contested_days.build()
         self.tally = LegalTally()
 
     def file(self, i: int, now: float, effect: float) -> None:
@@ -85,7 +93,9 @@ class LegalDesk:
 
     def _case(self, i: int):
         env, spec, s = self.env, self.spec, self.s
-        draws = [self.u.draw_one(i) for _ in range(5)]
+        # Draw purposes: 0 service, 1 settle, 2 default-judgement delay, 3 contested outcome,
+        # 4 enforceable, 5 contested or not, 6 contested delay (new purposes go at the end).
+        draws = [self.u.draw_one(i) for _ in range(7)]
         yield env.timeout(float(self.service.quantile(np.array(draws[0]))))
         if not self._owing(i):
             self.tally.withdrawn += 1
@@ -98,15 +108,11 @@ class LegalDesk:
             s.settle(np.array([i]), spec.settle_discount, math.floor(env.now))
             self.tally.collected += float(s.paid[i]) - before
             return self._end(i, CLOSED)
-        yield env.timeout(float(self.court.quantile(np.array(draws[2]))))
-        if not self._owing(i):
-            self.tally.withdrawn += 1
-            return self._end(i, CLOSED)
-        if draws[3] >= spec.judgement_prob:
-            self.tally.lost += 1
+        won = yield from self._judgement(i, draws)
+        if won is None:
+            return None
+        if not won:
             return self._end(i, LOST)
-        s.legal_stage[i] = WON
-        self.tally.won += 1
         yield env.timeout(spec.enforcement_delay_days)
         if not self._owing(i) or draws[4] >= spec.enforceable_share:
             return self._end(i, CLOSED)
@@ -118,6 +124,26 @@ class LegalDesk:
         s.garnish_amount[i] = spec.weekly_fraction * (0.5 + float(s.pop.ability[i])) * owed
         s.garnish_next[i] = math.floor(env.now) + WEEK
         return None
+
+    def _judgement(self, i: int, draws: list[float]):
+        """Wait for the court: True won, False lost, None withdrawn (paid meanwhile)."""
+        served, contested = self.env.now, draws[5] < self.spec.contested_prob
+        self.tally.contested += contested
+        court = self.contested_court if contested else self.court
+        yield self.env.timeout(float(court.quantile(np.array(draws[6 if contested else 2]))))
+        if not self._owing(i):
+            self.tally.withdrawn += 1
+            self._end(i, CLOSED)
+            return None
+        self.tally.decided.append((contested, self.env.now - served))
+        won = not contested or draws[3] < self.spec.contested_win_prob
+        if won:
+            self.s.legal_stage[i] = WON
+            self.tally.won += 1
+            self.tally.default_judgements += not contested
+        else:
+            self.tally.lost += 1
+        return won
 
     def garnish(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Collect this week's garnishment from every account whose instalment falls due today."""

@@ -27,6 +27,7 @@ from collectsim.engine.population import generate
 from collectsim.engine.recorder import Recorder
 from collectsim.engine.state import ACTIVE, NO_CASE, PENDING, AccountState
 from collectsim.engine.teamwork import FILED_OUTCOME, PLACED_OUTCOME, TeamWork
+from collectsim.engine.workcheck import WorkCheck
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy, PolicyContext
 from collectsim.rng import KeyedUniforms, Streams
@@ -78,13 +79,8 @@ class Simulation:
         self.check_invariants = check_invariants
         self.progress = progress
         self.channel_ids = {k: i for i, k in enumerate(sc.channels)}
-        self.rules: dict[str, int] = {}
         self.delayed: dict[int, list[tuple[int, np.ndarray, int]]] = defaultdict(list)
         self.team_cost = 0.0
-        self.work = TeamWork(self.env, sc, self.state, self.contact, self.legal, self.recorder, self.streams)
-        self.teams = self.work.teams
-        for desk in self.teams.values():
-            desk.priority = self._priority_key
         self.start_weekday = WEEKDAYS.index(sc.horizon.start_weekday)
         self.workdays = {WEEKDAYS.index(d) for d in sc.calendar.working_days}
         s = self.state
@@ -103,6 +99,20 @@ class Simulation:
             on_plan=_ro(s.on_plan),
             broken_plan_day=_ro(s.broken_plan_day),
         )
+        kinds = [c.kind for c in sc.channels.values()]
+        self.check = WorkCheck(s, policy, self.view, kinds, one_call_per_day=sc.policy.one_call_per_day)
+        self.work = TeamWork(
+            self.env,
+            sc,
+            s,
+            self.contact,
+            self.legal,
+            self.recorder,
+            self.streams,
+            check=self.check,
+            priority=self._priority_key,
+        )
+        self.teams = self.work.teams
         policy.reset(PolicyContext(sc, n, tuple(sc.population.segments), self.streams.generator("policy")))
 
     def _priority_key(self, acct: np.ndarray, enq: np.ndarray) -> np.ndarray:
@@ -157,7 +167,7 @@ class Simulation:
                 raise PolicyError(
                     f"policy rule '{d.rule}' used channel '{d.channel}'; defined: {', '.join(self.channel_ids)}"
                 )
-            rule = self.rules.setdefault(d.rule, len(self.rules))
+            rule = self.check.rule_id(d.rule)
             idx = np.unique(d.accounts)
             idx = idx[s.in_house[idx]]
             ch = self.contact.specs[cid]
@@ -177,6 +187,7 @@ class Simulation:
                     idx = idx[allowed]
                     for i in idx.tolist():
                         self.legal.file(i, day + frac, ch.effect)
+                    self.check.touch(idx, day)
                     self.contact.tally[d.channel].sent += idx.size
                     self.contact.tally[d.channel].cost += ch.cost * idx.size
                     self.recorder.events(day + frac, idx, cid, rule, FILED_OUTCOME)
@@ -205,6 +216,7 @@ class Simulation:
         idx = idx[allowed]
         outcome = self.contact.outcomes(cid, idx)
         reached = self.contact.apply(cid, idx, outcome, day, frac)
+        self.check.touch(reached, day)
         self.recorder.events(day + frac, idx, cid, rule, outcome)
         self.work.schedule_callbacks(cid, reached, day + frac)
 
@@ -233,7 +245,8 @@ class Simulation:
     def total_cost(self) -> float:
         channels = sum(t.cost for t in self.contact.tally.values())
         complaints = self.complaints.total * self.complaints.cost
-        return channels + self.team_cost + self.legal.tally.fees + self.agency.tally.commission + complaints
+        overtime = sum(desk.tally.overtime_cost for desk in self.teams.values())
+        return channels + self.team_cost + overtime + self.legal.tally.fees + self.agency.tally.commission + complaints
 
 
 def _ro(a: np.ndarray) -> np.ndarray:

@@ -1,10 +1,15 @@
 """Work queues of a team: the outbound work list and the inbound call queue.
 
 Outbound items (one per account per team) arrive in daily batches from the policy,
-are ordered once a day by the priority rule, and are taken in that order. Inbound
-calls queue first-come first-served and are answered before outbound work. Both
-keep an exact time-weighted length and the total time items spent waiting, so
-Little's law (∫Q dt = Σ waits) can be checked on every queue.
+are ordered once a day by the priority rule, and are taken in that order. An item
+remembers the rule that queued it: when the queue opens each day, items whose rule
+no longer applies are *voided* (an account that cured, was placed, left the stage),
+and the agent checks again when it takes one. Every item the day started with ends
+the day done, voided or left over, so done ≤ due − voided always holds.
+
+Inbound calls queue first-come first-served and are answered before outbound work.
+Both queues keep an exact time-weighted length and the total time items spent
+waiting, so Little's law (∫Q dt = Σ waits) can be checked on every queue.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import numpy as np
 from collectsim.engine.timeweighted import TimeWeighted
 
 PriorityKey = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# keep(accounts, channels, rules, day) -> mask of items still wanted today.
+KeepCheck = Callable[[np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
 
 
 class OutboundQueue:
@@ -34,6 +41,8 @@ class OutboundQueue:
         self.total_wait = 0.0
         self.due_today = 0
         self.done_today = 0
+        self.voided_today = 0
+        self.voided = 0
         self._urgent: deque[tuple[int, int, int, float]] = deque()
 
     @property
@@ -50,7 +59,7 @@ class OutboundQueue:
         self.length.update(now, self.waiting)
 
     def enqueue(self, accounts: np.ndarray, channel: int, rule: int, now: float) -> None:
-        """Add work for accounts not already waiting for this team."""
+        """Add work for accounts not already waiting for this team (taken from the next opening on)."""
         new = accounts[~self.pending[accounts]]
         if new.size == 0:
             return
@@ -62,12 +71,22 @@ class OutboundQueue:
         self.arrivals += int(new.size)
         self.length.update(now, self.waiting)
 
-    def open(self, day: int, key: PriorityKey) -> None:
-        """Order today's work by the priority rule (smallest key first, ties by arrival)."""
+    def open(self, day: int, now: float, key: PriorityKey, keep: KeepCheck | None = None) -> None:
+        """Void items no longer wanted, then order today's work by the priority rule
+        (smallest key first, ties by arrival)."""
         rest = slice(self._ptr, None)
         self._acct, self._chan, self._rule, self._enq = (
             a[rest] for a in (self._acct, self._chan, self._rule, self._enq)
         )
+        self._ptr = 0
+        self.due_today = self._acct.size
+        self.voided_today = 0
+        if keep is not None and self._acct.size:
+            wanted = keep(self._acct, self._chan, self._rule, day)
+            if not wanted.all():
+                self._drop(~wanted, now)
+                self.voided_today = int((~wanted).sum())
+                self.voided += self.voided_today
         order = np.argsort(key(self._acct, self._enq), kind="stable")
         self._acct, self._chan, self._rule, self._enq = (
             a[order] for a in (self._acct, self._chan, self._rule, self._enq)
@@ -75,8 +94,26 @@ class OutboundQueue:
         self._lists = (self._acct.tolist(), self._chan.tolist(), self._rule.tolist(), self._enq.tolist())
         self._ptr = 0
         self.open_day = day
-        self.due_today = self._acct.size
         self.done_today = 0
+
+    def _drop(self, gone: np.ndarray, now: float) -> None:
+        """Remove the items marked ``gone`` (their waiting time ends now)."""
+        self.pending[self._acct[gone]] = False
+        self.total_wait += float(np.sum(now - self._enq[gone]))
+        keep = ~gone
+        self._acct, self._chan, self._rule, self._enq = (
+            a[keep] for a in (self._acct, self._chan, self._rule, self._enq)
+        )
+        self.length.update(now, self.waiting)
+
+    def done(self) -> None:
+        """The item just taken was worked."""
+        self.done_today += 1
+
+    def void(self) -> None:
+        """The item just taken no longer applied: neither done nor left for capacity."""
+        self.voided_today += 1
+        self.voided += 1
 
     def pop(self, now: float) -> tuple[int, int, int] | None:
         if self._urgent:
@@ -92,7 +129,6 @@ class OutboundQueue:
     def _taken(self, acct: int, chan: int, rule: int, enq: float, now: float) -> tuple[int, int, int]:
         self.pending[acct] = False
         self.total_wait += now - enq
-        self.done_today += 1
         self.length.update(now, self.waiting)
         return acct, chan, rule
 

@@ -34,13 +34,18 @@ class Recorder:
         row["cost"].append(cost_to_date - self._cost_before)
         row["cost_cum"].append(cost_to_date)
         for name, desk in teams.items():
-            closed_day, due, done, busy, avail = desk.closed
+            c = desk.closed
+            today = c.day == day
             row[f"queue_{name}"].append(desk.queue_length)
-            row[f"due_{name}"].append(due if closed_day == day else 0)
-            row[f"done_{name}"].append(done if closed_day == day else 0)
+            row[f"due_{name}"].append(c.due if today else 0)
+            row[f"done_{name}"].append(c.done if today else 0)
+            row[f"voided_{name}"].append(c.voided if today else 0)
+            row[f"overtime_min_{name}"].append(c.overtime_minutes if today else 0.0)
+            row[f"floor_min_{name}"].append(c.floor_minutes if today else 0.0)
             row[f"inbound_{name}"].append(desk.inbound.arrivals)
-            worked = closed_day == day and avail > 0
-            row[f"util_{name}"].append(busy / avail if worked else float("nan"))
+            worked = today and c.floor_minutes > 0
+            # Utilisation is busy ÷ on-floor minutes (overtime included), as in the teams table.
+            row[f"util_{name}"].append(c.busy_minutes / c.floor_minutes if worked else float("nan"))
         self._paid_before = paid
         self._cost_before = cost_to_date
 

@@ -2,7 +2,9 @@
 
 Status codes: accounts are ``PENDING`` until their entry day, ``ACTIVE`` while
 delinquent, and end ``CURED`` (paid in full), ``SETTLED`` (paid after a discount)
-or ``WRITTEN_OFF`` (charged off; agency and legal may still recover afterwards).
+or ``WRITTEN_OFF`` (charged off; agency and legal may still recover afterwards). A
+written-off account whose written-off balance is later paid in full becomes
+``RECOVERED``: its own status, so it is neither a cure nor a loss.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import numpy as np
 
 from collectsim.policy import NEVER
 
-PENDING, ACTIVE, CURED, SETTLED, WRITTEN_OFF = 0, 1, 2, 3, 4
-STATUS_NAMES = ("pending", "active", "cured", "settled", "written_off")
+PENDING, ACTIVE, CURED, SETTLED, WRITTEN_OFF, RECOVERED = 0, 1, 2, 3, 4, 5
+STATUS_NAMES = ("pending", "active", "cured", "settled", "written_off", "recovered")
 
 # Legal stages.
 NO_CASE, FILED, SERVED, WON, LOST, ENFORCING, CLOSED = 0, 1, 2, 3, 4, 5, 6
@@ -78,6 +80,7 @@ class AccountState:
         self.placed = np.zeros(n, dtype=bool)
         self.placement_end = np.full(n, -1, dtype=np.int32)
         self.ever_placed = np.zeros(n, dtype=bool)
+        self.agency_paid = np.zeros(n)  # collected by the agency while placed
         self.legal_stage = np.full(n, NO_CASE, dtype=np.int8)
         self.legal_active = np.zeros(n, dtype=bool)
         self.garnish_amount = np.zeros(n)
@@ -87,6 +90,9 @@ class AccountState:
         self.rpcs = np.zeros(n, dtype=np.int32)
         self.promises = np.zeros(n, dtype=np.int32)
         self.promises_kept = np.zeros(n, dtype=np.int32)
+        self.promises_broken = np.zeros(n, dtype=np.int32)
+        self.promises_cancelled = np.zeros(n, dtype=np.int32)  # resolved another way while the promise pended
+        self.recovered_after_write_off = np.zeros(n)  # paid after charge-off
         self.payments = np.zeros(n, dtype=np.int32)
         self.on_plan = np.zeros(n, dtype=bool)
         self.plan_next = np.full(n, -1, dtype=np.int32)
@@ -111,6 +117,7 @@ class AccountState:
         self.paid[idx] += amount
         self.balance[idx[~co]] -= amount[~co]
         self.written_off[idx[co]] -= amount[co]
+        self.recovered_after_write_off[idx[co]] += amount[co]
         self.payments[idx] += 1
         self.last_payment_day[idx] = day
         first = self.first_payment_day[idx] < 0
@@ -120,6 +127,7 @@ class AccountState:
         self._clear_dust(done)
         live = done[self.status[done] == ACTIVE]
         self.close(live, CURED, day)
+        self.status[done[self.status[done] == WRITTEN_OFF]] = RECOVERED
         self.placed[done] = False
         self.garnish_amount[done] = 0.0
         return done
@@ -145,6 +153,7 @@ class AccountState:
         self.paid[idx[~co]] += self.balance[idx[~co]]
         self.balance[idx[~co]] = 0.0
         self.paid[idx[co]] += self.written_off[idx[co]]
+        self.recovered_after_write_off[idx[co]] += self.written_off[idx[co]]
         self.written_off[idx[co]] = 0.0
 
     def close(self, idx: np.ndarray, status: int, day: int, *, force: bool = False) -> None:
@@ -152,8 +161,14 @@ class AccountState:
             idx = idx[self.status[idx] == ACTIVE]
         self.status[idx] = status
         self.in_house[idx] = False
-        self.promise_due[idx] = NEVER
+        self.cancel_promises(idx)
         self.resolution_day[idx] = np.where(self.resolution_day[idx] < 0, day, self.resolution_day[idx])
+
+    def cancel_promises(self, idx: np.ndarray) -> None:
+        """Drop pending promises of accounts resolved another way, counted apart so they are neither kept nor broken."""
+        pending = idx[self.promise_due[idx] != NEVER]
+        self.promises_cancelled[pending] += 1
+        self.promise_due[pending] = NEVER
 
     def charge_off(self, idx: np.ndarray, day: int) -> None:
         self.written_off[idx] += self.balance[idx]

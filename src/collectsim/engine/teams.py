@@ -4,8 +4,11 @@ Each agent on the floor is a simpy process with a post (shift hours, weekdays).
 During its shift it answers waiting inbound calls first, then takes the next item
 of its team's outbound work list (ordered once a day by the policy's priority
 rule), then helps the teams it is skilled for; with nothing to do it sleeps until a
-call arrives or its shift ends. Work left after the day's last shift is carried to
-the next working day or dropped, which is the shortfall headcount planning measures.
+call arrives or its shift ends. An item that no longer applies when taken is voided
+and costs no time. A call or visit in progress at shift end is finished (overtime,
+paid at the team's overtime rate); nothing new starts after the shift. Work left
+after the day's last shift is carried to the next working day or dropped, which is
+the shortfall headcount planning measures.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import numpy as np
 import simpy
 
 from collectsim.dists import Distribution
-from collectsim.engine.queues import InboundQueue, OutboundQueue, PriorityKey
+from collectsim.engine.queues import InboundQueue, KeepCheck, OutboundQueue, PriorityKey
 from collectsim.engine.timeweighted import TimeWeighted
 from collectsim.scenario.schema import WEEKDAYS, Shift, Team
 
 MINUTES_PER_DAY = 1440.0
 DAY_CLOSE = 1.0 - 2e-6  # fraction of a day; before the daily driver's evening step
 BUFFER = 1024
+EPS_DAY = 1e-9  # float slack: an item ending exactly at shift end leaves no room for another
 
 
 @dataclass
@@ -36,15 +40,34 @@ class TeamTally:
     rostered_days: float = 0.0
     carried: int = 0
     dropped: int = 0
+    voided: int = 0
+    overtime_minutes: float = 0.0
+    overtime_cost: float = 0.0
     days_worked: int = 0
     daily_queue: list[int] = field(default_factory=list)
     daily_done: list[int] = field(default_factory=list)
+    daily_voided: list[int] = field(default_factory=list)
 
 
-# attempt(account, channel_id, rule_id, now) -> (handle minutes, right party?), or None if the item is void.
-Attempt = Callable[[int, int, int, float], tuple[float, bool] | None]
-# answer(account, channel_id, now) -> (handle minutes, True) for an inbound call, or None if void.
-Answer = Callable[[int, int, float], tuple[float, bool] | None]
+@dataclass(frozen=True)
+class DayClose:
+    """One team's figures for its last closed working day (read by the daily series)."""
+
+    day: int = -1
+    due: int = 0
+    done: int = 0
+    voided: int = 0
+    busy_minutes: float = 0.0
+    floor_minutes: float = 0.0  # shift minutes of the agents on the floor, plus their overtime
+    overtime_minutes: float = 0.0
+
+
+VOID, DEFERRED = "void", "deferred"
+# attempt(account, channel_id, rule_id, now, queue taken from) -> (handle minutes, right party?), VOID if
+# the item no longer applies, or DEFERRED if a conduct rule moved it to later (it is back in its queue).
+Attempt = Callable[[int, int, int, float, OutboundQueue], "tuple[float, bool] | str"]
+# answer(account, channel_id, now) -> (handle minutes, True) for an inbound call, or VOID.
+Answer = Callable[[int, int, float], "tuple[float, bool] | str"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +118,9 @@ class TeamDesk:
         start_weekday: int,
         horizon: int,
         n_accounts: int,
+        *,
+        priority: PriorityKey,
+        keep: KeepCheck | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -110,12 +136,14 @@ class TeamDesk:
         self.helps: list[TeamDesk] = []
         self._idle: list[tuple[simpy.Event, float]] = []
         self.tally = TeamTally()
-        self.closed = (-1, 0, 0, 0.0, 0.0)  # (day, due, done, busy min, available min) of the last closed day
+        self.closed = DayClose()
         self._day_busy = 0.0
         self._day_avail = 0.0
+        self._day_over = 0.0
         self.attempt: Attempt | None = None
         self.answer: Answer | None = None
-        self.priority: PriorityKey | None = None
+        self.priority = priority
+        self.keep = keep
         self._idle_factor = 1.0 / spec.max_occupancy - 1.0
         self._rpc_spacing = None if spec.max_rpc_per_hour is None else 60.0 / spec.max_rpc_per_hour
 
@@ -129,6 +157,13 @@ class TeamDesk:
     def rostered_on(self, day: int) -> int:
         wd = self.weekday(day)
         return sum(n for n, days in self.paid if wd in days)
+
+    @property
+    def mean_shift_minutes(self) -> float:
+        """Mean paid shift length of the team's posts (the unit its day rate is paid for)."""
+        if not self.posts:
+            return 8 * 60.0
+        return float(np.mean([(p.end - p.start) * MINUTES_PER_DAY for p in self.posts]))
 
     @property
     def queue_length(self) -> int:
@@ -172,36 +207,45 @@ class TeamDesk:
 
     def _ensure_open(self, day: int) -> None:
         if self.outbound.open_day != day:
-            self.outbound.open(day, self.priority)
+            self.outbound.open(day, self.env.now, self.priority, self.keep)
             self.tally.days_worked += 1
             self.tally.daily_queue.append(self.outbound.due_today)
 
     def _close(self, day: int) -> None:
         if self.outbound.open_day != day:
             self._ensure_open(day)
-        self.tally.daily_done.append(self.outbound.done_today)
-        self.closed = (day, self.outbound.due_today, self.outbound.done_today, self._day_busy, self._day_avail)
-        self._day_busy = self._day_avail = 0.0
+        out = self.outbound
+        self.tally.daily_done.append(out.done_today)
+        self.tally.daily_voided.append(out.voided_today)
+        self.closed = DayClose(
+            day, out.due_today, out.done_today, out.voided_today, self._day_busy, self._day_avail, self._day_over
+        )
+        self._day_busy = self._day_avail = self._day_over = 0.0
         left = self.outbound.close(self.env.now, self.spec.backlog == "expire")
         if self.spec.backlog == "carry":
             self.tally.carried += left
         else:
             self.tally.dropped += left
 
-    def _next_work(self, day: int, now: float) -> tuple[bool, int, int, int] | None:
-        """(inbound?, account, channel, rule): inbound calls first, then own work, then helped teams'."""
+    def _next_work(self, day: int, now: float) -> tuple[OutboundQueue | None, int, int, int] | None:
+        """(queue the item came from, account, channel, rule); the queue is None for an inbound call.
+
+        Inbound calls first, then own work, then helped teams'.
+        """
         call = self.inbound.pop(now)
         if call is not None:
-            return True, call[0], call[1], -1
+            return None, call[0], call[1], -1
         self._ensure_open(day)
         item = self.outbound.pop(now)
+        if item is not None:
+            return self.outbound, *item
         for desk in self.helps:
-            if item is not None:
-                break
             if desk.works_on(day):
                 desk._ensure_open(day)
                 item = desk.outbound.pop(now)
-        return None if item is None else (False, *item)
+                if item is not None:
+                    return desk.outbound, *item
+        return None
 
     def _agent(self, post: Post):
         env = self.env
@@ -211,33 +255,56 @@ class TeamDesk:
             start, end = day + post.start, day + post.end
             if env.now < start:
                 yield env.timeout(start - env.now)
-            self.tally.available_minutes += (end - start) * MINUTES_PER_DAY
-            self._day_avail += (end - start) * MINUTES_PER_DAY
-            while env.now < end:
+            shift_minutes = (end - start) * MINUTES_PER_DAY
+            self.tally.available_minutes += shift_minutes
+            self._day_avail += shift_minutes
+            while env.now < end - EPS_DAY:
                 work = self._next_work(day, env.now)
                 if work is None:
                     woken = env.event()
                     self._idle.append((woken, end))
                     yield woken
                     continue
-                inbound, account, channel, rule = work
+                queue, account, channel, rule = work
                 now = env.now
-                done = self.answer(account, channel, now) if inbound else self.attempt(account, channel, rule, now)
-                if done is None:
+                if queue is None:
+                    done = self.answer(account, channel, now)
+                else:
+                    done = self.attempt(account, channel, rule, now, queue)
+                if done == DEFERRED:
                     continue
+                if done == VOID:
+                    if queue is not None:
+                        queue.void()
+                    continue
+                if queue is not None:
+                    queue.done()
                 minutes, rpc = done
-                busy = min(minutes, (end - now) * MINUTES_PER_DAY)
-                self.tally.busy_minutes += busy
-                self._day_busy += busy
+                self._book_busy(minutes, (now - end) * MINUTES_PER_DAY + minutes, shift_minutes)
                 self._set_busy(now, +1)
                 yield env.timeout(minutes / MINUTES_PER_DAY)
                 self._set_busy(env.now, -1)
+                if env.now >= end - EPS_DAY:
+                    break
                 rest = minutes * self._idle_factor
                 if rpc and self._rpc_spacing is not None:
                     # Dialer pacing: the next right-party contact starts no sooner than 60/cap minutes after this one.
                     rest = max(rest, self._rpc_spacing - minutes)
                 if rest > 0:
                     yield env.timeout(rest / MINUTES_PER_DAY)
+
+    def _book_busy(self, minutes: float, past_end: float, shift_minutes: float) -> None:
+        """Busy time of an item as it starts; the part past shift end is overtime, on the floor and paid extra."""
+        over = past_end if past_end > 1e-6 else 0.0  # float dust of an item that ends on the bell is not overtime
+        t = self.tally
+        t.busy_minutes += minutes
+        self._day_busy += minutes
+        if over > 0:
+            t.overtime_minutes += over
+            t.available_minutes += over
+            t.overtime_cost += over * self.spec.overtime_rate * self.spec.cost_per_fte_day / shift_minutes
+            self._day_avail += over
+            self._day_over += over
 
     def _set_busy(self, now: float, delta: int) -> None:
         self._busy_now += delta

@@ -1,8 +1,9 @@
 """What an agent does with a work item: outbound attempts, legal filings, inbound callbacks.
 
-Wires each ``TeamDesk`` to the account state: the callbacks here draw the outcome,
-book its effects and return the handle time. Inbound callbacks are scheduled here
-too: a share of borrowers reached by a message call back later that day.
+Wires each ``TeamDesk`` to the account state: the callbacks here check that the item
+still applies (else it is voided), draw the outcome, book its effects and return the
+handle time. Inbound callbacks are scheduled here too: a share of borrowers reached
+by a message call back later that day.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import simpy
 
 from collectsim.engine.channels import RIGHT_PARTY, Contact
 from collectsim.engine.legal import LegalDesk
+from collectsim.engine.queues import OutboundQueue, PriorityKey
 from collectsim.engine.recorder import Recorder
-from collectsim.engine.state import NO_CASE, AccountState
-from collectsim.engine.teams import HandleTimeBuffer, TeamDesk
+from collectsim.engine.state import AccountState
+from collectsim.engine.teams import DEFERRED, VOID, HandleTimeBuffer, TeamDesk
+from collectsim.engine.workcheck import WorkCheck
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import WEEKDAYS, Scenario
 
@@ -33,9 +36,13 @@ class TeamWork:
         legal: LegalDesk,
         recorder: Recorder,
         streams: Streams,
+        *,
+        check: WorkCheck,
+        priority: PriorityKey,
     ) -> None:
         self.env, self.sc, self.s = env, sc, state
         self.contact, self.legal, self.recorder = contact, legal, recorder
+        self.check = check
         self.callback_u = {
             k: KeyedUniforms(streams, f"callback:{k}", state.n)
             for k, ch in sc.channels.items()
@@ -52,6 +59,8 @@ class TeamWork:
                 WEEKDAYS.index(sc.horizon.start_weekday),
                 sc.horizon.days,
                 state.n,
+                priority=priority,
+                keep=check.keep,
             )
             handle = HandleTimeBuffer(spec, streams.generator("handle", ti), filing)
             desk.attempt = self._attempt_for(desk, handle)
@@ -59,27 +68,28 @@ class TeamWork:
             self.teams[name] = desk
         for name, spec in sc.teams.items():
             self.teams[name].helps = [self.teams[h] for h in spec.helps]
+        self._owner = {id(d.outbound): d for d in self.teams.values()}
 
     def _attempt_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
         s, contact, specs, recorder = self.s, self.contact, self.contact.specs, self.recorder
 
-        conduct = contact.conduct
+        conduct, check = contact.conduct, self.check
 
-        def attempt(i: int, cid: int, rule: int, now: float) -> tuple[float, bool] | None:
-            if not s.in_house[i]:
-                return None
+        def attempt(i: int, cid: int, rule: int, now: float, queue: OutboundQueue) -> tuple[float, bool] | str:
+            if not check.keep_one(i, cid, rule, now):
+                return VOID
             day = math.floor(now)
             ch = specs[cid]
             if conduct is not None and conduct.active:
                 allowed, deferrable = conduct.screen_one(cid, i, now)
                 if not allowed:
                     if deferrable:
-                        self._defer(desk, i, cid, rule, now)
-                    return None
+                        self._defer(queue, i, cid, rule, now)
+                        return DEFERRED
+                    return VOID
             if ch.kind == "legal":
-                if s.legal_stage[i] != NO_CASE:
-                    return None
                 self.legal.file(i, now, ch.effect)
+                check.touch(i, day)
                 contact.tally[contact.names[cid]].sent += 1
                 contact.tally[contact.names[cid]].cost += ch.cost
                 recorder.event_one(now, i, cid, rule, FILED_OUTCOME)
@@ -87,8 +97,11 @@ class TeamWork:
                 s.team_minutes[i] += minutes
                 return minutes, False
             outcome = contact.attempt_one(cid, i, day, now - day)
+            check.note_call(cid, i, day)
             desk.tally.attempts += 1
             rpc = outcome == RIGHT_PARTY
+            if rpc:
+                check.touch(i, day)
             desk.tally.rpcs += rpc
             recorder.event_one(now, i, cid, rule, outcome)
             minutes = handle.minutes(outcome)
@@ -99,11 +112,12 @@ class TeamWork:
 
         return attempt
 
-    def _defer(self, desk: TeamDesk, i: int, cid: int, rule: int, now: float) -> None:
-        """Deferred work returns later today when contact hours open for the borrower, else tomorrow."""
+    def _defer(self, queue: OutboundQueue, i: int, cid: int, rule: int, now: float) -> None:
+        """Deferred work returns to its queue later today when contact hours open for the borrower, else tomorrow."""
+        desk = self._owner[id(queue)]
         when = self.contact.conduct.next_allowed_time(np.array([i]), now + 1e-9, desk.day_end(math.floor(now)))[0]
         if np.isnan(when) or when <= now + 1e-6:
-            desk.outbound.enqueue(np.array([i]), cid, rule, now)
+            queue.enqueue(np.array([i]), cid, rule, now)
         else:
             self.env.process(self._return_at(desk, i, cid, rule, float(when)))
 
@@ -115,11 +129,12 @@ class TeamWork:
     def _answer_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
         s, contact, recorder = self.s, self.contact, self.recorder
 
-        def answer(i: int, cid: int, now: float) -> tuple[float, bool] | None:
+        def answer(i: int, cid: int, now: float) -> tuple[float, bool] | str:
             if not s.in_house[i]:
-                return None
+                return VOID
             day = math.floor(now)
             contact.attempt_one(cid, i, day, now - day, forced=RIGHT_PARTY)
+            self.check.touch(i, day)
             desk.tally.inbound_answered += 1
             desk.tally.rpcs += 1
             recorder.event_one(now, i, cid, -1, INBOUND_OUTCOME)

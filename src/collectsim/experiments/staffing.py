@@ -173,9 +173,9 @@ def weekly_plan(result: StaffingResult, target: float) -> pd.DataFrame:
 
 
 def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
-    """Service level per week from a run's daily due/done series (weeks with no due work are omitted)."""
+    """Service level per week, done ÷ (due − voided), from a run's daily series (weeks with no live work omitted)."""
     week = daily["day"] // 7
-    due = daily[f"due_{team}"].groupby(week).sum()
+    due = (daily[f"due_{team}"] - daily[f"voided_{team}"]).groupby(week).sum()
     done = daily[f"done_{team}"].groupby(week).sum()
     return {f"service_level_week_{int(w):02d}": float(done[w] / due[w]) for w in due.index if due[w] > 0}
 

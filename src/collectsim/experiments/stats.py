@@ -23,6 +23,7 @@ DIRECTIONS: tuple[tuple[str, int], ...] = (
     ("promise_kept_rate", 1),
     ("agency_collected", 1),
     ("legal_collected", 1),
+    ("recovered_*", 1),
     ("total_cost", -1),
     ("cost_*", -1),
     ("write_off*", -1),

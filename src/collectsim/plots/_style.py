@@ -44,6 +44,7 @@ _MONEY_KPIS = {
     "collected",
     "discount",
     "written_off",
+    "recovered_after_write_off",
     "outstanding",
     "total_cost",
     "net_recovery",
@@ -55,7 +56,7 @@ _MONEY_KPIS = {
     "cost_per_account",
     "net_recovery_per_account",
 }
-_RATE_MARKERS = ("rate", "liquidation_d", "service_level", "utilisation", "per_unit_collected", "p_wait")
+_RATE_MARKERS = ("rate", "share_", "liquidation_d", "service_level", "utilisation", "per_unit_collected", "p_wait")
 _LIQUIDATION = re.compile(r"^liquidation_d(\d+)$")
 
 

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from collectsim.metrics import BUCKET_DAYS, RESOLVED_AS_CURE
+from collectsim.metrics import BUCKET_DAYS, CHARGED_OFF, RESOLVED_AS_CURE
 from collectsim.plots._style import (
     _LIQUIDATION,
     BLUE,
@@ -165,7 +165,7 @@ def _roll_matrix(accounts: pd.DataFrame, horizon: int) -> tuple[np.ndarray, np.n
     res = accounts["resolution_dpd"].to_numpy(dtype=float)
     status = accounts["status"].to_numpy()
     cure = np.isin(status, RESOLVED_AS_CURE)
-    wo = status == "written_off"
+    wo = np.isin(status, CHARGED_OFF)  # written off at resolution, even if recovered later
     out = np.full((ROLL_BUCKETS, len(ROLL_OUTCOMES)), np.nan)
     counts = np.zeros(ROLL_BUCKETS, dtype=int)
     for b in range(1, ROLL_BUCKETS + 1):
@@ -337,9 +337,10 @@ def team_load(daily: pd.DataFrame, teams: pd.DataFrame) -> Figure:
 
 
 def account_journeys(accounts: pd.DataFrame, horizon: int) -> Figure:
-    """Stacked area of accounts by state each day 0…horizon-1: not yet entered, active, cured, settled, written off.
+    """Stacked area of accounts by state each day 0…horizon-1: not yet entered, active, cured, settled, written off,
+    recovered after write-off.
 
-    An account is in its final state from its ``resolution_day`` on.
+    An account is in its final state from its ``resolution_day`` on (for a recovered account: its charge-off day).
     """
     _require(accounts, ["entry_day", "status", "resolution_day"], "account_journeys")
     days = np.arange(horizon)
@@ -354,8 +355,9 @@ def account_journeys(accounts: pd.DataFrame, horizon: int) -> Figure:
     entered = by_day(accounts["entry_day"].to_numpy()[status != "pending"])
     final = {name: by_day(res[status == s]) for name, s in (("cured", "cured"), ("settled", "settled"))}
     final["written off"] = by_day(res[status == "written_off"])
+    final["recovered after write-off"] = by_day(res[status == "recovered"])
     counts = {**final, "active": entered - sum(final.values()), "not yet entered": len(accounts) - entered}
-    colors = [GREEN, "#98df8a", RED, BLUE, "#d9d9d9"]
+    colors = [GREEN, "#98df8a", RED, ORANGE, BLUE, "#d9d9d9"]
     n = max(len(accounts), 1)
     labels = [f"{k} ({v[-1] / n:.0%} on day {horizon - 1})" for k, v in counts.items()]
     fig = _figure()

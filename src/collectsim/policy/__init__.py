@@ -71,7 +71,13 @@ NEVER = -1_000_000
 
 @runtime_checkable
 class Policy(Protocol):
-    """A collection policy: ``reset`` once per run, then ``decide`` every business day."""
+    """A collection policy: ``reset`` once per run, then ``decide`` every business day.
+
+    A policy may also define ``still_due(rule, accounts, day, view) -> bool array``:
+    the engine asks it, when queued team work comes up, whether the rule that queued
+    it still applies (work that no longer does is voided). Without it the engine
+    checks only its own conditions (in house, no open case for a filing, one call a day).
+    """
 
     def reset(self, ctx: PolicyContext) -> None: ...
 

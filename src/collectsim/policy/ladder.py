@@ -2,7 +2,10 @@
 
 Each action rung is evaluated for all accounts at once: the accounts in its stage's
 DPD range, inside its score and balance filters, due by its repeat interval, under
-its cap, and not stopped by one of its stop conditions.
+its cap, and not stopped by one of its stop conditions. Queued team work is asked
+again when it is done (``still_due``): the same conditions, less the repeat timing.
+A broken-promise follow-up "N days after" fires on the first business day at or
+after the break + N, so a break on a Friday is followed up on Monday.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectsim.policy import AccountView, ActionPlan, PolicyContext
+from collectsim.policy import NEVER, AccountView, ActionPlan, PolicyContext
 from collectsim.scenario.schema import Action, Ladder
 from collectsim.scenario.schema import Policy as PolicySpec
 
@@ -59,6 +62,13 @@ class LadderPolicy:
         self._times = np.zeros((len(self._rungs), n), dtype=np.int16)
         self._last = np.full((len(self._rungs), n), -1_000_000, dtype=np.int32)
         self._ladder_of: np.ndarray | None = None
+        self._rung_of = {rung.rule: r for r, rung in enumerate(self._rungs)}
+        self._followup_rules = {self._followup_rule(li) for li in range(len(names))}
+        # Per ladder: the broken-promise day each account was last followed up for.
+        self._followed = np.full((len(names), n), NEVER, dtype=np.int32)
+
+    def _followup_rule(self, ladder: int) -> str:
+        return f"{self._names[ladder]}/on_broken_promise"
 
     def decide(self, day: int, view: AccountView) -> ActionPlan:
         if self._ladder_of is None:
@@ -78,13 +88,33 @@ class LadderPolicy:
             self._last[r, sel] = day
             plan.add(rung.action.channel, sel, rung.rule)
         for li, lad in enumerate(self._ladders):
-            bp = lad.on_broken_promise
-            if bp is None:
-                continue
-            hit = cand[view.broken_promise_day[cand] == day - bp.delay_days]
-            hit = hit[self._ladder_of[hit] == li]
-            plan.add(bp.channel, hit, f"{self._names[li]}/on_broken_promise")
+            if lad.on_broken_promise is not None:
+                plan.add(lad.on_broken_promise.channel, self._followups(li, day, view), self._followup_rule(li))
         return plan
+
+    def _followups(self, li: int, day: int, view: AccountView) -> np.ndarray:
+        """Accounts of ladder ``li`` due a broken-promise follow-up today; each break is followed up once."""
+        broken = view.broken_promise_day
+        delay = self._ladders[li].on_broken_promise.delay_days
+        due = np.flatnonzero((broken > self._followed[li]) & (broken + delay <= day))
+        due = due[self._ladder_of[due] == li]
+        self._followed[li, due] = broken[due]
+        return due[view.in_house[due] & (view.promise_due_day[due] < day)]
+
+    def still_due(self, rule: str, accounts: np.ndarray, day: int, view: AccountView) -> np.ndarray:
+        """Whether the rule that queued work for ``accounts`` still applies to them on ``day``."""
+        r = self._rung_of.get(rule)
+        if r is None:
+            # A broken-promise follow-up lapses once a new promise is pending.
+            if rule in self._followup_rules:
+                return view.promise_due_day[accounts] < day
+            return np.ones(accounts.size, dtype=bool)
+        rung = self._rungs[r]
+        dpd = view.dpd[accounts]
+        ok = (dpd >= rung.start) & (dpd <= rung.stage_to) & self._in_bands(rung.action, accounts, view)
+        for cond in rung.action.stop_on:
+            ok &= ~self._stopped(cond, accounts, day, view)
+        return ok
 
     def _eligible(self, r: int, act: Action, sel: np.ndarray, day: int, view: AccountView) -> np.ndarray:
         times = self._times[r, sel]
@@ -93,13 +123,20 @@ class LadderPolicy:
             ok |= day - self._last[r, sel] >= act.every_days
         if act.max_times is not None:
             ok &= times < act.max_times
+        ok &= self._in_bands(act, sel, view)
+        for cond in act.stop_on:
+            ok &= ~self._stopped(cond, sel, day, view)
+        return ok
+
+    @staticmethod
+    def _in_bands(act: Action, sel: np.ndarray, view: AccountView) -> np.ndarray:
+        """Inside the rung's score band and above its balance floor."""
+        ok = np.ones(sel.size, dtype=bool)
         if act.score_min > 0 or act.score_max < 1:
             s = view.score[sel]
             ok &= (s >= act.score_min) & (s <= act.score_max)
         if act.balance_min > 0:
             ok &= view.balance[sel] >= act.balance_min
-        for cond in act.stop_on:
-            ok &= ~self._stopped(cond, sel, day, view)
         return ok
 
     def _stopped(self, cond: str, sel: np.ndarray, day: int, view: AccountView) -> np.ndarray:

@@ -40,6 +40,15 @@ class SplitPolicy:
                 plan.add(d.channel, d.accounts[mask[d.accounts]], f"{name}:{d.rule}")
         return plan
 
+    def still_due(self, rule: str, accounts: np.ndarray, day: int, view: AccountView) -> np.ndarray:
+        """Ask the arm whose rule queued the work (rules carry the arm's name as a prefix)."""
+        arm, _, inner = rule.partition(":")
+        policy = self.champion if arm == CHAMPION else self.challenger if arm == CHALLENGER else None
+        check = getattr(policy, "still_due", None)
+        if check is None:
+            return np.ones(accounts.size, dtype=bool)
+        return check(inner, accounts, day, view)
+
     def arms(self) -> np.ndarray:
         """Arm name per account (after ``reset``)."""
         return np.where(self.in_challenger, CHALLENGER, CHAMPION)

@@ -107,9 +107,19 @@ class Conduct(Model):
 
 class Complaints(Model):
     """Each contact may end in a complaint: base odds by kind, raised by recent contact pressure
-    (contacts in the last week, decaying) and by vulnerability. Complaints cost money."""
+    and by vulnerability. Complaints cost money.
 
-    base_prob: dict[Kind, Prob] = Field(default_factory=lambda: {"call": 0.001, "visit": 0.004, "message": 0.0002})
+    Complaints follow intrusiveness, not volume: repeated calls and visits are what
+    harassment rules target (Regulation F's 7-calls-in-7-days presumption caps calls, not
+    messages), so the base odds are ordered visit ≫ call ≫ letter ≫ message, and only contacts
+    of ``pressure_kinds`` raise the pressure level (a count decaying with
+    ``pressure_half_life_days``) that multiplies the odds of every kind.
+    """
+
+    base_prob: dict[Kind, Prob] = Field(
+        default_factory=lambda: {"visit": 0.004, "call": 0.001, "letter": 0.0003, "message": 0.00002}
+    )
+    pressure_kinds: tuple[Kind, ...] = ("call", "visit")
     pressure: NonNeg = 0.3
     pressure_half_life_days: Annotated[float, Field(gt=0)] = 7.0
     vulnerable_multiplier: NonNeg = 3.0

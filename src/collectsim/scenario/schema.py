@@ -142,8 +142,11 @@ class Offer(Model):
 
     Acceptance is ``accept_prob`` + ``accept_per_discount`` × ``discount`` (capped at 1), scaled by the
     borrower's willingness relative to 0.5. A plan splits the balance into ``instalments`` paid every
-    ``instalment_days``; each instalment is kept with the borrower's promise-keeping odds and a missed
-    one breaks the plan. A deferral pauses collection for ``holiday_days`` for borrowers in hardship.
+    ``instalment_days``; a missed one breaks the plan. The first instalment is missed with
+    (1 − promise_kept) × ``miss_first``, each one after a kept instalment with
+    (1 − promise_kept) × ``miss_after_kept``: paying builds a habit, so plans break mostly early
+    (industry assumption: monthly break hazard ≈ 0.10, about half of 6-month plans complete).
+    A deferral pauses collection for ``holiday_days`` for borrowers in hardship.
     """
 
     accept_prob: Prob = 0.2
@@ -152,6 +155,8 @@ class Offer(Model):
     instalments: Annotated[int, Field(ge=1, le=120)] = 6
     instalment_days: Annotated[int, Field(ge=1, le=120)] = 30
     holiday_days: Annotated[int, Field(ge=1, le=365)] = 60
+    miss_first: Prob = 0.5
+    miss_after_kept: Prob = 0.2
 
 
 class Channel(Model):
@@ -209,6 +214,8 @@ class Team(Model):
     ``max_occupancy`` below 1 forces idle time after each item; ``max_rpc_per_hour``
     paces a dialer; ``helps`` names teams whose queues this team works when its own
     is empty (skills); ``answer_within_s`` is the inbound service-level threshold.
+    A call or visit running past shift end is finished and paid as overtime at
+    ``overtime_rate`` × the agent's rate per shift minute.
     """
 
     headcount: Annotated[int, Field(ge=0, le=100_000)]
@@ -221,6 +228,7 @@ class Team(Model):
     helps: tuple[str, ...] = ()
     answer_within_s: Pos = 20.0
     cost_per_fte_day: NonNeg = 240.0
+    overtime_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 1.5
     handle_minutes: HandleTimes = HandleTimes()
     backlog: Literal["carry", "expire"] = "carry"
 
@@ -234,10 +242,14 @@ class Team(Model):
 
 
 class Legal(Model):
-    """Filing → service → court delay → judgement → enforcement (DOMAIN.md §5.3, §5.5).
+    """Filing → service → (settlement) → judgement → enforcement.
 
     Filing is work for the team of the channel of kind ``legal`` (handle time
     ``filing_minutes``); without a team the case is filed the day it is decided.
+    Once served, a case not settled is contested with ``contested_prob``. Most
+    collection suits are not: > 70% end in default judgement (Pew 2020), so an
+    uncontested case is won by default after ``court_days``; a contested one takes
+    ``contested_days`` and is won with ``contested_win_prob``.
     """
 
     settle_discount: Prob = 0.0
@@ -245,8 +257,10 @@ class Legal(Model):
     filing_minutes: DistSpec = DistSpec(dist="constant", value=90.0)
     service_days: DistSpec = DistSpec(dist="triangular", low=14, mode=21, high=28)
     settle_after_service: Prob = 0.15
-    court_days: DistSpec = DistSpec(dist="lognormal", mean=60.0, sd=25.0)
-    judgement_prob: Prob = 0.7
+    court_days: DistSpec = DistSpec(dist="lognormal", mean=60.0, sd=25.0)  # service → default judgement
+    contested_prob: Prob = 0.15
+    contested_days: DistSpec = DistSpec(dist="lognormal", mean=270.0, sd=60.0)  # service → contested judgement
+    contested_win_prob: Prob = 0.5
     enforceable_share: Prob = 0.3
     enforcement_delay_days: Annotated[int, Field(ge=0)] = 30
     enforcement_fee: NonNeg = 30.0
@@ -254,9 +268,19 @@ class Legal(Model):
 
 
 class Agency(Model):
+    """A placed account keeps its own repayment process; the agency adds its own treatment.
+
+    Every ``contact_every_days`` after placement the agency reaches the borrower with
+    ``contact_prob`` × contactability (capped at 1); a reach adds the intensity jump
+    ``effect`` × responsiveness. A payment while placed clears the debt with
+    ``full_payment_prob`` × ability / 0.5 (capped at 1), else pays ``partial_fraction``.
+    """
+
     placement_days: Annotated[int, Field(ge=1)] = 180
     commission: Prob = 0.25
-    intensity: NonNeg = 0.01
+    contact_every_days: Annotated[int, Field(ge=1, le=365)] = 7
+    contact_prob: Prob = 0.5
+    effect: Annotated[float, Field(ge=0.0, le=10.0)] = 0.025
     partial_fraction: DistSpec = DistSpec(dist="uniform", low=0.05, high=0.5)
     full_payment_prob: Prob = 0.1
 
@@ -307,8 +331,15 @@ class Ladder(Model):
 
 
 class Policy(Model):
+    """The ladders, the order teams take their work in, and the daily contact limit.
+
+    ``one_call_per_day``: an account gets at most one outbound call a day across teams; the
+    first one taken wins and the other teams' call items for it that day are voided.
+    """
+
     priority: Literal["expected_value", "dpd", "fifo"] = "expected_value"
     recent_days: Annotated[int, Field(ge=1)] = 7
+    one_call_per_day: bool = True
     ladders: dict[str, Ladder]
 
 

@@ -1,0 +1,140 @@
+"""Mutation guard: break one engine mechanism at a time in a scratch copy and show the tests notice.
+
+Run from the project root::
+
+    python benchmarks/mutations.py              # every mutation
+    python benchmarks/mutations.py --only calls_never_connect,charge_off_never
+
+Each mutation is a literal source edit (the text must exist, so a refactor that moves
+the code makes this script fail loudly instead of passing silently). The project is
+copied to a temporary folder, the edit applied, and the default ``pytest`` run started
+on the copy with ``-x`` (stop at the first failure). A mutation is *killed* when the
+run fails; a *survivor* is a mechanism the tests do not guard. Prints one line per
+mutation and exits 1 if any survived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = "src/collectsim/engine"
+
+# name -> [(file, text, replacement), ...]
+MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
+    "treatment_effects_off": [
+        (
+            f"{ENGINE}/channels.py",
+            "        if ch.effect > 0:\n            self.behaviour.excite(",
+            "        if False:\n            self.behaviour.excite(",
+        ),
+        (
+            f"{ENGINE}/channels.py",
+            "        if ch.effect > 0:\n            self.behaviour.excite_one(",
+            "        if False:\n            self.behaviour.excite_one(",
+        ),
+    ],
+    "agency_commission_zero": [
+        (f"{ENGINE}/agency.py", "fee = total * self.spec.commission", "fee = 0.0"),
+        (f"{ENGINE}/agency.py", "amounts * self.spec.commission", "amounts * 0.0"),
+    ],
+    "kept_promises_pay_nothing": [
+        (
+            f"{ENGINE}/behaviour.py",
+            "amount = np.minimum(s.promise_amount[kept], s.collectible(kept))",
+            "amount = np.zeros(kept.size)",
+        ),
+    ],
+    "calls_never_connect": [
+        (
+            f"{ENGINE}/channels.py",
+            "outcome = RIGHT_PARTY if u < p_rpc else WRONG_PARTY if u < ch.contact_prob else NO_ANSWER",
+            "outcome = NO_ANSWER",
+        ),
+    ],
+    "judgements_never_won": [
+        (f"{ENGINE}/legal.py", "s.legal_stage[i] = WON", "return self._end(i, LOST)"),
+    ],
+    "charge_off_never": [
+        (f"{ENGINE}/loop.py", "s.charge_off(due, day)", "s.charge_off(due[:0], day)"),
+    ],
+    "instalments_never_paid": [
+        (f"{ENGINE}/offers.py", "paying = due[kept]", "paying = due[:0]"),
+    ],
+    "conduct_cap_ignored": [
+        (
+            f"{ENGINE}/conduct.py",
+            "        return now - oldest < self.rule.window_days",
+            "        return np.zeros(idx.size, dtype=bool)",
+        ),
+        (
+            f"{ENGINE}/conduct.py",
+            "return cap.max == 0 or now - float(rule.ring[i, rule.ptr[i]]) < cap.window_days",
+            "return False",
+        ),
+    ],
+    "voided_counted_as_done": [
+        (
+            f"{ENGINE}/teams.py",
+            "                    if queue is not None:\n                        queue.void()",
+            "                    if queue is not None:\n                        queue.done()",
+        ),
+    ],
+}
+
+
+def _apply(copy: Path, edits: list[tuple[str, str, str]]) -> None:
+    for rel, old, new in edits:
+        path = copy / rel
+        text = path.read_text(encoding="utf-8")
+        if old not in text:
+            raise SystemExit(f"mutation text not found in {rel}: {old[:60]!r} — update benchmarks/mutations.py")
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _run_tests(copy: Path) -> tuple[bool, str]:
+    env_src = str(copy / "src")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": env_src, "PATH": "/usr/bin:/bin", "HOME": str(copy)},
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
+    return proc.returncode != 0, lines[0] if lines else proc.stdout.strip().splitlines()[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", help="comma-separated mutation names")
+    args = ap.parse_args(argv)
+    names = list(MUTATIONS) if not args.only else args.only.split(",")
+    unknown = [n for n in names if n not in MUTATIONS]
+    if unknown:
+        print(f"unknown mutation(s): {', '.join(unknown)}; known: {', '.join(MUTATIONS)}", file=sys.stderr)
+        return 2
+    survivors = []
+    for name in names:
+        with tempfile.TemporaryDirectory(prefix="collectsim-mut-") as tmp:
+            copy = Path(tmp) / "p"
+            shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", "results", "__pycache__"))
+            _apply(copy, MUTATIONS[name])
+            t0 = time.perf_counter()
+            killed, detail = _run_tests(copy)
+        verdict = "killed" if killed else "SURVIVED"
+        print(f"{name:<28}{verdict:<10}{time.perf_counter() - t0:7.0f} s  {detail}", flush=True)
+        if not killed:
+            survivors.append(name)
+    print(f"{len(names) - len(survivors)}/{len(names)} mutations killed")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
