@@ -67,3 +67,15 @@ def test_one_treatment_adds_the_closed_form_number_of_payments(cohort: cs.Scenar
     expected = delta_2 / (kappa * (1 - n))
     se = diff.std(ddof=1) / np.sqrt(diff.size)
     assert abs(diff.mean() - expected) < 3.5 * se + 0.01, (diff.mean(), expected, se)
+
+
+def test_reminder_wear_out_scales_each_further_send(cohort: cs.Scenario) -> None:
+    """Three sends with fatigue f add δ₂/κ × (1 + (1−f) + (1−f)²) events: each has (1−f) of the one before."""
+    rung = "policy.ladders.one.stages.0.actions.0"
+    sc = cs.with_overrides(cohort, {"channels.sms.fatigue": 0.5, f"{rung}.max_times": 3, f"{rung}.every_days": 30})
+    treated = cs.simulate(sc, seed=2).accounts["payments"].to_numpy()
+    untreated = cs.simulate(cs.with_overrides(sc, {"channels.sms.effect": 0.0}), seed=2).accounts["payments"]
+    diff = treated - untreated.to_numpy()
+    expected = 0.1 / 0.1 * (1 + 0.5 + 0.25)
+    se = diff.std(ddof=1) / np.sqrt(diff.size)
+    assert abs(diff.mean() - expected) < 3.5 * se + 0.01, (diff.mean(), expected, se)

@@ -98,11 +98,19 @@ class Contact:
             s.rpcs[rpc] += 1
             s.last_rpc_day[rpc] = day
         if ch.effect > 0:
-            self.behaviour.excite(rpc, ch.effect * s.pop.responsiveness[rpc], frac)
+            self.behaviour.excite(rpc, ch.effect * s.pop.responsiveness[rpc] * self._wear(cid, rpc), frac)
         if ch.promise_prob > 0:
             t.promises += self._promise(ch, rpc, day)
         self._after(cid, ch, idx, outcome, rpc, day + frac)
         return rpc
+
+    def _wear(self, cid: int, idx: np.ndarray) -> np.ndarray | float:
+        """Reminder wear-out: the k-th send of a channel to a borrower has (1 − fatigue)^(k−1) of the effect."""
+        fatigue = self.specs[cid].fatigue
+        if fatigue <= 0:
+            return 1.0
+        # The channel's outcome stream counts the sends each account has had (this one included).
+        return (1.0 - fatigue) ** (self.outcome_u[cid].count[idx] - 1)
 
     def _after(self, cid: int, ch: Channel, idx: np.ndarray, outcome: np.ndarray, rpc: np.ndarray, t: float) -> None:
         """What every performed action feeds: conduct-rule counters, complaints, refusals, offers."""
@@ -196,7 +204,8 @@ class Contact:
             if s.pop.refusal_prob[i] > 0 or s.pop.dispute_prob[i] > 0:
                 self._objections(np.array([i]), now)
         if ch.effect > 0:
-            self.behaviour.excite_one(i, ch.effect * float(s.pop.responsiveness[i]), frac)
+            wear = float(self._wear(cid, np.array([i]))[0]) if ch.fatigue > 0 else 1.0
+            self.behaviour.excite_one(i, ch.effect * float(s.pop.responsiveness[i]) * wear, frac)
         if ch.promise_prob > 0 and s.status[i] == ACTIVE and s.promise_due[i] < day:
             t.promises += self._promise_one(ch, i, day)
         if ch.kind in OFFER_KINDS and self.offers is not None:

@@ -164,7 +164,9 @@ class Channel(Model):
 
     ``callback`` names a channel (a call answered by its team) through which a share
     ``callback_prob`` of the borrowers reached by this one call back, inbound, later
-    the same day within contact hours.
+    the same day within contact hours. ``fatigue`` is reminder wear-out: each further
+    send of this channel to the same borrower has (1 − fatigue) times the effect of the
+    one before, so the tenth SMS moves a borrower less than the first.
     """
 
     kind: Literal["message", "call", "letter", "visit", "legal", "agency", "settlement", "plan", "deferral"] = "message"
@@ -174,6 +176,7 @@ class Channel(Model):
     contact_prob: Prob = 1.0
     rpc_prob: Prob = 1.0
     effect: NonNeg = 0.0
+    fatigue: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     promise_prob: Prob = 0.0
     counts_as_contact: bool = True
     callback: str | None = None
