@@ -29,16 +29,8 @@ ENGINE = "src/collectsim/engine"
 # name -> [(file, text, replacement), ...]
 MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     "treatment_effects_off": [
-        (
-            f"{ENGINE}/channels.py",
-            "        if ch.effect > 0:\n            self.behaviour.excite(",
-            "        if False:\n            self.behaviour.excite(",
-        ),
-        (
-            f"{ENGINE}/channels.py",
-            "        if ch.effect > 0:\n            self.behaviour.excite_one(",
-            "        if False:\n            self.behaviour.excite_one(",
-        ),
+        (f"{ENGINE}/channels.py", "self.behaviour.excite(rpc, ch.effect *", "self.behaviour.excite(rpc, 0.0 *"),
+        (f"{ENGINE}/channels.py", "self.behaviour.excite_one(i, ch.effect *", "self.behaviour.excite_one(i, 0.0 *"),
     ],
     "agency_commission_zero": [
         (f"{ENGINE}/agency.py", "fee = total * self.spec.commission", "fee = 0.0"),
@@ -59,7 +51,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ),
     ],
     "judgements_never_won": [
-        (f"{ENGINE}/legal.py", "s.legal_stage[i] = WON", "return self._end(i, LOST)"),
+        (f"{ENGINE}/legal.py", "won = not contested or draws[3] < self.spec.contested_win_prob", "won = False"),
     ],
     "charge_off_never": [
         (f"{ENGINE}/loop.py", "s.charge_off(due, day)", "s.charge_off(due[:0], day)"),
