@@ -99,3 +99,25 @@ def test_bad_callback_channel(small: cs.Scenario) -> None:
     """A callback must name a channel answered by a team."""
     with pytest.raises(cs.ScenarioError, match="answered by a team"):
         cs.with_overrides(small, {"channels.sms.callback": "email"})
+
+
+def test_weekly_plan_rosters_and_pays_by_week(small: cs.Scenario) -> None:
+    """With a weekly plan, cost and on-floor time follow the plan week by week (last value repeats)."""
+    sc = cs.with_overrides(
+        small, {"horizon.days": 70, "teams.early_callers.weekly_headcount": [12, 12, 12, 12, 12, 4]}
+    )
+    r = cs.simulate(sc, seed=1)
+    t = r.teams.set_index("team").loc["early_callers"]
+    # 10 weeks from a Monday, 5 working days each: 5 weeks × 12 agents + 5 weeks × 4 agents.
+    assert t["cost"] - t["overtime_cost"] == pytest.approx((25 * 12 + 25 * 4) * 240.0)
+    floor = r.daily["floor_min_early_callers"].to_numpy()
+    worked = floor > 0
+    assert (floor[:35][worked[:35]] >= 12 * 480 - 1e-6).all()
+    assert floor[35:][worked[35:]].tolist() == pytest.approx([4 * 480.0] * 25)
+    assert worked[35:].sum() == 25
+
+
+def test_weekly_plan_must_peak_at_headcount(small: cs.Scenario) -> None:
+    """A plan whose peak differs from the headcount is refused with the field named."""
+    with pytest.raises(cs.CollectsimError, match="weekly_headcount"):
+        cs.with_overrides(small, {"teams.early_callers.weekly_headcount": [20, 10]})

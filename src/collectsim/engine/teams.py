@@ -72,11 +72,14 @@ Answer = Callable[[int, int, float], "tuple[float, bool] | str"]
 
 @dataclass(frozen=True)
 class Post:
-    """One agent's place in the roster: shift hours (fractions of a day) and weekdays."""
+    """One agent's place in the roster: shift hours (fractions of a day), weekdays, and which
+    shift it belongs to and its rank there (a weekly plan staffs the first n posts of a shift)."""
 
     start: float
     end: float
     weekdays: frozenset[int]
+    shift: int = 0
+    rank: int = 0
 
 
 def split_headcount(total: int, shares: list[float]) -> list[int]:
@@ -89,21 +92,33 @@ def split_headcount(total: int, shares: list[float]) -> list[int]:
     return base
 
 
-def roster(spec: Team, default_days: tuple[str, ...]) -> tuple[list[Post], list[tuple[int, frozenset[int]]]]:
+def roster(
+    spec: Team, default_days: tuple[str, ...], headcount: int | None = None
+) -> tuple[list[Post], list[tuple[int, frozenset[int]]]]:
     """Posts of the agents on the floor, and (rostered agents, weekdays) per shift for costing.
 
     On-floor agents per shift are the rostered ones less shrinkage, rounded half up.
+    ``headcount`` replaces the team's (one week of a weekly plan).
     """
     team_days = spec.working_days or default_days
     shifts = spec.shifts or (Shift(start=spec.shift[0], end=spec.shift[1]),)
-    rostered = split_headcount(spec.headcount, [sh.share for sh in shifts])
+    total = spec.headcount if headcount is None else headcount
+    rostered = split_headcount(total, [sh.share for sh in shifts])
     posts, paid = [], []
-    for sh, n in zip(shifts, rostered, strict=True):
+    for k, (sh, n) in enumerate(zip(shifts, rostered, strict=True)):
         days = frozenset(WEEKDAYS.index(d) for d in (sh.working_days or team_days))
         paid.append((n, days))
         on_floor = int(np.floor(n * (1.0 - spec.shrinkage) + 0.5))
-        posts += [Post(sh.start / 24.0, sh.end / 24.0, days)] * on_floor
+        posts += [Post(sh.start / 24.0, sh.end / 24.0, days, k, r) for r in range(on_floor)]
     return posts, paid
+
+
+def on_floor_by_shift(posts: list[Post]) -> dict[int, int]:
+    """How many posts each shift has."""
+    out: dict[int, int] = {}
+    for p in posts:
+        out[p.shift] = out.get(p.shift, 0) + 1
+    return out
 
 
 class TeamDesk:
@@ -129,6 +144,11 @@ class TeamDesk:
         self.start_weekday = start_weekday
         self.horizon = horizon
         self.posts, self.paid = roster(spec, working_days)
+        # A weekly plan: per distinct weekly headcount, the rostered agents and the on-floor posts per shift.
+        plan = spec.weekly_headcount or (spec.headcount,)
+        self._plan = plan
+        self._week_roster = {h: roster(spec, working_days, h) for h in set(plan)}
+        self._week_floor = {h: on_floor_by_shift(posts) for h, (posts, _) in self._week_roster.items()}
         self.outbound = OutboundQueue(n_accounts)
         self.inbound = InboundQueue()
         self.busy = TimeWeighted()
@@ -154,9 +174,17 @@ class TeamDesk:
         wd = self.weekday(day)
         return any(wd in days for _, days in self.paid)
 
+    def planned(self, day: int) -> int:
+        """The headcount rostered in the week of ``day`` (weeks past the plan keep its last value)."""
+        return self._plan[min(day // 7, len(self._plan) - 1)]
+
     def rostered_on(self, day: int) -> int:
         wd = self.weekday(day)
-        return sum(n for n, days in self.paid if wd in days)
+        _, paid = self._week_roster[self.planned(day)]
+        return sum(n for n, days in paid if wd in days)
+
+    def _staffed(self, post: Post, day: int) -> bool:
+        return post.rank < self._week_floor[self.planned(day)].get(post.shift, 0)
 
     @property
     def mean_shift_minutes(self) -> float:
@@ -250,7 +278,7 @@ class TeamDesk:
     def _agent(self, post: Post):
         env = self.env
         for day in range(self.horizon):
-            if self.weekday(day) not in post.weekdays:
+            if self.weekday(day) not in post.weekdays or not self._staffed(post, day):
                 continue
             start, end = day + post.start, day + post.end
             if env.now < start:

@@ -218,10 +218,14 @@ class Team(Model):
     paces a dialer; ``helps`` names teams whose queues this team works when its own
     is empty (skills); ``answer_within_s`` is the inbound service-level threshold.
     A call or visit running past shift end is finished and paid as overtime at
-    ``overtime_rate`` × the agent's rate per shift minute.
+    ``overtime_rate`` × the agent's rate per shift minute. ``weekly_headcount`` is a roster
+    plan: week k of the horizon (days 7k to 7k + 6) has ``weekly_headcount[k]`` agents,
+    paid and (less shrinkage) on the floor; weeks after the list keep its last value, and
+    ``headcount`` must then equal the plan's peak.
     """
 
     headcount: Annotated[int, Field(ge=0, le=100_000)]
+    weekly_headcount: tuple[Annotated[int, Field(ge=0, le=100_000)], ...] | None = None
     working_days: tuple[Weekday, ...] | None = None
     shift: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (9.0, 17.0)
     shifts: tuple[Shift, ...] | None = None
@@ -239,6 +243,13 @@ class Team(Model):
     def _shift_order(self) -> Team:
         if self.shift[0] >= self.shift[1]:
             raise ValueError(f"shift start {self.shift[0]} must be before end {self.shift[1]}")
+        if self.weekly_headcount is not None:
+            if not self.weekly_headcount:
+                raise ValueError("weekly_headcount needs at least one week")
+            if self.headcount != max(self.weekly_headcount):
+                raise ValueError(
+                    f"headcount {self.headcount} must equal the peak of weekly_headcount ({max(self.weekly_headcount)})"
+                )
         if self.shifts is not None and abs(sum(s.share for s in self.shifts) - 1.0) > 1e-6:
             raise ValueError(f"shift shares sum to {sum(s.share for s in self.shifts):.6g}; they must sum to 1")
         return self
