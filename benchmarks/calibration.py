@@ -1,4 +1,4 @@
-"""How far the shipped scenarios are from the validation targets of DOMAIN.md §4.4.
+"""How far the shipped scenarios are from the validation targets in docs/sources.md.
 
 Run from the project root::
 
@@ -6,8 +6,8 @@ Run from the project root::
     python benchmarks/calibration.py --scenario scenarios/soft.toml --accounts 10000
 
 Prints one line per target the simulator can measure — the model's value beside
-the published one — so a calibration can be tracked. Parameters are DOMAIN.md's
-ASSUMPTIONS until fitted; this script measures, it does not fit.
+the published one — so a calibration can be tracked. Parameters are
+assumptions (docs/sources.md) until fitted; this script measures, it does not fit.
 """
 
 from __future__ import annotations

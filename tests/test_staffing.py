@@ -124,7 +124,7 @@ def test_staff_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_erlang_cli_worked_example(capsys: pytest.CaptureFixture[str]) -> None:
-    """The DOMAIN.md §4.1 example: 200 calls/h, 6 min, 80/20 → 25 agents, 36 rostered at 30% shrinkage."""
+    """The worked Erlang C example: 200 calls/h, 6 min, 80/20 → 25 agents, 36 rostered at 30% shrinkage."""
     assert (
         main(
             [

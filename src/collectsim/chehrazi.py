@@ -1,4 +1,4 @@
-"""Closed forms of the Chehrazi–Weber / Chehrazi–Glynn–Weber repayment model (DOMAIN.md §1.1–1.2).
+"""Closed forms of the Chehrazi–Weber / Chehrazi–Glynn–Weber repayment model (docs/sources.md, Repayment behaviour).
 
 Without treatment, the expected balance of an account with intensity λ₀ is
 E[w_t] = w₀·exp(−λ₀α(t) − κβ(t)), where α' = −κα + ∫[1 − (1−r)e^{−(δ₁₀+δ₁₁r)α}]dF_R(r) and
@@ -65,7 +65,7 @@ def _discounted_integral(p: CGWParams, rho: float, integrand) -> float:
 
 
 def collections_value_share(p: CGWParams, lam: float, rho: float) -> float:
-    """U(λ, w)/w: expected discounted collections with no treatment, per unit of balance (DOMAIN.md §1.2)."""
+    """U(λ, w)/w: expected discounted collections without treatment, per unit of balance (CGW 2019)."""
     return 1.0 - rho * _discounted_integral(p, rho, lambda t, a, b: np.exp(-rho * t - lam * a - p.kappa * b))
 
 

@@ -6,8 +6,8 @@ service-level thresholds (``within_s``) are in **seconds**; mean waits are in mi
 
 Erlang B is computed by the standard recursion B(k) = A·B(k−1) / (k + A·B(k−1)), which only ever divides
 numbers in [0, 1] and so neither overflows (A^N/N!) nor underflows for large N; Erlang C follows as
-C = N·B / (N − A·(1 − B)). The formulas and the worked example are in DOMAIN.md §4.1; reference values
-against other libraries and simulators are in PERFORMANCE.md §3.
+C = N·B / (N − A·(1 − B)). The formulas and the worked example are in docs/sources.md (Staffing and queues); the tests
+check the values against the worked example and a simulated M/M/c.
 """
 
 from __future__ import annotations

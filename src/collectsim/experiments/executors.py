@@ -9,7 +9,7 @@ executor returns bit-identical results and the caller puts them back in order by
   for tests.
 * :class:`ProcessExecutor` uses a ``spawn`` process pool. It is the one to prefer on a single machine:
   on 2 cores it costs ~0.3 ms per task and nothing to start, against ~1 s start and 2.9 ms per task for
-  a local Dask cluster (measured in ``shared/PERFORMANCE.md``).
+  a local Dask cluster (measured on a 2-core machine; `benchmarks/sweep.py` repeats the comparison).
 * :class:`DaskExecutor` runs on a Dask cluster, local or remote; it only pays off on several machines.
   ``dask[distributed]`` is an optional extra and is imported only when this executor is built.
 

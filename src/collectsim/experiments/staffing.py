@@ -185,7 +185,7 @@ def inbound_erlang(scenario: Scenario, team: str, table: pd.DataFrame, target: f
 
     Calls per hour = mean simulated calls ÷ (the team's working days in the horizon × its mean shift
     length); handle time = talk + wrap-up. None when the team took no inbound calls. Outbound work is
-    workload-driven, not a queue (DOMAIN.md §4.1), so it has no Erlang counterpart here.
+    workload-driven, not a queue (docs/sources.md, Staffing and queues), so it has no Erlang counterpart here.
     """
     col = f"team.{team}.inbound_calls"
     if col not in table or not table[col].mean() > 0:

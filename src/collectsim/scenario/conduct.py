@@ -1,4 +1,4 @@
-"""Conduct rules and complaints, as scenario data (DOMAIN.md §3, §5.7).
+"""Conduct rules and complaints, as scenario data (docs/sources.md, Conduct rules).
 
 A rulebook is a list of named rules of a few kinds — contact caps per account in a
 rolling window, contact hours in the borrower's local time, cool-off after a

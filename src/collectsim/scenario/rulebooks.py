@@ -1,4 +1,4 @@
-"""Shipped conduct rulebooks (DOMAIN.md §3, §5.7), as rules of the kinds in ``conduct.py``.
+"""Shipped conduct rulebooks (docs/sources.md, Conduct rules), as rules of the kinds in ``conduct.py``.
 
 Each preset encodes the numeric, simulable core of its source; clauses with no
 numbers to simulate (disclosure, record keeping) are out of scope. Channel names

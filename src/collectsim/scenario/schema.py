@@ -90,7 +90,7 @@ class Segment(Model):
 
 
 class Reason(Model):
-    """A latent reason for delinquency (DOMAIN.md §5.2) and the behaviour it implies."""
+    """A latent reason for delinquency (docs/sources.md, Repayment behaviour) and the behaviour it implies."""
 
     lambda_inf: NonNeg
     lambda_0: NonNeg | None = None
@@ -107,7 +107,7 @@ class Reason(Model):
 
 
 class Repayment(Model):
-    """Common parameters of the self-exciting repayment intensity (DOMAIN.md §1.1, §5.2)."""
+    """Common parameters of the self-exciting repayment intensity (docs/sources.md, Repayment behaviour)."""
 
     kappa: Pos = 0.10
     delta_10: NonNeg = 0.005
