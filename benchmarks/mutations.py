@@ -62,12 +62,12 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     "conduct_cap_ignored": [
         (
             f"{ENGINE}/conduct.py",
-            "        return now - oldest < self.rule.window_days",
-            "        return np.zeros(idx.size, dtype=bool)",
+            "return now - self.times.oldest(idx) < self.rule.window_days",
+            "return np.zeros(idx.size, dtype=bool)",
         ),
         (
             f"{ENGINE}/conduct.py",
-            "return cap.max == 0 or now - float(rule.ring[i, rule.ptr[i]]) < cap.window_days",
+            "return self.rule.max == 0 or now - self.times.oldest_one(i) < self.rule.window_days",
             "return False",
         ),
     ],

@@ -117,3 +117,31 @@ def test_run_report_describes_and_tallies_conduct_rules(tmp_path: Path) -> None:
     page = (folder / "report.html").read_text()
     assert "Conduct rules from us_reg_f, enforced" in page
     assert "Conduct rules (enforce)" in page and "reg_f_hours_8_21" in page
+
+
+def test_unstaffed_team_is_flagged_in_terminal_and_report(tmp_path: Path, capsys) -> None:
+    """A team paid for one agent whom shrinkage keeps off the floor is flagged in both views."""
+    args = ["run", str(ROOT / "scenarios" / "baseline.toml"), "--results", str(tmp_path), "--quiet"]
+    over = ["population.accounts=300", "horizon.days=20", "teams.field_agents.headcount=1"]
+    over.append("teams.field_agents.shrinkage=0.6")
+    assert main([*args, *(x for o in over for x in ("--set", o))]) == 0
+    out = capsys.readouterr().out
+    assert "warning: field_agents is paid for 1 but shrinkage leaves nobody on the floor" in out
+    html = next(tmp_path.glob("baseline-*/report.html")).read_text(encoding="utf-8")
+    assert "Staffing warnings" in html and "field_agents" in html
+
+
+def test_report_refuses_a_folder_from_before_voided_work(tmp_path: Path, capsys) -> None:
+    """A run folder whose teams table predates voided/overtime columns gets one clear line and exit 2."""
+    args = ["run", str(ROOT / "scenarios" / "baseline.toml"), "--results", str(tmp_path), "--quiet", "--no-report"]
+    assert main([*args, "--set", "population.accounts=300", "--set", "horizon.days=20"]) == 0
+    folder = next(tmp_path.glob("baseline-*"))
+    teams = folder / "teams.csv"
+    lines = teams.read_text(encoding="utf-8").splitlines()
+    col = lines[0].split(",").index("voided")
+    teams.write_text("\n".join(",".join(c for k, c in enumerate(ln.split(",")) if k != col) for ln in lines))
+    capsys.readouterr()
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "lacks voided" in err and "run it again" in err
+    assert not (folder / "report.html").exists()

@@ -74,15 +74,19 @@ def kpi_table(result: RunResult, currency: str) -> str:
             f"{'voided':>9}{'backlog':>9}{'dropped':>9}{'overtime h':>11}"
         )
         for r in teams.itertuples():
-            util = "n/a" if pd.isna(r.utilisation) else f"{r.utilisation:.1%}"
-            service = "n/a" if pd.isna(r.service_level) else f"{r.service_level:.1%}"
             lines.append(
-                f"{r.team:<16}{r.headcount:>10,}{r.attempts:>10,}{r.rpcs:>8,}{util:>13}{service:>9}"
-                f"{r.voided:>9,}{r.backlog_mean:>9,.0f}{r.dropped:>9,}{r.overtime_minutes / 60:>11,.1f}"
+                f"{r.team:<16}{r.headcount:>10,}{r.attempts:>10,}{r.rpcs:>8,}{pct_or_na(r.utilisation):>13}"
+                f"{pct_or_na(r.service_level):>9}{r.voided:>9,}{r.backlog_mean:>9,.0f}{r.dropped:>9,}"
+                f"{r.overtime_minutes / 60:>11,.1f}"
             )
-            if r.headcount > 0 and r.on_floor == 0:
+            if r.unstaffed:
                 lines.append(f"  warning: {r.team} is paid for {r.headcount} but shrinkage leaves nobody on the floor")
     return "\n".join(lines)
+
+
+def pct_or_na(value: float) -> str:
+    """A share as a percentage, or "n/a" when it is undefined (no work due, nobody on the floor)."""
+    return "n/a" if pd.isna(value) else f"{value:.1%}"
 
 
 HEADLINE = (

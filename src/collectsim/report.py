@@ -23,7 +23,7 @@ import pandas as pd
 from collectsim.describe import scenario_in_words
 from collectsim.errors import CollectsimError
 from collectsim.experiments.stats import direction
-from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value
+from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value, pct_or_na
 from collectsim.scenario import Scenario, scenario_from_dict
 
 REPORT_FILE = "report.html"
@@ -112,6 +112,21 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 # --- run ---------------------------------------------------------------------------------------------------------
 
 
+TEAM_FIELDS = ("team", "headcount", "on_floor", "attempts", "rpcs", "done", "voided", "utilisation", "service_level")
+TEAM_FIELDS += ("backlog_mean", "overtime_minutes", "idle_cost", "cost", "unstaffed")
+
+
+def _teams(folder: Path) -> pd.DataFrame:
+    """The run's teams table; a folder from before voided work and overtime were counted cannot be shown."""
+    teams = pd.read_csv(folder / "teams.csv")
+    missing = [c for c in TEAM_FIELDS if c not in teams.columns]
+    if missing:
+        raise CollectsimError(
+            f"report: {folder / 'teams.csv'} lacks {', '.join(missing)} (written by an older collectsim); run it again"
+        )
+    return teams
+
+
 def _team_cells(r, cur: str) -> list[str]:
     """One row of the teams table; service level is done ÷ (due − voided), utilisation busy ÷ on-floor time."""
     return [
@@ -122,8 +137,8 @@ def _team_cells(r, cur: str) -> list[str]:
         f"{r.rpcs:,}",
         f"{r.done:,}",
         f"{r.voided:,}",
-        f"{r.utilisation:.1%}" if pd.notna(r.utilisation) else "n/a",
-        "n/a" if pd.isna(r.service_level) else f"{r.service_level:.1%}",
+        pct_or_na(r.utilisation),
+        pct_or_na(r.service_level),
         f"{r.backlog_mean:,.0f}",
         f"{r.overtime_minutes / 60:,.1f}",
         f"{cur} {r.idle_cost:,.0f}",
@@ -137,7 +152,7 @@ def _run(folder: Path) -> Report:
     sc = _scenario(folder / "scenario.toml")
     kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
     daily = pd.read_csv(folder / "daily.csv")
-    teams = pd.read_csv(folder / "teams.csv")
+    teams = _teams(folder)
     costs = pd.read_csv(folder / "costs.csv")
     accounts = pd.read_parquet(folder / "accounts.parquet")
     cur, horizon = sc.currency, sc.horizon.days
@@ -174,7 +189,7 @@ def _run(folder: Path) -> Report:
             ),
         )
     )
-    unstaffed = [r.team for r in teams.itertuples() if r.headcount > 0 and r.on_floor == 0]
+    unstaffed = teams.loc[teams["unstaffed"].astype(bool), "team"].tolist()
     if unstaffed:
         problem = "paid, but nobody on the floor: shrinkage rounds the roster to 0 agents"
         rep.tables.append(("Staffing warnings", _table(["team", "problem"], [[t, problem] for t in unstaffed])))

@@ -14,6 +14,7 @@ from collections import Counter
 import numpy as np
 
 from collectsim.engine.channels import NO_ANSWER, RIGHT_PARTY
+from collectsim.engine.recent import RecentTimes
 from collectsim.engine.state import AccountState
 from collectsim.scenario.conduct import Cap, CoolOff, Crew, Forbearance, Hours, Stop
 from collectsim.scenario.rulebooks import rulebook
@@ -23,24 +24,19 @@ CONVERSATIONS = ("call", "visit")
 
 
 class _CapState:
-    """The times of each account's last ``max`` counted actions: the oldest decides the cap."""
+    """A cap's state: the times of each account's last ``max`` counted actions; the oldest decides."""
 
     def __init__(self, rule: Cap, n: int) -> None:
         self.rule = rule
-        self.ring = np.full((n, max(rule.max, 1)), -np.inf)
-        self.ptr = np.zeros(n, dtype=np.int32)
+        self.times = RecentTimes(n, rule.max)
 
     def full(self, idx: np.ndarray, now: np.ndarray) -> np.ndarray:
         if self.rule.max == 0:
             return np.ones(idx.size, dtype=bool)
-        oldest = self.ring[idx, self.ptr[idx]]
-        return now - oldest < self.rule.window_days
+        return now - self.times.oldest(idx) < self.rule.window_days
 
-    def record(self, idx: np.ndarray, now: np.ndarray) -> None:
-        if self.rule.max == 0 or idx.size == 0:
-            return
-        self.ring[idx, self.ptr[idx]] = now
-        self.ptr[idx] = (self.ptr[idx] + 1) % self.rule.max
+    def full_one(self, i: int, now: float) -> bool:
+        return self.rule.max == 0 or now - self.times.oldest_one(i) < self.rule.window_days
 
 
 class ConductRules:
@@ -151,8 +147,7 @@ class ConductRules:
 
     def _violates_one(self, rule: object, i: int, now: float) -> bool:
         if isinstance(rule, _CapState):
-            cap = rule.rule
-            return cap.max == 0 or now - float(rule.ring[i, rule.ptr[i]]) < cap.window_days
+            return rule.full_one(i, now)
         if isinstance(rule, Hours):
             hour = ((now + float(self.offset[i])) % 1.0) * 24.0
             return hour < rule.start or hour >= rule.end
@@ -179,7 +174,7 @@ class ConductRules:
                 if counts == "attempts"
                 else outcome == (RIGHT_PARTY if counts == "connected" else NO_ANSWER)
             )
-            cap.record(idx[sel], now[sel])
+            cap.times.add(idx[sel], now[sel])
         if self.kinds[cid] in CONVERSATIONS:
             rpc = outcome == RIGHT_PARTY
             self.conv_time[idx[rpc]] = now[rpc]
@@ -190,13 +185,11 @@ class ConductRules:
     def record_one(self, cid: int, i: int, outcome: int, now: float) -> None:
         """Scalar twin of ``record``."""
         for cap in self._applies[cid]:
-            if not isinstance(cap, _CapState) or cap.rule.max == 0:
+            if not isinstance(cap, _CapState):
                 continue
             counts = cap.rule.counts
             if counts == "attempts" or outcome == (RIGHT_PARTY if counts == "connected" else NO_ANSWER):
-                k = int(cap.ptr[i])
-                cap.ring[i, k] = now
-                cap.ptr[i] = (k + 1) % cap.rule.max
+                cap.times.add_one(i, now)
         if outcome == RIGHT_PARTY and self.kinds[cid] in CONVERSATIONS:
             self.conv_time[i] = now
         if self.kinds[cid] == "visit" and self.audit:

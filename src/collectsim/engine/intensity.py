@@ -5,13 +5,15 @@ four times a week (before Regulation F's 7-in-7 call cap). Two measures are kept
 because a survey respondent counts calls and visits while a log counts everything:
 calls and visits (collectors' attempts, answered or not; a borrower's own inbound
 call is not one), and every send or attempt of any channel. Each keeps a ring of
-the last three attempt times per account, so the check is O(1) per attempt and
-exact, as attempts arrive in time order.
+the last three attempt times per account (``RecentTimes``, shared with the conduct
+caps), so the check is O(1) per attempt and exact, as attempts arrive in time order.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from collectsim.engine.recent import RecentTimes
 
 TIMES = 4
 SLOTS = TIMES - 1  # the current attempt and the three before it
@@ -20,34 +22,26 @@ CALL_KINDS = ("call", "visit")
 
 
 class _Ring:
-    """The times of each account's last ``TIMES - 1`` attempts, and whether ``TIMES`` ever fell in the window.
+    """Whether ``TIMES`` attempts ever fell within ``WINDOW_DAYS`` for each account.
 
     A flagged account stays flagged, so it is no longer tracked (most accounts are flagged early for "any channel").
     """
 
     def __init__(self, n: int) -> None:
-        self.last = np.full(n * SLOTS, -np.inf)  # account i's slots are i·SLOTS … i·SLOTS + SLOTS − 1
-        self.ptr = np.zeros(n, dtype=np.int64)
+        self.times = RecentTimes(n, SLOTS)
         self.hit = np.zeros(n, dtype=bool)
 
     def record(self, idx: np.ndarray, t: float) -> None:
         """One attempt at time ``t`` on each of ``idx`` (distinct accounts)."""
         idx = idx[~self.hit[idx]]
-        ptr = self.ptr[idx]
-        slot = idx * SLOTS + ptr
-        self.hit[idx] = t - self.last[slot] < WINDOW_DAYS
-        self.last[slot] = t
-        self.ptr[idx] = (ptr + 1) % SLOTS
+        self.hit[idx] = t - self.times.oldest(idx) < WINDOW_DAYS
+        self.times.add(idx, t)
 
     def record_one(self, i: int, t: float) -> None:
         if self.hit[i]:
             return
-        ptr = int(self.ptr[i])
-        slot = i * SLOTS + ptr
-        if t - float(self.last[slot]) < WINDOW_DAYS:
-            self.hit[i] = True
-        self.last[slot] = t
-        self.ptr[i] = (ptr + 1) % SLOTS
+        self.hit[i] = t - self.times.oldest_one(i) < WINDOW_DAYS
+        self.times.add_one(i, t)
 
 
 class ContactIntensity:

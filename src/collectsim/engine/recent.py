@@ -1,0 +1,39 @@
+"""Each account's last k event times, kept in a ring: the shared piece behind rolling-window rules.
+
+"Is this the (k+1)-th event within w days?" is "is the oldest of the last k events less
+than w days ago?", answered in O(1) per event because events arrive in time order.
+Conduct caps ("7 calls in 7 days") and the contact-intensity measure ("4 contacts in a
+week") both ask it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class RecentTimes:
+    def __init__(self, n: int, k: int) -> None:
+        self.k = k
+        self.ring = np.full((n, max(k, 1)), -np.inf)
+        self.ptr = np.zeros(n, dtype=np.int32)
+
+    def oldest(self, idx: np.ndarray) -> np.ndarray:
+        """The time of each account's k-th most recent event (−inf if it has had fewer)."""
+        return self.ring[idx, self.ptr[idx]]
+
+    def oldest_one(self, i: int) -> float:
+        return float(self.ring[i, self.ptr[i]])
+
+    def add(self, idx: np.ndarray, t: np.ndarray | float) -> None:
+        """An event at ``t`` for each of the distinct accounts ``idx``."""
+        if self.k == 0 or idx.size == 0:
+            return
+        self.ring[idx, self.ptr[idx]] = t
+        self.ptr[idx] = (self.ptr[idx] + 1) % self.k
+
+    def add_one(self, i: int, t: float) -> None:
+        if self.k == 0:
+            return
+        p = int(self.ptr[i])
+        self.ring[i, p] = t
+        self.ptr[i] = (p + 1) % self.k
