@@ -8,6 +8,8 @@ bucket 31–60 into 61–90.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -128,3 +130,34 @@ def liquidation_points(collected_cum: np.ndarray, opening: float) -> dict[str, f
     """
     days = np.arange(LIQUIDATION_STEP, collected_cum.size + 1, LIQUIDATION_STEP)
     return {f"liquidation_d{d:03d}": _safe(float(collected_cum[d - 1]), opening) for d in days}
+
+
+def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float], annual_rate: float, horizon: int):
+    """Money over the account's life: the horizon's open value added, and cash flows discounted to day 0.
+
+    Cash collected or spent on day d counts at the end of that day, discounted by e^{−ρ(d+1)} with
+    e^{−365ρ} = 1/(1 + annual_rate); the expected value of what is open at the horizon (collections
+    less agency commission and enforcement fees, untreated after the horizon) is discounted from the
+    horizon. At a 0% rate ``npv`` = ``net_value`` = net recovery + expected net value after the horizon.
+    """
+    rho = math.log1p(annual_rate) / 365.0
+    day = daily["day"].to_numpy(dtype=float)
+    flows = daily["collected"].to_numpy() - daily["cost"].to_numpy()
+    in_horizon = float((flows * np.exp(-rho * (day + 1))).sum())
+    after = float(acc["expected_after_horizon"].sum())
+    after_costs = float(acc["expected_costs_after_horizon"].sum())
+    after_pv = float((acc["expected_after_horizon_pv"] - acc["expected_costs_after_horizon_pv"]).sum())
+    npv = in_horizon + math.exp(-rho * horizon) * after_pv
+    opening = kpis["opening_balance"]
+    owed = np.where(acc["status"] == "written_off", acc["written_off"], acc["outstanding"])
+    still_open = float(owed[acc["open_at_horizon"].to_numpy()].sum())
+    return {
+        "open_share_at_horizon": _safe(still_open, opening),
+        "terminal_collections": after,
+        "terminal_costs": after_costs,
+        "terminal_value": after_pv,
+        "recovery_rate_with_terminal": _safe(kpis["collected"] + after, opening),
+        "net_value": kpis["net_recovery"] + after - after_costs,
+        "npv": npv,
+        "npv_per_account": _safe(npv, kpis["accounts"]),
+    }

@@ -19,9 +19,15 @@ MONEY = (
     "cost_team",
     "cost_legal",
     "cost_agency",
+    "terminal_collections",
+    "terminal_value",
+    "net_value",
+    "npv",
 )
 RATES = (
     "recovery_rate",
+    "recovery_rate_with_terminal",
+    "open_share_at_horizon",
     "write_off_rate",
     "cost_per_unit_collected",
     "cure_rate_dpd30",
@@ -91,8 +97,10 @@ def pct_or_na(value: float) -> str:
 
 HEADLINE = (
     "recovery_rate",
+    "recovery_rate_with_terminal",
     "collected",
     "net_recovery",
+    "npv",
     "total_cost",
     "cost_per_unit_collected",
     "cure_rate_dpd30",

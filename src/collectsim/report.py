@@ -159,6 +159,8 @@ def _run(folder: Path) -> Report:
     rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
     rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]
     rep.tables.append(("Key figures", _table(["KPI", "value"], rows)))
+    if "terminal_value" in kpis:
+        rep.tables.append(("Value at the horizon", _table(["", "value"], _horizon_rows(kpis, sc))))
     trows = [_team_cells(r, cur) for r in teams.itertuples()]
     rules = [k.split(".", 1)[1] for k in kpis if k.startswith("violations.")]
     if rules:
@@ -202,6 +204,30 @@ def _run(folder: Path) -> Report:
         ("journeys", "Accounts by state over time", plots.account_journeys(accounts, horizon)),
     ]
     return rep
+
+
+def _horizon_rows(kpis: dict, sc: Scenario) -> list[list[str]]:
+    """What is still open at the horizon, what it is expected to bring, untreated after it, and the NPV."""
+    day, rate = sc.horizon.days, sc.economy.cost_of_funds
+
+    def money(v: float) -> str:
+        return f"{sc.currency} {v:,.0f}"
+
+    rows = [
+        [f"still open at day {day} (share of the opening balance)", f"{kpis['open_share_at_horizon']:.1%}"],
+    ]
+    for src in ("in_house", "agency", "legal", "offers"):
+        v = kpis.get(f"terminal_collections_{src}", 0.0)
+        if v:
+            rows.append([f"expected collections after the horizon: {src.replace('_', ' ')}", money(v)])
+    rows += [
+        ["expected collections after the horizon (untreated, undiscounted)", money(kpis["terminal_collections"])],
+        ["expected commission and fees after the horizon", money(kpis["terminal_costs"])],
+        [f"their net value at day {day}, discounted at {rate:.1%} a year", money(kpis["terminal_value"])],
+        ["recovery rate including the expected value after the horizon", f"{kpis['recovery_rate_with_terminal']:.1%}"],
+        ["NPV: net cash discounted to day 0, plus the horizon value", money(kpis["npv"])],
+    ]
+    return rows
 
 
 # --- compare -----------------------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from collectsim import metrics
+from collectsim.engine.horizon import HorizonValue
 from collectsim.engine.loop import EVENT_OUTCOMES, Progress, Simulation
-from collectsim.engine.state import LEGAL_NAMES, STATUS_NAMES
+from collectsim.engine.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.teams import MINUTES_PER_DAY
 from collectsim.policy import Policy
 from collectsim.policy.ladder import LadderPolicy
@@ -42,7 +43,7 @@ def simulate(
     return _result(sim, seed)
 
 
-def _accounts(sim: Simulation) -> pd.DataFrame:
+def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
     s, p, sc = sim.state, sim.state.pop, sim.sc
     resolved = s.resolution_day >= 0
     res_dpd = np.where(resolved, p.entry_dpd + s.resolution_day - p.entry_day, np.nan)
@@ -81,6 +82,11 @@ def _accounts(sim: Simulation) -> pd.DataFrame:
             "vulnerable": p.vulnerable,
             "broken_plan_day": s.broken_plan_day,
             "direct_cost": s.direct_cost,
+            "open_at_horizon": (s.status == ACTIVE) | s.placed | s.legal_active,
+            "expected_after_horizon": hv.collections,
+            "expected_after_horizon_pv": hv.collections_pv,
+            "expected_costs_after_horizon": hv.costs,
+            "expected_costs_after_horizon_pv": hv.costs_pv,
             "team_minutes": s.team_minutes,
             "self_cure_label": p.self_cure_label,
             "lambda_inf": p.lam_inf,
@@ -249,12 +255,15 @@ def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
 
 def _result(sim: Simulation, seed: int) -> RunResult:
     sc = sim.sc
-    accounts = _accounts(sim)
+    hv = sim.horizon.value(sc.horizon.days)
+    accounts = _accounts(sim, hv)
     teams = _teams(sim)
     costs = _costs(sim, teams)
     kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(costs["cost"].sum()))
     daily = sim.recorder.daily_frame()
     kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["opening_balance"]))
+    kpis.update(metrics.lifetime_kpis(accounts, daily, kpis, sc.economy.cost_of_funds, sc.horizon.days))
+    kpis.update({f"terminal_collections_{k}": v for k, v in hv.by_source.items()})
     for cat in ("channel", "team", "legal", "agency", "complaints"):
         kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
     lt, at = sim.legal.tally, sim.agency.tally

@@ -96,7 +96,7 @@ class LegalDesk:
         # Draw purposes: 0 service, 1 settle, 2 default-judgement delay, 3 contested outcome,
         # 4 enforceable, 5 contested or not, 6 contested delay (new purposes go at the end).
         draws = [self.u.draw_one(i) for _ in range(7)]
-        yield env.timeout(float(self.service.quantile(np.array(draws[0]))))
+        yield self._until_next(i, float(self.service.quantile(np.array(draws[0]))))
         if not self._owing(i):
             self.tally.withdrawn += 1
             return self._end(i, CLOSED)
@@ -113,7 +113,7 @@ class LegalDesk:
             return None
         if not won:
             return self._end(i, LOST)
-        yield env.timeout(spec.enforcement_delay_days)
+        yield self._until_next(i, spec.enforcement_delay_days)
         if not self._owing(i) or draws[4] >= spec.enforceable_share:
             return self._end(i, CLOSED)
         s.legal_stage[i] = ENFORCING
@@ -125,12 +125,18 @@ class LegalDesk:
         s.garnish_next[i] = math.floor(env.now) + WEEK
         return None
 
+    def _until_next(self, i: int, delay: float) -> simpy.Timeout:
+        """Sleep until the case's next step, whose date the desk knows (it values open cases at the horizon)."""
+        self.s.legal_next[i] = self.env.now + delay
+        return self.env.timeout(delay)
+
     def _judgement(self, i: int, draws: list[float]):
         """Wait for the court: True won, False lost, None withdrawn (paid meanwhile)."""
         served, contested = self.env.now, draws[5] < self.spec.contested_prob
         self.tally.contested += contested
+        self.s.legal_contested[i] = contested
         court = self.contested_court if contested else self.court
-        yield self.env.timeout(float(court.quantile(np.array(draws[6 if contested else 2]))))
+        yield self._until_next(i, float(court.quantile(np.array(draws[6 if contested else 2]))))
         if not self._owing(i):
             self.tally.withdrawn += 1
             self._end(i, CLOSED)

@@ -21,6 +21,7 @@ from collectsim.engine.behaviour import AGENCY, Repayment
 from collectsim.engine.channels import OUTCOME_NAMES, Contact
 from collectsim.engine.complaints import ComplaintBook
 from collectsim.engine.conduct import ConductRules
+from collectsim.engine.horizon import HorizonValuer
 from collectsim.engine.legal import LegalDesk
 from collectsim.engine.offers import OfferDesk
 from collectsim.engine.population import generate
@@ -74,6 +75,7 @@ class Simulation:
         self.offers = OfferDesk(sc, self.state, self.streams)
         self.contact.conduct, self.contact.complaints, self.contact.offers = self.conduct, self.complaints, self.offers
         self.agency = AgencyDesk(sc, self.state)
+        self.horizon = HorizonValuer(sc, self.state, self.offers.miss_next, self.offers.miss_after)
         self.recorder = Recorder(record_events)
         self.policy = policy
         self.check_invariants = check_invariants

@@ -83,6 +83,8 @@ class AccountState:
         self.agency_paid = np.zeros(n)  # collected by the agency while placed
         self.legal_stage = np.full(n, NO_CASE, dtype=np.int8)
         self.legal_active = np.zeros(n, dtype=bool)
+        self.legal_next = np.zeros(n)  # time of the case's next step (service, judgement, enforcement): the court date
+        self.legal_contested = np.zeros(n, dtype=bool)
         self.garnish_amount = np.zeros(n)
         self.garnish_next = np.full(n, -1, dtype=np.int32)
         self.attempts = np.zeros(n, dtype=np.int32)

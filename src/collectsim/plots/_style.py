@@ -28,8 +28,10 @@ ROLL_OUTCOMES = (
 )
 HEADLINE_KPIS = (
     "recovery_rate",
+    "recovery_rate_with_terminal",
     "collected",
     "net_recovery",
+    "npv",
     "total_cost",
     "cost_per_unit_collected",
     "write_off_rate",
@@ -55,6 +57,12 @@ _MONEY_KPIS = {
     "collected_per_account",
     "cost_per_account",
     "net_recovery_per_account",
+    "terminal_collections",
+    "terminal_costs",
+    "terminal_value",
+    "net_value",
+    "npv",
+    "npv_per_account",
 }
 _RATE_MARKERS = ("rate", "share_", "liquidation_d", "service_level", "utilisation", "per_unit_collected", "p_wait")
 _LIQUIDATION = re.compile(r"^liquidation_d(\d+)$")

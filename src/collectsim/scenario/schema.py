@@ -117,8 +117,11 @@ class Repayment(Model):
 
 
 class Economy(Model):
+    """The economy scales λ∞ by exp(β·Δunemployment); ``cost_of_funds`` (annual) discounts cash flows for NPV."""
+
     unemployment_change_pp: float = 0.0
     beta: float = -0.1
+    cost_of_funds: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class Population(Model):
