@@ -102,7 +102,15 @@ class Simulation:
             broken_plan_day=_ro(s.broken_plan_day),
         )
         kinds = [c.kind for c in sc.channels.values()]
-        self.check = WorkCheck(s, policy, self.view, kinds, one_call_per_day=sc.policy.one_call_per_day)
+        self.check = WorkCheck(
+            s,
+            policy,
+            self.view,
+            kinds,
+            one_call_per_day=sc.policy.one_call_per_day,
+            channel_teams=[c.team for c in sc.channels.values()],
+            call_precedence=sc.policy.call_precedence,
+        )
         self.work = TeamWork(
             self.env,
             sc,

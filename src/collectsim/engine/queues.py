@@ -3,9 +3,10 @@
 Outbound items (one per account per team) arrive in daily batches from the policy,
 are ordered once a day by the priority rule, and are taken in that order. An item
 remembers the rule that queued it: when the queue opens each day, items whose rule
-no longer applies are *voided* (an account that cured, was placed, left the stage),
-and the agent checks again when it takes one. Every item the day started with ends
-the day done, voided or left over, so done ≤ due − voided always holds.
+no longer applies are *voided* (an account that cured, was placed, left the stage, or
+whose call today belongs to a team of higher precedence), and the agent checks again
+when it takes one. Every item the day started with ends the day done, voided or left
+over, so done ≤ due − voided always holds.
 
 Inbound calls queue first-come first-served and are answered before outbound work.
 Both queues keep an exact time-weighted length and the total time items spent
@@ -22,8 +23,6 @@ import numpy as np
 from collectsim.engine.timeweighted import TimeWeighted
 
 PriorityKey = Callable[[np.ndarray, np.ndarray], np.ndarray]
-# keep(accounts, channels, rules, day) -> mask of items still wanted today.
-KeepCheck = Callable[[np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
 
 
 class OutboundQueue:
@@ -71,9 +70,14 @@ class OutboundQueue:
         self.arrivals += int(new.size)
         self.length.update(now, self.waiting)
 
-    def open(self, day: int, now: float, key: PriorityKey, keep: KeepCheck | None = None) -> None:
-        """Void items no longer wanted, then order today's work by the priority rule
-        (smallest key first, ties by arrival)."""
+    def queued(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The items the next opening starts with: (accounts, channel ids, rule ids)."""
+        rest = slice(self._ptr, None)
+        return self._acct[rest], self._chan[rest], self._rule[rest]
+
+    def open(self, day: int, now: float, key: PriorityKey, wanted: np.ndarray | None = None) -> None:
+        """Void the items not ``wanted`` (a mask over ``queued()``; None keeps all), then order
+        today's work by the priority rule (smallest key first, ties by arrival)."""
         rest = slice(self._ptr, None)
         self._acct, self._chan, self._rule, self._enq = (
             a[rest] for a in (self._acct, self._chan, self._rule, self._enq)
@@ -81,12 +85,10 @@ class OutboundQueue:
         self._ptr = 0
         self.due_today = self._acct.size
         self.voided_today = 0
-        if keep is not None and self._acct.size:
-            wanted = keep(self._acct, self._chan, self._rule, day)
-            if not wanted.all():
-                self._drop(~wanted, now)
-                self.voided_today = int((~wanted).sum())
-                self.voided += self.voided_today
+        if wanted is not None and self._acct.size and not wanted.all():
+            self._drop(~wanted, now)
+            self.voided_today = int((~wanted).sum())
+            self.voided += self.voided_today
         order = np.argsort(key(self._acct, self._enq), kind="stable")
         self._acct, self._chan, self._rule, self._enq = (
             a[order] for a in (self._acct, self._chan, self._rule, self._enq)

@@ -20,7 +20,7 @@ import numpy as np
 import simpy
 
 from collectsim.dists import Distribution
-from collectsim.engine.queues import InboundQueue, KeepCheck, OutboundQueue, PriorityKey
+from collectsim.engine.queues import InboundQueue, OutboundQueue, PriorityKey
 from collectsim.engine.timeweighted import TimeWeighted
 from collectsim.scenario.schema import WEEKDAYS, Shift, Team
 
@@ -68,6 +68,8 @@ VOID, DEFERRED = "void", "deferred"
 Attempt = Callable[[int, int, int, float, OutboundQueue], "tuple[float, bool] | str"]
 # answer(account, channel_id, now) -> (handle minutes, True) for an inbound call, or VOID.
 Answer = Callable[[int, int, float], "tuple[float, bool] | str"]
+# opening(desk, day): open the desk's outbound queue for today (with every other team's that works today).
+Opening = Callable[["TeamDesk", int], None]
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class TeamDesk:
         n_accounts: int,
         *,
         priority: PriorityKey,
-        keep: KeepCheck | None = None,
+        opening: Opening | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -163,7 +165,7 @@ class TeamDesk:
         self.attempt: Attempt | None = None
         self.answer: Answer | None = None
         self.priority = priority
-        self.keep = keep
+        self.opening = opening
         self._idle_factor = 1.0 / spec.max_occupancy - 1.0
         self._rpc_spacing = None if spec.max_rpc_per_hour is None else 60.0 / spec.max_rpc_per_hour
 
@@ -235,9 +237,16 @@ class TeamDesk:
 
     def _ensure_open(self, day: int) -> None:
         if self.outbound.open_day != day:
-            self.outbound.open(day, self.env.now, self.priority, self.keep)
-            self.tally.days_worked += 1
-            self.tally.daily_queue.append(self.outbound.due_today)
+            if self.opening is None:
+                self.open(day)
+            else:
+                self.opening(self, day)
+
+    def open(self, day: int, wanted: np.ndarray | None = None) -> None:
+        """Open today's outbound queue: void the items not ``wanted`` (None keeps all), order the rest."""
+        self.outbound.open(day, self.env.now, self.priority, wanted)
+        self.tally.days_worked += 1
+        self.tally.daily_queue.append(self.outbound.due_today)
 
     def _close(self, day: int) -> None:
         if self.outbound.open_day != day:

@@ -4,6 +4,12 @@ Wires each ``TeamDesk`` to the account state: the callbacks here check that the 
 still applies (else it is voided), draw the outcome, book its effects and return the
 handle time. Inbound callbacks are scheduled here too: a share of borrowers reached
 by a message call back later that day.
+
+When a queue opens each day its items are checked (``WorkCheck.keep``). When the policy
+gives teams a call precedence, the first queue to open opens every working team's at
+the same moment, so that of the calls still wanted for one account in several teams
+only the highest-precedence team's survive (``WorkCheck.outranked``); without one, each
+queue opens when its team first needs it.
 """
 
 from __future__ import annotations
@@ -60,7 +66,7 @@ class TeamWork:
                 sc.horizon.days,
                 state.n,
                 priority=priority,
-                keep=check.keep,
+                opening=self._open_day,
             )
             handle = HandleTimeBuffer(spec, streams.generator("handle", ti), filing)
             desk.attempt = self._attempt_for(desk, handle)
@@ -69,6 +75,19 @@ class TeamWork:
         for name, spec in sc.teams.items():
             self.teams[name].helps = [self.teams[h] for h in spec.helps]
         self._owner = {id(d.outbound): d for d in self.teams.values()}
+
+    def _open_day(self, first: TeamDesk, day: int) -> None:
+        """Open ``first``'s queue for today and, when calls have a precedence, every other working team's."""
+        desks = [first]
+        if self.check.ranks_calls:
+            desks += [
+                d for d in self.teams.values() if d is not first and d.outbound.open_day != day and d.works_on(day)
+            ]
+        items = [d.outbound.queued() for d in desks]
+        wanted = [self.check.keep(a, c, r, day) if a.size else np.ones(0, dtype=bool) for a, c, r in items]
+        lost = self.check.outranked([(a, c) for a, c, _ in items], wanted)
+        for desk, w, out in zip(desks, wanted, lost, strict=True):
+            desk.open(day, w & ~out)
 
     def _attempt_for(self, desk: TeamDesk, handle: HandleTimeBuffer):
         s, contact, specs, recorder = self.s, self.contact, self.contact.specs, self.recorder

@@ -71,6 +71,7 @@ def cross_reference_problems(data: Mapping[str, Any]) -> Problems:
     if pop.get("mode") == "inflow" and isinstance(inflow, int) and isinstance(days, int) and inflow > days:
         out.append(("population.inflow_days", f"{inflow} exceeds horizon.days {days}; accounts must enter in time"))
     out += _policy_problems(data, channels, segs)
+    out += _precedence_problems(data, channels, teams)
     out += _branching_problems(data)
     return out
 
@@ -138,6 +139,32 @@ def _policy_problems(data: Mapping[str, Any], channels: dict, segs: dict) -> Pro
                         "'segments' or add a ladder without 'segments'",
                     )
                 )
+    return out
+
+
+def _precedence_problems(data: Mapping[str, Any], channels: dict, teams: dict) -> Problems:
+    """``policy.call_precedence`` lists teams that answer a channel of kind 'call', each once."""
+    order = _table(data, "policy").get("call_precedence")
+    if not isinstance(order, list | tuple):
+        return []
+    callers = sorted(
+        {
+            ch["team"]
+            for ch in channels.values()
+            if isinstance(ch, Mapping) and ch.get("kind") == "call" and ch.get("team") in teams
+        }
+    )
+    allowed = ", ".join(callers) or "(none)"
+    out: Problems = []
+    seen: set[str] = set()
+    for name in order:
+        if not isinstance(name, str):
+            continue
+        if name not in callers:
+            out.append(("policy.call_precedence", f"'{name}' is not a team that makes calls; allowed: {allowed}"))
+        elif name in seen:
+            out.append(("policy.call_precedence", f"'{name}' is listed twice; list each team once"))
+        seen.add(name)
     return out
 
 

@@ -350,13 +350,24 @@ class Ladder(Model):
 class Policy(Model):
     """The ladders, the order teams take their work in, and the daily contact limit.
 
-    ``one_call_per_day``: an account gets at most one outbound call a day across teams; the
-    first one taken wins and the other teams' call items for it that day are voided.
+    ``one_call_per_day``: an account gets at most one outbound call a day across teams.
+    ``call_precedence`` says whose call that is: calling teams, highest precedence first,
+    e.g. ``["late_callers", "early_callers"]``. When the queues open each day, an account
+    with call items in several teams keeps only the item of the team listed first; the
+    others are voided (even if the winning team does not reach the account that day).
+    Teams not listed rank below every listed one. Between teams of equal rank (the default:
+    none listed) the first call taken wins, and so it does for work added during the day.
+    The precedence is an explicit list in the policy, not derived from the ladder, because a
+    team may serve several stages (the baseline's early callers also make every
+    broken-promise follow-up), so "the later stage wins" does not name a team; one ordered
+    list beside the rule it qualifies is read at a glance and checked against team names.
+    It has no effect with ``one_call_per_day = false``.
     """
 
     priority: Literal["expected_value", "dpd", "fifo"] = "expected_value"
     recent_days: Annotated[int, Field(ge=1)] = 7
     one_call_per_day: bool = True
+    call_precedence: tuple[str, ...] = ()
     ladders: dict[str, Ladder]
 
 
