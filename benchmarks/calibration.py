@@ -37,6 +37,13 @@ def main() -> None:
             "0.86 (CN credit-tech)",
         ),
         ("T1", "30→60 roll rate (bucket 31–60 → 61–90 DPD)", k["roll_rate_30_60"], "≈ 0.20 (US cards, rule of thumb)"),
+        (
+            "T2",
+            "P(no payment during DPD 31–60 | open at DPD 31)",
+            k["no_payment_rate_31_60"],
+            "0.47–0.51 (UCI cards, 30-day buckets)",
+        ),
+        ("T2", "P(no payment during DPD 91–120 | open at DPD 91)", k["no_payment_rate_91_120"], "≈ 0.81 (UCI cards)"),
         ("T4", "charge-off age (DPD)", float(sc.chargeoff.dpd), "180 revolving / 120 instalment"),
         (
             "T5",
@@ -62,7 +69,7 @@ def main() -> None:
     for tid, what, value, target in rows:
         print(f"{tid:<4}{what:<72}{value:>8.3f}   target {target}")
     print(
-        "Not measured here: T2/T3 need monthly statement data (the model has no statements); T7 needs an "
+        "Notes: T2 is measured on 30-day DPD buckets, not statement months; T3 needs statements; T7 needs an "
         "optimised policy; T8: tests/validation/test_chehrazi.py checks the engine against E[w_t] and "
         "reproduces U(λ,w)/w and the minimum actionable balance (the optimal-action frontier is not "
         "implemented); T9 is the Erlang C test suite."

@@ -59,6 +59,23 @@ def roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     return out
 
 
+def no_payment_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
+    """P(no payment at all during bucket b | open at its start, observable to its end), by bucket name.
+
+    The UCI card data's "no payment next month" by delinquency status (docs/sources.md, validation
+    targets T2: ≈ 0.47–0.51 for 31–60 DPD, ≈ 0.81 from 91 DPD) is this, on 30-day buckets.
+    """
+    out = {}
+    seen_to = observed_to_dpd(acc, horizon)
+    bits = acc["paid_buckets"].to_numpy()
+    for b in range(1, ROLL_BUCKETS + 1):
+        start, end = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b
+        base = _open_at(acc, start) & (seen_to >= end)
+        none = base & ((bits >> (b - 1)) & 1 == 0)
+        out[f"no_payment_rate_{start}_{end}"] = _safe(float(none.sum()), float(base.sum()))
+    return out
+
+
 def promise_kpis(acc: pd.DataFrame) -> dict[str, float]:
     """Kept rate over promises that came due: one cancelled by a cure or plan first was never tested."""
     kept, broken = float(acc["promises_kept"].sum()), float(acc["promises_broken"].sum())
@@ -109,6 +126,8 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     for d in CURE_DPDS:
         kpis[f"cure_rate_dpd{d}"] = cure_rate(acc, d, horizon)
     kpis.update(roll_rates(acc, horizon))
+    if "paid_buckets" in acc:
+        kpis.update(no_payment_rates(acc, horizon))
     days = (acc["resolution_day"] - acc["entry_day"])[resolved]
     kpis["mean_days_to_resolution"] = float(days.mean()) if len(days) else float("nan")
     kpis["attempts_per_account"] = _safe(float(acc["attempts"].sum()), n)

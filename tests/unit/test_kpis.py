@@ -125,3 +125,29 @@ def test_recovered_is_not_a_cure(late_recoveries: cs.RunResult) -> None:
     as_cured = acc.assign(status=acc["status"].astype(str).replace("recovered", "cured"))
     assert (acc["status"] == "recovered").any()
     assert metrics.cure_rate(acc, 150, 240) < metrics.cure_rate(as_cured, 150, 240)
+
+
+def test_no_payment_rates_by_hand() -> None:
+    """Open at the bucket's start and observable to its end; 'no payment' means its bucket bit is unset."""
+    acc = pd.DataFrame(
+        {
+            "entry_dpd": [1, 1, 1, 1, 1],
+            "entry_day": [0, 0, 0, 0, 150],  # the last one cannot be seen to DPD 60
+            "resolution_dpd": [np.nan, 40.0, 20.0, np.nan, np.nan],  # the third cured before DPD 31
+            # bit 0: paid in DPD 1–30; bit 1: paid in DPD 31–60
+            "paid_buckets": [0b01, 0b10, 0b01, 0b00, 0b00],
+        }
+    )
+    rates = metrics.no_payment_rates(acc, horizon=180)
+    # Open at DPD 31 and seen to 60: rows 0, 1, 3; without a payment in 31–60: rows 0 and 3.
+    assert rates["no_payment_rate_31_60"] == pytest.approx(2 / 3)
+    # Bucket 1–30: all five are seen to DPD 30 (the last exactly); rows 1, 3 and 4 paid nothing in it.
+    assert rates["no_payment_rate_1_30"] == pytest.approx(3 / 5)
+
+
+def test_payment_bucket_bits_follow_payments(small_run: cs.RunResult) -> None:
+    """An account with a payment has at least one bucket bit; one without has none; a DPD-1 cure sets bit 0."""
+    acc = small_run.accounts
+    np.testing.assert_array_equal(acc["paid_buckets"].to_numpy() > 0, acc["payments"].to_numpy() > 0)
+    early = acc["first_payment_day"].between(0, 29).to_numpy() & (acc["entry_dpd"].to_numpy() == 1)
+    assert early.any() and (acc["paid_buckets"].to_numpy()[early] & 1 == 1).all()

@@ -66,6 +66,7 @@ def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
             "resolution_dpd": res_dpd,
             "first_payment_day": s.first_payment_day,
             "payments": s.payments,
+            "paid_buckets": s.paid_buckets,
             "attempts": s.attempts,
             "contacts": s.contacts,
             "rpcs": s.rpcs,

@@ -254,20 +254,17 @@ class HorizonValuer:
         start = s.placement_end[idx] - spec.placement_days
         q = np.minimum(1.0, spec.contact_prob * s.pop.contactability[idx])
         delta = spec.effect * s.pop.responsiveness[idx]
+        every = spec.contact_every_days
         factor = np.ones((idx.size, width))
-        shifted = table.alpha_shifted(p_full, width + spec.contact_every_days + 1, frac)
-        offset = _first_contact_offset(start, spec.contact_every_days, horizon)
-        m = np.arange(width)
-        while True:
-            live = offset < width - 1
-            if not live.any():
-                break
-            # α at t − (offset + frac) for t = m: column m − offset of the shifted table.
-            col = m[None, :] - offset[:, None]
-            a = np.take_along_axis(shifted, np.clip(col, 0, shifted.shape[1] - 1), axis=1)
-            a = np.where((col >= 1) & live[:, None], a, 0.0)
-            factor *= 1.0 - q[:, None] + q[:, None] * np.exp(-delta[:, None] * a)
-            offset = offset + spec.contact_every_days
+        shifted = table.alpha_shifted(p_full, width, frac)  # column j: α(j − frac)
+        first = _first_contact_offset(start, every, horizon)
+        # Accounts placed on the same weekday share contact dates: each contact at day c touches columns > c only.
+        for f in np.unique(first[first < width - 1]):
+            g = np.flatnonzero(first == f)
+            qg, dg = q[g, None], delta[g, None]
+            for c in range(int(f), width - 1, every):
+                a = shifted[g, 1 : width - c]
+                factor[g, c + 1 :] *= 1.0 - qg + qg * np.exp(-dg * a)
         return factor
 
     # -- court cases -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ NO_CASE, FILED, SERVED, WON, LOST, ENFORCING, CLOSED = 0, 1, 2, 3, 4, 5, 6
 LEGAL_NAMES = ("none", "filed", "served", "won", "lost", "enforcing", "closed")
 
 CENT = 0.005
+BUCKET_DAYS = 30
 
 
 @dataclass
@@ -96,6 +97,7 @@ class AccountState:
         self.promises_cancelled = np.zeros(n, dtype=np.int32)  # resolved another way while the promise pended
         self.recovered_after_write_off = np.zeros(n)  # paid after charge-off
         self.payments = np.zeros(n, dtype=np.int32)
+        self.paid_buckets = np.zeros(n, dtype=np.int32)  # bit b: a payment while DPD was in bucket b (1–30 is 0)
         self.on_plan = np.zeros(n, dtype=bool)
         self.plan_next = np.full(n, -1, dtype=np.int32)
         self.plan_amount = np.zeros(n)
@@ -121,6 +123,8 @@ class AccountState:
         self.written_off[idx[co]] -= amount[co]
         self.recovered_after_write_off[idx[co]] += amount[co]
         self.payments[idx] += 1
+        bucket = np.clip((self.dpd[idx] - 1) // BUCKET_DAYS, 0, 30)
+        self.paid_buckets[idx] |= np.left_shift(1, bucket).astype(np.int32)
         self.last_payment_day[idx] = day
         first = self.first_payment_day[idx] < 0
         self.first_payment_day[idx[first]] = day
