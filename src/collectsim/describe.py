@@ -110,7 +110,11 @@ def conduct(sc: Scenario) -> list[str]:
         how = "enforced (blocked or deferred)" if sc.conduct.mode == "enforce" else "audited (counted, not stopped)"
         presets = f" from {', '.join(sc.conduct.presets)}" if sc.conduct.presets else ""
         head = f"Conduct rules{presets}, {how}: " + ", ".join(r.name for r in rules) + "."
-    return [head, f"Complaints cost {_money(sc.complaints.cost, sc.currency)} each."]
+    money = (
+        f"Cash flows are discounted at {sc.economy.cost_of_funds:.1%} a year for the NPV; what is open at day "
+        f"{sc.horizon.days} is valued as if nothing new were done after it."
+    )
+    return [head, f"Complaints cost {_money(sc.complaints.cost, sc.currency)} each.", money]
 
 
 def scenario_in_words(sc: Scenario) -> dict[str, list[str]]:

@@ -58,7 +58,7 @@ def test_plans_and_promises_by_hand() -> None:
     sc = cs.load_scenario("scenarios/conduct_none.toml", overrides={"population.accounts": 3000})
     sim = _valuer(cs.with_overrides(sc, {"economy.cost_of_funds": 0.0}), 120, seed=3)
     s, hv = sim.state, sim.horizon
-    plan = np.flatnonzero(s.on_plan)
+    plan = np.flatnonzero(s.on_plan & (s.status == ACTIVE) & (s.plan_left > 1))
     assert plan.size > 0
     out, out_pv = np.zeros(s.n), np.zeros(s.n)
     hv._plans(120, out, out_pv)

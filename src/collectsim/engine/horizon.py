@@ -351,7 +351,7 @@ class HorizonValuer:
     def _plans(self, horizon: int, out, out_pv) -> None:
         """Remaining instalments, each paid only if every one before it was (a miss ends the plan)."""
         s = self.s
-        plan = np.flatnonzero(s.on_plan)
+        plan = np.flatnonzero(s.on_plan & (s.status == ACTIVE))
         if plan.size == 0:
             return
         miss_first = (1 - s.pop.promise_kept[plan]) * self.miss_next[plan]

@@ -75,6 +75,12 @@ class OfferDesk:
         """Instalments due today: paid (kept) or missed (the plan breaks)."""
         s = self.s
         due = np.flatnonzero(s.on_plan & (s.plan_next == day))
+        # Paid off another way (its own payments, a settlement) before this date: the plan is done, not due.
+        gone = due[s.status[due] != ACTIVE]
+        self.tally["plan"].completed += gone.size
+        s.on_plan[gone] = False
+        s.plan_next[gone] = -1
+        due = due[s.status[due] == ACTIVE]
         if due.size == 0:
             return due, np.zeros(0)
         miss = (1.0 - s.pop.promise_kept[due]) * self.miss_next[due]
