@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ BOUNDS = {"reasons.forgetful.lambda_inf": (0.05, 0.4), "channels.call.effect": (
 # both respond to the call effect, and λ moves liquidation_d060 by < 0.1 pp per 0.02 (measured).
 KPIS = ("liquidation_d010", "cure_rate_dpd30")
 TOLERANCE = 0.005
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios" / "targets" / "baseline_t1.toml"
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +224,20 @@ def test_unobservable_target_is_one_line(small: cs.Scenario) -> None:
     raw = {"targets": {"roll_rate_60_90": {"value": 0.5, "tolerance": 0.05}}, "free": GOOD_FREE}
     with pytest.raises(CollectsimError, match=r"targets\.roll_rate_60_90: the model gives no value"):
         cs.calibrate_targets(cs.with_overrides(small, {"population.accounts": 200}), raw, n=1, max_evals=2)
+
+
+def test_shipped_targets_file_checks_against_baseline(baseline: cs.Scenario) -> None:
+    """scenarios/targets/baseline_t1.toml is valid for the baseline and starts from its assumptions."""
+    from collectsim.calibration import load_targets
+
+    spec = load_targets(SHIPPED, baseline)
+    assert set(spec.targets) == {"liquidation_d030"}
+    for path, p in spec.free.items():
+        assert p.from_unit(p.start_unit) == pytest.approx(_value(baseline, path))
+
+
+def _value(sc: cs.Scenario, path: str) -> float:
+    node = sc.model_dump()
+    for key in path.split("."):
+        node = node[key]
+    return node
