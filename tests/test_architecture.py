@@ -30,6 +30,7 @@ PURE = [
     PKG / "queueing.py",
     PKG / "chehrazi.py",
     *(EXPERIMENTS / f for f in ("__init__.py", "runner.py", "stats.py", "design.py", "executors.py")),
+    PKG / "calibration" / "fit.py",
 ]
 
 
@@ -89,4 +90,6 @@ def test_public_api_is_curated() -> None:
         "compare",
         "replicate",
         "sweep",
+        "calibrate_targets",
+        "TargetFit",
     }

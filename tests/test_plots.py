@@ -94,7 +94,23 @@ BUILDERS = {
     ),
     "sobol_bars": lambda r: plots.sobol_bars(r.sobol.sobol),
     "account_journeys": lambda r: plots.account_journeys(r.inflow_run.accounts, r.inflow.horizon.days),
+    "calibration_fit": lambda r: plots.calibration_fit(_fit_table(r)),
 }
+
+
+def _fit_table(r: Results) -> pd.DataFrame:
+    """A calibration table around one run's KPIs: one target met, one missed, one without an interval."""
+    k = r.run.kpis
+    return pd.DataFrame(
+        {
+            "kpi": ["recovery_rate", "cure_rate_dpd30", "collected"],
+            "target": [k["recovery_rate"] + 0.004, k["cure_rate_dpd30"] + 0.05, k["collected"]],
+            "tolerance": [0.01, 0.01, 1000.0],
+            "model": [k["recovery_rate"], k["cure_rate_dpd30"], k["collected"]],
+            "half_width": [0.003, 0.004, float("nan")],
+            "within_tolerance": [True, False, True],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +194,19 @@ def test_figures_draw_in_worker_threads(res: Results) -> None:
 
 
 # --- the numbers each figure shows ------------------------------------------------------------
+
+
+def test_calibration_fit_shows_target_model_and_verdict(res: Results, figs: dict[str, Figure]) -> None:
+    fig, table = figs["calibration_fit"], _fit_table(res)
+    for row in table.itertuples():
+        (target,) = _by_gid(fig, f"target:{row.kpi}")
+        assert target.get_ydata()[0] == pytest.approx(row.target)
+        model = _by_gid(fig, f"model:{row.kpi}")[0]
+        line = model.lines[0] if hasattr(model, "lines") else model
+        assert line.get_ydata()[0] == pytest.approx(row.model)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert "within tolerance" in titles[0] and "off by 5.0 tolerances" in titles[1]
+    assert fig.get_suptitle().startswith("Calibration: 2 of 3 targets")
 
 
 def test_liquidation_line_ends_at_mean_of_last_column(res: Results, figs: dict[str, Figure]) -> None:

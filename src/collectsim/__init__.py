@@ -1,5 +1,6 @@
 """collectsim: a discrete-event simulator for testing debt-collection strategies."""
 
+from collectsim.calibration import TargetFit, calibrate_targets
 from collectsim.engine import simulate
 from collectsim.errors import CollectsimError, ScenarioError
 from collectsim.experiments import compare, replicate, sweep
@@ -18,7 +19,9 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "TargetFit",
     "__version__",
+    "calibrate_targets",
     "compare",
     "load_scenario",
     "replicate",

@@ -285,3 +285,60 @@ def conduct_table(result: RunResult, scenario) -> str:
         lines += [f"  {name:<40}{k[f'blocked.{name}']:>12,.0f}{k[f'deferred.{name}']:>12,.0f}" for name in rules]
     lines.append(f"  complaints per 1,000 accounts {result.kpis['complaints_per_1000']:>22,.2f}")
     return "\n".join(lines)
+
+
+def _is_share(kpi: str) -> bool:
+    return _is_rate(kpi) or kpi.startswith("liquidation_d") or kpi.endswith(("service_level", "utilisation"))
+
+
+def _cal_value(kpi: str, v: float) -> str:
+    if v != v:
+        return "n/a"
+    return f"{v:.2%}" if _is_share(kpi) else f"{v:,.4g}"
+
+
+def _cal_diff(kpi: str, v: float) -> str:
+    if v != v:
+        return "n/a"
+    text = f"{v * 100:+.2f} pp" if _is_share(kpi) else f"{v:+,.4g}"
+    return text.replace("-", "−")
+
+
+def calibration_table(fit) -> str:
+    """The fitted parameters and, per target, target, model mean with its 95% interval, error, verdict."""
+    status = "converged" if fit.converged else "not converged"
+    lines = [
+        f"{fit.name}: {fit.method}, {fit.evaluations} evaluations of {fit.n} replication(s) each "
+        f"(common random numbers), {status}: {fit.message}",
+        f"objective Σ w·((model − target)/tolerance)²: {fit.start_objective:,.4g} at the start → "
+        f"{fit.objective:,.4g} fitted",
+        "",
+        f"{'free parameter':<40}{'low':>11}{'high':>11}{'start':>11}{'fitted':>11}",
+    ]
+    edge = set(fit.at_bound())
+    for path, p in fit.free.items():
+        note = "  at a bound: widen it?" if path in edge else ""
+        scale = " (log)" if p.log else ""
+        lines.append(
+            f"{(path + scale)[:39]:<40}{p.low:>11.4g}{p.high:>11.4g}{fit.start[path]:>11.4g}"
+            f"{fit.params[path]:>11.4g}{note}"
+        )
+    lines += [
+        "",
+        f"{'target KPI':<28}{'target':>10}{'tolerance':>12}{'model':>10}{'95% interval':>22}"
+        f"{'error':>12}{'in tol.':>9}{'within':>8}",
+    ]
+    for r in fit.table.itertuples(index=False):
+        kpi = str(r.kpi)
+        interval = (
+            f"[{_cal_value(kpi, r.ci_low)}, {_cal_value(kpi, r.ci_high)}]" if r.half_width == r.half_width else "n/a"
+        )
+        tol = _cal_diff(kpi, r.tolerance).replace("+", "±")
+        lines.append(
+            f"{kpi[:27]:<28}{_cal_value(kpi, r.target):>10}{tol:>12}{_cal_value(kpi, r.model):>10}"
+            f"{interval:>22}{_cal_diff(kpi, r.error):>12}{r.error_in_tolerances:>+9.2f}".replace("-", "−")
+            + f"{'yes' if r.within_tolerance else 'NO':>8}"
+        )
+    within = int(fit.table["within_tolerance"].sum())
+    lines.append(f"\n{within} of {len(fit.table)} targets within tolerance")
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Writes results folders (runs, comparisons, sweeps); the only module that writes files.
+"""Writes results folders (runs, comparisons, sweeps, calibrations); the only module that writes files.
 
 A folder is built under a temporary name and renamed into place only when every
 file is written, so an interrupted or failed write never leaves partial results,
@@ -20,6 +20,8 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
+from collectsim.calibration.fit import TargetFit
+from collectsim.errors import CollectsimError
 from collectsim.results import Comparison, ExperimentResult, RunResult
 from collectsim.scenario.schema import Scenario
 
@@ -207,3 +209,48 @@ def write_staffing(
         _write_manifest(tmp, manifest, now)
 
     return _atomic_folder(root, f"staff-{scenario.name}-{now.strftime('%Y%m%d-%H%M%S')}", fill)
+
+
+def write_calibration(
+    fit: TargetFit,
+    out: str | Path,
+    *,
+    text: str,
+    manifest: dict[str, Any],
+    figure_png: bytes | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Write a calibration to exactly ``out`` (never over an existing path), atomically.
+
+    ``fit.json`` (settings, fitted parameters, per-target figures, manifest), ``fit.csv``
+    (per target), ``trace.csv`` (every evaluation), ``runs.csv`` (the replications at the
+    fitted point), ``scenario.toml`` (the scenario with the fitted values), ``report.txt``
+    (the printed tables) and ``fit.png`` when given.
+    """
+    now = now or datetime.now(UTC)
+    out = Path(out)
+    refuse_existing(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        body = {"created": now.isoformat(), **manifest, **fit.to_dict()}
+        (tmp / "fit.json").write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+        fit.table.to_csv(tmp / "fit.csv", index=False)
+        fit.trace.to_csv(tmp / "trace.csv", index=False)
+        fit.runs.to_csv(tmp / "runs.csv", index=False)
+        _write_scenario(tmp / "scenario.toml", fit.scenario)
+        (tmp / "report.txt").write_text(text + "\n", encoding="utf-8")
+        if figure_png is not None:
+            (tmp / "fit.png").write_bytes(figure_png)
+        refuse_existing(out)
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def refuse_existing(out: str | Path) -> None:
+    """One-line error if ``out`` exists: a results folder is never overwritten."""
+    if Path(out).exists():
+        raise CollectsimError(f"--out: '{out}' already exists; allowed: a path that does not exist yet")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from collectsim.cli.calibrate import _cmd_calibrate
 from collectsim.cli.experiments import _cmd_compare, _cmd_staff, _cmd_sweep
 from collectsim.cli.parser import EXIT_USAGE, _build_parser
 from collectsim.cli.run import _cmd_erlang, _cmd_portfolio, _cmd_report, _cmd_run, _cmd_validate
@@ -25,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "erlang": _cmd_erlang,
         "report": _cmd_report,
         "portfolio": _cmd_portfolio,
+        "calibrate": _cmd_calibrate,
     }
     try:
         return commands[args.command](args)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import collectsim as cs
+from collectsim.calibration import METHODS
 
 EXIT_USAGE = 2
 RULEBOOKS = ("us_reg_f", "us_ma", "cn_national_standard_2025", "cn_cba_2026", "eu_ccd2")
@@ -160,6 +161,39 @@ def _build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dpd-column", default="dpd")
     imp.add_argument("--segment-column", default="segment")
     imp.add_argument("--overwrite", action="store_true")
+
+    cal = sub.add_parser("calibrate", help="fit scenario parameters to what a portfolio shows")
+    csub = cal.add_subparsers(dest="calibrate_command", required=True, parser_class=_Parser)
+    tgt = csub.add_parser(
+        "targets", help="fit free scenario fields to aggregate KPI targets (a targets file) by simulation"
+    )
+    tgt.add_argument("--scenario", type=Path, required=True, help="base scenario file")
+    tgt.add_argument("--targets", type=Path, required=True, help='targets file: [targets.<kpi>] and [free."<path>"]')
+    tgt.add_argument("--out", type=Path, required=True, help="results folder to create (must not exist)")
+    tgt.add_argument(
+        "-n", "--replications", type=_positive("-n"), default=4, help="replications per evaluation (default 4)"
+    )
+    tgt.add_argument("--seed", type=_seed, default=1, help="seed of the replications, the same at every point")
+    tgt.add_argument(
+        "--max-evals", type=_positive("--max-evals"), default=50, help="cap on evaluated points (default 50)"
+    )
+    tgt.add_argument(
+        "--method",
+        choices=METHODS,
+        default="least-squares",
+        help="optimiser: least-squares (default) or nelder-mead (derivative-free, for rough objectives)",
+    )
+    tgt.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field for the fit (repeatable); kept in the written scenario.toml",
+    )
+    _executor_args(tgt)
+    tgt.add_argument("--no-report", action="store_true", help="skip the figure fit.png")
+    tgt.add_argument("--quiet", action="store_true", help="no progress bar")
 
     rpt = sub.add_parser("report", help="rebuild figures and report.html of a results folder from its files alone")
     rpt.add_argument("folder", type=Path)

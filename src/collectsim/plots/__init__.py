@@ -13,6 +13,7 @@ plotting stack. Key artists carry a ``gid`` (e.g. ``"waterfall:collected"``) so 
 can find the numbers a figure shows.
 """
 
+from collectsim.plots.calibration import calibration_fit
 from collectsim.plots.experiments import (
     cost_vs_recovery,
     paired_differences,
@@ -31,6 +32,7 @@ from collectsim.plots.run import (
 
 __all__ = [
     "account_journeys",
+    "calibration_fit",
     "cost_vs_recovery",
     "daily_overview",
     "liquidation_curves",

@@ -1,0 +1,79 @@
+"""``collectsim calibrate targets``: fit free scenario fields to aggregate KPI targets."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import time
+
+import collectsim as cs
+from collectsim.cli.experiments import _executor
+from collectsim.cli.run import _overrides
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    return {"targets": _cmd_targets}[args.calibrate_command](args)
+
+
+def _cmd_targets(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from collectsim.calibration import calibrate_targets, load_targets
+    from collectsim.present import calibration_table
+    from collectsim.store import refuse_existing, write_calibration
+
+    refuse_existing(args.out)  # before any simulation: a fit is too dear to lose at the end
+    sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+    spec = load_targets(args.targets, sc)
+    bar = tqdm(total=args.max_evals, desc=f"calibrate {spec.name}", unit="eval", disable=args.quiet, file=sys.stderr)
+
+    def progress(done: int, budget: int, best: float) -> None:
+        bar.set_postfix_str(f"best objective {best:,.4g}", refresh=False)
+        bar.update(done - bar.n)
+
+    started = time.perf_counter()
+    try:
+        with _executor(args) as executor:
+            fit = calibrate_targets(
+                sc,
+                spec,
+                n=args.replications,
+                seed=args.seed,
+                max_evals=args.max_evals,
+                method=args.method,
+                executor=executor,
+                progress=progress,
+            )
+    finally:
+        bar.close()
+    wall = time.perf_counter() - started
+    text = calibration_table(fit)
+    manifest = {
+        "version": cs.__version__,
+        "scenario_file": str(args.scenario),
+        "targets_file": str(args.targets),
+        "overrides": args.overrides,
+        "wall_time_s": round(wall, 3),
+        "executor": f"dask {args.dask}" if args.dask else f"{executor.workers} worker(s)",
+    }
+    folder = write_calibration(fit, args.out, text=text, manifest=manifest, figure_png=_figure(fit, args))
+    print(text)
+    for path in fit.at_bound():
+        print(f"note: {path} was fitted at a bound of its range; the targets may want a value outside it")
+    print(f"\n{fit.evaluations * fit.n} runs in {wall:.1f} s; results: {folder}")
+    return 0
+
+
+def _figure(fit: cs.TargetFit, args: argparse.Namespace) -> bytes | None:
+    """fit.png as bytes, or None with --no-report or without matplotlib."""
+    if args.no_report:
+        return None
+    try:
+        from collectsim.plots import calibration_fit
+    except ImportError:
+        print("figure skipped: fit.png needs matplotlib (pip install 'collectsim[plot]')")
+        return None
+    buf = io.BytesIO()
+    calibration_fit(fit.table).savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return buf.getvalue()
