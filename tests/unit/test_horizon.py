@@ -77,3 +77,51 @@ def test_plans_and_promises_by_hand() -> None:
     assert np.all(value.collections <= owed + 1e-9)
     closed = (s.status != ACTIVE) & ~s.placed & ~s.legal_active
     assert closed.any() and np.all(value.collections[closed] == 0.0)
+
+
+def _expected_share_by_ode(sc: cs.Scenario, p: float, lam: float, lam_inf: float, times: np.ndarray, contacts):
+    """E[w_t]/w from an independent ODE solve: α' = −κα + p + (1 − p)E[1 − (1 − r)e^{−(δ₁₀+δ₁₁r)α}], with contacts."""
+    from scipy import integrate
+
+    rep = sc.repayment
+    r = sc.agency.partial_fraction.build().quantile((np.arange(400) + 0.5) / 400)
+
+    def f(_t, y):
+        a = y[0]
+        return [-rep.kappa * a + p + (1 - p) * np.mean(1 - (1 - r) * np.exp(-(rep.delta_10 + rep.delta_11 * r) * a)), a]
+
+    fine = np.linspace(0.0, float(times.max()), 4001)
+    sol = integrate.solve_ivp(f, (0.0, fine[-1]), [0.0, 0.0], t_eval=fine, rtol=1e-10, atol=1e-12)
+    alpha = lambda t: np.interp(t, fine, sol.y[0], left=0.0)  # noqa: E731
+    share = np.exp(-lam * alpha(times) - rep.kappa * lam_inf * np.interp(times, fine, sol.y[1]))
+    for s, q, delta in contacts:
+        share *= np.where(times > s, 1 - q + q * np.exp(-delta * alpha(times - s)), 1.0)
+    return share
+
+
+def test_a_placed_account_by_independent_solution(small: cs.Scenario) -> None:
+    """One placed account's expected agency collections, plain and discounted, and the commission on them."""
+    sc = cs.with_overrides(small, {"economy.cost_of_funds": 0.3, "population.accounts": 1500})
+    sim = _valuer(sc, 150, seed=4)
+    s, hv = sim.state, sim.horizon
+    pick = np.flatnonzero(s.placed & ~s.legal_active & (s.promise_due < 150) & (s.excite > 0))
+    i = int(pick[0])
+    p, ag = s.pop, sc.agency
+    lam = p.lam_inf[i] + (p.lam_0[i] - p.lam_inf[i]) * math.exp(-sc.repayment.kappa * 150) + s.excite[i]
+    window = int(s.placement_end[i] - 150)
+    start = int(s.placement_end[i] - ag.placement_days)
+    frac = sc.calendar.contact_hours[0] / 24
+    q = min(1.0, ag.contact_prob * p.contactability[i])
+    delta = ag.effect * p.responsiveness[i]
+    contacts = [(d - 150 + frac, q, delta) for d in range(150, 150 + window) if d > start and (d - start) % 7 == 0]
+    assert contacts
+    p_full = min(1.0, ag.full_payment_prob * p.ability[i] / 0.5)
+    share = _expected_share_by_ode(sc, p_full, lam, p.lam_inf[i], np.arange(window + 1.0), contacts)
+    w = s.collectible(np.array([i]))[0]
+    rho = daily_rate(0.3)
+    gross = w * (1 - share[-1])
+    pv = w * float(((share[:-1] - share[1:]) * np.exp(-rho * np.arange(1, window + 1))).sum())
+    value = hv.value(150)
+    assert value.collections[i] == pytest.approx(gross, rel=2e-3)
+    assert value.collections_pv[i] == pytest.approx(pv, rel=2e-3)
+    assert value.costs[i] == pytest.approx(ag.commission * value.collections[i], rel=1e-12)
