@@ -86,6 +86,7 @@ BUILDERS = {
     "team_load": lambda r: plots.team_load(r.inflow_run.daily, r.inflow_run.teams),
     "cost_vs_recovery": lambda r: plots.cost_vs_recovery(_points(r), "policy", r.scenario.currency),
     "paired_differences": lambda r: plots.paired_differences(r.comparison.summary(), "baseline"),
+    "npv_by_policy": lambda r: plots.npv_by_policy(r.comparison.summary(), r.scenario.currency),
     "staffing_curve": lambda r: plots.staffing_curve(
         r.staffing.summary, "early_callers", r.staffing.best_net, r.staffing.target_service, r.scenario.currency
     ),
@@ -374,3 +375,15 @@ def test_account_journeys_stack_to_every_account(res: Results, which: str) -> No
     np.testing.assert_array_equal(tops["active"] - tops["recovered after write-off"], run.daily["active"])
     if which == "inflow":
         assert (tops["not yet entered"] - tops["active"]).iloc[0] > 0  # the inflow has not all arrived on day 0
+
+
+def test_npv_bars_stack_to_the_mean_npv(res: Results, figs: dict[str, Figure]) -> None:
+    """Each policy's bar is its NPV: net cash within the horizon plus the discounted value after it."""
+    s = res.comparison.summary().set_index(["kpi", "policy"])
+    ax = figs["npv_by_policy"].axes[0]
+    within = [p for p in ax.patches if p.get_gid() == "npv:within"]
+    assert len(within) == 2
+    for bar, policy in zip(within, ["baseline", "soft"], strict=True):
+        later = float(s.loc[("npv_after_horizon", policy), "mean"])
+        assert bar.get_height() + later == pytest.approx(float(s.loc[("npv", policy), "mean"]), rel=1e-9)
+        assert later > 0

@@ -166,11 +166,18 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
     after = float(acc["expected_after_horizon"].sum())
     after_costs = float(acc["expected_costs_after_horizon"].sum())
     after_pv = float((acc["expected_after_horizon_pv"] - acc["expected_costs_after_horizon_pv"]).sum())
-    npv = in_horizon + math.exp(-rho * horizon) * after_pv
+    after_today = math.exp(-rho * horizon) * after_pv
+    npv = in_horizon + after_today
     opening = kpis["opening_balance"]
     owed = np.where(acc["status"] == "written_off", acc["written_off"], acc["outstanding"])
     still_open = float(owed[acc["open_at_horizon"].to_numpy()].sum())
+    collected_pv = float((daily["collected"].to_numpy() * np.exp(-rho * (day + 1))).sum())
+    gross_after_today = math.exp(-rho * horizon) * float(acc["expected_after_horizon_pv"].sum())
+    ecl = opening - collected_pv - gross_after_today
     return {
+        **provision_kpis(acc, horizon),
+        "ecl_at_entry": ecl,
+        "ecl_rate_at_entry": _safe(ecl, opening),
         "open_share_at_horizon": _safe(still_open, opening),
         "terminal_collections": after,
         "terminal_costs": after_costs,
@@ -178,5 +185,30 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
         "recovery_rate_with_terminal": _safe(kpis["collected"] + after, opening),
         "net_value": kpis["net_recovery"] + after - after_costs,
         "npv": npv,
+        "npv_after_horizon": after_today,
         "npv_per_account": _safe(npv, kpis["accounts"]),
     }
+
+
+STAGE_DPD = (30, 90)  # IFRS 9: more than 30 DPD is a significant increase in credit risk, more than 90 is impaired
+
+
+def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
+    """The loss allowance at the horizon for accounts still on the book (open, not written off).
+
+    Each account's lifetime expected credit loss is what it owes less the discounted value of its
+    expected collections after the horizon (the simulation's own, untreated). IFRS 9 stages by DPD:
+    1 (≤ 30), 2 (31–90), 3 (> 90). A delinquent account is charged off within 12 months (at 180 DPD at
+    the latest), so its 12-month ECL equals its lifetime ECL and the IFRS 9 and CECL allowances coincide.
+    """
+    on_book = (acc["status"] == "active").to_numpy()
+    owed = acc["outstanding"].to_numpy()
+    loss = np.maximum(owed - acc["expected_after_horizon_pv"].to_numpy(), 0.0) * on_book
+    dpd = acc["entry_dpd"].to_numpy() + horizon - acc["entry_day"].to_numpy()
+    stage = np.where(dpd <= STAGE_DPD[0], 1, np.where(dpd <= STAGE_DPD[1], 2, 3))
+    exposure = float(owed[on_book].sum())
+    out = {f"allowance_stage_{k}": float(loss[stage == k].sum()) for k in (1, 2, 3)}
+    out["allowance_at_horizon"] = float(loss.sum())
+    out["exposure_at_horizon"] = exposure
+    out["coverage_at_horizon"] = _safe(float(loss.sum()), exposure)
+    return out

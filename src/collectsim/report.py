@@ -329,6 +329,8 @@ def _compare(folder: Path) -> Report:
         ("cost_vs_recovery", "Cost against recovery; efficient frontier", plots.cost_vs_recovery(means, "policy", cur)),
         ("paired_differences", f"Paired differences against {champ}", plots.paired_differences(summary, champ)),
     ]
+    if {"npv", "npv_after_horizon"} <= set(summary["kpi"]):
+        rep.figures.append(("npv", "Net present value per policy", plots.npv_by_policy(summary, cur)))
     return rep
 
 

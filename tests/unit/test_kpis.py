@@ -151,3 +151,22 @@ def test_payment_bucket_bits_follow_payments(small_run: cs.RunResult) -> None:
     np.testing.assert_array_equal(acc["paid_buckets"].to_numpy() > 0, acc["payments"].to_numpy() > 0)
     early = acc["first_payment_day"].between(0, 29).to_numpy() & (acc["entry_dpd"].to_numpy() == 1)
     assert early.any() and (acc["paid_buckets"].to_numpy()[early] & 1 == 1).all()
+
+
+def test_provision_by_stage_by_hand() -> None:
+    """Allowance = owed − discounted expected collections, for open accounts only, staged by DPD at the horizon."""
+    acc = pd.DataFrame(
+        {
+            "status": ["active", "active", "active", "written_off", "cured"],
+            "outstanding": [100.0, 200.0, 300.0, 0.0, 0.0],
+            "expected_after_horizon_pv": [60.0, 50.0, 400.0, 80.0, 0.0],
+            "entry_dpd": [1, 1, 1, 1, 1],
+            "entry_day": [70, 30, 0, 0, 0],  # DPD at horizon 90: 21, 61, 91
+        }
+    )
+    k = metrics.provision_kpis(acc, horizon=90)
+    assert k["allowance_stage_1"] == 40.0
+    assert k["allowance_stage_2"] == 150.0
+    assert k["allowance_stage_3"] == 0.0  # expected value above what is owed: no negative allowance
+    assert k["allowance_at_horizon"] == 190.0 and k["exposure_at_horizon"] == 600.0
+    assert k["coverage_at_horizon"] == pytest.approx(190 / 600)

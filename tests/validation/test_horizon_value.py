@@ -130,6 +130,10 @@ def test_npv_at_zero_rate_is_net_value_and_falls_with_the_rate(small: cs.Scenari
     k = runs[0].kpis
     assert k["npv"] == pytest.approx(k["net_recovery"] + k["terminal_collections"] - k["terminal_costs"], rel=1e-9)
     assert k["net_value"] == pytest.approx(k["npv"], rel=1e-9)
+    # Lifetime expected credit loss at entry: what is never collected, in the run or after it.
+    lost = k["opening_balance"] - k["collected"] - k["terminal_collections"]
+    assert k["ecl_at_entry"] == pytest.approx(lost, rel=1e-9)
+    assert runs[2].kpis["ecl_at_entry"] > k["ecl_at_entry"]  # later cash is worth less: a larger loss today
     assert runs[0].kpis["npv"] > runs[1].kpis["npv"] > runs[2].kpis["npv"]
     # The rate changes valuation only, never the simulated cash.
     assert runs[0].kpis["net_recovery"] == runs[2].kpis["net_recovery"]

@@ -16,6 +16,7 @@ can find the numbers a figure shows.
 from collectsim.plots.calibration import calibration_fit
 from collectsim.plots.experiments import (
     cost_vs_recovery,
+    npv_by_policy,
     paired_differences,
     sobol_bars,
     staffing_curve,
@@ -37,6 +38,7 @@ __all__ = [
     "daily_overview",
     "liquidation_curves",
     "money_waterfall",
+    "npv_by_policy",
     "paired_differences",
     "roll_rate_matrix",
     "sobol_bars",

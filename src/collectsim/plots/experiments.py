@@ -293,3 +293,37 @@ def sobol_bars(sobol: pd.DataFrame) -> Figure:
     fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
     fig.suptitle("Sensitivity: which parameters drive each KPI (S1 alone, ST including interactions)")
     return fig
+
+
+def npv_by_policy(summary: pd.DataFrame, currency: str) -> Figure:
+    """NPV per policy with its 95% interval, split into the horizon's net cash and the value still to come.
+
+    ``summary`` is ``Comparison.summary()`` with the KPIs ``npv`` and ``npv_after_horizon`` (both discounted
+    to day 0), so a policy whose value sits in court or at the agency at the horizon is seen as such.
+    """
+    _require(summary, ["kpi", "policy", "mean", "half_width"], "npv_by_policy")
+    rows = summary.set_index(["kpi", "policy"])
+    policies = list(dict.fromkeys(summary["policy"]))
+    total = np.array([float(rows.loc[("npv", p), "mean"]) for p in policies])
+    half = np.array([float(rows.loc[("npv", p), "half_width"]) for p in policies])
+    later = np.array([float(rows.loc[("npv_after_horizon", p), "mean"]) for p in policies])
+    fig = _figure((max(5.0, 1.4 * len(policies) + 2.5), 4.8))
+    ax = fig.add_subplot()
+    x = np.arange(len(policies))
+    ax.bar(x, total - later, color=BLUE, width=0.6, label="net cash within the horizon", gid="npv:within")
+    ax.bar(x, later, bottom=total - later, color=GREEN, width=0.6, hatch="//", label="expected after the horizon")
+    err = np.where(np.isfinite(half), half, 0.0)
+    ax.errorbar(x, total, yerr=err, fmt="none", ecolor="0.2", capsize=5, lw=1.2, label="95% interval of the NPV")
+    for i, (v, h) in enumerate(zip(total, half, strict=True)):
+        note = f"{v:,.0f}" + (f"\n± {h:,.0f}" if math.isfinite(h) else "")
+        ax.annotate(note, (i, v + err[i]), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_xticks(x, policies)
+    top = float(np.max(total + err)) if total.size else 1.0
+    ax.set_ylim(min(0.0, float(np.min(total - later))) * 1.1, max(top, 1.0) * 1.18)
+    ax.yaxis.set_major_formatter(_thousands())
+    ax.set_title("Net present value per policy (cash discounted to day 0)")
+    ax.set_xlabel("Policy")
+    ax.set_ylabel(f"NPV ({currency})")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
