@@ -201,8 +201,9 @@ class AccountState:
         self.status[idx] = SOLD
         self.sale_day[idx] = day
         self.placed[idx] = False
-        self.legal_active[idx] = False
-        self.legal_stage[idx] = np.where(self.legal_stage[idx] == NO_CASE, NO_CASE, CLOSED)
+        court = idx[self.legal_active[idx]]
+        self.legal_stage[court] = CLOSED
+        self.legal_active[court] = False
         self.garnish_amount[idx] = 0.0
         self.garnish_next[idx] = -1
 
