@@ -243,6 +243,35 @@ def test_waterfall_bars_add_up_to_the_opening_balance(res: Results, figs: dict[s
     assert net.get_height() == pytest.approx(kpis["net_recovery"])
 
 
+def test_waterfall_and_journeys_show_the_debt_sale(res: Results) -> None:
+    """With a sale the waterfall has a 'sold' step and still adds up; journeys move sold accounts out of written off."""
+    sc = cs.with_overrides(res.scenario, {"chargeoff.dpd": 140, "agency.placement_days": 30, "debt_sale.price": 0.12})
+    run = cs.simulate(sc, seed=3)
+    k = run.kpis
+    assert k["accounts_sold"] > 0
+    fig = plots.money_waterfall(k, run.costs, sc.currency)
+    parts = [_by_gid(fig, f"waterfall:{n}")[0] for n in ("collected", "discount", "written_off", "sold", "outstanding")]
+    assert sum(p.get_height() for p in parts) == pytest.approx(k["opening_balance"])
+    assert parts[3].get_height() == pytest.approx(k["debt_sold"])
+    assert not _by_gid(fig, "waterfall:unreconciled")
+    (proceeds,) = _by_gid(fig, "costs:sale")
+    assert proceeds.get_height() == pytest.approx(k["sale_proceeds"])
+    (net,) = _by_gid(fig, "costs:net")
+    assert net.get_height() == pytest.approx(k["collected"] + k["sale_proceeds"] - k["total_cost"])
+    horizon = sc.horizon.days
+    jf = plots.account_journeys(run.accounts, horizon)
+    sold = run.accounts["status"] == "sold"
+    top_sold = _upper_edge(_by_gid(jf, "journey:sold")[0]).reindex(range(horizon))
+    below = _upper_edge(_by_gid(jf, "journey:recovered after write-off")[0]).reindex(range(horizon))
+    assert top_sold.iloc[-1] - below.iloc[-1] == sold.sum()
+    assert np.array_equal(
+        (_upper_edge(_by_gid(jf, "journey:active")[0]) - _upper_edge(_by_gid(jf, "journey:sold")[0])).reindex(
+            range(horizon)
+        ),
+        run.daily["active"],
+    )
+
+
 def test_roll_rate_rows_sum_to_one_and_match_the_kpis(res: Results, figs: dict[str, Figure]) -> None:
     fig = figs["roll_rate_matrix"]
     (image,) = _by_gid(fig, "roll:matrix")

@@ -97,8 +97,21 @@ def pipelines(sc: Scenario) -> list[str]:
         "weekly garnishment.",
         f"Agency: placements of {ag.placement_days} days, a contact every {ag.contact_every_days} days on top of "
         f"the borrower's own repayment, commission {ag.commission:.0%} of what it collects, recalled at the end.",
+        *sale(sc),
         *conduct(sc),
     ]
+
+
+def sale(sc: Scenario) -> list[str]:
+    """The debt sale in words, if the scenario sells charged-off debt."""
+    ds = sc.debt_sale
+    if ds is None:
+        return []
+    when = "on the charge-off day" if ds.after_days == 0 else f"{ds.after_days} days after charge-off"
+    drop = f", falling by {ds.price_drop_per_year:.2f} a year since charge-off" if ds.price_drop_per_year else ""
+    held = [w for w, skip in (("placed at an agency", ds.skip_placed), ("in court", ds.skip_legal)) if skip]
+    wait = f"; accounts {' or '.join(held)} are sold once that ends" if held else ""
+    return [f"Debt sale: written-off accounts sold {when} at {ds.price:.2f} per unit of face value{drop}{wait}."]
 
 
 def conduct(sc: Scenario) -> list[str]:

@@ -17,7 +17,7 @@ BUCKET_DAYS = 30
 CURE_DPDS = (30, 60, 90)
 ROLL_BUCKETS = 5
 RESOLVED_AS_CURE = ("cured", "settled")
-CHARGED_OFF = ("written_off", "recovered")  # a recovered account was written off first
+CHARGED_OFF = ("written_off", "recovered", "sold")  # recovered and sold accounts were written off first
 
 
 def _safe(num: float, den: float) -> float:
@@ -98,30 +98,50 @@ def intensity_kpis(acc: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def sale_kpis(acc: pd.DataFrame) -> dict[str, float]:
+    """Debt sold to a buyer: face value, proceeds, realised price (proceeds ÷ face) and accounts."""
+    sold = float(acc["sold"].sum()) if "sold" in acc else 0.0
+    proceeds = float(acc["sale_proceeds"].sum()) if "sale_proceeds" in acc else 0.0
+    return {
+        "debt_sold": sold,
+        "sale_proceeds": proceeds,
+        "sale_price_realised": _safe(proceeds, sold),
+        "accounts_sold": float((acc["status"] == "sold").sum()),
+    }
+
+
 def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[str, float]:
+    """Portfolio KPIs. ``collected`` and ``recovery_rate`` are borrower payments only; net recovery is
+    collected + debt-sale proceeds − cost (the lender's cash), and ``recovery_rate_with_sale`` adds the
+    proceeds. ``written_off`` is what is still written off on the lender's books (sold debt is not);
+    ``write_off_rate`` is (written off + sold) ÷ opening: what charge-off left unpaid by borrowers."""
     n = len(acc)
     opening = float(acc["opening_balance"].sum())
     collected = float(acc["paid"].sum())
     status = acc["status"]
     resolved = acc["resolution_day"] >= 0
+    sale = sale_kpis(acc)
+    cash = collected + sale["sale_proceeds"]
     kpis = {
         "accounts": float(n),
         "opening_balance": opening,
         "collected": collected,
         "recovery_rate": _safe(collected, opening),
+        "recovery_rate_with_sale": _safe(cash, opening),
         "discount": float(acc["discount"].sum()),
         "written_off": float(acc["written_off"].sum()),
         "outstanding": float(acc["outstanding"].sum()),
-        "write_off_rate": _safe(float(acc["written_off"].sum()), opening),
+        "write_off_rate": _safe(float(acc["written_off"].sum()) + sale["debt_sold"], opening),
         "write_off_account_rate": _safe(float(status.isin(CHARGED_OFF).sum()), n),
         "recovered_after_write_off": float(acc["recovered_after_write_off"].sum()),
         "recovered_accounts": float((status == "recovered").sum()),
+        **sale,
         "total_cost": total_cost,
-        "net_recovery": collected - total_cost,
+        "net_recovery": cash - total_cost,
         "cost_per_unit_collected": _safe(total_cost, collected),
         "collected_per_account": _safe(collected, n),
         "cost_per_account": _safe(total_cost, n),
-        "net_recovery_per_account": _safe(collected - total_cost, n),
+        "net_recovery_per_account": _safe(cash - total_cost, n),
     }
     for d in CURE_DPDS:
         kpis[f"cure_rate_dpd{d}"] = cure_rate(acc, d, horizon)
@@ -154,14 +174,16 @@ def liquidation_points(collected_cum: np.ndarray, opening: float) -> dict[str, f
 def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float], annual_rate: float, horizon: int):
     """Money over the account's life: the horizon's open value added, and cash flows discounted to day 0.
 
-    Cash collected or spent on day d counts at the end of that day, discounted by e^{−ρ(d+1)} with
-    e^{−365ρ} = 1/(1 + annual_rate); the expected value of what is open at the horizon (collections
-    less agency commission and enforcement fees, untreated after the horizon) is discounted from the
-    horizon. At a 0% rate ``npv`` = ``net_value`` = net recovery + expected net value after the horizon.
+    Cash collected (borrower payments and debt-sale proceeds) or spent on day d counts at the end of
+    that day, discounted by e^{−ρ(d+1)} with e^{−365ρ} = 1/(1 + annual_rate); the expected value of
+    what is open at the horizon (collections less agency commission and enforcement fees, untreated
+    after the horizon; a sold account is worth nothing) is discounted from the horizon. At a 0% rate
+    ``npv`` = ``net_value`` = net recovery + expected net value after the horizon.
     """
     rho = math.log1p(annual_rate) / 365.0
     day = daily["day"].to_numpy(dtype=float)
-    flows = daily["collected"].to_numpy() - daily["cost"].to_numpy()
+    proceeds = daily["sale_proceeds"].to_numpy() if "sale_proceeds" in daily else 0.0
+    flows = daily["collected"].to_numpy() + proceeds - daily["cost"].to_numpy()
     in_horizon = float((flows * np.exp(-rho * (day + 1))).sum())
     after = float(acc["expected_after_horizon"].sum())
     after_costs = float(acc["expected_costs_after_horizon"].sum())
@@ -171,9 +193,9 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
     opening = kpis["opening_balance"]
     owed = np.where(acc["status"] == "written_off", acc["written_off"], acc["outstanding"])
     still_open = float(owed[acc["open_at_horizon"].to_numpy()].sum())
-    collected_pv = float((daily["collected"].to_numpy() * np.exp(-rho * (day + 1))).sum())
+    recovered_pv = float(((daily["collected"].to_numpy() + proceeds) * np.exp(-rho * (day + 1))).sum())
     gross_after_today = math.exp(-rho * horizon) * float(acc["expected_after_horizon_pv"].sum())
-    ecl = opening - collected_pv - gross_after_today
+    ecl = opening - recovered_pv - gross_after_today  # sale proceeds recover part of the loss too
     return {
         **provision_kpis(acc, horizon),
         "ecl_at_entry": ecl,

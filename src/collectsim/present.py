@@ -13,6 +13,8 @@ MONEY = (
     "collected",
     "written_off",
     "recovered_after_write_off",
+    "debt_sold",
+    "sale_proceeds",
     "total_cost",
     "net_recovery",
     "cost_channel",
@@ -26,6 +28,7 @@ MONEY = (
 )
 RATES = (
     "recovery_rate",
+    "recovery_rate_with_sale",
     "recovery_rate_with_terminal",
     "open_share_at_horizon",
     "write_off_rate",
@@ -53,7 +56,10 @@ COUNTS = (
     "legal_won",
     "legal_pending",
     "agency_placements",
+    "accounts_sold",
+    "sale_price_realised",
 )
+SALE = ("debt_sold", "sale_proceeds", "recovery_rate_with_sale", "accounts_sold", "sale_price_realised")
 
 
 def _fmt(key: str, value: float, currency: str) -> str:
@@ -67,8 +73,12 @@ def _fmt(key: str, value: float, currency: str) -> str:
 
 
 def kpi_table(result: RunResult, currency: str) -> str:
+    """The KPI rows; the debt-sale rows only when something was sold."""
+    sold = result.kpis.get("accounts_sold", 0.0) > 0
     rows = [
-        (k, _fmt(k, result.kpis[k], currency)) for k in (*COUNTS[:1], *MONEY, *RATES, *COUNTS[1:]) if k in result.kpis
+        (k, _fmt(k, result.kpis[k], currency))
+        for k in (*COUNTS[:1], *MONEY, *RATES, *COUNTS[1:])
+        if k in result.kpis and (sold or k not in SALE)
     ]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v:>18}" for k, v in rows]

@@ -227,6 +227,15 @@ def _horizon_rows(kpis: dict, sc: Scenario) -> list[list[str]]:
         ["recovery rate including the expected value after the horizon", f"{kpis['recovery_rate_with_terminal']:.1%}"],
         ["NPV: net cash discounted to day 0, plus the horizon value", money(kpis["npv"])],
     ]
+    if kpis.get("accounts_sold", 0.0) > 0:
+        sold = (
+            f"{money(kpis['debt_sold'])} face value ({kpis['accounts_sold']:,.0f} accounts) for "
+            f"{money(kpis['sale_proceeds'])} ({kpis['sale_price_realised']:.3f} per unit)"
+        )
+        rows[-1:-1] = [
+            ["sold to a debt buyer (worth nothing after the horizon)", sold],
+            ["recovery rate including debt-sale proceeds", f"{kpis['recovery_rate_with_sale']:.1%}"],
+        ]
     return rows
 
 

@@ -2,7 +2,7 @@
 
 ``RunResult`` columns (``accounts``): account_id, segment, reason, entry_day,
 entry_dpd, opening_balance, score, paid, discount, written_off,
-recovered_after_write_off, outstanding, status, resolution_day, resolution_dpd,
+recovered_after_write_off, sold, sale_proceeds, sale_day, outstanding, status, resolution_day, resolution_dpd,
 first_payment_day, payments, attempts, contacts, rpcs, intense_calls_week,
 intense_any_week, promises, promises_kept, promises_broken, promises_cancelled,
 legal_stage, ever_placed, direct_cost,

@@ -1,4 +1,4 @@
-"""Money is conserved on every account: opening = paid + discount + written off + outstanding."""
+"""Money is conserved on every account: opening = paid + discount + written off + sold + outstanding."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ def test_conserved_every_day(small: cs.Scenario, seed: int) -> None:
     """The engine checks the identity on every account at the end of every day and raises if broken."""
     r = cs.simulate(small, seed=seed, check_invariants=True)
     acc = r.accounts
-    gap = acc["opening_balance"] - acc["paid"] - acc["discount"] - acc["written_off"] - acc["outstanding"]
+    gap = acc["opening_balance"] - acc["paid"] - acc["discount"] - acc["written_off"] - acc["sold"] - acc["outstanding"]
     assert np.abs(gap).max() < 1e-6
-    assert (acc[["paid", "discount", "written_off", "outstanding"]] >= -1e-9).all().all()
+    assert (acc[["paid", "discount", "written_off", "sold", "outstanding"]] >= -1e-9).all().all()
 
 
 def test_settlement_discount_is_conserved(small: cs.Scenario) -> None:
@@ -30,12 +30,12 @@ def test_settlement_discount_is_conserved(small: cs.Scenario) -> None:
 
 
 def test_kpis_add_up(small_run: cs.RunResult) -> None:
-    """Portfolio totals close: collected + discount + written off + outstanding = opening."""
+    """Portfolio totals close: collected + discount + written off + sold + outstanding = opening."""
     k = small_run.kpis
-    assert k["collected"] + k["discount"] + k["written_off"] + k["outstanding"] == pytest.approx(
+    assert k["collected"] + k["discount"] + k["written_off"] + k["debt_sold"] + k["outstanding"] == pytest.approx(
         k["opening_balance"], rel=1e-9
     )
-    assert k["net_recovery"] == pytest.approx(k["collected"] - k["total_cost"])
+    assert k["net_recovery"] == pytest.approx(k["collected"] + k["sale_proceeds"] - k["total_cost"])
     assert small_run.costs["cost"].sum() == pytest.approx(k["total_cost"])
 
 
@@ -52,3 +52,21 @@ def test_invariant_check_can_fail(small: cs.Scenario, monkeypatch: pytest.Monkey
     monkeypatch.setattr(state.AccountState, "book_payment", leaky)
     with pytest.raises(InvariantError, match="not conserved"):
         cs.simulate(small, seed=1, check_invariants=True)
+
+
+def test_conservation_check_counts_the_sold_balance() -> None:
+    """The identity includes the face value sold: moving a written-off balance to sold keeps the gap at 0."""
+    from collectsim.engine.state import WRITTEN_OFF, AccountState, Population
+
+    n = 3
+    z = np.zeros(n)
+    pop = Population(*(np.full(n, 100.0) if f == "balance" else z.copy() for f in Population.__dataclass_fields__))
+    s = AccountState(pop)
+    s.status[:] = 1
+    s.charge_off(np.arange(n), day=5)
+    assert (s.status == WRITTEN_OFF).all() and s.conservation_error() == 0.0
+    s.sell(np.array([0, 2]), np.array([0.1, 0.2]), day=6)
+    assert s.conservation_error() == 0.0
+    assert s.sold.tolist() == [100.0, 0.0, 100.0] and s.sale_proceeds.tolist() == [10.0, 0.0, 20.0]
+    s.sold[0] = 90.0  # a sale that lost face value is caught
+    assert s.conservation_error() == pytest.approx(10.0)

@@ -1,7 +1,7 @@
 """The daily driver: one simpy process advances all accounts a day at a time.
 
 Each day, at midnight: accounts enter, agency placements end, accounts reaching the
-charge-off DPD are written off, delayed sends arrive, and (on a business day) the
+charge-off DPD are written off, written-off debt due for sale is sold, delayed sends arrive, and (on a business day) the
 policy decides. Automated sends go out at the start of contact hours; team work
 waits in queues that workers drain during their shifts; court cases run as their
 own processes. Just before midnight every account's repayment intensity for the
@@ -26,6 +26,7 @@ from collectsim.engine.legal import LegalDesk
 from collectsim.engine.offers import OfferDesk
 from collectsim.engine.population import generate
 from collectsim.engine.recorder import Recorder
+from collectsim.engine.sale import DebtSaleDesk
 from collectsim.engine.state import ACTIVE, NO_CASE, PENDING, AccountState
 from collectsim.engine.teamwork import FILED_OUTCOME, PLACED_OUTCOME, TeamWork
 from collectsim.engine.workcheck import WorkCheck
@@ -75,6 +76,7 @@ class Simulation:
         self.offers = OfferDesk(sc, self.state, self.streams)
         self.contact.conduct, self.contact.complaints, self.contact.offers = self.conduct, self.complaints, self.offers
         self.agency = AgencyDesk(sc, self.state)
+        self.sale = DebtSaleDesk(sc.debt_sale, self.state)
         self.horizon = HorizonValuer(sc, self.state, self.offers.miss_next, self.offers.miss_after)
         self.recorder = Recorder(record_events)
         self.policy = policy
@@ -166,6 +168,7 @@ class Simulation:
         self.offers.holidays(day)
         due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd) & ~OfferDesk.paused(s))
         s.charge_off(due, day)
+        self.sale.sell(day)
         for cid, idx, rule in self.delayed.pop(day, []):
             self.env.process(self._send_later(cid, idx, rule, day + LETTER_DELIVERY))
 

@@ -17,9 +17,11 @@ class Recorder:
         self._events: dict[str, list[np.ndarray]] = defaultdict(list)
         self._paid_before = 0.0
         self._cost_before = 0.0
+        self._proceeds_before = 0.0
 
     def day_end(self, day: int, s: AccountState, cost_to_date: float, teams: dict) -> None:
         paid = float(s.paid.sum())
+        proceeds = float(s.sale_proceeds.sum())
         active = s.status == ACTIVE
         row = self.daily
         row["day"].append(day)
@@ -31,6 +33,9 @@ class Recorder:
         row["collected"].append(paid - self._paid_before)
         row["collected_cum"].append(paid)
         row["written_off_cum"].append(float(s.written_off.sum()))
+        row["sold_cum"].append(float(s.sold.sum()))
+        row["sale_proceeds"].append(proceeds - self._proceeds_before)
+        row["sale_proceeds_cum"].append(proceeds)
         row["cost"].append(cost_to_date - self._cost_before)
         row["cost_cum"].append(cost_to_date)
         for name, desk in teams.items():
@@ -47,6 +52,7 @@ class Recorder:
             # Utilisation is busy ÷ on-floor minutes (overtime included), as in the teams table.
             row[f"util_{name}"].append(c.busy_minutes / c.floor_minutes if worked else float("nan"))
         self._paid_before = paid
+        self._proceeds_before = proceeds
         self._cost_before = cost_to_date
 
     def event_one(self, time: float, account: int, channel: int, rule: int, outcome: int) -> None:

@@ -4,7 +4,10 @@ Status codes: accounts are ``PENDING`` until their entry day, ``ACTIVE`` while
 delinquent, and end ``CURED`` (paid in full), ``SETTLED`` (paid after a discount)
 or ``WRITTEN_OFF`` (charged off; agency and legal may still recover afterwards). A
 written-off account whose written-off balance is later paid in full becomes
-``RECOVERED``: its own status, so it is neither a cure nor a loss.
+``RECOVERED``: its own status, so it is neither a cure nor a loss. A written-off
+account sold to a debt buyer becomes ``SOLD``: its written-off balance moves to
+``sold`` (face value sold), the price received to ``sale_proceeds``, and it is no
+longer the lender's (it never pays again).
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ import numpy as np
 
 from collectsim.policy import NEVER
 
-PENDING, ACTIVE, CURED, SETTLED, WRITTEN_OFF, RECOVERED = 0, 1, 2, 3, 4, 5
-STATUS_NAMES = ("pending", "active", "cured", "settled", "written_off", "recovered")
+PENDING, ACTIVE, CURED, SETTLED, WRITTEN_OFF, RECOVERED, SOLD = 0, 1, 2, 3, 4, 5, 6
+STATUS_NAMES = ("pending", "active", "cured", "settled", "written_off", "recovered", "sold")
 
 # Legal stages.
 NO_CASE, FILED, SERVED, WON, LOST, ENFORCING, CLOSED = 0, 1, 2, 3, 4, 5, 6
@@ -64,6 +67,9 @@ class AccountState:
         self.paid = np.zeros(n)
         self.discount = np.zeros(n)
         self.written_off = np.zeros(n)
+        self.sold = np.zeros(n)  # face value sold to a debt buyer
+        self.sale_proceeds = np.zeros(n)  # what the buyer paid for it: lender's cash, not a borrower payment
+        self.sale_day = np.full(n, -1, dtype=np.int32)
         self.dpd = np.zeros(n, dtype=np.int32)
         self.in_house = np.zeros(n, dtype=bool)
         self.excite = np.zeros(n)
@@ -181,7 +187,27 @@ class AccountState:
         self.balance[idx] = 0.0
         self.close(idx, WRITTEN_OFF, day)
 
+    def sell(self, idx: np.ndarray, price: np.ndarray, day: int) -> None:
+        """Sell written-off accounts ``idx`` at ``price`` per unit of face value: they leave the lender's books.
+
+        Whatever was under way on them ends: an agency placement, a court case and its garnishment.
+        """
+        if np.any(self.status[idx] != WRITTEN_OFF):
+            raise ValueError("only written-off accounts can be sold")
+        face = self.written_off[idx]
+        self.sold[idx] += face
+        self.sale_proceeds[idx] += price * face
+        self.written_off[idx] = 0.0
+        self.status[idx] = SOLD
+        self.sale_day[idx] = day
+        self.placed[idx] = False
+        court = idx[self.legal_active[idx]]
+        self.legal_stage[court] = CLOSED
+        self.legal_active[court] = False
+        self.garnish_amount[idx] = 0.0
+        self.garnish_next[idx] = -1
+
     def conservation_error(self) -> float:
-        """Largest |opening − paid − discount − written off − outstanding| over accounts."""
-        gap = self.opening - self.paid - self.discount - self.written_off - self.balance
+        """Largest |opening − paid − discount − written off − sold − outstanding| over accounts."""
+        gap = self.opening - self.paid - self.discount - self.written_off - self.sold - self.balance
         return float(np.max(np.abs(gap))) if self.n else 0.0

@@ -17,6 +17,9 @@ from scipy import stats
 # +1: higher is better; -1: lower is better. KPIs not listed are neutral.
 DIRECTIONS: tuple[tuple[str, int], ...] = (
     ("recovery_rate", 1),
+    ("recovery_rate_with_sale", 1),
+    ("sale_proceeds", 1),
+    ("sale_price_realised", 1),
     ("collected", 1),
     ("net_recovery", 1),
     ("net_value", 1),

@@ -47,6 +47,8 @@ _MONEY_KPIS = {
     "discount",
     "written_off",
     "recovered_after_write_off",
+    "debt_sold",
+    "sale_proceeds",
     "outstanding",
     "total_cost",
     "net_recovery",

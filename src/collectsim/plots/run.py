@@ -80,9 +80,11 @@ def liquidation_curves(runs: pd.DataFrame, group: str | None = "policy") -> Figu
 
 
 def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: str) -> Figure:
-    """Left: the opening balance split into collected, settlement discount, written off and outstanding.
+    """Left: the opening balance split into collected, settlement discount, written off, sold to a debt
+    buyer (when any was) and outstanding.
 
-    Right: collected, total cost stacked by category (channel, team, legal, agency) and net recovery.
+    Right: collected (plus debt-sale proceeds, if any), total cost stacked by category (channel, team,
+    legal, agency) and net recovery.
     """
     _require(costs, ["category", "cost"], "money_waterfall")
     opening = float(kpis["opening_balance"])
@@ -92,7 +94,10 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
         ("written_off", "Written off", RED),
         ("outstanding", "Still\noutstanding", GREY),
     ]
+    if float(kpis.get("debt_sold", 0.0)) > 0:
+        parts.insert(3, ("debt_sold", "Sold to a\ndebt buyer", BROWN))
     values = [float(kpis.get(key, 0.0)) for key, _, _ in parts]
+    parts = [("sold" if key == "debt_sold" else key, label, color) for key, label, color in parts]
     gap = opening - sum(values)
     if abs(gap) > 1e-6 * max(abs(opening), 1.0):
         parts.append(("unreconciled", "Unreconciled", PURPLE))
@@ -123,10 +128,18 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     order = [c for c in ("channel", "team", "legal", "agency") if c in by_cat.index]
     order += [c for c in by_cat.index if c not in order]
     total = float(by_cat.sum())
-    collected = float(kpis["collected"])
+    paid = float(kpis["collected"])
+    proceeds = float(kpis.get("sale_proceeds", 0.0))
+    collected = paid + proceeds  # the lender's cash: borrower payments and debt-sale proceeds
     net = float(kpis["net_recovery"]) if "net_recovery" in kpis else collected - total
-    bar = right.bar(0, collected, color=GREEN, width=0.6, gid="costs:collected")
-    _bar_labels(right, bar, [f"{collected:,.0f}"])
+    bar = right.bar(0, paid, color=GREEN, width=0.6, gid="costs:collected")
+    if proceeds > 0:
+        right.bar(
+            0, proceeds, bottom=paid, color=BROWN, width=0.6, label=f"debt sale: {proceeds:,.0f}", gid="costs:sale"
+        )
+        right.text(0, collected, f"{collected:,.0f}", ha="center", va="bottom", fontsize=8)
+    else:
+        _bar_labels(right, bar, [f"{collected:,.0f}"])
     bottom = 0.0
     for cat in sorted(order, key=lambda c: -by_cat[c]):
         v = float(by_cat[cat])
@@ -141,12 +154,15 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     bar.patches[0].set_edgecolor("white")
     _bar_labels(right, bar, [f"net {net:,.0f}\n{net / collected:.0%} of collected" if collected else f"{net:,.0f}"])
     right.axhline(0, color="0.3", lw=0.8)
-    right.set_xticks([0, 1, 2], ["Collected", "Total\ncost", "Net\nrecovery"])
+    first = "Collected\n+ sale" if proceeds > 0 else "Collected"
+    right.set_xticks([0, 1, 2], [first, "Total\ncost", "Net\nrecovery"])
     right.set_xlim(-0.55, 2.65)
     right.set_ylim(min(0.0, net) * 1.15, max(collected, total, 1.0) * 1.45)
     right.yaxis.set_major_formatter(_thousands())
     right.set_title("What it cost")
-    right.set_xlabel("Collected − cost = net recovery")
+    right.set_xlabel(
+        "Collected + sale proceeds − cost = net recovery" if proceeds > 0 else "Collected − cost = net recovery"
+    )
     right.set_ylabel(f"Amount ({currency})")
     right.legend(loc="upper right", fontsize=8)
     right.grid(axis="y", alpha=0.3)
@@ -338,9 +354,10 @@ def team_load(daily: pd.DataFrame, teams: pd.DataFrame) -> Figure:
 
 def account_journeys(accounts: pd.DataFrame, horizon: int) -> Figure:
     """Stacked area of accounts by state each day 0…horizon-1: not yet entered, active, cured, settled, written off,
-    recovered after write-off.
+    recovered after write-off, sold to a debt buyer.
 
-    An account is in its final state from its ``resolution_day`` on (for a recovered account: its charge-off day).
+    An account is in its final state from its ``resolution_day`` on (for a recovered account: its charge-off day);
+    a sold account is written off from its charge-off day and sold from its ``sale_day``.
     """
     _require(accounts, ["entry_day", "status", "resolution_day"], "account_journeys")
     days = np.arange(horizon)
@@ -354,10 +371,17 @@ def account_journeys(accounts: pd.DataFrame, horizon: int) -> Figure:
 
     entered = by_day(accounts["entry_day"].to_numpy()[status != "pending"])
     final = {name: by_day(res[status == s]) for name, s in (("cured", "cured"), ("settled", "settled"))}
-    final["written off"] = by_day(res[status == "written_off"])
+    sold = status == "sold"
+    sold_from = by_day(accounts["sale_day"].to_numpy()[sold]) if sold.any() else None
+    final["written off"] = by_day(res[(status == "written_off") | sold])
     final["recovered after write-off"] = by_day(res[status == "recovered"])
+    colors = [GREEN, "#98df8a", RED, ORANGE]
+    if sold_from is not None:
+        final["written off"] = final["written off"] - sold_from
+        final["sold"] = sold_from
+        colors.append(BROWN)
     counts = {**final, "active": entered - sum(final.values()), "not yet entered": len(accounts) - entered}
-    colors = [GREEN, "#98df8a", RED, ORANGE, BLUE, "#d9d9d9"]
+    colors += [BLUE, "#d9d9d9"]
     n = max(len(accounts), 1)
     labels = [f"{k} ({v[-1] / n:.0%} on day {horizon - 1})" for k, v in counts.items()]
     fig = _figure()

@@ -306,6 +306,22 @@ class ChargeOff(Model):
     dpd: Annotated[int, Field(ge=1, le=3650)] = 180
 
 
+class DebtSale(Model):
+    """Sale of charged-off debt to a debt buyer (docs/sources.md, Debt sale): off unless the table is given.
+
+    Each morning after charge-off, written-off accounts ``after_days`` or more past their charge-off
+    day are sold at ``price`` per unit of face value, less ``price_drop_per_year`` × (days since
+    charge-off ÷ 365), floored at 0. With ``skip_placed`` an account at an agency waits for its
+    recall; with ``skip_legal`` one with an open court case waits for the case to close.
+    """
+
+    after_days: Annotated[int, Field(ge=0, le=3650)] = 0
+    price: Prob = 0.12
+    price_drop_per_year: Prob = 0.0
+    skip_placed: bool = True
+    skip_legal: bool = True
+
+
 StopCondition = Literal["promise_pending", "paid_recently", "contacted_recently", "legal_active"]
 
 
@@ -387,6 +403,7 @@ class Scenario(Model):
     legal: Legal = Legal()
     agency: Agency = Agency()
     chargeoff: ChargeOff = ChargeOff()
+    debt_sale: DebtSale | None = None
     policy: Policy
     conduct: Conduct = Conduct()
     complaints: Complaints = Complaints()
