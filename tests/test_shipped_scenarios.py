@@ -53,3 +53,13 @@ def test_calibration_benchmark_prints_a_preset(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "cn_consumer_loan: 1,000 accounts, seeds 1–1" in out
     assert "untreated" in out and "T10" in out
+
+
+def test_direction_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/direction.py compares untreated, the ladder and the risk-based policy at three AUCs."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "direction.py"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("sys.argv", ["direction.py", "--accounts", "500", "--seeds", "1"])
+        runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert out.count("risk_based auc=") == 3 and "untreated, no teams" in out
