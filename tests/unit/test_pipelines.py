@@ -130,16 +130,19 @@ def test_worse_economy_recovers_less(small: cs.Scenario) -> None:
     assert bad < good
 
 
-def test_expected_value_priority(small: cs.Scenario) -> None:
-    """When callers cannot reach everyone, the first day's calls go to the highest balance × score."""
-    sc = cs.with_overrides(small, {"teams.early_callers.headcount": 1, "horizon.days": 5})
+@pytest.mark.parametrize("rule", ["expected_value", "expected_loss"])
+def test_score_priority(small: cs.Scenario, rule: str) -> None:
+    """When callers cannot reach everyone, the first day's calls go to the highest balance × score
+    (expected value) or balance × (1 − score) (expected loss: most money at risk of not self-curing)."""
+    over = {"teams.early_callers.headcount": 1, "horizon.days": 5, "policy.priority": rule}
+    sc = cs.with_overrides(small, over)
     r = cs.simulate(sc, seed=1, record_events=True)
     calls = r.events[r.events["channel"] == "call"]
     day = calls["day"].min()
     acc = r.accounts.set_index("account_id")
     ev = acc["outstanding"] + acc["paid"]  # balance on the day of the call, for accounts not yet paid
     called = calls[calls["day"] == day]["account"].to_numpy()
-    value = (ev * acc["score"]).to_numpy()
+    value = (ev * (acc["score"] if rule == "expected_value" else 1 - acc["score"])).to_numpy()
     queued = acc.index[
         (acc["entry_dpd"] + day >= 3)
         & ~np.isin(acc.index, called)

@@ -25,7 +25,7 @@ BAD = [
         "policy.ladders.standard.stages.0.actions.0.channel",
         "is not a channel; defined:",
     ),
-    ({"policy.priority": "random"}, "policy.priority", "'expected_value', 'dpd' or 'fifo'"),
+    ({"policy.priority": "random"}, "policy.priority", "'expected_value', 'expected_loss', 'dpd' or 'fifo'"),
     ({"reasons.forgetful.lambda_inf": -0.1}, "reasons.forgetful.lambda_inf", "greater than or equal to 0"),
     ({"population.mode": "trickle"}, "population.mode", "'cohort' or 'inflow'"),
     ({"teams.early_callers.shift": [17.0, 9.0]}, "teams.early_callers", "must be before end"),

@@ -132,6 +132,9 @@ class Simulation:
         match self.sc.policy.priority:
             case "expected_value":
                 return -(s.balance[acct] * s.pop.score[acct])
+            case "expected_loss":
+                # Most money at risk first: balance × P(no self-cure); a self-curer waits, it may pay anyway.
+                return -(s.balance[acct] * (1.0 - s.pop.score[acct]))
             case "dpd":
                 return -s.dpd[acct].astype(float)
             case _:

@@ -380,7 +380,7 @@ class Policy(Model):
     It has no effect with ``one_call_per_day = false``.
     """
 
-    priority: Literal["expected_value", "dpd", "fifo"] = "expected_value"
+    priority: Literal["expected_value", "expected_loss", "dpd", "fifo"] = "expected_value"
     recent_days: Annotated[int, Field(ge=1)] = 7
     one_call_per_day: bool = True
     call_precedence: tuple[str, ...] = ()
