@@ -44,7 +44,7 @@ from collectsim.engine.state import ACTIVE, ENFORCING, FILED, SERVED, WON, Accou
 from collectsim.policy import NEVER
 from collectsim.scenario.schema import Scenario
 
-STEPS_PER_DAY = 8
+STEPS_PER_DAY = 4
 P_GRID = 41
 R_NODES = 24
 CHUNK = 20_000
@@ -216,7 +216,7 @@ class HorizonValuer:
         width = min(width, table.days + 1)
         share = table.share(lam, self.s.pop.lam_inf[idx], p_full, width)
         if contacts_from is not None:
-            share *= self._contact_factor(table, idx, p_full, width, contacts_from)
+            share *= self._contact_factor(table, idx, p_full, width, window, contacts_from)
         k = np.arange(width)
         inside = k[None, 1:] <= window[:, None]
         drop = (share[:, :-1] - share[:, 1:]) * inside
@@ -226,7 +226,7 @@ class HorizonValuer:
         last = share[np.arange(idx.size), np.minimum(window, width - 1)]
         return gross, pv, w * last
 
-    def _contact_factor(self, table: ExpectedBalance, idx, p_full, width, horizon: int) -> np.ndarray:
+    def _contact_factor(self, table: ExpectedBalance, idx, p_full, width, window, horizon: int) -> np.ndarray:
         """Π over the agency's scheduled contacts after the horizon of 1 − q + q·e^{−δα(t − s)}."""
         s, spec = self.s, self.sc.agency
         frac = self.sc.calendar.contact_hours[0] / 24.0
@@ -241,9 +241,10 @@ class HorizonValuer:
         for f in np.unique(first[first < width - 1]):
             g = np.flatnonzero(first == f)
             qg, dg = q[g, None], delta[g, None]
-            for c in range(int(f), width - 1, every):
-                a = shifted[g, 1 : width - c]
-                factor[g, c + 1 :] *= 1.0 - qg + qg * np.exp(-dg * a)
+            end = int(window[g].max()) + 1  # columns past every window of the group are never read
+            for c in range(int(f), end - 1, every):
+                a = shifted[g, 1 : end - c]
+                factor[g, c + 1 : end] *= 1.0 - qg + qg * np.exp(-dg * a)
         return factor
 
     # -- court cases -------------------------------------------------------------------------------
@@ -369,15 +370,17 @@ def _solve(
     n = days * STEPS_PER_DAY
     h = 1.0 / STEPS_PER_DAY
     alpha = np.zeros((P_GRID, n + 1))
-    a = np.zeros(P_GRID)
-    for k in range(n):
+    big_a = np.zeros((P_GRID, n + 1))
+    a, big = np.zeros(P_GRID), np.zeros(P_GRID)
+    for k in range(n):  # RK4 on (α, A) with A' = α, so ∫α is as accurate as α
         k1 = f(a)
         k2 = f(a + h / 2 * k1)
         k3 = f(a + h / 2 * k2)
         k4 = f(a + h * k3)
+        big = big + h / 6 * (a + 2 * (a + h / 2 * k1) + 2 * (a + h / 2 * k2) + (a + h * k3))
         a = a + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
         alpha[:, k + 1] = a
-    big_a = np.concatenate([np.zeros((P_GRID, 1)), np.cumsum((alpha[:, 1:] + alpha[:, :-1]) * h / 2, axis=1)], 1)
+        big_a[:, k + 1] = big
     fine_t = np.arange(n + 1) * h
     for arr in (fine_t, alpha, big_a):
         arr.flags.writeable = False
