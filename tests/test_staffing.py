@@ -47,6 +47,7 @@ def test_best_and_smallest_from_table() -> None:
                     "replication": r,
                     "recovery_rate": 0.8,
                     "net_recovery": net + r,
+                    "npv": 2 * net + r,
                     "total_cost": 10.0,
                     "team.t.service_level": sl,
                     "team.t.backlog_mean": 0.0,
@@ -56,6 +57,7 @@ def test_best_and_smallest_from_table() -> None:
     res = _result("t", pd.DataFrame(rows), 0.9)
     assert res.best_net == 6 and res.smallest_meeting == 6
     assert res.summary.set_index("headcount").loc[4, "marginal_net_per_agent"] == pytest.approx(40.0)
+    assert res.summary.set_index("headcount").loc[4, "marginal_npv_per_agent"] == pytest.approx(80.0)
     assert _result("t", pd.DataFrame(rows), 0.999).smallest_meeting is None
 
 

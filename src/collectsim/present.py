@@ -197,7 +197,7 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
         lines.append(f"team {team} — {int(s['n'].max())} replications per headcount, 95% intervals")
         lines.append(
             f"{'headcount':>9}{'recovery':>18}{'net recovery':>30}{'total cost':>24}{'service':>16}"
-            f"{'backlog':>10}{'utilisation':>13}{'marginal net/agent':>20}"
+            f"{'backlog':>10}{'utilisation':>13}{'marginal net/agent':>20}{'marginal NPV/agent':>20}"
         )
         for r in s.itertuples():
             lines.append(
@@ -206,6 +206,7 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
                 f"{cur:>5} {r.total_cost:>11,.0f} ±{r.total_cost_half_width:>6,.0f}"
                 f"{r.service_level:>9.1%} ±{r.service_level_half_width * 100:.1f}"
                 f"{r.backlog_mean:>10,.0f}{r.utilisation:>13.1%}{_maybe(r.marginal_net_per_agent, ',.0f'):>20}"
+                f"{_maybe(getattr(r, 'marginal_npv_per_agent', float('nan')), ',.0f'):>20}"
             )
         lines.append(f"  best net recovery at headcount {c.best_net}")
         if c.target_service is not None:

@@ -206,6 +206,10 @@ def _run(folder: Path) -> Report:
     return rep
 
 
+def _count_or_dash(v: float) -> str:
+    return "—" if pd.isna(v) else f"{v:,.0f}"
+
+
 def _horizon_rows(kpis: dict, sc: Scenario) -> list[list[str]]:
     """What is still open at the horizon, what it is expected to bring, untreated after it, and the NPV."""
     day, rate = sc.horizon.days, sc.economy.cost_of_funds
@@ -409,6 +413,7 @@ def _staff(folder: Path) -> Report:
                 f"{r.service_level:.1%}",
                 f"{r.utilisation:.1%}",
                 "—" if pd.isna(r.marginal_net_per_agent) else f"{r.marginal_net_per_agent:,.0f}",
+                _count_or_dash(getattr(r, "marginal_npv_per_agent", float("nan"))),
             ]
             for r in summary.itertuples()
         ]
@@ -425,6 +430,7 @@ def _staff(folder: Path) -> Report:
                         "service level",
                         "utilisation",
                         "marginal net per agent",
+                        "marginal NPV per agent",
                     ],
                     rows,
                 ),

@@ -28,6 +28,7 @@ from collectsim.scenario.schema import WEEKDAYS
 STAFF_KPIS = (
     "recovery_rate",
     "net_recovery",
+    "npv",
     "total_cost",
     "service_level",
     "backlog_mean",
@@ -52,7 +53,7 @@ class StaffingResult:
 
 
 def team_kpi(team: str, kpi: str) -> str:
-    return kpi if kpi in ("recovery_rate", "net_recovery", "total_cost") else f"team.{team}.{kpi}"
+    return kpi if kpi in ("recovery_rate", "net_recovery", "npv", "total_cost") else f"team.{team}.{kpi}"
 
 
 def size_staff(
@@ -97,6 +98,9 @@ def _result(team: str, table: pd.DataFrame, target: float | None) -> StaffingRes
         rows.append(row)
     summary = pd.DataFrame(rows)
     summary["marginal_net_per_agent"] = summary["net_recovery"].diff() / summary["headcount"].diff()
+    if "npv" in summary:
+        # The lifetime view: one more agent's effect on NPV (cash discounted, value after the horizon included).
+        summary["marginal_npv_per_agent"] = summary["npv"].diff() / summary["headcount"].diff()
     best = int(summary.loc[summary["net_recovery"].idxmax(), "headcount"])
     meeting = None
     if target is not None:
