@@ -10,7 +10,7 @@ import pytest
 import collectsim as cs
 from collectsim.engine.horizon import _first_contact_offset, daily_rate
 from collectsim.engine.loop import Simulation
-from collectsim.engine.state import ACTIVE
+from collectsim.engine.state import ACTIVE, FILED, SERVED
 from collectsim.policy.ladder import LadderPolicy
 
 
@@ -125,3 +125,22 @@ def test_a_placed_account_by_independent_solution(small: cs.Scenario) -> None:
     assert value.collections[i] == pytest.approx(gross, rel=2e-3)
     assert value.collections_pv[i] == pytest.approx(pv, rel=2e-3)
     assert value.costs[i] == pytest.approx(ag.commission * value.collections[i], rel=1e-12)
+
+
+def test_open_court_cases_by_hand(small: cs.Scenario) -> None:
+    """A case waiting for service: settle with the settlement odds, else win, enforce and garnish what is left."""
+    sim = _valuer(cs.with_overrides(small, {"economy.cost_of_funds": 0.0}), 125, seed=2)
+    s, hv, spec = sim.state, sim.horizon, small.legal
+    filed = np.flatnonzero(s.legal_active & (s.legal_stage == FILED))
+    served = np.flatnonzero(s.legal_active & (s.legal_stage == SERVED))
+    assert filed.size and served.size
+    left = np.full(s.n, 1000.0)
+    out, out_pv, costs, costs_pv = (np.zeros(s.n) for _ in range(4))
+    hv._legal(125, left, out, out_pv, costs, costs_pv)
+    settle, contested = spec.settle_after_service, spec.contested_prob
+    p_win = (1 - settle) * ((1 - contested) + contested * spec.contested_win_prob)
+    by_hand = settle * 1000.0 * (1 - spec.settle_discount) + p_win * spec.enforceable_share * 1000.0
+    assert out[filed] == pytest.approx(np.full(filed.size, by_hand), rel=1e-12)
+    assert costs[filed] == pytest.approx(np.full(filed.size, p_win * spec.enforceable_share * spec.enforcement_fee))
+    win = np.where(s.legal_contested[served], spec.contested_win_prob, 1.0)
+    assert out[served] == pytest.approx(win * spec.enforceable_share * 1000.0, rel=1e-12)

@@ -156,3 +156,12 @@ def test_slower_courts_cost_time_value_not_eventual_recovery(small: cs.Scenario)
     assert b["recovery_rate_with_terminal"] == pytest.approx(a["recovery_rate_with_terminal"], abs=1e-3)
     assert b["terminal_value"] < a["terminal_value"] - 0.02 * a["terminal_collections_legal"]
     assert b["npv"] < a["npv"]
+
+
+def test_recalled_before_charge_off_matches_run_off(small: cs.Scenario) -> None:
+    """Placements of 20 days end before charge-off: the agency window, then untreated in house to DPD 180."""
+    sc = cs.with_overrides(small, {"population.accounts": 2000, "agency.placement_days": 20})
+    gaps, expected = _run_off_gap(sc, range(1, 3), 130)
+    assert expected.mean() > 0
+    se = gaps.std(ddof=1) / math.sqrt(gaps.size)
+    assert abs(gaps.mean()) < 3 * se + 0.05 * expected.mean(), (gaps, expected)
