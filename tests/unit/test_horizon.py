@@ -144,3 +144,31 @@ def test_open_court_cases_by_hand(small: cs.Scenario) -> None:
     assert costs[filed] == pytest.approx(np.full(filed.size, p_win * spec.enforceable_share * spec.enforcement_fee))
     win = np.where(s.legal_contested[served], spec.contested_win_prob, 1.0)
     assert out[served] == pytest.approx(win * spec.enforceable_share * 1000.0, rel=1e-12)
+
+
+def test_a_placement_ending_before_charge_off_adds_the_in_house_tail(small: cs.Scenario) -> None:
+    """Recalled before charge-off: the agency window, then untreated in house from the intensity expected at recall."""
+    over = {"economy.cost_of_funds": 0.0, "population.accounts": 1500, "agency.placement_days": 20}
+    sc = cs.with_overrides(small, over)
+    sim = _valuer(sc, 130, seed=4)
+    s, hv = sim.state, sim.horizon
+    pick = np.flatnonzero(s.placed & ~s.legal_active & (s.promise_due < 130) & (s.status == ACTIVE))
+    i = int(pick[0])
+    p, ag, k = s.pop, sc.agency, sc.repayment.kappa
+    lam = p.lam_inf[i] + (p.lam_0[i] - p.lam_inf[i]) * math.exp(-k * 130) + s.excite[i]
+    window = int(s.placement_end[i] - 130)
+    start = int(s.placement_end[i] - ag.placement_days)
+    frac = sc.calendar.contact_hours[0] / 24
+    q, delta = min(1.0, ag.contact_prob * p.contactability[i]), ag.effect * p.responsiveness[i]
+    contacts = [(d - 130 + frac, q, delta) for d in range(130, 130 + window) if d > start and (d - start) % 7 == 0]
+    p_agency = min(1.0, ag.full_payment_prob * p.ability[i] / 0.5)
+    share = _expected_share_by_ode(sc, p_agency, lam, p.lam_inf[i], np.arange(window + 1.0), contacts)
+    w = s.collectible(np.array([i]))[0]
+    dpd = p.entry_dpd[i] + 130 - p.entry_day[i]
+    tail = int(sc.chargeoff.dpd - dpd) - window
+    assert tail > 0
+    lam_back = p.lam_inf[i] + (lam - p.lam_inf[i]) * math.exp(-k * window)
+    in_house = cs.with_overrides(sc, {"agency.partial_fraction": sc.repayment.partial_fraction.model_dump()})
+    share2 = _expected_share_by_ode(in_house, p.ability[i], lam_back, p.lam_inf[i], np.arange(tail + 1.0), [])
+    by_hand = w * (1 - share[-1]) + w * share[-1] * (1 - share2[-1])
+    assert hv.value(130).collections[i] == pytest.approx(by_hand, rel=3e-3)
