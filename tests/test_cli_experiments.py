@@ -93,6 +93,16 @@ def test_bad_kpi_name(tmp_path: Path) -> None:
         load_sweep(f)
 
 
+def test_liquidation_and_lifetime_kpis_are_accepted(tmp_path: Path) -> None:
+    """Every KPI the scenario's horizon can report is a valid sweep KPI: liquidation points and NPV included."""
+    from collectsim.experiments.sweepfile import load_sweep
+
+    f = _sweep_file(tmp_path)
+    f.write_text(f.read_text().replace('kpis = ["recovery_rate"]', 'kpis = ["liquidation_d030", "npv"]'))
+    spec, _, _ = load_sweep(f)
+    assert spec.kpis == ("liquidation_d030", "npv")
+
+
 def test_sweep_killed_and_resumed(tmp_path: Path) -> None:
     """kill -9 mid-sweep, then the same command: every run present once, identical to an unbroken sweep."""
     f = _sweep_file(tmp_path)
