@@ -71,6 +71,10 @@ def test_never_overwrites(tmp_path: Path) -> None:
         (["run", BASELINE, "--policy", "nosuchmodule:Policy"], "--policy"),
         (["run", BASELINE, "--policy", "NoColon"], "MODULE:CLASS"),
         (["frobnicate"], "invalid choice"),
+        (["run", BASELINE, "--set", 'name="../../victim"'], "name: must be a file-safe name"),
+        (["run", BASELINE, "--set", 'name="/tmp/victim"'], "name: must be a file-safe name"),
+        (["run", BASELINE, "--set", 'name=".hidden"'], "name: must be a file-safe name"),
+        (["run", BASELINE, "--set", f'name="{"x" * 300}"'], "name: must be a file-safe name"),
     ],
 )
 def test_bad_input_one_line_exit_2(tmp_path: Path, args: list[str], phrase: str) -> None:
@@ -215,3 +219,18 @@ def test_portfolio_import_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         )
         == 0
     )
+
+
+def test_writers_refuse_a_target_outside_the_results_root(tmp_path: Path) -> None:
+    """Defence in depth: even a name that slipped past validation cannot climb out of the results folder."""
+    from collectsim import store
+    from collectsim.errors import CollectsimError
+
+    root = tmp_path / "results"
+    root.mkdir()
+    for bad in ("../victim", "/tmp/victim", "a/b"):
+        with pytest.raises(CollectsimError, match="not inside the results folder"):
+            store._unique_folder(root, bad)
+    with pytest.raises(CollectsimError, match="not inside the results folder"):
+        store.SweepStore(root, "../escape", "k")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]

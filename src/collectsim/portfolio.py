@@ -457,7 +457,7 @@ def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, 
             **entry,
         }
     template_name = str(raw.get("name", template.stem))
-    raw["name"] = out.stem
+    raw["name"] = re.sub(r"[^A-Za-z0-9._-]", "_", out.stem).lstrip("._-")[:100] or "portfolio"
     raw["description"] = (
         f"Population fitted from a portfolio extract ({fit.accounts:,} accounts); rest: {template_name}"
     )

@@ -26,8 +26,15 @@ from collectsim.results import Comparison, ExperimentResult, RunResult
 from collectsim.scenario.schema import Scenario
 
 
+def _inside(root: Path, path: Path) -> Path:
+    """``path`` if it lies directly in ``root``; a name that climbs out or reaches elsewhere is refused."""
+    if path.resolve().parent != root.resolve():
+        raise CollectsimError(f"refusing to write '{path}': it is not inside the results folder '{root}'")
+    return path
+
+
 def _unique_folder(root: Path, stem: str) -> Path:
-    path = root / stem
+    path = _inside(root, root / stem)
     k = 1
     while path.exists():
         path = root / f"{stem}-{k}"
@@ -100,7 +107,7 @@ def write_comparison(
             comparison.in_run_summary().to_csv(tmp / "in_run_summary.csv", index=False)
         (tmp / "scenarios").mkdir()
         for name, sc in scenarios.items():
-            _write_scenario(tmp / "scenarios" / f"{name}.toml", sc)
+            _write_scenario(_inside(tmp / "scenarios", tmp / "scenarios" / f"{name}.toml"), sc)
         _write_manifest(tmp, manifest, now)
 
     stem = "compare-" + "-".join(scenarios)[:80] + f"-{now.strftime('%Y%m%d-%H%M%S')}"
@@ -131,7 +138,7 @@ class SweepStore:
     """
 
     def __init__(self, root: str | Path, name: str, key: str) -> None:
-        self.folder = Path(root) / f"{name}-{key}"
+        self.folder = _inside(Path(root), Path(root) / f"{name}-{key}")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.journal = self.folder / "journal.jsonl"
 

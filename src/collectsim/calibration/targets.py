@@ -33,7 +33,7 @@ from collectsim.engine import simulate
 from collectsim.errors import ScenarioError
 from collectsim.scenario import Scenario, with_overrides
 from collectsim.scenario.load import validation_problems
-from collectsim.scenario.schema import Model
+from collectsim.scenario.schema import Model, Slug
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -87,7 +87,7 @@ class FreeParameter(Model):
 class TargetsSpec(Model):
     """A targets file: what the portfolio shows, and which parameters may move to match it."""
 
-    name: str | None = None
+    name: Slug | None = None
     description: str | None = None
     targets: dict[str, Target]
     free: dict[str, FreeParameter]

@@ -19,7 +19,7 @@ from collectsim.errors import ScenarioError
 from collectsim.experiments.design import Parameter, SaltelliDesign, grid, latin_hypercube, sobol_saltelli
 from collectsim.scenario import Scenario, load_scenario, with_overrides
 from collectsim.scenario.load import validation_problems
-from collectsim.scenario.schema import Model
+from collectsim.scenario.schema import Model, Slug
 
 
 class SweepParameter(Model):
@@ -30,7 +30,7 @@ class SweepParameter(Model):
 
 
 class SweepSpec(Model):
-    name: str | None = None
+    name: Slug | None = None
     scenario: str
     design: Literal["grid", "lhs", "sobol"] = "grid"
     points: Annotated[int, Field(ge=1, le=100_000)] | None = None

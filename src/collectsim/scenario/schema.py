@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from collectsim import dists
 from collectsim.scenario.checks import cross_reference_problems
 from collectsim.scenario.conduct import Complaints, Conduct
-from collectsim.scenario.schema_base import WEEKDAYS, Model, NonNeg, Pos, Prob, Weekday  # noqa: F401
+from collectsim.scenario.schema_base import WEEKDAYS, Model, NonNeg, Pos, Prob, Slug, Weekday  # noqa: F401
 
 
 class DistSpec(Model):
@@ -388,7 +388,7 @@ class Policy(Model):
 
 
 class Scenario(Model):
-    name: str
+    name: Slug
     description: str = ""
     currency: str = "USD"
     horizon: Horizon = Horizon()
