@@ -26,6 +26,7 @@ import tomli_w
 
 from collectsim.errors import CollectsimError
 from collectsim.scenario import scenario_from_dict
+from collectsim.scenario.schema_base import file_safe_name
 
 # Column-name patterns by kind of direct identifier. A pattern matches a column whose name,
 # split into lower-case words (at underscores, spaces, dashes, dots and camelCase), contains
@@ -457,7 +458,7 @@ def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, 
             **entry,
         }
     template_name = str(raw.get("name", template.stem))
-    raw["name"] = re.sub(r"[^A-Za-z0-9._-]", "_", out.stem).lstrip("._-")[:100] or "portfolio"
+    raw["name"] = file_safe_name(out.stem, "portfolio")
     raw["description"] = (
         f"Population fitted from a portfolio extract ({fit.accounts:,} accounts); rest: {template_name}"
     )

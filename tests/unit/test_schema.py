@@ -117,3 +117,14 @@ def test_every_problem_in_one_pass() -> None:
         )
     paths = {p for p, _ in info.value.problems}
     assert {"teams.early_callers.headcount", "channels.call.team", "population.segments"} <= paths
+
+
+def test_a_file_without_a_name_gets_its_file_safe_stem(tmp_path) -> None:
+    """The default name comes from the file name, made file-safe: it will name a results folder."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml").read_text(encoding="utf-8")
+    body = text.replace('name = "baseline"\n', "", 1)
+    f = tmp_path / "my portfolio (v2).toml"
+    f.write_text(body, encoding="utf-8")
+    assert cs.load_scenario(f).name == "my_portfolio__v2_"

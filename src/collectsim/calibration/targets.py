@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,7 +31,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from collectsim.engine import simulate
 from collectsim.errors import ScenarioError
 from collectsim.scenario import Scenario, with_overrides
-from collectsim.scenario.load import validation_problems
+from collectsim.scenario.load import read_toml, validation_problems
 from collectsim.scenario.schema import Model, Slug
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -111,17 +110,8 @@ class TargetsSpec(Model):
 
 def load_targets(path: str | Path, scenario: Scenario) -> TargetsSpec:
     """Read a targets file and check it against ``scenario``; raises ``ScenarioError`` naming the field."""
-    path = Path(path)
     source = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([("file", f"'{path}' does not exist")], source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([("file", f"cannot read '{path}': {exc}")], source) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([("file", f"not valid TOML: {exc}")], source) from None
-    raw.setdefault("name", path.stem)
+    raw = read_toml(path)
     return check_targets(raw, scenario, source=source)
 
 

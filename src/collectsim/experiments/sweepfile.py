@@ -8,7 +8,6 @@ or value fails before any simulation starts.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,7 +17,7 @@ from collectsim.engine import simulate
 from collectsim.errors import ScenarioError
 from collectsim.experiments.design import Parameter, SaltelliDesign, grid, latin_hypercube, sobol_saltelli
 from collectsim.scenario import Scenario, load_scenario, with_overrides
-from collectsim.scenario.load import validation_problems
+from collectsim.scenario.load import read_toml, validation_problems
 from collectsim.scenario.schema import Model, Slug
 
 
@@ -58,13 +57,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario, list[dict[str, An
     """Read and check a sweep file; returns the spec, the base scenario (with ``set``) and the design."""
     path = Path(path)
     source = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([("file", f"'{path}' does not exist")], source) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([("file", f"not valid TOML: {exc}")], source) from None
-    raw.setdefault("name", path.stem)
+    raw = read_toml(path)
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:

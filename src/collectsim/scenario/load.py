@@ -16,10 +16,16 @@ from collectsim.errors import ScenarioError
 from collectsim.scenario.checks import cross_reference_problems
 from collectsim.scenario.overrides import apply_overrides
 from collectsim.scenario.schema import CrossReferenceError, Scenario
+from collectsim.scenario.schema_base import file_safe_name
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Read, override and validate a scenario file; raise ``ScenarioError`` listing every problem."""
+    return scenario_from_dict(read_toml(path), overrides, source=str(path))
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML file as a dict, its ``name`` defaulting to the file's (file-safe) stem; one-line errors."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -29,8 +35,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         raise ScenarioError([("file", f"cannot read '{path}': {exc}")], str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([("file", f"not valid TOML: {exc}")], str(path)) from None
-    raw.setdefault("name", path.stem)
-    return scenario_from_dict(raw, overrides, source=str(path))
+    raw.setdefault("name", file_safe_name(path.stem))
+    return raw
 
 
 def scenario_from_dict(

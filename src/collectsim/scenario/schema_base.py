@@ -28,5 +28,10 @@ def _file_safe(value: str) -> str:
 Slug = Annotated[str, AfterValidator(_file_safe)]
 
 
+def file_safe_name(text: str, fallback: str = "scenario") -> str:
+    """``text`` made file-safe: other characters become '_', leading '.', '_' and '-' go (a file's default name)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text).lstrip("._-")[:100] or fallback
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
