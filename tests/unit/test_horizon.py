@@ -55,13 +55,15 @@ def test_agency_contact_dates() -> None:
 
 def test_plans_and_promises_by_hand() -> None:
     """On a plan: Σ_j P(first j instalments kept) × instalment j; a pending promise adds kept odds × amount."""
-    sc = cs.load_scenario("scenarios/conduct_none.toml", overrides={"population.accounts": 3000})
-    sim = _valuer(cs.with_overrides(sc, {"economy.cost_of_funds": 0.0}), 120, seed=3)
+    over = {"population.accounts": 3000, "channels.plan_offer.offer.accept_prob": 0.9}
+    sc = cs.load_scenario("scenarios/conduct_none.toml", overrides=over)
+    sim = _valuer(cs.with_overrides(sc, {"economy.cost_of_funds": 0.0}), 80, seed=3)
     s, hv = sim.state, sim.horizon
-    plan = np.flatnonzero(s.on_plan & (s.status == ACTIVE) & (s.plan_left > 1))
+    # A plan whose first instalment is still to come: its odds differ from those after a kept one.
+    plan = np.flatnonzero(s.on_plan & (s.status == ACTIVE) & (s.plan_left > 1) & (hv.miss_next != hv.miss_after))
     assert plan.size > 0
     out, out_pv = np.zeros(s.n), np.zeros(s.n)
-    hv._plans(120, out, out_pv)
+    hv._plans(80, out, out_pv)
     i = int(plan[0])
     kept = s.pop.promise_kept[i]
     alive, left, by_hand = 1.0, s.balance[i], 0.0
@@ -72,7 +74,7 @@ def test_plans_and_promises_by_hand() -> None:
         left -= pay
     assert out[i] == pytest.approx(by_hand, rel=1e-12)
     assert out_pv[i] == pytest.approx(by_hand, rel=1e-12)  # 0% cost of funds
-    value = hv.value(120)
+    value = hv.value(80)
     owed = s.collectible(np.arange(s.n))
     assert np.all(value.collections <= owed + 1e-9)
     closed = (s.status != ACTIVE) & ~s.placed & ~s.legal_active
