@@ -205,8 +205,8 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
                 f"{cur:>6} {r.net_recovery:>12,.0f} ±{r.net_recovery_half_width:>8,.0f}"
                 f"{cur:>5} {r.total_cost:>11,.0f} ±{r.total_cost_half_width:>6,.0f}"
                 f"{r.service_level:>9.1%} ±{r.service_level_half_width * 100:.1f}"
-                f"{r.backlog_mean:>10,.0f}{r.utilisation:>13.1%}{_maybe(r.marginal_net_per_agent, ',.0f'):>20}"
-                f"{_maybe(getattr(r, 'marginal_npv_per_agent', float('nan')), ',.0f'):>20}"
+                f"{r.backlog_mean:>10,.0f}{r.utilisation:>13.1%}{number_or_dash(r.marginal_net_per_agent, ',.0f'):>20}"
+                f"{number_or_dash(getattr(r, 'marginal_npv_per_agent', float('nan')), ',.0f'):>20}"
             )
         lines.append(f"  best net recovery at headcount {c.best_net}")
         if c.target_service is not None:
@@ -228,7 +228,8 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
         )
     if plan is not None:
         lines.append("headcount needed week by week (smallest tried that holds the target):")
-        lines.append("  " + "  ".join(f"w{int(r.week)}:{_maybe(r.headcount_needed, '.0f')}" for r in plan.itertuples()))
+        weeks = (f"w{int(r.week)}:{number_or_dash(r.headcount_needed, '.0f')}" for r in plan.itertuples())
+        lines.append("  " + "  ".join(weeks))
     return "\n".join(lines)
 
 
@@ -276,7 +277,7 @@ def erlang_text(
     return "\n".join(lines)
 
 
-def _maybe(value: float, spec: str) -> str:
+def number_or_dash(value: float, spec: str) -> str:
     """A number, or a dash where it is undefined (NaN)."""
     return "—" if value != value else format(value, spec)
 

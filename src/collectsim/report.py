@@ -23,7 +23,7 @@ import pandas as pd
 from collectsim.describe import scenario_in_words
 from collectsim.errors import CollectsimError
 from collectsim.experiments.stats import direction
-from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value, pct_or_na
+from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value, number_or_dash, pct_or_na
 from collectsim.scenario import Scenario, scenario_from_dict
 
 REPORT_FILE = "report.html"
@@ -204,10 +204,6 @@ def _run(folder: Path) -> Report:
         ("journeys", "Accounts by state over time", plots.account_journeys(accounts, horizon)),
     ]
     return rep
-
-
-def _count_or_dash(v: float) -> str:
-    return "—" if pd.isna(v) else f"{v:,.0f}"
 
 
 def _horizon_rows(kpis: dict, sc: Scenario) -> list[list[str]]:
@@ -412,8 +408,8 @@ def _staff(folder: Path) -> Report:
                 f"± {r.net_recovery_half_width:,.0f}",
                 f"{r.service_level:.1%}",
                 f"{r.utilisation:.1%}",
-                "—" if pd.isna(r.marginal_net_per_agent) else f"{r.marginal_net_per_agent:,.0f}",
-                _count_or_dash(getattr(r, "marginal_npv_per_agent", float("nan"))),
+                number_or_dash(r.marginal_net_per_agent, ",.0f"),
+                number_or_dash(getattr(r, "marginal_npv_per_agent", float("nan")), ",.0f"),
             ]
             for r in summary.itertuples()
         ]

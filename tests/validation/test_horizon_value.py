@@ -11,16 +11,14 @@ import math
 
 import numpy as np
 import pytest
+from test_chehrazi import DAYS_PER_UNIT, REF, cgw_scenario  # the CGW reference set, shared
 
 import collectsim as cs
-from collectsim.chehrazi import CGWParams, expected_balance_share
+from collectsim.chehrazi import expected_balance_share
 from collectsim.dists import Uniform
 from collectsim.engine.horizon import ExpectedBalance
 from collectsim.policy import ActionPlan
 from collectsim.policy.ladder import LadderPolicy
-
-REF = CGWParams(lambda_inf=0.10, kappa=0.7, delta_10=0.02, delta_11=0.5, r_low=0.1, r_high=1.0)
-DAYS_PER_UNIT = 50
 
 
 class StopAt:
@@ -62,33 +60,10 @@ def test_full_payment_atom_speeds_repayment() -> None:
     assert share[2, 60] == pytest.approx(math.exp(-integral), rel=1e-5)  # trapezoid ∫α
 
 
-def _cgw_scenario(baseline: cs.Scenario, horizon: int) -> cs.Scenario:
-    k = 1.0 / DAYS_PER_UNIT
-    raw = baseline.model_dump(mode="json", exclude_none=True)
-    raw["population"] = {
-        "accounts": 20000,
-        "segments": {"all": {"share": 1.0, "balance": {"dist": "constant", "value": 100.0}, "reasons": {"cgw": 1.0}}},
-    }
-    raw["reasons"] = {
-        "cgw": {"lambda_inf": REF.lambda_inf * k, "lambda_0": 1.0 * k, "heterogeneity": 0.0, "ability": 0.0}
-    }
-    raw["repayment"] = {
-        "kappa": REF.kappa * k,
-        "delta_10": REF.delta_10 * k,
-        "delta_11": REF.delta_11 * k,
-        "partial_fraction": {"dist": "uniform", "low": 0.1, "high": 1.0},
-    }
-    raw["policy"] = {"ladders": {"none": {"stages": []}}}
-    raw["chargeoff"] = {"dpd": 150}
-    raw["horizon"] = {"days": horizon}
-    raw["economy"] = {"cost_of_funds": 0.2}
-    return cs.scenario.scenario_from_dict(raw)
-
-
 def test_untreated_value_matches_what_is_collected_before_charge_off(baseline: cs.Scenario) -> None:
     """Self-exciting repayments after day 50 until charge-off at DPD 150: closed form vs the simulated run-off."""
-    short = cs.simulate(_cgw_scenario(baseline, 50), seed=5)
-    long = cs.simulate(_cgw_scenario(baseline, 200), seed=5)
+    short = cs.simulate(cgw_scenario(baseline, horizon=50, chargeoff_dpd=150, cost_of_funds=0.2), seed=5)
+    long = cs.simulate(cgw_scenario(baseline, horizon=200, chargeoff_dpd=150, cost_of_funds=0.2), seed=5)
     per_account = long.accounts["paid"].to_numpy() - short.accounts["paid"].to_numpy()
     expected = short.accounts["expected_after_horizon"].to_numpy()
     half = 4 * per_account.std(ddof=1) * math.sqrt(per_account.size)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectsim.engine.agency import AgencyContact
+from collectsim.engine.agency import AgencyContact, full_payment_odds
 from collectsim.engine.state import ACTIVE, CENT, NEVER, AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Scenario
@@ -99,8 +99,7 @@ class Repayment:
         leftover = -s.threshold[payers]
         u = self.sizes.draw(payers)
         # At the agency a payment clears the debt more often for borrowers able to pay (ability vs 0.5).
-        agency_full = np.minimum(1.0, self.sc.agency.full_payment_prob * p.ability[payers] / 0.5)
-        full_prob = np.where(s.placed[payers], agency_full, p.ability[payers])
+        full_prob = np.where(s.placed[payers], full_payment_odds(self.sc.agency, p.ability[payers]), p.ability[payers])
         # Rescale u within the 'partial' branch so one uniform decides both branch and size.
         part_u = np.clip((u - full_prob) / np.maximum(1 - full_prob, 1e-12), 1e-12, 1 - 1e-12)
         frac = np.where(s.placed[payers], self.agency_partial.quantile(part_u), self.partial.quantile(part_u))

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from collectsim.dists import Distribution
+from collectsim.engine.agency import full_payment_odds
 from collectsim.engine.state import ACTIVE, ENFORCING, FILED, SERVED, WON, AccountState
 from collectsim.policy import NEVER
 from collectsim.scenario.schema import Scenario
@@ -184,7 +185,7 @@ class HorizonValuer:
         for chunk in _chunks(placed):
             lam = self._intensity(chunk, horizon)
             w = s.collectible(chunk)
-            p_full = np.minimum(1.0, sc.agency.full_payment_prob * s.pop.ability[chunk] / 0.5)
+            p_full = full_payment_odds(sc.agency, s.pop.ability[chunk])
             window = np.maximum(s.placement_end[chunk] - horizon, 0)
             gross, pv, left = self._flows(self.agency, chunk, w, lam, p_full, window, start=0, contacts_from=horizon)
             parts[AGENCY, chunk] += gross
