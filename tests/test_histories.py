@@ -211,3 +211,14 @@ def test_bad_files_fail_in_one_line_and_write_nothing(
     assert len(err.splitlines()) == 1 and file in err and column in err and "allowed" in err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert "nobody" not in err and "x@example.com" not in err
+
+
+def test_shipped_example_fits_near_its_true_values() -> None:
+    """examples/histories (≤ 2 MB) fits, and each segment's call effect is within 3 errors of make.py's value."""
+    folder = ROOT / "examples" / "histories"
+    assert sum(p.stat().st_size for p in folder.glob("*.csv")) <= 2_000_000
+    fit = cs.fit_histories(folder / "accounts.csv", folder / "events.csv")
+    truth = {"prime": 0.02, "near_prime": 0.015}
+    for seg, value in truth.items():
+        e = fit.segments[seg].params["delta_2.call"]
+        assert abs(e.estimate - value) <= 3 * e.std_error
