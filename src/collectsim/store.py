@@ -21,6 +21,7 @@ import pandas as pd
 import tomli_w
 
 from collectsim.calibration.fit import TargetFit
+from collectsim.calibration.history_fit import HistoryFit
 from collectsim.errors import CollectsimError
 from collectsim.results import Comparison, ExperimentResult, RunResult
 from collectsim.scenario.schema import Scenario
@@ -249,6 +250,47 @@ def write_calibration(
         (tmp / "report.txt").write_text(text + "\n", encoding="utf-8")
         if figure_png is not None:
             (tmp / "fit.png").write_bytes(figure_png)
+        refuse_existing(out)
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def write_history_fit(
+    fit: HistoryFit,
+    out: str | Path,
+    *,
+    scenario: Scenario,
+    manifest: dict[str, Any],
+    finish: Callable[[Path], None] | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Write a history fit to exactly ``out`` (never over an existing path), atomically.
+
+    ``fit.json`` (estimates with errors, counts, notes, back-test, manifest), ``fit.csv``
+    (segment, parameter, estimate, std_error), ``curves.csv`` (observed and fitted curves),
+    ``holdout.csv`` (with a back-test) and ``scenario.toml`` (the calibrated scenario).
+    Aggregates only: no account key or row of the extract is written. ``finish(folder)`` runs
+    on the complete temporary folder before it is renamed (the report), so a failure there
+    leaves nothing behind either.
+    """
+    now = now or datetime.now(UTC)
+    out = Path(out)
+    refuse_existing(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        body = {"created": now.isoformat(), **manifest, **fit.to_dict()}
+        (tmp / "fit.json").write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+        fit.table().to_csv(tmp / "fit.csv", index=False)
+        fit.curves.to_csv(tmp / "curves.csv", index=False)
+        if fit.holdout is not None:
+            fit.holdout.to_csv(tmp / "holdout.csv", index=False)
+        _write_scenario(tmp / "scenario.toml", scenario)
+        if finish is not None:
+            finish(tmp)
         refuse_existing(out)
         os.rename(tmp, out)
     except BaseException:
