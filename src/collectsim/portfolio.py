@@ -223,6 +223,13 @@ def _slug(label: Any) -> str:
     return text or "unknown"
 
 
+def _slugs(raw: pd.Series) -> pd.Series:
+    """Each raw segment value as a slug ("unknown" when missing), slugging each distinct value once."""
+    codes, uniques = pd.factorize(raw)
+    slugs = np.array([_slug(v) for v in uniques] + ["unknown"], dtype=object)
+    return pd.Series(slugs[codes])  # code -1 (missing) picks the trailing "unknown"
+
+
 def _dpd_bucket(dpd: np.ndarray) -> np.ndarray:
     labels = np.empty(dpd.shape, dtype=object)
     for lo, hi, name in DPD_BUCKETS:
@@ -353,7 +360,7 @@ def fit_portfolio(
     balance, dpd = balance[delinquent], dpd[delinquent]
     if seg_col is not None:
         raw = df.loc[delinquent, seg_col].reset_index(drop=True)
-        labels = _merge_small(raw.map(lambda v: "unknown" if pd.isna(v) else _slug(v)))
+        labels = _merge_small(_slugs(raw))
         private = _private_labels(raw, labels)
     else:
         labels = _merge_small(pd.Series(_dpd_bucket(dpd)))
