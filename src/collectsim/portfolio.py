@@ -146,8 +146,8 @@ def _header_columns(path: Path, source: str, sep: str) -> list[str]:
         position, kind = problem
         raise _fail(
             source,
-            f"the first line does not look like a header: its field {position} looks like a "
-            f"{KIND_LABELS[kind]}, not a column name; add a header line naming the columns",
+            f"the first line does not look like a header: its field {position} looks like data "
+            f"({KIND_LABELS[kind]}), not a column name; add a header line naming the columns",
         )
     return columns
 
