@@ -65,6 +65,7 @@ DPD_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
 MAX_ENTRY_DPD = 720  # the scenario schema's bound on population.segments.*.entry_dpd
 MAX_ACCOUNTS = 20_000_000  # the scenario schema's bound on population.accounts
 MAX_LABEL_CHARS = 48  # a longer segment label is free text, not a category
+MAX_COLUMN_NAME = 128  # a longer header cell is data, not a column name
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,20 @@ def _header_columns(path: Path, source: str, sep: str) -> list[str]:
     problem = header_problem(columns)
     if problem is not None:
         position, kind = problem
-        raise _fail(
-            source,
-            f"the first line does not look like a header: its field {position} looks like data "
-            f"({KIND_LABELS[kind]}), not a column name; add a header line naming the columns",
-        )
+        raise _not_a_header(source, position, f"looks like data ({KIND_LABELS[kind]})")
+    for position, col in enumerate(columns, start=1):
+        if len(col) > MAX_COLUMN_NAME or re.search(r"[\x00-\x1f\x7f]", col):
+            raise _not_a_header(source, position, "is too long or holds a line break")
     return columns
+
+
+def _not_a_header(source: str, position: int, what: str) -> CollectsimError:
+    """A first line that is a data row, named by field position: quoting it would print a cell."""
+    return _fail(
+        source,
+        f"the first line does not look like a header: its field {position} {what}, not a column name; "
+        "add a header line naming the columns",
+    )
 
 
 def _chunks(path: Path, source: str, sep: str, columns: set[str]) -> Iterator[pd.DataFrame]:
@@ -169,7 +178,7 @@ def _chunks(path: Path, source: str, sep: str, columns: set[str]) -> Iterator[pd
 def _column_list(columns: Sequence[str]) -> str:
     """The available columns for an error message, unless the 'header' is really a data row."""
     numeric = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d*)?", c.strip())) for c in columns)
-    if numeric:
+    if numeric or any(kind_of_value(c) is not None for c in columns):
         return "the first line does not look like a header (does the file lack one?)"
     return "columns: " + (", ".join(columns) if columns else "(none)")
 
@@ -195,9 +204,12 @@ def _numbers(df: pd.DataFrame, col: str, what: str, source: str, *, whole: bool 
     return values
 
 
-def _refusal(source: str, found: Mapping[str, Finding]) -> CollectsimError:
+def _refusal(source: str, found: Mapping[str, Finding], columns: Sequence[str]) -> CollectsimError:
     """One line naming each refused column, its kind and first row (never a cell), with the --drop fix."""
     cols = list(found)
+    for col in cols:
+        if kind_of_value(col) is not None:  # the "name" is itself data: a header-less file
+            return _not_a_header(source, columns.index(col) + 1, f"looks like data ({KIND_LABELS[found[col].kind]})")
     flags = " ".join(f"--drop {shlex.quote(c)}" for c in cols)
 
     def where(finding: Finding) -> str:
@@ -341,7 +353,7 @@ def fit_portfolio(
         rows_read += len(chunk)
     found = scan.findings()
     if found:
-        raise _refusal(source, found)
+        raise _refusal(source, found, columns)
     if rows_read == 0:
         raise _fail(source, "has a header line but no data rows")
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
