@@ -11,20 +11,20 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
-import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from collectsim import readback
 from collectsim.describe import scenario_in_words
 from collectsim.errors import CollectsimError
 from collectsim.experiments.stats import direction
 from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value, number_or_dash, pct_or_na
 from collectsim.scenario import Scenario, scenario_from_dict
+from collectsim.store.files import atomic_bytes
+from collectsim.store.integrity import read_manifest
 
 REPORT_FILE = "report.html"
 FIG_DIR = "figures"
@@ -55,39 +55,55 @@ def kind_of(folder: Path) -> str:
     )
 
 
-def build_report(folder: str | Path) -> Path:
-    """Render figures and ``report.html`` into ``folder`` from its saved tables; returns the HTML path."""
+def build_report(folder: str | Path, *, warn: Callable[[str], None] | None = None) -> Path:
+    """Render figures and ``report.html`` into ``folder`` from its saved tables; returns the HTML path.
+
+    The folder's files are checked against their checksums first, so a damaged file is named in one
+    line instead of giving a report from partial data; ``warn`` hears once, after success, if the
+    folder has no checksums (a failure stays one line).
+    """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise CollectsimError(f"report: '{folder}' is not a folder")
-    report = BUILDERS[kind_of(folder)](folder)
-    figdir = folder / FIG_DIR
+    verified = readback.open_folder(folder, command="report")
+    kind = kind_of(folder)
+    out, figdir = folder / REPORT_FILE, folder / FIG_DIR
+    wrong = [(out, "a file")] if out.is_dir() else []
+    wrong += [(figdir, "a folder")] if figdir.exists() and not figdir.is_dir() else []
+    for path, want in wrong:
+        raise CollectsimError(f"report: '{path}' is not {want}; move it away and run report again")
+    report = _build(folder, kind, verified)
     figdir.mkdir(exist_ok=True)
     images = []
     for stem, caption, fig in report.figures:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
         png = buf.getvalue()
-        _atomic_bytes(figdir / f"{stem}.png", png)
+        atomic_bytes(figdir / f"{stem}.png", png)
         images.append((caption, base64.b64encode(png).decode("ascii")))
-    out = folder / REPORT_FILE
-    _atomic_bytes(out, render_html(report, images).encode("utf-8"))
+    atomic_bytes(out, render_html(report, images).encode("utf-8"))
+    if not verified and warn is not None:
+        warn(readback.unverified_warning(folder))
     return out
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _build(folder: Path, kind: str, verified: bool) -> Report:
+    """The report's content; a folder read unverified that holds unexpected tables is one line, not a traceback."""
+    if verified:
+        return BUILDERS[kind](folder)
+    try:
+        return BUILDERS[kind](folder)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise CollectsimError(
+            f"report: '{folder}' holds tables collectsim cannot read ({type(exc).__name__}: {exc}); "
+            "rerun the command that wrote it"
+        ) from None
 
 
 def _scenario(path: Path) -> Scenario:
-    return scenario_from_dict(tomllib.loads(path.read_text(encoding="utf-8")), source=str(path))
+    return scenario_from_dict(readback.toml_file(path), source=str(path))
 
 
 def _manifest(folder: Path) -> dict:
-    p = folder / "manifest.json"
-    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+    return read_manifest(folder, what="report: results folder")
 
 
 def _subtitle(man: dict) -> str:
@@ -118,7 +134,7 @@ TEAM_FIELDS += ("backlog_mean", "overtime_minutes", "idle_cost", "cost", "unstaf
 
 def _teams(folder: Path) -> pd.DataFrame:
     """The run's teams table; a folder from before voided work and overtime were counted cannot be shown."""
-    teams = pd.read_csv(folder / "teams.csv")
+    teams = readback.csv(folder / "teams.csv")
     missing = [c for c in TEAM_FIELDS if c not in teams.columns]
     if missing:
         raise CollectsimError(
@@ -150,11 +166,11 @@ def _run(folder: Path) -> Report:
     from collectsim import plots
 
     sc = _scenario(folder / "scenario.toml")
-    kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
-    daily = pd.read_csv(folder / "daily.csv")
+    kpis = readback.json_file(folder / "kpis.json")
+    daily = readback.csv(folder / "daily.csv")
     teams = _teams(folder)
-    costs = pd.read_csv(folder / "costs.csv")
-    accounts = pd.read_parquet(folder / "accounts.parquet")
+    costs = readback.csv(folder / "costs.csv")
+    accounts = readback.parquet(folder / "accounts.parquet")
     cur, horizon = sc.currency, sc.horizon.days
     rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
     rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]
@@ -281,8 +297,8 @@ def _compare(folder: Path) -> Report:
     from collectsim import plots
 
     man = _manifest(folder)
-    summary = pd.read_csv(folder / "summary.csv")
-    runs = pd.read_parquet(folder / "runs.parquet")
+    summary = readback.csv(folder / "summary.csv")
+    runs = readback.parquet(folder / "runs.parquet")
     policies = list(dict.fromkeys(summary["policy"]))
     scen = {p: _scenario(folder / "scenarios" / f"{p}.toml") for p in policies}
     champ = policies[0]
@@ -314,7 +330,7 @@ def _compare(folder: Path) -> Report:
     )
     in_run = folder / "in_run_summary.csv"
     if in_run.exists():
-        ir = pd.read_csv(in_run)
+        ir = readback.csv(in_run)
         irows = [
             [
                 r.test,
@@ -349,8 +365,8 @@ def _compare(folder: Path) -> Report:
 def _sweep(folder: Path) -> Report:
     from collectsim import plots
 
-    spec = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    table = pd.read_parquet(folder / "sweep.parquet")
+    spec = readback.json_file(folder / "sweep.json")
+    table = readback.parquet(folder / "sweep.parquet")
     sc = _scenario(folder / "scenario.toml")
     params = list(spec["parameters"])
     kpis = [k for k in spec["kpis"] if k in table]
@@ -372,7 +388,7 @@ def _sweep(folder: Path) -> Report:
         ),
     ]
     if (folder / "sobol.csv").exists():
-        sob = pd.read_csv(folder / "sobol.csv")
+        sob = readback.csv(folder / "sobol.csv")
         rep.tables.append(
             (
                 "Sobol indices",
@@ -394,7 +410,7 @@ def _staff(folder: Path) -> Report:
 
     man = _manifest(folder)
     sc = _scenario(folder / "scenario.toml")
-    staffing = pd.read_csv(folder / "staffing.csv")
+    staffing = readback.csv(folder / "staffing.csv")
     rep = Report(f"Staffing: {sc.name}", _subtitle(man), scenario_in_words(sc))
     target = man.get("target_service")
     chosen = man.get("chosen", {})
@@ -440,7 +456,7 @@ def _staff(folder: Path) -> Report:
             )
         )
     if (folder / "plan.csv").exists():
-        plan = pd.read_csv(folder / "plan.csv")
+        plan = readback.csv(folder / "plan.csv")
         rep.tables.append(
             (
                 "Headcount needed week by week",
