@@ -125,3 +125,22 @@ def test_results_folders_respect_the_umask(tmp_path: Path, small_result) -> None
         os.umask(old)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755
     assert stat.S_IMODE((folder / "manifest.json").stat().st_mode) == 0o644
+
+
+def test_a_finished_sweep_with_a_damaged_table_is_rebuilt_from_its_journal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A truncated sweep.parquet is not taken as 'already complete': one warning, tables rebuilt, nothing rerun."""
+    cmd = ["sweep", str(_sweep_file(tmp_path)), "--workers", "1", "--quiet", "--no-report", "--results", str(tmp_path)]
+    assert main(cmd) == 0
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    whole = (folder / "sweep.parquet").read_bytes()
+    (folder / "sweep.parquet").write_bytes(whole[:100])
+    capsys.readouterr()
+    assert main(cmd) == 0
+    out, err = capsys.readouterr()
+    (warning,) = err.splitlines()
+    assert "sweep.parquet is damaged" in warning and "rebuilding it from the journal" in warning
+    assert "2 runs (2 resumed)" in out
+    assert (folder / "sweep.parquet").read_bytes() == whole and verify(folder)
+    assert main(cmd) == 0 and "already complete" in capsys.readouterr().out
