@@ -92,4 +92,6 @@ def test_public_api_is_curated() -> None:
         "sweep",
         "calibrate_targets",
         "TargetFit",
+        "fit_histories",
+        "HistoryFit",
     }

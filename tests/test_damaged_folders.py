@@ -29,6 +29,15 @@ def _command(kind: str, tmp: Path) -> list[str]:
             '[parameters."teams.late_callers.headcount"]\nlevels = [2, 6]\n'
         )
         return ["sweep", str(f), "--workers", "1", "--quiet", "--no-report"]
+    if kind == "histories":
+        from collectsim.calibration.synthetic import TrueParams, simulate_histories
+
+        truth = TrueParams(0.01, 0.05, 0.1, 0.01, 0.05, 0.3, 2.0, 5.0, {"call": 0.02})
+        a, e = simulate_histories({"all": truth}, accounts=300, seed=3)
+        a.to_csv(tmp / "accounts.csv", index=False)
+        e.to_csv(tmp / "events.csv", index=False)
+        files = ["--accounts", str(tmp / "accounts.csv"), "--events", str(tmp / "events.csv")]
+        return ["calibrate", "histories", *files, "--scenario", base, "--no-report", "--out"]
     return {
         "run": ["run", base, *TINY],
         "compare": ["compare", base, str(SC / "soft.toml"), "-n", "2", "--workers", "1", *TINY],
@@ -39,12 +48,16 @@ def _command(kind: str, tmp: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One intact results folder per command, written without a report."""
-    out = {}
-    for kind in KINDS:
-        tmp = tmp_path_factory.mktemp(kind)
-        assert main([*_command(kind, tmp), "--results", str(tmp / "results")]) == 0
-        (out[kind],) = list((tmp / "results").iterdir())
-    return out
+    return {kind: _made(kind, tmp_path_factory.mktemp(kind)) for kind in KINDS}
+
+
+def _made(kind: str, tmp: Path) -> Path:
+    tmp.mkdir(parents=True, exist_ok=True)
+    command = _command(kind, tmp)
+    target = [str(tmp / "results" / "fit")] if command[-1] == "--out" else ["--results", str(tmp / "results")]
+    assert main([*command, *target]) == 0
+    (folder,) = list((tmp / "results").iterdir())
+    return folder
 
 
 def _sealed(folder: Path) -> list[str]:
@@ -74,11 +87,25 @@ def test_every_sealed_file_missing_or_truncated_is_named(
     kind: str, how: str, folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Each data file of each kind of folder, deleted or cut in half: one line naming that file."""
-    names = _sealed(folders[kind])
-    assert len(names) >= 5
+    _damage_each_file(folders[kind], how, tmp_path, capsys)
+
+
+@pytest.mark.slow
+def test_every_file_of_a_history_fit_missing_or_truncated_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The calibrate-histories folder too (slow: the fit takes ~20 s on a shared machine)."""
+    folder = _made("histories", tmp_path / "made")
+    for how in DAMAGE:
+        _damage_each_file(folder, how, tmp_path / how, capsys)
+
+
+def _damage_each_file(folder: Path, how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    names = _sealed(folder)
+    assert len(names) >= 4
     for name in names:
         copy = tmp_path / name.replace("/", "_")
-        shutil.copytree(folders[kind], copy)
+        shutil.copytree(folder, copy)
         DAMAGE[how](copy / name)
         line = _report_fails(copy, capsys)
         assert f"{name} is damaged" in line and ("missing" in line if how == "missing" else "bytes" in line)

@@ -96,7 +96,43 @@ BUILDERS = {
     "sobol_bars": lambda r: plots.sobol_bars(r.sobol.sobol),
     "account_journeys": lambda r: plots.account_journeys(r.inflow_run.accounts, r.inflow.horizon.days),
     "calibration_fit": lambda r: plots.calibration_fit(_fit_table(r)),
+    "history_curves": lambda r: plots.history_curves(_history_curves(), _holdout()),
+    "holdout_backtest": lambda r: plots.holdout_backtest(_holdout()),
 }
+
+
+def _history_curves() -> pd.DataFrame:
+    """Observed and fitted curves of two segments, as ``HistoryFit.curves`` holds them."""
+    day = np.arange(1.0, 61.0)
+    rows = []
+    for seg, rate in (("prime", 0.05), ("near_prime", 0.02)):
+        fitted = 1 - np.exp(-rate * day)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "segment": seg,
+                    "day": day,
+                    "first_payment_observed": fitted + 0.01,
+                    "first_payment_fitted": fitted,
+                    "liquidation_observed": 0.6 * fitted,
+                    "liquidation_fitted": 0.6 * fitted - 0.01,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def _holdout() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "segment": ["prime", "near_prime"],
+            "observed": [0.30, 0.12],
+            "predicted": [0.28, 0.13],
+            "predicted_low": [0.25, 0.10],
+            "predicted_high": [0.31, 0.16],
+            "error": [-0.02, 0.01],
+        }
+    )
 
 
 def _fit_table(r: Results) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """collectsim: a discrete-event simulator for testing debt-collection strategies."""
 
-from collectsim.calibration import TargetFit, calibrate_targets
+from collectsim.calibration import HistoryFit, TargetFit, calibrate_targets, fit_histories
 from collectsim.engine import simulate
 from collectsim.errors import CollectsimError, ScenarioError
 from collectsim.experiments import compare, replicate, sweep
@@ -15,6 +15,7 @@ __all__ = [
     "CollectsimError",
     "Comparison",
     "ExperimentResult",
+    "HistoryFit",
     "Policy",
     "RunResult",
     "Scenario",
@@ -23,6 +24,7 @@ __all__ = [
     "__version__",
     "calibrate_targets",
     "compare",
+    "fit_histories",
     "load_scenario",
     "replicate",
     "simulate",

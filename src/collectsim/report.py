@@ -49,9 +49,11 @@ def kind_of(folder: Path) -> str:
         return "sweep"
     if (folder / "staffing.csv").exists():
         return "staff"
+    if (folder / "curves.csv").exists() and (folder / "fit.csv").exists():
+        return "histories"
     raise CollectsimError(
         f"report: '{folder}' is not a complete collectsim results folder (expected the files of "
-        "a run, compare, sweep or staff command)"
+        "a run, compare, sweep, staff or calibrate histories command)"
     )
 
 
@@ -469,11 +471,101 @@ def _staff(folder: Path) -> Report:
     return rep
 
 
+def _histories(folder: Path) -> Report:
+    from collectsim import plots
+
+    man = readback.json_file(folder / "fit.json")
+    sc = _scenario(folder / "scenario.toml")
+    table = readback.csv(folder / "fit.csv")
+    curves = readback.csv(folder / "curves.csv")
+    holdout = readback.csv(folder / "holdout.csv") if (folder / "holdout.csv").exists() else None
+    rep = Report(f"Fit from account histories: {sc.name}", _subtitle(man), scenario_in_words(sc))
+    methods = {
+        (seg, name): entry.get("se_method", "")
+        for seg, params in man.get("segments", {}).items()
+        for name, entry in params.items()
+    }
+    rows = [
+        [
+            r.segment,
+            r.parameter,
+            f"{r.estimate:.5g}",
+            number_or_dash(r.std_error, ".3g"),
+            f"[{r.estimate - 1.96 * r.std_error:.4g}, {r.estimate + 1.96 * r.std_error:.4g}]"
+            if pd.notna(r.std_error)
+            else "—",
+            methods.get((r.segment, r.parameter), ""),
+        ]
+        for r in table.itertuples()
+    ]
+    rep.tables.append(
+        (
+            "Estimates (maximum likelihood)",
+            _table(["segment", "parameter", "estimate", "std error", "95% interval", "error from"], rows),
+        )
+    )
+    counts = man.get("counts", {})
+    rep.tables.append(
+        (
+            "Data per segment",
+            _table(
+                ["segment", "accounts", "payments", "partial payments", "treatments", "log-likelihood"],
+                [
+                    [
+                        seg,
+                        f"{c['accounts']:,}",
+                        f"{c['payments']:,}",
+                        f"{c['partial_payments']:,}",
+                        ", ".join(f"{k} {v:,}" for k, v in c["treatments"].items()) or "none",
+                        f"{c['loglik']:,.1f}",
+                    ]
+                    for seg, c in counts.items()
+                ],
+            ),
+        )
+    )
+    notes = [f"{seg}: {n}" for seg, ns in man.get("notes", {}).items() for n in ns]
+    if notes:
+        rep.words["Notes on the fit"] = notes
+    if holdout is not None:
+        rep.tables.append(
+            (
+                f"Hold-out back-test: share of the balance collected in the last {man.get('holdout_days')} days",
+                _table(
+                    ["segment", "accounts open at cut", "observed", "predicted", "95% interval", "error", "within"],
+                    [
+                        [
+                            r.segment,
+                            f"{r.accounts_open_at_cut:,}",
+                            f"{r.observed:.2%}",
+                            f"{r.predicted:.2%}",
+                            f"[{r.predicted_low:.2%}, {r.predicted_high:.2%}]",
+                            f"{r.error * 100:+.2f} pp",
+                            "yes" if r.within_interval else "no",
+                        ]
+                        for r in holdout.itertuples()
+                    ],
+                ),
+            )
+        )
+        rep.figures.append(("holdout", "Hold-out back-test: predicted vs observed", plots.holdout_backtest(holdout)))
+    rep.figures.insert(
+        0, ("curves", "Observed vs fitted first-payment and liquidation curves", plots.history_curves(curves, holdout))
+    )
+    return rep
+
+
 def _count(x: float) -> str:
     return "—" if pd.isna(x) else str(int(x))
 
 
-BUILDERS: dict[str, Callable[[Path], Report]] = {"run": _run, "compare": _compare, "sweep": _sweep, "staff": _staff}
+BUILDERS: dict[str, Callable[[Path], Report]] = {
+    "run": _run,
+    "compare": _compare,
+    "sweep": _sweep,
+    "staff": _staff,
+    "histories": _histories,
+}
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;

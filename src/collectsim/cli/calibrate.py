@@ -13,7 +13,61 @@ from collectsim.cli.run import _overrides
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    return {"targets": _cmd_targets}[args.calibrate_command](args)
+    return {"targets": _cmd_targets, "histories": _cmd_histories}[args.calibrate_command](args)
+
+
+def _cmd_histories(args: argparse.Namespace) -> int:
+    from collectsim.store import refuse_existing, write_history_fit
+
+    refuse_existing(args.out)
+    base = cs.load_scenario(args.scenario)
+    started = time.perf_counter()
+    fit = cs.fit_histories(
+        args.accounts, args.events, holdout_days=args.holdout_days, bootstrap=args.bootstrap, seed=args.seed
+    )
+    scenario = fit.to_scenario(base)
+    wall = time.perf_counter() - started
+    manifest = {
+        "version": cs.__version__,
+        "command": "calibrate histories",
+        "base_scenario": str(args.scenario),
+        "seed": args.seed,
+        "wall_time_s": round(wall, 3),
+    }
+    finish = None if args.no_report else _report_or_note()
+    folder = write_history_fit(fit, args.out, scenario=scenario, manifest=manifest, finish=finish)
+    print(_history_text(fit))
+    print(f"\n{fit.accounts:,} accounts fitted in {wall:.1f} s; results: {folder}")
+    return 0
+
+
+def _report_or_note():
+    """``build_report`` for the finished folder, or None (with a note) without matplotlib."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("report skipped: figures need matplotlib (pip install 'collectsim[plot]')")
+        return None
+    from collectsim.report import build_report
+
+    return build_report
+
+
+def _history_text(fit: cs.HistoryFit) -> str:
+    lines = [f"{'segment':<14}{'parameter':<22}{'estimate':>12}{'std error':>12}  error from"]
+    for seg, g in fit.segments.items():
+        for name, e in g.params.items():
+            lines.append(f"{seg:<14}{name:<22}{e.estimate:>12.5g}{e.std_error:>12.3g}  {e.method}")
+        lines += [f"  note ({seg}): {n}" for n in g.notes]
+    if fit.holdout is not None:
+        lines.append(f"\nhold-out back-test, last {fit.holdout_days:g} days: share of the balance at the cut collected")
+        for r in fit.holdout.itertuples():
+            lines.append(
+                f"  {r.segment:<14} observed {r.observed:.2%}  predicted {r.predicted:.2%} "
+                f"[{r.predicted_low:.2%}, {r.predicted_high:.2%}]  error {r.error * 100:+.2f} pp"
+            )
+    lines += [f"note: {n}" for n in fit.notes]
+    return "\n".join(lines)
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:

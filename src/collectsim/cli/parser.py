@@ -195,6 +195,31 @@ def _build_parser() -> argparse.ArgumentParser:
     tgt.add_argument("--no-report", action="store_true", help="skip the figure fit.png")
     tgt.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    his = csub.add_parser("histories", help="fit the repayment intensity to account histories by maximum likelihood")
+    his.add_argument("--accounts", type=Path, required=True, help="accounts file (CSV or Parquet)")
+    his.add_argument("--events", type=Path, required=True, help="events file: payments and treatments (CSV or Parquet)")
+    his.add_argument(
+        "--scenario",
+        type=Path,
+        default=Path("scenarios/baseline.toml"),
+        help="base scenario the fitted values go into (default scenarios/baseline.toml)",
+    )
+    his.add_argument("--out", type=Path, required=True, help="results folder to create (must not exist)")
+    his.add_argument(
+        "--holdout-days",
+        type=_positive_float("--holdout-days"),
+        default=None,
+        help="fit without each account's last D days and predict what they collected (back-test)",
+    )
+    his.add_argument(
+        "--bootstrap",
+        type=_positive("--bootstrap"),
+        default=100,
+        help="account resamples for the errors of a segment with a parameter at its bound 0 (default 100)",
+    )
+    his.add_argument("--seed", type=_seed, default=1, help="seed of the bootstrap and back-test draws")
+    his.add_argument("--no-report", action="store_true", help="skip figures and report.html")
+
     rpt = sub.add_parser("report", help="rebuild figures and report.html of a results folder from its files alone")
     rpt.add_argument("folder", type=Path)
 

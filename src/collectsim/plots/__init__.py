@@ -13,7 +13,7 @@ plotting stack. Key artists carry a ``gid`` (e.g. ``"waterfall:collected"``) so 
 can find the numbers a figure shows.
 """
 
-from collectsim.plots.calibration import calibration_fit
+from collectsim.plots.calibration import calibration_fit, history_curves, holdout_backtest
 from collectsim.plots.experiments import (
     cost_vs_recovery,
     npv_by_policy,
@@ -36,6 +36,8 @@ __all__ = [
     "calibration_fit",
     "cost_vs_recovery",
     "daily_overview",
+    "history_curves",
+    "holdout_backtest",
     "liquidation_curves",
     "money_waterfall",
     "npv_by_policy",

@@ -1,4 +1,4 @@
-"""Figures of a calibration: each target beside the fitted model, with tolerance and interval."""
+"""Figures of a calibration: targets beside the fitted model; account histories beside the fitted intensity."""
 
 from __future__ import annotations
 
@@ -8,7 +8,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from collectsim.plots._style import BLUE, GREEN, GREY, RED, _figure, _formatter, _kpi_axis_label, _pretty, _require
+from collectsim.plots._style import (
+    BLUE,
+    GREEN,
+    GREY,
+    RED,
+    _figure,
+    _formatter,
+    _kpi_axis_label,
+    _percent,
+    _pretty,
+    _require,
+)
 
 MAX_COLUMNS = 4
 
@@ -61,4 +72,84 @@ def calibration_fit(table: pd.DataFrame) -> Figure:
     fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=8)
     within = int(table["within_tolerance"].sum())
     fig.suptitle(f"Calibration: {within} of {k} target{'s' * (k > 1)} within tolerance")
+    return fig
+
+
+def history_curves(curves: pd.DataFrame, holdout: pd.DataFrame | None = None) -> Figure:
+    """Per segment, observed vs fitted first-payment curve (left) and liquidation curve (right).
+
+    ``curves`` is ``HistoryFit.curves`` (segment, day, first_payment_observed/_fitted,
+    liquidation_observed/_fitted). The fitted lines are the model's compensator along the
+    observed histories. With ``holdout`` (the back-test table) its title says predicted vs observed.
+    """
+    need = [
+        "segment",
+        "day",
+        "first_payment_observed",
+        "first_payment_fitted",
+        "liquidation_observed",
+        "liquidation_fitted",
+    ]
+    _require(curves, need, "history_curves")
+    segments = list(dict.fromkeys(curves["segment"]))
+    if not segments:
+        raise ValueError("history_curves needs at least one segment")
+    fig = _figure((11.0, 3.2 * len(segments) + 0.9))
+    axes = fig.subplots(len(segments), 2, squeeze=False)
+    for row, seg in zip(axes, segments, strict=True):
+        sub = curves[curves["segment"] == seg]
+        for ax, what, title, ylabel in (
+            (row[0], "first_payment", "first payment", "accounts that have paid"),
+            (row[1], "liquidation", "liquidation", "opening balance collected"),
+        ):
+            ax.plot(sub["day"], sub[f"{what}_observed"], color=BLUE, lw=2, label="observed", gid=f"{what}:{seg}:obs")
+            ax.plot(
+                sub["day"],
+                sub[f"{what}_fitted"],
+                color=RED,
+                lw=1.6,
+                ls="--",
+                label="fitted model",
+                gid=f"{what}:{seg}:fit",
+            )
+            ax.set_title(f"{seg}: {title}", fontsize=9)
+            ax.yaxis.set_major_formatter(_percent())
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel("days since entry", fontsize=8)
+            ax.set_ylabel(ylabel, fontsize=8)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8, loc="lower right")
+    title = "Account histories: observed vs fitted (compensator along each account's own history)"
+    if holdout is not None and len(holdout):
+        errs = ", ".join(f"{r.segment} {r.error:+.1%}" for r in holdout.itertuples())
+        title += f"\nhold-out error (predicted − observed liquidation): {errs}"
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def holdout_backtest(holdout: pd.DataFrame) -> Figure:
+    """Hold-out back-test: per segment, the observed share collected beside the prediction and its 95% interval."""
+    _require(holdout, ["segment", "observed", "predicted", "predicted_low", "predicted_high"], "holdout_backtest")
+    fig = _figure((max(5.0, 1.8 * len(holdout) + 2), 4.0))
+    ax = fig.add_subplot()
+    x = np.arange(len(holdout))
+    ax.errorbar(
+        x + 0.1,
+        holdout["predicted"],
+        yerr=[holdout["predicted"] - holdout["predicted_low"], holdout["predicted_high"] - holdout["predicted"]],
+        fmt="o",
+        color=RED,
+        capsize=4,
+        label="predicted, 95% interval",
+        gid="holdout:predicted",
+    )
+    ax.plot(x - 0.1, holdout["observed"], "D", color=BLUE, label="observed", gid="holdout:observed")
+    ax.set_xticks(x, list(holdout["segment"]))
+    ax.set_xlabel("segment", fontsize=8)
+    ax.set_xlim(-0.6, len(holdout) - 0.4)
+    ax.yaxis.set_major_formatter(_percent())
+    ax.set_ylabel("share of the balance at the cut collected in the hold-out", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Hold-out back-test", fontsize=10)
     return fig

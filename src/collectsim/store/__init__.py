@@ -11,6 +11,7 @@ from collectsim.store.folders import (
     run_folder_name,
     write_calibration,
     write_comparison,
+    write_history_fit,
     write_run,
     write_staffing,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "verify",
     "write_calibration",
     "write_comparison",
+    "write_history_fit",
     "write_run",
     "write_staffing",
 ]

@@ -22,6 +22,7 @@ import pandas as pd
 import tomli_w
 
 from collectsim.calibration.fit import TargetFit
+from collectsim.calibration.history_fit import HistoryFit
 from collectsim.errors import CollectsimError
 from collectsim.results import Comparison, RunResult
 from collectsim.scenario.schema import Scenario
@@ -188,13 +189,8 @@ def write_calibration(
     (the printed tables), ``fit.png`` when given, and ``manifest.json`` with every file's checksum.
     """
     now = now or datetime.now(UTC)
-    out = Path(out)
-    refuse_existing(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(out.parent)
-    tmp = partial_dir(out.parent, prefix=f".{out.name}.partial-")
-    claimed = False
-    try:
+
+    def fill(tmp: Path) -> None:
         body = {"created": now.isoformat(), **manifest, **fit.to_dict()}
         (tmp / "fit.json").write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
         fit.table.to_csv(tmp / "fit.csv", index=False)
@@ -204,7 +200,60 @@ def write_calibration(
         (tmp / "report.txt").write_text(text + "\n", encoding="utf-8")
         if figure_png is not None:
             (tmp / "fit.png").write_bytes(figure_png)
-        seal(tmp, {"created": now.isoformat(), **manifest})
+
+    return _exact_folder(Path(out), fill, {"created": now.isoformat(), **manifest})
+
+
+def write_history_fit(
+    fit: HistoryFit,
+    out: str | Path,
+    *,
+    scenario: Scenario,
+    manifest: dict[str, Any],
+    finish: Callable[[Path], None] | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Write a history fit to exactly ``out`` (never over an existing path), atomically.
+
+    ``fit.json`` (estimates with errors, counts, notes, back-test, manifest), ``fit.csv``
+    (segment, parameter, estimate, std_error), ``curves.csv`` (observed and fitted curves),
+    ``holdout.csv`` (with a back-test), ``scenario.toml`` (the calibrated scenario) and
+    ``manifest.json`` with every file's checksum. Aggregates only: no account key or row of the
+    extract is written. ``finish(folder)`` runs on the complete, sealed temporary folder before it
+    is renamed (the report), so a failure there leaves nothing behind either.
+    """
+    now = now or datetime.now(UTC)
+
+    def fill(tmp: Path) -> None:
+        body = {"created": now.isoformat(), **manifest, **fit.to_dict()}
+        (tmp / "fit.json").write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+        fit.table().to_csv(tmp / "fit.csv", index=False)
+        fit.curves.to_csv(tmp / "curves.csv", index=False)
+        if fit.holdout is not None:
+            fit.holdout.to_csv(tmp / "holdout.csv", index=False)
+        _write_scenario(tmp / "scenario.toml", scenario)
+
+    return _exact_folder(Path(out), fill, {"created": now.isoformat(), **manifest}, finish)
+
+
+def _exact_folder(
+    out: Path, fill: Callable[[Path], None], manifest: dict[str, Any], finish: Callable[[Path], None] | None = None
+) -> Path:
+    """Fill and seal a temporary folder beside ``out``, run ``finish`` on it, then rename it to exactly ``out``.
+
+    ``out`` is reserved with ``mkdir`` just before the rename, so a folder that appeared meanwhile
+    (another writer) is refused, never replaced. On any failure nothing is left behind.
+    """
+    refuse_existing(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(out.parent)
+    tmp = partial_dir(out.parent, prefix=f".{out.name}.partial-")
+    claimed = False
+    try:
+        fill(tmp)
+        seal(tmp, manifest)
+        if finish is not None:
+            finish(tmp)
         _claim_exactly(out)
         claimed = True
         os.rename(tmp, out)  # replaces the empty folder just reserved
