@@ -79,3 +79,36 @@ def test_kill_minus_nine_leaves_no_worker_behind(executor: list[str], tmp_path: 
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(parent.pid, signal.SIGKILL)  # never leave workers behind, even when the test fails
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_workers_and_says_one_line(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group): exit 130, one line, and no worker left behind.
+
+    Slow (~9 s) and a guard rather than a reproduction: the kill -9 test above covers the orphans.
+    """
+    cmd = [sys.executable, "-m", "collectsim", "sweep", str(_sweep_file(tmp_path)), "--quiet", "--no-report"]
+    parent = subprocess.Popen(
+        [*cmd, "--workers", "2", "--results", str(tmp_path / "r")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 60
+        while not list(tmp_path.glob("r/*/journal.jsonl")) and time.time() < deadline:
+            time.sleep(0.05)
+        workers = _descendants(parent.pid)
+        assert len(workers) >= 2, "the sweep never started its workers"
+        os.killpg(parent.pid, signal.SIGINT)
+        _, err = parent.communicate(timeout=30)
+        assert parent.returncode == 130
+        assert [ln for ln in err.splitlines() if ln.strip()] == [err.strip()] and "interrupted" in err
+        deadline = time.time() + 5
+        while any(_alive(p) for p in workers) and time.time() < deadline:
+            time.sleep(0.1)
+        assert [p for p in workers if _alive(p)] == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(parent.pid, signal.SIGKILL)
