@@ -68,10 +68,7 @@ def build_report(folder: str | Path, *, warn: Callable[[str], None] | None = Non
     verified = readback.open_folder(folder, command="report")
     kind = kind_of(folder)
     out, figdir = folder / REPORT_FILE, folder / FIG_DIR
-    wrong = [(out, "a file")] if out.is_dir() else []
-    wrong += [(figdir, "a folder")] if figdir.exists() and not figdir.is_dir() else []
-    for path, want in wrong:
-        raise CollectsimError(f"report: '{path}' is not {want}; move it away and run report again")
+    _refuse_in_the_way(out, figdir)
     report = _build(folder, kind, verified)
     figdir.mkdir(exist_ok=True)
     images = []
@@ -85,6 +82,14 @@ def build_report(folder: str | Path, *, warn: Callable[[str], None] | None = Non
     if not verified and warn is not None:
         warn(readback.unverified_warning(folder))
     return out
+
+
+def _refuse_in_the_way(out: Path, figdir: Path) -> None:
+    """One line, before any figure is drawn, if something not ours sits where the report or figures go."""
+    if out.is_dir():
+        raise CollectsimError(f"report: '{out}' is not a file; move it away and run report again")
+    if figdir.exists() and not figdir.is_dir():
+        raise CollectsimError(f"report: '{figdir}' is not a folder; move it away and run report again")
 
 
 def _build(folder: Path, kind: str, verified: bool) -> Report:

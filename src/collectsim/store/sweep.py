@@ -24,6 +24,7 @@ from collectsim.store.files import atomic_write, clean_stale
 from collectsim.store.folders import _inside
 
 WHAT = "sweep folder"
+OWNER = ".owner"
 
 
 class SweepStore:
@@ -49,19 +50,28 @@ class SweepStore:
                 f"sweep folder {self.folder} is in use by another collectsim process (pid {self._owner()}); "
                 "wait for it to finish, or stop it and run the same command to resume"
             ) from None
-        atomic_write(self.folder / ".owner", lambda p: p.write_text(str(os.getpid()), encoding="utf-8"))
-        clean_stale(self.folder)
-        clean_stale(self.root)
+        try:
+            atomic_write(self.folder / OWNER, lambda p: p.write_text(str(os.getpid()), encoding="utf-8"))
+            clean_stale(self.folder)
+            clean_stale(self.root)
+        except BaseException:
+            self._release()
+            raise
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        """Forget the owner before unlocking, so a later refusal never names a finished process."""
+        (self.folder / OWNER).unlink(missing_ok=True)
         self._lock.release()
 
     def _owner(self) -> str:
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            return (self.folder / ".owner").read_text(encoding="utf-8").strip() or "unknown"
+            return (self.folder / OWNER).read_text(encoding="utf-8").strip() or "unknown"
         return "unknown"
 
     def status(self) -> tuple[bool, str | None]:
