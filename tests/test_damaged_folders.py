@@ -72,6 +72,12 @@ def _truncate(path: Path) -> None:
 DAMAGE: dict[str, Callable[[Path], None]] = {"missing": Path.unlink, "truncated": _truncate}
 
 
+def _edit_manifest(folder: Path, change: Callable[[dict], object]) -> None:
+    man = json.loads((folder / "manifest.json").read_text())
+    change(man)
+    (folder / "manifest.json").write_text(json.dumps(man))
+
+
 def _report_fails(folder: Path, capsys: pytest.CaptureFixture[str]) -> str:
     capsys.readouterr()
     assert main(["report", str(folder)]) == 2
@@ -115,13 +121,16 @@ def _damage_each_file(folder: Path, how: str, tmp_path: Path, capsys: pytest.Cap
 def test_figures_as_a_file_and_a_truncated_manifest(
     kind: str, folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`figures` being a file, `report.html` a folder, or a cut manifest: one line naming it."""
+    """`figures` a file, `report.html` a folder, a cut, missing or edited manifest: one line naming it."""
     for damage, named in (
         (lambda f: (f / "figures").write_text("x"), "figures"),
         (lambda f: (f / "report.html").mkdir(), "report.html"),
         (lambda f: _truncate(f / "manifest.json"), "manifest.json is damaged"),
+        (lambda f: (f / "manifest.json").unlink(), "manifest.json is missing"),
+        (lambda f: _edit_manifest(f, lambda m: m.update(files={**m["files"], "extra.csv": {}})), "manifest.json is"),
+        (lambda f: _edit_manifest(f, lambda m: m.pop("files")), "manifest.json is damaged"),
     ):
-        copy = tmp_path / named.split()[0]
+        copy = tmp_path / "case"
         shutil.copytree(folders[kind], copy)
         damage(copy)
         assert named in _report_fails(copy, capsys)
@@ -136,7 +145,7 @@ def test_a_damaged_table_in_a_folder_without_checksums_is_named(
         copy = tmp_path / name
         shutil.copytree(folders["run"], copy)
         man = json.loads((copy / "manifest.json").read_text())
-        del man["files"]
+        del man["files"], man["manifest_sha256"]
         (copy / "manifest.json").write_text(json.dumps(man))
         (copy / name).write_bytes(b"\xff\x00garbage" if name != "daily.csv" else b"")
         assert name in _report_fails(copy, capsys)

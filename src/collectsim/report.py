@@ -24,10 +24,12 @@ from collectsim.experiments.stats import direction
 from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value, number_or_dash, pct_or_na
 from collectsim.scenario import Scenario, scenario_from_dict
 from collectsim.store.files import atomic_bytes
-from collectsim.store.integrity import read_manifest
+from collectsim.store.integrity import MANIFEST, read_manifest
 
 REPORT_FILE = "report.html"
 FIG_DIR = "figures"
+# Every collectsim version wrote a manifest into these; calibrate-histories folders had none before checksums.
+ALWAYS_HAD_A_MANIFEST = ("run", "compare", "sweep", "staff")
 
 
 @dataclass
@@ -67,6 +69,8 @@ def build_report(folder: str | Path, *, warn: Callable[[str], None] | None = Non
     folder = Path(folder)
     verified = readback.open_folder(folder, command="report")
     kind = kind_of(folder)
+    if not verified and kind in ALWAYS_HAD_A_MANIFEST and not (folder / MANIFEST).exists():
+        raise CollectsimError(f"report: results folder '{folder}': {MANIFEST} is missing; rerun the command")
     out, figdir = folder / REPORT_FILE, folder / FIG_DIR
     _refuse_in_the_way(out, figdir)
     report = _build(folder, kind, verified)

@@ -17,6 +17,7 @@ from collectsim.errors import CollectsimError
 from collectsim.store.files import PARTIAL_FILE, atomic_write
 
 MANIFEST = "manifest.json"
+SELF = "manifest_sha256"
 # Written after sealing, and rebuilt from the sealed files whenever asked: not part of the record.
 DERIVED = ("report.html", "figures", "journal.jsonl", "journal.damaged", ".lock", ".owner")
 
@@ -45,10 +46,19 @@ def _temporary(rel: Path) -> bool:
 
 
 def seal(folder: Path, manifest: dict[str, Any]) -> None:
-    """Write ``manifest.json`` with ``manifest`` plus the size and checksum of every data file."""
+    """Write ``manifest.json`` with ``manifest``, the size and checksum of every data file, and its own checksum.
+
+    The manifest's own checksum tells a damaged manifest from a damaged data file (a flipped digit in a
+    recorded checksum would otherwise blame the table), and a sealed manifest from an older one.
+    """
     files = {name: digest(folder / name) for name in data_files(folder)}
-    text = json.dumps({**manifest, "files": files}, indent=2, default=str)
+    body = json.loads(json.dumps({**manifest, "files": files}, default=str))
+    text = json.dumps({**body, SELF: _self_sum(body)}, indent=2)
     atomic_write(folder / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def _self_sum(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def read_manifest(folder: Path, *, what: str = "results folder") -> dict[str, Any]:
@@ -66,12 +76,14 @@ def read_manifest(folder: Path, *, what: str = "results folder") -> dict[str, An
 
 
 def verify(folder: Path, *, what: str = "results folder") -> bool:
-    """Check every file the manifest records; False when there are no checksums (an older folder)."""
-    files = read_manifest(folder, what=what).get("files")
-    if files is None:
+    """Check the manifest and every file it records; False when there are no checksums (an older folder)."""
+    body = read_manifest(folder, what=what)
+    if "files" not in body and SELF not in body:
         return False
-    if not isinstance(files, dict):
-        raise CollectsimError(f"{what} '{folder}': {MANIFEST} is damaged ('files' is not a table)")
+    want = body.pop(SELF, None)
+    files = body.get("files")
+    if want != _self_sum(body) or not isinstance(files, dict):
+        raise CollectsimError(f"{what} '{folder}': {MANIFEST} is damaged (its own checksum differs)")
     for name, want in files.items():
         problem = _problem(folder, name, want)
         if problem:
