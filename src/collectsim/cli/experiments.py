@@ -8,12 +8,19 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tomli_w
 
 import collectsim as cs
 from collectsim.cli.run import _overrides, _report
 from collectsim.errors import CollectsimError
+
+if TYPE_CHECKING:
+    from collectsim.experiments import Design
+    from collectsim.experiments.sweepfile import SweepSpec
+    from collectsim.results import ExperimentResult
+    from collectsim.store import SweepStore
 
 MAX_POINTS_SHOWN = 20
 
@@ -124,7 +131,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return _sweep_in(store, spec, base, design, args)
 
 
-def _sweep_in(store, spec, base, design, args: argparse.Namespace) -> int:
+def _sweep_in(store: SweepStore, spec: SweepSpec, base: cs.Scenario, design: Design, args: argparse.Namespace) -> int:
     """The sweep, inside its locked folder: resume what the journal holds, run the rest, write the tables."""
     from collectsim.experiments import sweep
 
@@ -184,7 +191,7 @@ def _sweep_in(store, spec, base, design, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_sweep(result, spec) -> None:
+def _print_sweep(result: ExperimentResult, spec: SweepSpec) -> None:
     means = result.table.groupby("point")[[*result.parameters, *spec.kpis]].mean()
     shown = means if len(means) <= MAX_POINTS_SHOWN else means.head(MAX_POINTS_SHOWN)
     print(shown.to_string(float_format=lambda v: f"{v:,.4g}"))
