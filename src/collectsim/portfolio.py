@@ -1,12 +1,16 @@
 """Fit a scenario's population from a real portfolio extract without copying anyone into it.
 
-``fit_portfolio`` reads a CSV extract (one row per account), refuses it while any column
-looks like a direct identifier (names, phone numbers, national ID numbers, e-mail, postal
-addresses — by column name or by content), and reduces it to per-segment aggregates:
-share, balance mean and sd (a lognormal fitted by moments) and median days past due.
-Segments of fewer than ``MIN_SEGMENT_ROWS`` rows are merged into ``"other"`` so no small
-group can describe an individual. ``write_scenario`` puts those aggregates into a template
-scenario and writes it as TOML; no row or cell of the extract is ever written.
+``fit_portfolio`` streams a CSV extract (one row per account) in chunks, checks every cell
+of every kept column for direct identifiers (``collectsim.identifiers``: names, e-mail,
+phone, IBAN, card and national ID numbers, dates of birth, addresses, free text — by column
+name or by content) and refuses the file while any remains. It keeps only the balance, DPD
+and segment columns and reduces them to per-segment aggregates: share, balance mean and sd
+(a lognormal fitted by moments) and median days past due. Segments of fewer than
+``MIN_SEGMENT_ROWS`` rows are merged into ``"other"`` so no small group can describe an
+individual, and a segment label that itself looks like an identifier is replaced by
+``segment_1``, ``segment_2``, … ``write_scenario`` puts those aggregates into a template
+scenario and writes it as TOML; no row or cell of the extract is ever written, and no
+error message quotes one (they name a column and a row number).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import math
 import re
 import shlex
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,45 +29,32 @@ import pandas as pd
 import tomli_w
 
 from collectsim.errors import CollectsimError
+from collectsim.identifiers import (
+    GIVEN_NAMES,
+    IDENTIFIER_PATTERNS,
+    KIND_LABELS,
+    TITLES,
+    Finding,
+    IdentifierScan,
+    header_problem,
+    identifier_columns,
+    kind_of_value,
+)
 from collectsim.scenario import scenario_from_dict
 from collectsim.scenario.schema_base import file_safe_name
 
-# Column-name patterns by kind of direct identifier. A pattern matches a column whose name,
-# split into lower-case words (at underscores, spaces, dashes, dots and camelCase), contains
-# the pattern's words in a row; or whose letters and digits alone equal the pattern's, or
-# contain them when the pattern is at least 5 characters long or not ASCII ("homeaddress", "身份证号").
-IDENTIFIER_PATTERNS: dict[str, tuple[str, ...]] = {
-    "name": (
-        "name", "first_name", "last_name", "full_name", "given_name", "family_name", "middle_name",
-        "maiden_name", "customer_name", "client_name", "borrower_name", "debtor_name", "holder_name",
-        "account_holder", "surname", "forename", "firstname", "lastname", "fullname", "姓名", "名字",
-    ),
-    "email": ("email", "e_mail", "email_address", "邮箱", "电子邮件"),
-    "phone": (
-        "phone", "telephone", "tel", "mobile", "cell", "cellphone", "msisdn", "fax", "phone_number",
-        "手机", "电话",
-    ),
-    "national_id": (
-        "ssn", "social_security", "national_id", "national_insurance", "id_card", "identity_card",
-        "passport", "tax_id", "身份证", "证件",
-    ),
-    "address": (
-        "address", "addr", "street", "zip", "zipcode", "zip_code", "postcode", "post_code",
-        "postal_code", "house_number", "地址", "住址", "邮编",
-    ),
-}  # fmt: skip
-
-KIND_LABELS: dict[str, str] = {
-    "name": "personal name",
-    "email": "e-mail address",
-    "phone": "phone number",
-    "national_id": "national ID number",
-    "address": "postal address",
-}
+__all__ = [
+    "IDENTIFIER_PATTERNS",
+    "KIND_LABELS",
+    "MIN_SEGMENT_ROWS",
+    "PortfolioFit",
+    "fit_portfolio",
+    "identifier_columns",
+    "write_scenario",
+]
 
 MIN_SEGMENT_ROWS = 30
-SAMPLE_ROWS = 5000
-CONTENT_SHARE = 0.2  # a column is an identifier when this share of its sampled values look like one
+CHUNK_ROWS = 100_000  # rows per chunk when streaming the extract: memory is bounded by the columns the fit keeps
 OTHER = "other"
 DPD_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
     (1, 30, "dpd_1_30"),
@@ -73,12 +64,8 @@ DPD_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
 )
 MAX_ENTRY_DPD = 720  # the scenario schema's bound on population.segments.*.entry_dpd
 MAX_ACCOUNTS = 20_000_000  # the scenario schema's bound on population.accounts
-
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}")
-_SSN = re.compile(r"\d{3}-\d{2}-\d{4}")
-_CN_ID = re.compile(r"\d{17}[\dXx]")
-_PHONE = re.compile(r"\+?[\d(][\d ()\-]*\d")
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{4}")
+MAX_LABEL_CHARS = 48  # a longer segment label is free text, not a category
+MAX_COLUMN_NAME = 128  # a longer header cell is data, not a column name
 
 
 @dataclass(frozen=True)
@@ -88,7 +75,8 @@ class PortfolioFit:
     ``segments`` maps a segment name to ``{"share", "balance_mean", "balance_sd", "entry_dpd",
     "count"}``; ``accounts`` counts the delinquent rows (DPD ≥ 1) the fit used and
     ``rows_read`` every data row of the file. ``segment_column`` is None when segments are
-    DPD buckets.
+    DPD buckets. ``renamed`` counts segment labels replaced by ``segment_<n>`` because they
+    looked like identifiers.
     """
 
     accounts: int
@@ -97,85 +85,7 @@ class PortfolioFit:
     balance_column: str
     segment_column: str | None
     rows_read: int = 0
-
-
-# --- identifier detection ---------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", str(text))
-    return [w for w in re.split(r"[\W_]+", text.lower()) if w]
-
-
-def _name_matches(column: str, pattern: str) -> bool:
-    words, pat = _words(column), _words(pattern)
-    if any(words[i : i + len(pat)] == pat for i in range(len(words) - len(pat) + 1)):
-        return True
-    compact, pat_compact = "".join(words), "".join(pat)
-    if compact == pat_compact:
-        return True
-    return (len(pat_compact) >= 5 or not pat_compact.isascii()) and pat_compact in compact
-
-
-def _kind_by_name(column: str) -> str | None:
-    for kind, patterns in IDENTIFIER_PATTERNS.items():
-        if any(_name_matches(column, p) for p in patterns):
-            return kind
-    return None
-
-
-def _looks_like_date(value: str) -> bool:
-    if _DATE.fullmatch(value):
-        return True
-    if len(value) == 8 and value.isdigit():
-        y, m, d = int(value[:4]), int(value[4:6]), int(value[6:])
-        return 1900 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31
-    return False
-
-
-def _kind_of_value(value: str) -> str | None:
-    if _EMAIL.search(value):
-        return "email"
-    if _SSN.fullmatch(value) or _CN_ID.fullmatch(value):
-        return "national_id"
-    if _PHONE.fullmatch(value) and not _looks_like_date(value):
-        digits = sum(c.isdigit() for c in value)
-        if 8 <= digits <= 15:
-            return "phone"
-    return None
-
-
-def _kind_by_content(values: pd.Series) -> str | None:
-    texts = [str(v).strip() for v in values.dropna()]
-    texts = [t for t in texts if t]
-    if not texts:
-        return None
-    counts: dict[str, int] = {}
-    for t in texts:
-        kind = _kind_of_value(t)
-        if kind is not None:
-            counts[kind] = counts.get(kind, 0) + 1
-    if not counts or sum(counts.values()) < CONTENT_SHARE * len(texts):
-        return None
-    return max(counts, key=lambda k: counts[k])
-
-
-def identifier_columns(columns: Sequence[str], sample: pd.DataFrame | None = None) -> dict[str, str]:
-    """Columns that look like direct identifiers, each with its kind (a key of ``IDENTIFIER_PATTERNS``).
-
-    A column is flagged by its name, or by its content when ``sample`` holds it: at least
-    ``CONTENT_SHARE`` of its non-empty values are e-mail addresses, US SSNs, Chinese resident
-    ID numbers or phone numbers (8–15 digits with optional +, spaces, dashes, parentheses;
-    dates such as 2024-01-31 or 20240131 are not phone numbers).
-    """
-    out: dict[str, str] = {}
-    for col in columns:
-        kind = _kind_by_name(col)
-        if kind is None and sample is not None and col in sample.columns:
-            kind = _kind_by_content(sample[col])
-        if kind is not None:
-            out[col] = kind
-    return out
+    renamed: int = 0
 
 
 # --- reading the extract ------------------------------------------------------------------
@@ -208,24 +118,67 @@ def _delimiter(path: Path, source: str) -> str:
     return best if counts[best] else ","
 
 
-def _read(path: Path, source: str, **kwargs: Any) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", skipinitialspace=True, **kwargs)
-    except pd.errors.EmptyDataError:
-        raise _fail(source, "file is empty; expected a CSV with a header line and one row per account") from None
-    except UnicodeDecodeError:
-        raise _fail(source, "is not UTF-8 text; is it a CSV? (re-save it as UTF-8 CSV)") from None
-    except pd.errors.ParserError as exc:
+def _read_error(source: str, exc: Exception) -> CollectsimError:
+    """The one-line error for a CSV pandas cannot read; pandas' own text is used only when it quotes no cell."""
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return _fail(source, "file is empty; expected a CSV with a header line and one row per account")
+    if isinstance(exc, UnicodeDecodeError):
+        return _fail(source, "is not UTF-8 text; is it a CSV? (re-save it as UTF-8 CSV)")
+    if isinstance(exc, pd.errors.ParserError):
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "cannot parse"
-        raise _fail(source, f"is not a readable CSV ({detail})") from None
-    except (OSError, ValueError) as exc:
-        raise _fail(source, f"is not a readable CSV ({type(exc).__name__})") from None
+        if not re.fullmatch(r"[\w .,:;()-]{1,160}", detail) or kind_of_value(detail) is not None:
+            detail = "cannot parse"
+        return _fail(source, f"is not a readable CSV ({detail})")
+    return _fail(source, f"is not a readable CSV ({type(exc).__name__})")
+
+
+_READ_ERRORS = (pd.errors.EmptyDataError, UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError)
+_CSV_OPTIONS: dict[str, Any] = {"dtype": str, "encoding": "utf-8-sig", "skipinitialspace": True}
+
+
+def _header_columns(path: Path, source: str, sep: str) -> list[str]:
+    """The header line's column names; a first line that is really data is refused without quoting it."""
+    try:
+        columns = [str(c).strip() for c in pd.read_csv(path, sep=sep, nrows=0, **_CSV_OPTIONS).columns]
+    except _READ_ERRORS as exc:
+        raise _read_error(source, exc) from None
+    problem = header_problem(columns)
+    if problem is not None:
+        position, kind = problem
+        raise _not_a_header(source, position, f"looks like data ({KIND_LABELS[kind]})")
+    for position, col in enumerate(columns, start=1):
+        if len(col) > MAX_COLUMN_NAME or re.search(r"[\x00-\x1f\x7f]", col):
+            raise _not_a_header(source, position, "is too long or holds a line break")
+    return columns
+
+
+def _not_a_header(source: str, position: int, what: str) -> CollectsimError:
+    """A first line that is a data row, named by field position: quoting it would print a cell."""
+    return _fail(
+        source,
+        f"the first line does not look like a header: its field {position} {what}, not a column name; "
+        "add a header line naming the columns",
+    )
+
+
+def _chunks(path: Path, source: str, sep: str, columns: set[str]) -> Iterator[pd.DataFrame]:
+    """The extract's ``columns`` in chunks of ``CHUNK_ROWS`` rows (header names stripped); one-line errors."""
+    try:
+        reader = pd.read_csv(
+            path, sep=sep, usecols=lambda c: str(c).strip() in columns, chunksize=CHUNK_ROWS, **_CSV_OPTIONS
+        )
+        with reader:
+            for chunk in reader:
+                chunk.columns = [str(c).strip() for c in chunk.columns]
+                yield chunk.loc[:, ~chunk.columns.duplicated()]
+    except _READ_ERRORS as exc:
+        raise _read_error(source, exc) from None
 
 
 def _column_list(columns: Sequence[str]) -> str:
     """The available columns for an error message, unless the 'header' is really a data row."""
     numeric = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d*)?", c.strip())) for c in columns)
-    if numeric:
+    if numeric or any(kind_of_value(c) is not None for c in columns):
         return "the first line does not look like a header (does the file lack one?)"
     return "columns: " + (", ".join(columns) if columns else "(none)")
 
@@ -251,16 +204,26 @@ def _numbers(df: pd.DataFrame, col: str, what: str, source: str, *, whole: bool 
     return values
 
 
-def _refusal(source: str, found: Mapping[str, str]) -> CollectsimError:
+def _refusal(source: str, found: Mapping[str, Finding], columns: Sequence[str]) -> CollectsimError:
+    """One line naming each refused column, its kind and first row (never a cell), with the --drop fix."""
     cols = list(found)
+    for col in cols:
+        if kind_of_value(col) is not None:  # the "name" is itself data: a header-less file
+            return _not_a_header(source, columns.index(col) + 1, f"looks like data ({KIND_LABELS[found[col].kind]})")
     flags = " ".join(f"--drop {shlex.quote(c)}" for c in cols)
+
+    def where(finding: Finding) -> str:
+        return f"first in data row {finding.row:,}" if finding.row is not None else "from its name"
+
     if len(cols) == 1:
         col = cols[0]
+        finding = found[col]
         return _fail(
             source,
-            f"column '{col}' looks like a direct identifier ({KIND_LABELS[found[col]]}); drop it with {flags}",
+            f"column '{col}' looks like a direct identifier ({KIND_LABELS[finding.kind]}); "
+            f"{where(finding)}; drop it with {flags}",
         )
-    listed = ", ".join(f"'{c}' ({KIND_LABELS[k]})" for c, k in found.items())
+    listed = ", ".join(f"'{c}' ({KIND_LABELS[f.kind]}) {where(f)}" for c, f in found.items())
     return _fail(source, f"columns {listed} look like direct identifiers; drop them with {flags}")
 
 
@@ -270,6 +233,13 @@ def _refusal(source: str, found: Mapping[str, str]) -> CollectsimError:
 def _slug(label: Any) -> str:
     text = re.sub(r"\W+", "_", str(label).strip().lower()).strip("_")
     return text or "unknown"
+
+
+def _slugs(raw: pd.Series) -> pd.Series:
+    """Each raw segment value as a slug ("unknown" when missing), slugging each distinct value once."""
+    codes, uniques = pd.factorize(raw)
+    slugs = np.array([_slug(v) for v in uniques] + ["unknown"], dtype=object)
+    return pd.Series(slugs[codes])  # code -1 (missing) picks the trailing "unknown"
 
 
 def _dpd_bucket(dpd: np.ndarray) -> np.ndarray:
@@ -291,6 +261,52 @@ def _merge_small(labels: pd.Series) -> pd.Series:
     return labels
 
 
+def _label_is_private(label: str) -> bool:
+    """Whether a segment label could name or locate a person, rather than a group of accounts.
+
+    A label is private when it reads as an identifier on its own (``kind_of_value`` on the
+    label with its underscores as spaces: "jane_doe", "12_oak_street_springfield",
+    "555_123_4567"), contains a common given name or a title as a word, carries a run of
+    six or more digits (account, customer or ID numbers), or is long enough to be free text.
+    """
+    words = label.split("_")
+    if len(label) > MAX_LABEL_CHARS or any(w in GIVEN_NAMES or w in TITLES for w in words):
+        return True
+    if re.search(r"\d{6}", label.replace("_", "")):
+        return True
+    return kind_of_value(label.replace("_", " ")) is not None
+
+
+def _private_labels(raw: pd.Series, labels: pd.Series) -> set[str]:
+    """Kept labels that look like identifiers, judged on the label and on every raw value behind it.
+
+    The raw values matter because slugging loses the '@' of an e-mail address.
+    """
+    kept = set(labels.unique()) - {OTHER}
+    private = {label for label in kept if _label_is_private(label)}
+    behind = pd.DataFrame({"raw": raw.to_numpy(), "label": labels.to_numpy()}).dropna().drop_duplicates()
+    for value, label in behind[behind["label"].isin(kept - private)].itertuples(index=False):
+        if label not in private and kind_of_value(value) is not None:
+            private.add(label)
+    return private
+
+
+def _renamed(names: Sequence[str], private: set[str]) -> dict[str, str]:
+    """Each label, with private ones replaced by segment_1, segment_2, … (in size order, skipping names in use)."""
+    taken = set(names) - private
+    out: dict[str, str] = {}
+    n = 0
+    for name in names:
+        if name not in private:
+            out[name] = name
+            continue
+        n += 1
+        while f"segment_{n}" in taken:
+            n += 1
+        out[name] = f"segment_{n}"
+    return out
+
+
 def fit_portfolio(
     csv_path: str | Path,
     *,
@@ -303,15 +319,16 @@ def fit_portfolio(
 
     Segments come from ``segment_column`` when the file has it, otherwise from DPD buckets
     (1–30, 31–60, 61–90, 91+). Rows with DPD < 1 are left out (not delinquent); segments of
-    fewer than ``MIN_SEGMENT_ROWS`` rows are merged into "other". Every error is a one-line
-    ``CollectsimError`` that names the file; none quotes a cell of it.
+    fewer than ``MIN_SEGMENT_ROWS`` rows are merged into "other", and kept labels that look
+    like identifiers are renamed ``segment_<n>``. Every row of every column not in ``drop``
+    is checked for identifiers while the file streams by; only the balance, DPD and segment
+    columns are kept in memory. Every error is a one-line ``CollectsimError`` that names the
+    file, and at most a column and a row number; none quotes a cell of it.
     """
     path = Path(csv_path)
     source = str(csv_path)
     sep = _delimiter(path, source)
-    sample = _read(path, source, sep=sep, nrows=SAMPLE_ROWS)
-    sample.columns = [str(c).strip() for c in sample.columns]
-    columns = list(sample.columns)
+    columns = _header_columns(path, source, sep)
 
     drop = [drop] if isinstance(drop, str) else list(drop)
     unknown = [c for c in drop if c not in columns]
@@ -319,24 +336,28 @@ def fit_portfolio(
         names = ", ".join(f"'{c}'" for c in unknown)
         raise _fail(source, f"--drop names no column of the file: {names}; {_column_list(columns)}")
     kept = [c for c in columns if c not in set(drop)]
-    found = identifier_columns(kept, sample[kept])
-    if found:
-        raise _refusal(source, found)
-
     roles = {balance_column: "the balance column", dpd_column: "the days-past-due column"}
     for col, role in roles.items():
         if col not in kept:
             dropped = " (it was dropped)" if col in drop else ""
             raise _fail(source, f"no column '{col}' ({role}){dropped}; {_column_list(kept)}")
     seg_col = segment_column if segment_column in kept else None
-    wanted = {balance_column, dpd_column} | ({seg_col} if seg_col else set())
+    wanted = [balance_column, dpd_column] + ([seg_col] if seg_col else [])
 
-    df = _read(path, source, sep=sep, usecols=lambda c: str(c).strip() in wanted)
-    df.columns = [str(c).strip() for c in df.columns]
-    df = df.loc[:, ~df.columns.duplicated()].reset_index(drop=True)
-    rows_read = len(df)
+    scan = IdentifierScan(kept)
+    parts: list[pd.DataFrame] = []
+    rows_read = 0
+    for chunk in _chunks(path, source, sep, set(kept)):
+        scan.add(chunk, first_row=rows_read + 1)
+        parts.append(chunk[wanted].reset_index(drop=True))
+        rows_read += len(chunk)
+    found = scan.findings()
+    if found:
+        raise _refusal(source, found, columns)
     if rows_read == 0:
         raise _fail(source, "has a header line but no data rows")
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    del parts
 
     balance = _numbers(df, balance_column, "balances", source)
     dpd = _numbers(df, dpd_column, "days past due", source, whole=True)
@@ -351,21 +372,23 @@ def fit_portfolio(
     balance, dpd = balance[delinquent], dpd[delinquent]
     if seg_col is not None:
         raw = df.loc[delinquent, seg_col].reset_index(drop=True)
-        labels = raw.map(lambda v: "unknown" if pd.isna(v) else _slug(v))
+        labels = _merge_small(_slugs(raw))
+        private = _private_labels(raw, labels)
     else:
-        labels = pd.Series(_dpd_bucket(dpd))
-    labels = _merge_small(labels)
+        labels = _merge_small(pd.Series(_dpd_bucket(dpd)))
+        private = set()
 
     segments: dict[str, dict] = {}
     order = labels.value_counts()
     names = [s for s in order.index if s != OTHER] + ([OTHER] if OTHER in order.index else [])
+    public = _renamed(names, private)
     for name in names:
         mask = (labels == name).to_numpy()
         bal = balance[mask]
         mean = float(bal.mean())
         if mean <= 0:
-            raise _fail(source, f"segment '{name}' has no positive balance; a lognormal fit needs a mean > 0")
-        segments[str(name)] = {
+            raise _fail(source, f"segment '{public[name]}' has no positive balance; a lognormal fit needs a mean > 0")
+        segments[public[name]] = {
             "share": int(mask.sum()) / n,
             "balance_mean": mean,
             "balance_sd": float(bal.std(ddof=1)),
@@ -379,6 +402,7 @@ def fit_portfolio(
         balance_column=balance_column,
         segment_column=seg_col,
         rows_read=rows_read,
+        renamed=len(private),
     )
 
 
@@ -408,6 +432,11 @@ def _header(fit: PortfolioFit, template_name: str) -> str:
         "Only aggregates are stored: per segment its share (4 decimals), balance mean and sd",
         "(lognormal by moments, 2 decimals) and median DPD; segments under "
         f"{MIN_SEGMENT_ROWS} rows are merged into '{OTHER}'.",
+        *(
+            [f"{fit.renamed} segment label(s) that looked like identifiers were renamed segment_<n>."]
+            if fit.renamed
+            else []
+        ),
         "No row or cell of the extract is copied into this file.",
         f"Everything else (reasons, channels, teams, policy) comes from the template '{template_name}'.",
     ]

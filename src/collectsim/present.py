@@ -157,17 +157,30 @@ def fmt_diff(kpi: str, diff: float, half: float, currency: str) -> str:
 
 
 def comparison_table(summary, policies: tuple[str, ...], currency: str, kpis: tuple[str, ...] = HEADLINE) -> str:
-    """Each policy's mean ± 95% half-width, and each challenger's paired difference with the champion."""
+    """Each policy's mean ± 95% half-width, and each challenger's paired difference with the champion.
+
+    A summary with parameter uncertainty (``plain_*`` columns) gets the difference twice, side by
+    side: from simulation noise only (the runs at the estimates) and with the parameter draws.
+    """
     champ = policies[0]
+    uncertain = "plain_diff" in summary
     lines = [
         f"champion: {champ}; n = {int(summary['n'].max())} replications; 95% intervals; "
         "VRF = variance reduction from common random numbers"
     ]
+    if uncertain:
+        lines.append(
+            "parameter uncertainty: each replication draws the fitted parameters, one draw for every policy; "
+            "policy means and 'with parameters' include it, 'noise only' is the same seeds at the estimates"
+        )
     for p in policies[1:]:
         lines.append("")
-        lines.append(
-            f"{'KPI':<26}{champ[:24]:>26}{p[:24]:>26}{'Δ ' + p[:10] + ' − champion':>30}{'P(better)':>11}{'VRF':>7}"
-        )
+        head = f"{'KPI':<26}{champ[:24]:>26}{p[:24]:>26}"
+        if uncertain:
+            head += f"{'Δ noise only':>26}{'P(better)':>11}{'Δ with parameters':>26}{'P(better)':>11}"
+        else:
+            head += f"{'Δ ' + p[:10] + ' − champion':>30}{'P(better)':>11}"
+        lines.append(head + f"{'VRF':>7}")
         for kpi in kpis:
             rows = summary[summary["kpi"] == kpi].set_index("policy")
             if rows.empty:
@@ -175,10 +188,13 @@ def comparison_table(summary, policies: tuple[str, ...], currency: str, kpis: tu
             a, b = rows.loc[champ], rows.loc[p]
             diff = fmt_diff(kpi, b["diff"], b["diff_half_width"], currency)
             vrf = b.get("variance_reduction", float("nan"))
-            lines.append(
-                f"{kpi:<26}{_cell(kpi, a, currency):>26}{_cell(kpi, b, currency):>26}{diff:>30}"
-                f"{b['p_better']:>11.2f}{vrf:>7.1f}"
-            )
+            line = f"{kpi:<26}{_cell(kpi, a, currency):>26}{_cell(kpi, b, currency):>26}"
+            if uncertain:
+                plain = fmt_diff(kpi, b["plain_diff"], b["plain_diff_half_width"], currency)
+                line += f"{plain:>26}{b['plain_p_better']:>11.2f}{diff:>26}{b['p_better']:>11.2f}"
+            else:
+                line += f"{diff:>30}{b['p_better']:>11.2f}"
+            lines.append(line + f"{vrf:>7.1f}")
     return "\n".join(lines)
 
 

@@ -36,6 +36,7 @@ class RunResult:
 
 
 LABEL_COLUMNS = ("policy", "test", "arm", "point", "replication", "seed")
+PLAIN_COLUMNS = ("mean", "half_width", "diff", "diff_half_width", "p_better")
 
 
 def kpi_columns(table: pd.DataFrame, exclude: tuple[str, ...] = ()) -> list[str]:
@@ -90,23 +91,39 @@ class Comparison:
     """Policies run on the same replications; the first is the champion.
 
     ``table``: one row per (policy, replication). ``in_run``: one row per (test,
-    arm, replication) when champion/challenger arms shared one run.
+    arm, replication) when champion/challenger arms shared one run. With parameter
+    uncertainty ``table`` holds the runs with each replication's parameter draw,
+    ``plain`` the same seeds with the fit's estimates (simulation noise only) and
+    ``draws`` one row per replication with the drawn ``<segment>.<parameter>`` values.
     """
 
     table: pd.DataFrame
     policies: tuple[str, ...]
     common_random_numbers: bool = True
     in_run: pd.DataFrame | None = None
+    plain: pd.DataFrame | None = None
+    draws: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
     def summary(self, kpis: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
         """Per KPI and policy: mean ± half-width; for challengers the paired difference with the
-        champion, its half-width, P(challenger better) and the variance-reduction factor."""
+        champion, its half-width, P(challenger better) and the variance-reduction factor.
+
+        With parameter uncertainty these include it, and ``plain_mean``, ``plain_half_width``,
+        ``plain_diff``, ``plain_diff_half_width``, ``plain_p_better`` are the same figures from
+        the runs at the estimates (simulation noise only), side by side.
+        """
         from collectsim.experiments.stats import mean_ci, paired_difference, variance_reduction
 
         kpis = kpis or kpi_columns(self.table)
+        if self.plain is not None:
+            out = Comparison(self.table, self.policies, self.common_random_numbers).summary(kpis, level)
+            plain = Comparison(self.plain, self.policies, self.common_random_numbers).summary(kpis, level)
+            for col in PLAIN_COLUMNS:
+                out[f"plain_{col}"] = plain[col] if col in plain else float("nan")
+            return out
         wide = {p: self.table[self.table["policy"] == p].sort_values("replication") for p in self.policies}
         champ = wide[self.policies[0]]
         rows = []

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import signal
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
 import collectsim as cs
 from collectsim.errors import CollectsimError
@@ -66,6 +71,22 @@ def write_csv(tmp_path: Path, df: pd.DataFrame, name: str = "extract.csv") -> Pa
 @pytest.fixture
 def csv(tmp_path: Path) -> Path:
     return write_csv(tmp_path, extract(SPEC))
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging (the old quadratic e-mail check never returned on a 1 MB cell)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"did not return within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def cn_resident_ids(rng: np.random.Generator, n: int) -> list[str]:
@@ -361,3 +382,207 @@ def test_existing_output_is_not_overwritten(csv: Path, tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8") == "# mine\n"
     write_scenario(fit, out, template=BASELINE, overwrite=True)
     assert cs.load_scenario(out).population.accounts == fit.accounts
+
+
+# --- privacy: every row, segment labels, free-text columns, messages -------------------
+
+BIG_SPEC = {
+    "prime": (4000, 900.0, 700.0, 5, 45),
+    "near_prime": (2500, 1600.0, 1200.0, 20, 80),
+    "subprime": (1500, 3000.0, 1500.0, 60, 140),
+}
+
+
+def iban(country: str, bban: str) -> str:
+    """A valid IBAN: check digits by ISO 13616 mod 97."""
+    digits = "".join(str(int(c, 36)) for c in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+def luhn_card(rng: np.random.Generator) -> str:
+    """A 16-digit card number with a valid Luhn check digit."""
+    body = [4, *rng.integers(0, 10, 14)]
+    total = sum((d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 == 0 else d for i, d in enumerate(reversed(body)))
+    return "".join(map(str, [*body, (10 - total % 10) % 10]))
+
+
+def refusal(path: Path, **kwargs: object) -> str:
+    with pytest.raises(CollectsimError) as err:
+        fit_portfolio(path, **kwargs)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"{path}: ")
+    return msg
+
+
+def test_identifier_like_segment_labels_are_renamed(tmp_path: Path) -> None:
+    """Segment values that are a name, an address or a phone number become segment_<n>, in the fit and the file."""
+    rng = np.random.default_rng(11)
+    df = extract(SPEC)
+    leaks = ["Jane Doe", "12 Oak Street, Springfield", "555-123-4567"]
+    for i, value in enumerate(leaks):
+        rows = rng.choice(len(df), 40, replace=False) if i == 0 else np.flatnonzero(df["segment"] == "prime")[: 40 * i]
+        df.loc[rows, "segment"] = value
+    path = write_csv(tmp_path, df)
+    fit = fit_portfolio(path)
+    assert fit.renamed == 3
+    assert {"prime", "near_prime", "subprime"} <= set(fit.segments)
+    assert {"segment_1", "segment_2", "segment_3"} <= set(fit.segments)
+    out = write_scenario(fit, tmp_path / "fit.toml", template=BASELINE)
+    text = out.read_text(encoding="utf-8").lower()
+    for word in ("jane", "doe", "oak", "springfield", "555", "4567"):
+        assert word not in text
+    assert "renamed segment_<n>" in text
+
+
+@pytest.mark.parametrize("row", [1, 6000])
+def test_identifier_segment_values_are_refused_in_any_row(tmp_path: Path, row: int) -> None:
+    """E-mail segment values are refused whether they start in row 1 or row 6,000 (beyond the old 5,000-row sample)."""
+    df = extract(BIG_SPEC)
+    df.loc[row - 1 : row + 38, "segment"] = "jane.doe@example.com"
+    msg = refusal(write_csv(tmp_path, df))
+    assert f"column 'segment' looks like a direct identifier (e-mail address); first in data row {row:,};" in msg
+    assert "jane" not in msg and "example" not in msg
+
+
+def test_single_email_after_row_5000_is_refused(tmp_path: Path) -> None:
+    """One e-mail address in row 6,001 of an innocent-looking column is enough to refuse the column."""
+    df = extract(BIG_SPEC)
+    df["ref"] = "none"
+    df.loc[6000, "ref"] = "someone@mail.example.net"
+    msg = refusal(write_csv(tmp_path, df))
+    assert "column 'ref'" in msg and "data row 6,001" in msg and "--drop ref" in msg
+    assert "someone" not in msg
+
+
+def content_columns(n: int, rng: np.random.Generator) -> dict[str, tuple[list[str], str]]:
+    """Innocently named columns holding one kind of identifier each, with the kind's label."""
+    first = ["Jane", "Maria", "John", "Wei", "Fatima", "Peter"]
+    last = ["Doe", "Garcia", "Smith", "Zhang", "Khan", "Novak"]
+    streets = ["Oak Street", "High Road", "Elm Avenue", "Mill Lane"]
+    return {
+        "acct": ([iban("GB", f"WEST{rng.integers(10**13, 10**14)}") for _ in range(n)], "IBAN / bank account"),
+        "d1": ([f"{rng.integers(1940, 2000)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}" for _ in range(n)],
+               "date of birth"),
+        "who": ([f"{rng.choice(first)} {rng.choice(last)}" for _ in range(n)], "personal name"),
+        "where": ([f"{rng.integers(1, 300)} {rng.choice(streets)}, Springfield" for _ in range(n)], "postal address"),
+        "instrument": ([luhn_card(rng) for _ in range(n)], "payment card number"),
+        "info": (
+            [f"Spoke to {rng.choice(first)} {rng.choice(last)}, promised to pay next week" for _ in range(n)],
+            "personal name",
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("column", ["acct", "d1", "who", "where", "instrument", "info"])
+def test_identifier_contents_of_every_kind_are_refused(tmp_path: Path, column: str) -> None:
+    """IBANs, dates of birth, names, addresses, card numbers and notes naming people are refused by column and row."""
+    df = extract(SPEC)
+    values, label = content_columns(len(df), np.random.default_rng(2))[column]
+    df[column] = values
+    path = write_csv(tmp_path, df)
+    msg = refusal(path)
+    assert f"column '{column}' looks like a direct identifier ({label}); first in data row 1;" in msg
+    assert msg.endswith(f"--drop {column}")
+    for value in values[:50]:
+        assert value not in msg
+    assert fit_portfolio(path, drop=[column]).accounts == len(df)
+
+
+def test_headerless_csv_refusal_quotes_no_cell(tmp_path: Path) -> None:
+    """A file whose first line is a data row with an e-mail is refused without any part of that line."""
+    path = tmp_path / "extract.csv"
+    rows = ["jane.doe@example.com,812.55,14,prime"] + [
+        f"p{i}@example.org,{100 + i}.25,{1 + i % 90},prime" for i in range(60)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    msg = refusal(path).removeprefix(f"{path}: ")
+    assert "does not look like a header" in msg and "field 1" in msg and "e-mail address" in msg
+    assert "@" not in msg and "812" not in msg
+    assert not set(re.findall(r"\w+", msg.lower())) & {"jane", "doe", "example", "com", "prime", "55", "14"}
+
+
+def test_cell_over_the_length_limit_is_refused_by_row(tmp_path: Path) -> None:
+    """A 1 MB cell (the old e-mail regex never returned on it) is refused in seconds, naming column and row."""
+    df = extract(SPEC)
+    df["body"] = "ok"
+    df.loc[6, "body"] = "a" * 1_000_000
+    path = write_csv(tmp_path, df)
+    with deadline(20):
+        msg = refusal(path)
+    assert "column 'body'" in msg and "a cell over 4,096 characters" in msg and "data row 7;" in msg
+    assert "aaaa" not in msg
+
+
+def test_cli_refusal_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the CLI an identifier refusal is one stderr line, exit 2, no traceback and no file."""
+    from collectsim.cli import main
+
+    df = extract(BIG_SPEC)
+    df.loc[5999, "segment"] = "jane.doe@example.com"
+    out = tmp_path / "out" / "fit.toml"
+    assert (
+        main(["portfolio", "import", str(write_csv(tmp_path, df)), "--out", str(out), "--template", str(BASELINE)]) == 2
+    )
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and "jane" not in err and "data row 6,000" in err
+    assert not out.exists() and not out.parent.exists()
+
+
+RANDOM_CELLS = st.one_of(
+    st.text(min_size=6, max_size=80),
+    st.text(alphabet=st.sampled_from("0123456789 -+()./@_,;:|\"'abcXYZ\n"), min_size=6, max_size=40),
+    st.builds(lambda a, b: f"{a}@{b}.org", st.text(min_size=3, max_size=12), st.text(min_size=3, max_size=12)),
+    st.sampled_from(["Jane Doe", "12 Oak Street, Springfield", "555-123-4567", "GB82 WEST 1234 5698 7654 32"]),
+)
+
+
+def _small_extract() -> pd.DataFrame:
+    return extract({"prime": (40, 900.0, 700.0, 5, 45), "near_prime": (40, 1600.0, 1200.0, 20, 80)})
+
+
+def _message_or_none(path: Path) -> str | None:
+    try:
+        fit_portfolio(path)
+    except CollectsimError as exc:
+        return str(exc).removeprefix(f"{path}: ")
+    return None
+
+
+def _check_random_cell(tmp_path: Path, cell: str, where: str) -> None:
+    """Put ``cell`` in a column, the segment column or a header-less first line; no message may hold it."""
+    df = _small_extract()
+    path = tmp_path / f"{where}.csv"
+    if where == "column":
+        df["body"] = cell
+        write_csv(tmp_path, df, path.name)
+    elif where == "segment":
+        df.loc[:39, "segment"] = cell
+        write_csv(tmp_path, df, path.name)
+    else:
+        df.insert(0, "first", cell)
+        df.to_csv(path, index=False, header=False, float_format="%.2f")
+    msg = _message_or_none(path)
+    if msg is not None:
+        assert "\n" not in msg
+        assert cell.strip() not in msg
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cell=RANDOM_CELLS, where=st.sampled_from(["column", "segment", "headerless"]))
+@example(cell="00000;\n", where="headerless")  # once listed the next data row as "columns"
+@example(cell="customer promised to pay next week", where="headerless")
+@example(cell="jane.doe@example.com", where="headerless")
+def test_no_message_contains_a_random_cell(tmp_path: Path, cell: str, where: str) -> None:
+    """Whatever a cell holds, placed anywhere, the import never raises anything else and never quotes it."""
+    assume(len(cell.strip()) >= 6)
+    _check_random_cell(tmp_path, cell, where)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cell=RANDOM_CELLS, where=st.sampled_from(["column", "segment", "headerless"]))
+def test_no_message_contains_a_random_cell_large_profile(tmp_path: Path, cell: str, where: str) -> None:
+    """The same property over a thousand cells (run with -m slow)."""
+    assume(len(cell.strip()) >= 6)
+    _check_random_cell(tmp_path, cell, where)

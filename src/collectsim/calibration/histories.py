@@ -22,14 +22,13 @@ import pandas as pd
 
 from collectsim.calibration.likelihood import Stream, make_stream
 from collectsim.errors import CollectsimError
-from collectsim.portfolio import identifier_columns
+from collectsim.identifiers import KIND_LABELS, identifier_columns
 
 ACCOUNT_COLUMNS = ("account", "opening_balance", "entry_dpd", "observed_days")
 EVENT_COLUMNS = ("account", "day", "kind")
 KINDS = ("payment", "treatment")
 ALL = "all"
 FULL_TOLERANCE = 0.005  # a payment within half a cent of the balance clears it
-SAMPLE_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def _delimiter(path: Path) -> str:
 
 
 def _refuse_identifiers(df: pd.DataFrame, source: str) -> None:
-    found = identifier_columns(list(df.columns), df.head(SAMPLE_ROWS).astype(str))
+    found = identifier_columns(list(df.columns), df.astype(str))  # every row, not a sample
     if found.get("account") == "phone":  # numeric account numbers: the key itself, replaced at load
         del found["account"]
     if found:
@@ -119,7 +118,7 @@ def _refuse_identifiers(df: pd.DataFrame, source: str) -> None:
         what = "the account column holds" if col == "account" else f"column '{col}' looks like"
         raise _fail(
             source,
-            f"{what} a direct identifier ({kind.replace('_', ' ')}){more}; remove it from the file "
+            f"{what} a direct identifier ({KIND_LABELS[kind]}){more}; remove it from the file "
             "(allowed: pseudonymous keys and the columns the command reads)",
         )
 

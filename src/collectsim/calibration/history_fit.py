@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -93,7 +93,25 @@ class HistoryFit:
             | ({"all_segments": self.notes} if self.notes else {}),
             "holdout_days": self.holdout_days,
             "holdout": None if self.holdout is None else _json_safe(self.holdout.to_dict(orient="records")),
+            "covariance": {seg: _covariance_entry(g) for seg, g in self.segments.items()},
         }
+
+    def with_estimates(self, values: dict[str, dict[str, float]]) -> HistoryFit:
+        """This fit with some estimates replaced (a parameter draw); errors and counts are kept.
+
+        Keeping the errors keeps the precision weights that pool κ, δ₁₀, δ₁₁ over segments, so
+        a draw moves the pooled values and nothing else.
+        """
+        segments = {
+            seg: replace(
+                g,
+                params={
+                    k: replace(e, estimate=float(values.get(seg, {}).get(k, e.estimate))) for k, e in g.params.items()
+                },
+            )
+            for seg, g in self.segments.items()
+        }
+        return replace(self, segments=segments)
 
     def to_scenario(self, base: Scenario) -> Scenario:
         """``base`` with the fitted values in its fields (mapping in this module's docstring)."""
@@ -131,6 +149,7 @@ class HistoryFit:
             raw["channels"][c]["effect"] = _clean(min(effect[c], 10.0))
             raw["channels"][c]["fatigue"] = 0.0
         macro = macro_factor(base)
+        written: set[str] = set()
         for seg_name, fit_name in targets.items():
             g = fits[fit_name]
             mix = segs[seg_name]["reasons"]
@@ -152,7 +171,11 @@ class HistoryFit:
             own = np.array([_d2(g, c) for c in channels])
             eff = np.array([effect[c] for c in channels])
             reason["responsiveness"] = _clean(float(own @ eff / (eff @ eff))) if channels and eff @ eff > 0 else 1.0
-            raw["reasons"].setdefault(reason_name, reason)
+            # First base segment wins when one fit stands for several; a base that was calibrated
+            # before (it has this reason already) gets it replaced, not kept with stale values.
+            if reason_name not in written:
+                raw["reasons"][reason_name] = reason
+                written.add(reason_name)
             segs[seg_name]["reasons"] = {reason_name: 1.0}
         used = {r for s in segs.values() for r in s["reasons"]}
         raw["reasons"] = {k: v for k, v in raw["reasons"].items() if k in used}
@@ -198,6 +221,14 @@ def _pooled(estimates: list[Estimate | None]) -> float | None:
 def _clean(x: float) -> float:
     """10 significant digits: clean scenario files."""
     return float(f"{max(float(x), 0.0):.10g}")
+
+
+def _covariance_entry(g: GroupFit) -> dict[str, Any] | None:
+    """The segment's joint covariance for fit.json (None when an error is not finite)."""
+    names, cov = g.covariance()
+    if not np.all(np.isfinite(cov)):
+        return None
+    return {"parameters": names, "matrix": cov.tolist()}
 
 
 def _entry(e: Estimate) -> dict[str, Any]:

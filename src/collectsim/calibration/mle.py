@@ -53,6 +53,33 @@ class GroupFit:
     converged: bool
     cov: np.ndarray  # covariance of θ̂ = (λ∞, λ₀, κ, δ₁₀, δ₁₁, δ₂ …); rows of non-estimable parameters are 0
     notes: list[str] = field(default_factory=list)
+    beta_cov: np.ndarray | None = None  # covariance of (r_alpha, r_beta): strongly correlated, so kept whole
+    joint_cov: np.ndarray | None = None  # over ``params`` in order, as read back from fit.json
+
+    def covariance(self) -> tuple[list[str], np.ndarray]:
+        """Names and covariance of every reported parameter, for joint draws.
+
+        Blocks: the intensity (from the Hessian or the bootstrap), p_full (binomial), the Beta
+        pair (information). The likelihood factorises into the intensity and the size law, so
+        the blocks are uncorrelated. A fit read back from fit.json carries the matrix whole.
+        """
+        names = list(self.params)
+        if self.joint_cov is not None:
+            return names, self.joint_cov
+        cov = np.zeros((len(names), len(names)))
+        at = {k: i for i, k in enumerate(names)}
+        intensity = _names(self.channels)
+        for a, ka in enumerate(intensity):
+            for b, kb in enumerate(intensity):
+                if ka in at and kb in at:
+                    cov[at[ka], at[kb]] = self.cov[a, b]
+        if "p_full" in at:
+            cov[at["p_full"], at["p_full"]] = self.params["p_full"].std_error ** 2
+        if "r_alpha" in at and "r_beta" in at:
+            pair = [at["r_alpha"], at["r_beta"]]
+            sd = np.array([self.params["r_alpha"].std_error, self.params["r_beta"].std_error])
+            cov[np.ix_(pair, pair)] = self.beta_cov if self.beta_cov is not None else np.diag(sd**2)
+        return names, cov
 
     def theta(self) -> np.ndarray:
         """(λ∞, λ₀, κ, δ₁₀, δ₁₁, δ₂ per channel) with δ's not estimable as 0."""
@@ -200,6 +227,12 @@ def intensity_cov(theta: np.ndarray, stream: Stream, estimable: np.ndarray) -> n
 
 def beta_mle(r: np.ndarray) -> tuple[float, float, float, float]:
     """(α̂, β̂, se α, se β) of a Beta law on (0, 1) by maximum likelihood."""
+    a, b, cov = beta_fit(r)
+    return a, b, float(math.sqrt(cov[0, 0])), float(math.sqrt(cov[1, 1]))
+
+
+def beta_fit(r: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(α̂, β̂) of a Beta law on (0, 1) by maximum likelihood, and their covariance (inverse information)."""
     r = np.clip(r, R_EPS, 1 - R_EPS)
     n = r.size
     s1, s2 = np.log(r).sum(), np.log1p(-r).sum()
@@ -218,26 +251,26 @@ def beta_mle(r: np.ndarray) -> tuple[float, float, float, float]:
     a, b = np.exp(res.x)
     t_ab = polygamma(1, a + b)
     info = n * np.array([[polygamma(1, a) - t_ab, -t_ab], [-t_ab, polygamma(1, b) - t_ab]])
-    cov = np.linalg.inv(info)
-    return float(a), float(b), float(math.sqrt(cov[0, 0])), float(math.sqrt(cov[1, 1]))
+    return float(a), float(b), np.linalg.inv(info)
 
 
-def _sizes(prep: Prepared) -> tuple[dict[str, Estimate], list[str]]:
+def _sizes(prep: Prepared) -> tuple[dict[str, Estimate], list[str], np.ndarray | None]:
     out: dict[str, Estimate] = {}
     notes: list[str] = []
     n = prep.r.size
     if n == 0:
-        return out, ["no payments: p_full and the partial-payment law are not estimable"]
+        return out, ["no payments: p_full and the partial-payment law are not estimable"], None
     p = float(prep.full.mean())
     out["p_full"] = Estimate(p, math.sqrt(p * (1 - p) / n), "binomial", p in (0.0, 1.0))
     partial = prep.r[~prep.full]
+    cov = None
     if np.unique(partial).size >= 2:
-        a, b, sa, sb = beta_mle(partial)
-        out["r_alpha"] = Estimate(a, sa, "beta information")
-        out["r_beta"] = Estimate(b, sb, "beta information")
+        a, b, cov = beta_fit(partial)
+        out["r_alpha"] = Estimate(a, float(math.sqrt(cov[0, 0])), "beta information")
+        out["r_beta"] = Estimate(b, float(math.sqrt(cov[1, 1])), "beta information")
     else:
         notes.append("fewer than two distinct partial payments: r_alpha and r_beta are not estimable")
-    return out, notes
+    return out, notes, cov
 
 
 def fit_group(prep: Prepared, *, bootstrap: int, seed: int) -> GroupFit:
@@ -274,7 +307,7 @@ def fit_group(prep: Prepared, *, bootstrap: int, seed: int) -> GroupFit:
     }
     # Report order: lambda_0 first, as the scenario reads.
     params = {k: params[k] for k in ("lambda_0", "lambda_inf", *names[2:]) if k in params}
-    sizes, size_notes = _sizes(prep)
+    sizes, size_notes, beta_cov = _sizes(prep)
     params.update(sizes)
     treat = ~stream.is_pay
     counts = {c: int(stream.x[treat, 2 + j].sum()) for j, c in enumerate(channels)}
@@ -289,6 +322,7 @@ def fit_group(prep: Prepared, *, bootstrap: int, seed: int) -> GroupFit:
         converged=ok,
         cov=cov,
         notes=notes + size_notes,
+        beta_cov=beta_cov,
     )
 
 

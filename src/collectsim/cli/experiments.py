@@ -70,8 +70,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     overrides = _overrides(args.overrides)
     loaded = [cs.load_scenario(p, overrides) for p in args.scenarios]
     scenarios = dict(zip(_policy_names(args.scenarios, loaded), loaded, strict=True))
+    draws = None
+    if args.parameter_uncertainty is not None:
+        from collectsim.calibration.uncertainty import load_parameter_draws
+
+        if args.in_run is not None:
+            raise CollectsimError("--in-run with --parameter-uncertainty: not supported; run them separately")
+        draws = load_parameter_draws(
+            args.parameter_uncertainty, source=f"--parameter-uncertainty {args.parameter_uncertainty}"
+        )
+        draws.check(scenarios)
     started = time.perf_counter()
-    bar = _bar(len(scenarios) * args.replications, "compare", args.quiet)
+    runs_per_replication = len(scenarios) * (1 if draws is None else 2)
+    bar = _bar(runs_per_replication * args.replications, "compare", args.quiet)
     progress = _batch_progress(bar)
 
     try:
@@ -87,6 +98,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 target_kpi=args.target_kpi,
                 max_n=args.max_n,
                 in_run_share=args.in_run,
+                parameter_draws=draws,
             )
     finally:
         bar.close()
@@ -102,7 +114,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         "overrides": args.overrides,
         "executor": f"dask {args.dask}" if args.dask else f"{executor.workers} worker(s)",
     }
-    folder = write_comparison(result, scenarios, args.results, manifest=manifest)
+    if draws is not None:
+        manifest["parameter_uncertainty"] = str(args.parameter_uncertainty)
+    folder = write_comparison(result, scenarios, args.results, manifest=manifest, parameter_draws=draws)
     currency = loaded[0].currency
     print(comparison_table(result.summary(), result.policies, currency))
     in_run = result.in_run_summary()
@@ -114,7 +128,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                     f"  {r.test:<14}{r.kpi:<26}{r.champion:>14,.4f}{r.challenger:>14,.4f}"
                     f"{r.diff:>+14,.4f} ±{r.diff_half_width:,.4f}  P(better) {r.p_better:.2f}"
                 )
-    print(f"\n{len(result.table)} runs in {wall:.1f} s; results: {folder}")
+    runs = len(result.table) + (0 if result.plain is None else len(result.plain))
+    print(f"\n{runs} runs in {wall:.1f} s; results: {folder}")
     _report(folder, args)
     return 0
 

@@ -87,6 +87,13 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="independent random streams per policy instead of common random numbers",
     )
+    cmp_.add_argument(
+        "--parameter-uncertainty",
+        type=Path,
+        metavar="FIT_JSON",
+        help="fit.json of calibrate histories: each replication draws the fitted parameters (one draw for "
+        "every policy); the report shows the intervals with and without that uncertainty",
+    )
     _executor_args(cmp_)
     cmp_.add_argument("--results", type=Path, default=Path("results"))
     cmp_.add_argument("--no-report", action="store_true", help="skip the figures and report.html")

@@ -134,6 +134,8 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     )
     out = write_scenario(fit, args.out, template=args.template, overwrite=args.overwrite)
     print(f"{fit.accounts:,} delinquent accounts in {len(fit.segments)} segments; wrote {out} (aggregates only)")
+    if fit.renamed:
+        print(f"  {fit.renamed} segment label(s) looked like identifiers and were written as segment_<n>")
     for name, seg in fit.segments.items():
         print(
             f"  {name:<16}{seg['share']:>8.1%}  mean balance {seg['balance_mean']:>12,.2f}  "

@@ -1,10 +1,9 @@
 """Synthetic borrowers: observable attributes, latent traits and a risk score of chosen AUC.
 
-The score is built on the account's own untreated outcome: whether its repayment
+The score's label is the account's own untreated outcome: whether its repayment
 intensity, with no treatment, would produce a payment within ``score.horizon_days``
 given the account's first exponential threshold (the same draw the engine uses).
-A binormal signal with separation √2·Φ⁻¹(AUC) on that label has exactly the
-requested AUC in expectation; it is reported as a calibrated probability.
+Its signal is the account's untreated hazard blurred to the requested AUC (engine/score.py).
 """
 
 from __future__ import annotations
@@ -12,8 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import ndtri
 
+from collectsim.engine.score import risk_score
 from collectsim.engine.state import Population
 from collectsim.rng import Streams
 from collectsim.scenario.schema import Scenario
@@ -87,8 +86,9 @@ def generate(sc: Scenario, streams: Streams, first_threshold: np.ndarray) -> Pop
     willingness = _beta_around(rng, per_reason("willingness"))
     ability = _beta_around(rng, per_reason("ability"))
     contactability = per_reason("contactability") * _lognormal_unit(rng, np.full(n, CONTACTABILITY_SD))
-    label = cumulative_base_hazard(lam_inf, lam_0, sc.repayment.kappa, sc.score.horizon_days) >= first_threshold
-    score = risk_score(streams.generator("score"), label, sc.score.auc)
+    hazard = cumulative_base_hazard(lam_inf, lam_0, sc.repayment.kappa, sc.score.horizon_days)
+    label = hazard >= first_threshold
+    score = risk_score(streams.generator("score"), hazard, label, sc.score.auc)
     vulnerable = streams.generator("vulnerable").random(n) < per_reason("vulnerable_share")
     return Population(
         segment=segment,
@@ -111,12 +111,3 @@ def generate(sc: Scenario, streams: Streams, first_threshold: np.ndarray) -> Pop
         dispute_prob=per_reason("dispute_prob"),
         hardship=per_reason("hardship").astype(bool),
     )
-
-
-def risk_score(rng: np.random.Generator, label: np.ndarray, auc: float) -> np.ndarray:
-    """P(label | signal) for a binormal signal whose AUC against ``label`` is ``auc``."""
-    d = math.sqrt(2.0) * float(ndtri(auc))
-    signal = d * label + rng.standard_normal(label.size)
-    base = float(np.clip(label.mean(), 1e-6, 1 - 1e-6)) if label.size else 0.5
-    logit = math.log(base / (1 - base)) + d * signal - d * d / 2
-    return 1.0 / (1.0 + np.exp(-logit))

@@ -7,7 +7,7 @@ executor and returns one result type with ``to_frame()``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,7 +19,11 @@ from collectsim.experiments.stats import mean_ci
 from collectsim.results import Comparison, ExperimentResult
 from collectsim.scenario import Scenario, with_overrides
 
+if TYPE_CHECKING:
+    from collectsim.calibration.uncertainty import ParameterDraws
+
 Design = Sequence[Mapping[str, Any]] | SaltelliDesign
+ESTIMATE, DRAWN = "estimate", "drawn"
 
 
 def replicate(
@@ -44,6 +48,7 @@ def compare(
     target_kpi: str = "recovery_rate",
     max_n: int = 200,
     in_run_share: float | None = None,
+    parameter_draws: ParameterDraws | None = None,
 ) -> Comparison:
     """Run each policy on the same ``n`` replications; the first mapping entry is the champion.
 
@@ -51,33 +56,66 @@ def compare(
     replications are added until every policy's interval on ``target_kpi`` is that
     narrow, or ``max_n`` is reached. With ``in_run_share`` each challenger is also run
     inside the champion's scenario on that share of accounts, sharing its teams.
+
+    With ``parameter_draws`` (a history fit) every scenario is run twice on each replication's
+    seed: once with the fit's estimates (``Comparison.plain``: simulation noise only) and once
+    with that replication's parameter draw — one draw shared by every policy, so differences
+    stay paired and carry the uncertainty of the fit (``Comparison.table``; the draws in
+    ``Comparison.draws``). ``target_half_width`` then applies to the runs with draws.
     """
     _check_n(n)
     if len(scenarios) < 2:
         raise CollectsimError(f"compare needs at least two scenarios, got {len(scenarios)}")
     names = list(scenarios)
+    if parameter_draws is not None:
+        if in_run_share is not None:
+            raise CollectsimError(
+                "--in-run with --parameter-uncertainty: not supported; run the in-run test without parameter draws"
+            )
+        parameter_draws.check(scenarios)
+        point = parameter_draws.point()
+        at_estimate = {name: parameter_draws.apply(point, sc) for name, sc in scenarios.items()}
     rows: list[Row] = []
+    drawn: dict[int, dict[str, dict[str, float]]] = {}
     done = 0
     goal = n
     while True:
         jobs = []
+        for r in range(done, goal):
+            if parameter_draws is not None:
+                drawn[r] = parameter_draws.draw(seed, r)
         for pi, name in enumerate(names):
             stream = 0 if common_random_numbers else pi + 1
             seeds = replication_seeds(seed, goal - done, start=done, stream=stream)
-            jobs += [Job(scenarios[name], s, {"policy": name, "replication": done + k}) for k, s in enumerate(seeds)]
+            for r, s in enumerate(seeds, start=done):
+                label = {"policy": name, "replication": r}
+                if parameter_draws is None:
+                    jobs.append(Job(scenarios[name], s, label))
+                    continue
+                jobs.append(Job(at_estimate[name], s, {**label, "parameters": ESTIMATE}))
+                jobs.append(Job(parameter_draws.apply(drawn[r], scenarios[name]), s, {**label, "parameters": DRAWN}))
         rows += run_jobs(jobs, executor, progress=progress)
         done = goal
         table = pd.DataFrame(rows)
+        if parameter_draws is not None:
+            table = table[table["parameters"] == DRAWN]
         if target_half_width is None or done >= max_n or _narrow_enough(table, target_kpi, target_half_width):
             break
         goal = min(max_n, done + n)
-    table = table.sort_values(["policy", "replication"], key=_policy_order(names)).reset_index(drop=True)
+    order = _policy_order(names)
+    plain = draws = None
+    if parameter_draws is not None:
+        every = pd.DataFrame(rows)
+        plain, table = (every[every["parameters"] == kind].drop(columns="parameters") for kind in (ESTIMATE, DRAWN))
+        plain = plain.sort_values(["policy", "replication"], key=order).reset_index(drop=True)
+        draws = parameter_draws.frame(drawn)
+    table = table.sort_values(["policy", "replication"], key=order).reset_index(drop=True)
     in_run = None
     if in_run_share is not None:
         in_run = champion_challenger(
             scenarios, done, seed=seed, share=in_run_share, executor=executor, progress=progress
         )
-    return Comparison(table, tuple(names), common_random_numbers, in_run)
+    return Comparison(table, tuple(names), common_random_numbers, in_run, plain, draws)
 
 
 def champion_challenger(

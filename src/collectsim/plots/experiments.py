@@ -97,7 +97,9 @@ def paired_differences(summary: pd.DataFrame, champion: str, kpis: Sequence[str]
     """Each challenger's paired difference from the champion with its 95% interval, as % of the champion's mean.
 
     One row per KPI; annotated with P(challenger better) (P(larger) for KPIs with no better direction).
-    ``summary`` is ``Comparison.summary()``; a KPI whose champion mean is 0 is marked n/a.
+    ``summary`` is ``Comparison.summary()``; a KPI whose champion mean is 0 is marked n/a. A summary
+    with parameter uncertainty (``plain_*`` columns) adds, just below each interval, the one from
+    simulation noise only (hollow marker), so the widening is seen at a glance.
     """
     _require(summary, ["kpi", "policy", "mean", "diff", "diff_half_width", "p_better"], "paired_differences")
     policies = list(dict.fromkeys(summary["policy"]))
@@ -112,6 +114,7 @@ def paired_differences(summary: pd.DataFrame, champion: str, kpis: Sequence[str]
             raise ValueError(f"KPIs not in the summary: {missing}")
     kpis = list(kpis)
     challengers = [p for p in policies if p != champion]
+    uncertain = "plain_diff" in summary
     rows = summary.set_index(["kpi", "policy"])
     fig = _figure((9.0, min(8.0, max(5.0, 0.28 * len(kpis) * max(1, len(challengers)) + 1.5))))
     ax = fig.add_subplot()
@@ -134,9 +137,27 @@ def paired_differences(summary: pd.DataFrame, champion: str, kpis: Sequence[str]
                 color=color,
                 capsize=3,
                 ms=6,
-                label=name if i == 0 else None,
+                label=(f"{name} (with parameter uncertainty)" if uncertain else name) if i == 0 else None,
                 gid=f"diff:{kpi}:{name}",
             )
+            if uncertain and math.isfinite(float(r["plain_diff"])):
+                xp, hp = float(r["plain_diff"]) / abs(base), float(r["plain_diff_half_width"]) / abs(base)
+                hp = hp if math.isfinite(hp) else 0.0
+                ax.errorbar(
+                    xp,
+                    i + dy + 0.22 / len(challengers),
+                    xerr=hp,
+                    fmt="o",
+                    mfc="white",
+                    color=color,
+                    alpha=0.8,
+                    capsize=2,
+                    ms=5,
+                    lw=1,
+                    label=f"{name} (simulation noise only)" if i == 0 else None,
+                    gid=f"plain:{kpi}:{name}",
+                )
+                lo, hi = min(lo, xp - hp), max(hi, xp + hp)
             h = h if math.isfinite(h) else 0.0
             lo, hi = min(lo, x - h), max(hi, x + h)
             p = float(r["p_better"])

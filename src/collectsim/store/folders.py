@@ -23,6 +23,7 @@ import tomli_w
 
 from collectsim.calibration.fit import TargetFit
 from collectsim.calibration.history_fit import HistoryFit
+from collectsim.calibration.uncertainty import ParameterDraws
 from collectsim.errors import CollectsimError
 from collectsim.results import Comparison, RunResult
 from collectsim.scenario.schema import Scenario
@@ -113,13 +114,30 @@ def write_comparison(
     *,
     manifest: dict[str, Any],
     now: datetime | None = None,
+    parameter_draws: ParameterDraws | None = None,
 ) -> Path:
-    """Write ``results/compare-<names>-<timestamp>/`` atomically: runs, summary, in-run arms, scenarios."""
+    """Write ``results/compare-<names>-<timestamp>/`` atomically: runs, summary, in-run arms, scenarios.
+
+    With parameter uncertainty also ``plain_runs.parquet/csv`` (the runs at the estimates),
+    ``parameter_draws.csv`` (each replication's draw) and ``parameter_fit.json`` (the
+    distribution drawn from); ``scenarios/`` then holds the scenarios at the estimates.
+    """
     now = now or datetime.now(UTC)
+    if parameter_draws is not None:
+        point = parameter_draws.point()
+        scenarios = {name: parameter_draws.apply(point, sc) for name, sc in scenarios.items()}
 
     def fill(tmp: Path) -> None:
         comparison.table.to_parquet(tmp / "runs.parquet", index=False)
         comparison.table.to_csv(tmp / "runs.csv", index=False)
+        if comparison.plain is not None:
+            comparison.plain.to_parquet(tmp / "plain_runs.parquet", index=False)
+            comparison.plain.to_csv(tmp / "plain_runs.csv", index=False)
+        if comparison.draws is not None:
+            comparison.draws.to_csv(tmp / "parameter_draws.csv", index=False)
+        if parameter_draws is not None:
+            text = json.dumps(parameter_draws.to_dict(), indent=1)
+            (tmp / "parameter_fit.json").write_text(text, encoding="utf-8")
         summary = comparison.summary()
         summary.to_csv(tmp / "summary.csv", index=False)
         (tmp / "summary.json").write_text(summary.to_json(orient="records", indent=1), encoding="utf-8")

@@ -1,0 +1,95 @@
+"""A risk score of chosen AUC that knows what a real score knows: the borrower's latent traits.
+
+A collection score ranks borrowers by covariates that correlate with their propensity to pay;
+it does not see the coin flip that decides whether a given borrower pays. So the score's
+signal is the account's untreated 30-day hazard Λ (on a log scale, standardised) blurred by
+noise, ``ρ·z + √(1 − ρ²)·ε``, with ρ chosen so that the AUC against the self-cure label is the
+scenario's. Because the signal orders borrowers by propensity, a sharper score also separates
+the slow payers from the ones who will never pay (an unwilling borrower from an insolvent one),
+which a score built on the label alone could not: among the accounts that did not self-cure it
+would be pure noise.
+
+Knowing Λ exactly gives the "oracle" AUC (about 0.93 for the shipped behaviour). A requested AUC
+above it can only come from knowing part of the outcome itself, so the label is added to the
+exact signal, ``z + d·label``, with d chosen to reach the AUC.
+
+The signal is reported as a calibrated probability of self-cure: a logistic fit of the label on
+the signal (its intercept makes the mean score equal the self-cure rate of the sample it is fitted on).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+from scipy.stats import rankdata
+
+CALIBRATION_SAMPLE = 50_000  # accounts used to find ρ or d: the AUC is estimated within ±0.005
+BISECTION_STEPS = 40
+MAX_LEAK = 50.0  # d at which label-1 and label-0 signals no longer overlap (AUC → 1)
+NEWTON_STEPS = 25
+
+
+def auc(signal: np.ndarray, label: np.ndarray) -> float:
+    """Mann–Whitney AUC of ``signal`` against a boolean ``label`` (0.5 when one class is empty)."""
+    n1 = int(label.sum())
+    n0 = label.size - n1
+    if n1 == 0 or n0 == 0:
+        return 0.5
+    ranks = rankdata(signal)
+    return float((ranks[label].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _standardised(x: np.ndarray) -> np.ndarray:
+    sd = x.std()
+    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+
+def _bisect(auc_at, target: float, lo: float, hi: float) -> float:
+    """The parameter in [lo, hi] where the increasing function ``auc_at`` reaches ``target``."""
+    for _ in range(BISECTION_STEPS):
+        mid = (lo + hi) / 2
+        if auc_at(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def _logistic_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Intercept and slope of P(y | x) = expit(a + b·x) by Newton's method (maximum likelihood)."""
+    base = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    a, b = float(np.log(base / (1 - base))), 0.0
+    X = np.column_stack([np.ones_like(x), x])
+    for _ in range(NEWTON_STEPS):
+        p = expit(a + b * x)
+        grad = X.T @ (y - p)
+        hess = (X * (p * (1 - p))[:, None]).T @ X + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        a, b = a + float(step[0]), b + float(step[1])
+        if np.abs(step).max() < 1e-10:
+            break
+    return a, b
+
+
+def risk_score(rng: np.random.Generator, hazard: np.ndarray, label: np.ndarray, target_auc: float) -> np.ndarray:
+    """Calibrated P(self-cure | signal) for a signal on the untreated hazard whose AUC against ``label`` is the target.
+
+    ``hazard`` is each account's untreated cumulative hazard over the score's horizon (its
+    propensity); ``label`` whether it paid within the horizon untreated.
+    """
+    n = label.size
+    if n == 0:
+        return np.empty(0)
+    y = label.astype(bool)
+    z = _standardised(np.log(hazard + 1e-12))
+    noise = rng.standard_normal(n)
+    sample = rng.permutation(n)[:CALIBRATION_SAMPLE]
+    zs, es, ys = z[sample], noise[sample], y[sample]
+    if auc(zs, ys) >= target_auc:
+        rho = _bisect(lambda r: auc(r * zs + np.sqrt(1 - r * r) * es, ys), target_auc, 0.0, 1.0)
+        signal = rho * z + np.sqrt(1 - rho * rho) * noise
+    else:
+        leak = _bisect(lambda d: auc(zs + d * ys, ys), target_auc, 0.0, MAX_LEAK)
+        signal = z + leak * y
+    a, b = _logistic_fit(signal[sample], ys.astype(float))
+    return expit(a + b * signal)
