@@ -1,8 +1,10 @@
-"""Writes results folders (runs, comparisons, sweeps, calibrations); the only module that writes files.
+"""Writes results folders (runs, comparisons, staffing, calibrations).
 
-A folder is built under a temporary name and renamed into place only when every
-file is written, so an interrupted or failed write never leaves partial results,
-and an existing folder is never overwritten (a numeric suffix is added instead).
+A folder is built under a temporary name (``.partial-<pid>-<token>``) and renamed into place only when
+every file is written and the manifest records their sizes and checksums, so an interrupted or failed
+write never leaves partial results. A new name is reserved with ``mkdir``, which fails if it exists, so
+concurrent writers never overwrite one another (a numeric suffix is added instead). Temporary folders
+left by a killed writer are removed by the next write into the same root.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +25,10 @@ from collectsim.calibration.fit import TargetFit
 from collectsim.calibration.history_fit import HistoryFit
 from collectsim.calibration.uncertainty import ParameterDraws
 from collectsim.errors import CollectsimError
-from collectsim.results import Comparison, ExperimentResult, RunResult
+from collectsim.results import Comparison, RunResult
 from collectsim.scenario.schema import Scenario
+from collectsim.store.files import clean_stale, partial_dir
+from collectsim.store.integrity import seal
 
 
 def _inside(root: Path, path: Path) -> Path:
@@ -36,12 +39,24 @@ def _inside(root: Path, path: Path) -> Path:
 
 
 def _unique_folder(root: Path, stem: str) -> Path:
+    """The first free name among ``root/stem``, ``root/stem-1`` …; a name that climbs out is refused."""
     path = _inside(root, root / stem)
     k = 1
     while path.exists():
         path = root / f"{stem}-{k}"
         k += 1
     return path
+
+
+def _claim(root: Path, stem: str) -> Path:
+    """Reserve a new folder name by creating it empty: ``mkdir`` fails if another writer got there first."""
+    while True:
+        path = _unique_folder(root, stem)
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
 
 
 def run_folder_name(scenario: Scenario, now: datetime) -> str:
@@ -53,30 +68,35 @@ def write_run(
 ) -> Path:
     """Write ``results/<scenario>-<timestamp>/`` atomically and return its path."""
     now = now or datetime.now(UTC)
-    return _atomic_folder(
-        root, run_folder_name(scenario, now), lambda tmp: _write_files(tmp, result, scenario, manifest, now)
-    )
+    full = {"created": now.isoformat(), **manifest, **result.meta}
+    return _atomic_folder(root, run_folder_name(scenario, now), lambda tmp: _write_files(tmp, result, scenario), full)
 
 
-def _atomic_folder(root: str | Path, stem: str, fill: Callable[[Path], None]) -> Path:
-    """Fill a temporary folder, then rename it to a new ``root/stem[-k]``; on any failure remove it."""
+def _atomic_folder(root: str | Path, stem: str, fill: Callable[[Path], None], manifest: dict[str, Any]) -> Path:
+    """Fill a temporary folder, seal its manifest, then rename it to a new ``root/stem[-k]``.
+
+    On any failure the temporary folder (and a reserved name) is removed.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=root))
+    clean_stale(root)
+    tmp = partial_dir(root)
+    final: Path | None = None
     try:
         fill(tmp)
-        final = _unique_folder(root, stem)
-        os.rename(tmp, final)
+        seal(tmp, manifest)
+        final = _claim(root, stem)
+        os.rename(tmp, final)  # replaces the empty folder just reserved
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if final is not None and final.is_dir() and not any(final.iterdir()):
+            final.rmdir()
         raise
     return final
 
 
-def _write_files(folder: Path, result: RunResult, scenario: Scenario, manifest: dict[str, Any], now: datetime) -> None:
+def _write_files(folder: Path, result: RunResult, scenario: Scenario) -> None:
     _write_scenario(folder / "scenario.toml", scenario)
-    full_manifest = {"created": now.isoformat(), **manifest, **result.meta}
-    (folder / "manifest.json").write_text(json.dumps(full_manifest, indent=2, default=str), encoding="utf-8")
     result.kpi_frame().to_csv(folder / "kpis.csv", index=False)
     (folder / "kpis.json").write_text(json.dumps(result.kpis, indent=2), encoding="utf-8")
     result.daily.to_csv(folder / "daily.csv", index=False)
@@ -127,86 +147,19 @@ def write_comparison(
         (tmp / "scenarios").mkdir()
         for name, sc in scenarios.items():
             _write_scenario(_inside(tmp / "scenarios", tmp / "scenarios" / f"{name}.toml"), sc)
-        _write_manifest(tmp, manifest, now)
 
     stem = "compare-" + "-".join(scenarios)[:80] + f"-{now.strftime('%Y%m%d-%H%M%S')}"
-    return _atomic_folder(root, stem, fill)
+    return _atomic_folder(root, stem, fill, {"created": now.isoformat(), **manifest})
 
 
 def _write_scenario(path: Path, scenario: Scenario) -> None:
     path.write_text(tomli_w.dumps(scenario.model_dump(mode="json", exclude_none=True)), encoding="utf-8")
 
 
-def _write_manifest(folder: Path, manifest: dict[str, Any], now: datetime) -> None:
-    text = json.dumps({"created": now.isoformat(), **manifest}, indent=2, default=str)
-    (folder / "manifest.json").write_text(text, encoding="utf-8")
-
-
 def fingerprint(*parts: Any) -> str:
     """A short stable hash of JSON-able parts: the same sweep always maps to the same folder."""
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
-
-
-class SweepStore:
-    """A sweep's folder: rows journaled as jobs finish, final tables written at the end.
-
-    The journal is one JSON line per finished job, flushed and fsynced, so a sweep
-    killed at any moment keeps every finished job; a torn last line is cut off on
-    resume. Final tables are written to a temporary name and renamed into place.
-    """
-
-    def __init__(self, root: str | Path, name: str, key: str) -> None:
-        self.folder = _inside(Path(root), Path(root) / f"{name}-{key}")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.journal = self.folder / "journal.jsonl"
-
-    @property
-    def complete(self) -> bool:
-        return (self.folder / "sweep.parquet").exists()
-
-    def load_done(self) -> dict[int, list[dict[str, Any]]]:
-        """Jobs already finished, by job index; repairs a torn last line left by a kill."""
-        if not self.journal.exists():
-            return {}
-        data = self.journal.read_bytes()
-        good = data[: data.rfind(b"\n") + 1]
-        if len(good) != len(data):
-            with open(self.journal, "r+b") as fh:
-                fh.truncate(len(good))
-        done = {}
-        for line in good.splitlines():
-            entry = json.loads(line)
-            done[int(entry["job"])] = entry["rows"]
-        return done
-
-    def append(self, job: int, rows: list[dict[str, Any]]) -> None:
-        line = json.dumps({"job": job, "rows": rows}) + "\n"
-        with open(self.journal, "a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    def write_text(self, name: str, text: str) -> None:
-        _atomic(self.folder / name, lambda p: p.write_text(text, encoding="utf-8"))
-
-    def finish(self, result: ExperimentResult, manifest: dict[str, Any]) -> None:
-        _atomic(self.folder / "sweep.csv", lambda p: result.table.to_csv(p, index=False))
-        if result.sobol is not None:
-            _atomic(self.folder / "sobol.csv", lambda p: result.sobol.to_csv(p, index=False))
-        _atomic(self.folder / "summary.csv", lambda p: result.summary().to_csv(p, index=False))
-        self.write_text("manifest.json", json.dumps(manifest, indent=2, default=str))
-        # The Parquet table is written last: its presence marks the sweep complete.
-        _atomic(self.folder / "sweep.parquet", lambda p: result.table.to_parquet(p, index=False))
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_staffing(
@@ -232,9 +185,9 @@ def write_staffing(
             plan.to_csv(tmp / "plan.csv", index=False)
         (tmp / "report.txt").write_text(text + "\n", encoding="utf-8")
         _write_scenario(tmp / "scenario.toml", scenario)
-        _write_manifest(tmp, manifest, now)
 
-    return _atomic_folder(root, f"staff-{scenario.name}-{now.strftime('%Y%m%d-%H%M%S')}", fill)
+    stem = f"staff-{scenario.name}-{now.strftime('%Y%m%d-%H%M%S')}"
+    return _atomic_folder(root, stem, fill, {"created": now.isoformat(), **manifest})
 
 
 def write_calibration(
@@ -251,14 +204,11 @@ def write_calibration(
     ``fit.json`` (settings, fitted parameters, per-target figures, manifest), ``fit.csv``
     (per target), ``trace.csv`` (every evaluation), ``runs.csv`` (the replications at the
     fitted point), ``scenario.toml`` (the scenario with the fitted values), ``report.txt``
-    (the printed tables) and ``fit.png`` when given.
+    (the printed tables), ``fit.png`` when given, and ``manifest.json`` with every file's checksum.
     """
     now = now or datetime.now(UTC)
-    out = Path(out)
-    refuse_existing(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         body = {"created": now.isoformat(), **manifest, **fit.to_dict()}
         (tmp / "fit.json").write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
         fit.table.to_csv(tmp / "fit.csv", index=False)
@@ -268,12 +218,8 @@ def write_calibration(
         (tmp / "report.txt").write_text(text + "\n", encoding="utf-8")
         if figure_png is not None:
             (tmp / "fit.png").write_bytes(figure_png)
-        refuse_existing(out)
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+
+    return _exact_folder(Path(out), fill, {"created": now.isoformat(), **manifest})
 
 
 def write_history_fit(
@@ -289,17 +235,14 @@ def write_history_fit(
 
     ``fit.json`` (estimates with errors, counts, notes, back-test, manifest), ``fit.csv``
     (segment, parameter, estimate, std_error), ``curves.csv`` (observed and fitted curves),
-    ``holdout.csv`` (with a back-test) and ``scenario.toml`` (the calibrated scenario).
-    Aggregates only: no account key or row of the extract is written. ``finish(folder)`` runs
-    on the complete temporary folder before it is renamed (the report), so a failure there
-    leaves nothing behind either.
+    ``holdout.csv`` (with a back-test), ``scenario.toml`` (the calibrated scenario) and
+    ``manifest.json`` with every file's checksum. Aggregates only: no account key or row of the
+    extract is written. ``finish(folder)`` runs on the complete, sealed temporary folder before it
+    is renamed (the report), so a failure there leaves nothing behind either.
     """
     now = now or datetime.now(UTC)
-    out = Path(out)
-    refuse_existing(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         body = {"created": now.isoformat(), **manifest, **fit.to_dict()}
         (tmp / "fit.json").write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
         fit.table().to_csv(tmp / "fit.csv", index=False)
@@ -307,14 +250,45 @@ def write_history_fit(
         if fit.holdout is not None:
             fit.holdout.to_csv(tmp / "holdout.csv", index=False)
         _write_scenario(tmp / "scenario.toml", scenario)
+
+    return _exact_folder(Path(out), fill, {"created": now.isoformat(), **manifest}, finish)
+
+
+def _exact_folder(
+    out: Path, fill: Callable[[Path], None], manifest: dict[str, Any], finish: Callable[[Path], None] | None = None
+) -> Path:
+    """Fill and seal a temporary folder beside ``out``, run ``finish`` on it, then rename it to exactly ``out``.
+
+    ``out`` is reserved with ``mkdir`` just before the rename, so a folder that appeared meanwhile
+    (another writer) is refused, never replaced. On any failure nothing is left behind.
+    """
+    refuse_existing(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(out.parent)
+    tmp = partial_dir(out.parent, prefix=f".{out.name}.partial-")
+    claimed = False
+    try:
+        fill(tmp)
+        seal(tmp, manifest)
         if finish is not None:
             finish(tmp)
-        refuse_existing(out)
-        os.rename(tmp, out)
+        _claim_exactly(out)
+        claimed = True
+        os.rename(tmp, out)  # replaces the empty folder just reserved
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if claimed and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
         raise
     return out
+
+
+def _claim_exactly(out: Path) -> None:
+    try:
+        out.mkdir()
+    except FileExistsError:
+        refuse_existing(out)
+        raise
 
 
 def refuse_existing(out: str | Path) -> None:
