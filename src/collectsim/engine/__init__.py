@@ -7,7 +7,8 @@ import pandas as pd
 
 from collectsim import metrics
 from collectsim.engine.horizon import HorizonValue
-from collectsim.engine.loop import EVENT_OUTCOMES, Progress, Simulation
+from collectsim.engine.loop import Progress, Simulation
+from collectsim.engine.outcomes import EVENT_OUTCOMES
 from collectsim.engine.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.teams import MINUTES_PER_DAY
 from collectsim.policy import Policy

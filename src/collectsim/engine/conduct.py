@@ -13,7 +13,7 @@ from collections import Counter
 
 import numpy as np
 
-from collectsim.engine.channels import NO_ANSWER, RIGHT_PARTY
+from collectsim.engine.outcomes import NO_ANSWER, RIGHT_PARTY
 from collectsim.engine.recent import RecentTimes
 from collectsim.engine.state import AccountState
 from collectsim.scenario.conduct import Cap, CoolOff, Crew, Forbearance, Hours, Stop
