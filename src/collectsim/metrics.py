@@ -234,3 +234,11 @@ def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     out["exposure_at_horizon"] = exposure
     out["coverage_at_horizon"] = _safe(float(loss.sum()), exposure)
     return out
+
+
+def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
+    """Service level per week, done ÷ (due − voided), from a run's daily series (weeks with no live work omitted)."""
+    week = daily["day"] // 7
+    due = (daily[f"due_{team}"] - daily[f"voided_{team}"]).groupby(week).sum()
+    done = daily[f"done_{team}"].groupby(week).sum()
+    return {f"service_level_week_{int(w):02d}": float(done[w] / due[w]) for w in due.index if due[w] > 0}

@@ -176,14 +176,6 @@ def weekly_plan(result: StaffingResult, target: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
-    """Service level per week, done ÷ (due − voided), from a run's daily series (weeks with no live work omitted)."""
-    week = daily["day"] // 7
-    due = (daily[f"due_{team}"] - daily[f"voided_{team}"]).groupby(week).sum()
-    done = daily[f"done_{team}"].groupby(week).sum()
-    return {f"service_level_week_{int(w):02d}": float(done[w] / due[w]) for w in due.index if due[w] > 0}
-
-
 def inbound_erlang(scenario: Scenario, team: str, table: pd.DataFrame, target: float = 0.8) -> ErlangReport | None:
     """Erlang C's answer for a team's inbound callbacks, from the simulated arrival rate and handle time.
 
