@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from collectsim.engine.agency import AgencyDesk
+from collectsim.engine.agency import AgencyContact, AgencyDesk
 from collectsim.engine.behaviour import AGENCY, Repayment
 from collectsim.engine.channels import Contact
 from collectsim.engine.complaints import ComplaintBook
@@ -68,7 +68,9 @@ class Simulation:
         first = -np.log(thresholds.draw(np.arange(n)))
         self.state = AccountState(generate(sc, self.streams, first))
         self.state.threshold[:] = first
-        self.behaviour = Repayment(sc, self.state, self.streams, thresholds)
+        self.behaviour = Repayment(
+            sc, self.state, self.streams, thresholds, AgencyContact(sc, self.state, self.streams)
+        )
         self.legal = LegalDesk(self.env, sc, self.state, self.behaviour, self.streams)
         self.conduct = ConductRules(sc, self.state, list(sc.channels), [c.kind for c in sc.channels.values()])
         self.complaints = ComplaintBook(sc, self.state, self.streams)

@@ -16,6 +16,7 @@ queue opens when its team first needs it.
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import numpy as np
 import simpy
@@ -25,12 +26,17 @@ from collectsim.engine.conduct import ConductRules
 from collectsim.engine.legal import LegalDesk
 from collectsim.engine.outcomes import FILED_OUTCOME, INBOUND_OUTCOME, RIGHT_PARTY
 from collectsim.engine.queues import OutboundQueue, PriorityKey
-from collectsim.engine.recorder import Recorder
 from collectsim.engine.state import AccountState
 from collectsim.engine.teams import DEFERRED, VOID, HandleTimeBuffer, TeamDesk
 from collectsim.engine.workcheck import WorkCheck
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import WEEKDAYS, Scenario
+
+
+class EventLog(Protocol):
+    """Where team actions are logged (the run's recorder)."""
+
+    def event_one(self, time: float, account: int, channel: int, rule: int, outcome: int) -> None: ...
 
 
 class TeamWork:
@@ -42,7 +48,7 @@ class TeamWork:
         contact: Contact,
         conduct: ConductRules,
         legal: LegalDesk,
-        recorder: Recorder,
+        recorder: EventLog,
         streams: Streams,
         *,
         check: WorkCheck,
