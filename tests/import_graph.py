@@ -2,7 +2,7 @@
 
 Every import counts, also one inside a function or under ``if TYPE_CHECKING``: an
 import moved into a function to dodge a circle still is one. An edge goes to the
-module named (``from collectsim.engine import state`` names ``collectsim.engine.state``),
+module named (``from collectsim import metrics`` names ``collectsim.metrics``),
 not to the parent packages Python also initialises on the way.
 
 Run it to see how the engine's rooms depend on each other::
@@ -120,9 +120,7 @@ def room_graph(graph: dict[str, set[str]]) -> dict[str, dict[str, list[str]]]:
 def upward(graph: dict[str, set[str]]) -> list[str]:
     """Imports from a lower room into a higher one."""
     rank = {r: k for k, r in enumerate(ROOMS)}
-    return [
-        edge for a, bs in room_graph(graph).items() for b, es in bs.items() if rank[b] > rank[a] for edge in es
-    ]
+    return [edge for a, bs in room_graph(graph).items() for b, es in bs.items() if rank[b] > rank[a] for edge in es]
 
 
 if __name__ == "__main__":
