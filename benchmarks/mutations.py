@@ -38,7 +38,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "kept_promises_pay_nothing": [
         (
-            f"{ENGINE}/behaviour.py",
+            f"{ENGINE}/accounts/behaviour.py",
             "amount = np.minimum(s.promise_amount[kept], s.collectible(kept))",
             "amount = np.zeros(kept.size)",
         ),
@@ -57,7 +57,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         (f"{ENGINE}/loop.py", "s.charge_off(due, day)", "s.charge_off(due[:0], day)"),
     ],
     "instalments_never_paid": [
-        (f"{ENGINE}/offers.py", "paying = due[kept]", "paying = due[:0]"),
+        (f"{ENGINE}/accounts/offers.py", "paying = due[kept]", "paying = due[:0]"),
     ],
     "conduct_cap_ignored": [
         (

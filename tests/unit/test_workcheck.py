@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from collectsim.engine.state import FILED, NO_CASE
+from collectsim.engine.accounts.state import FILED, NO_CASE
 from collectsim.engine.workcheck import WorkCheck
 
 KINDS = ["message", "call", "legal", "visit"]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import collectsim as cs
-from collectsim.engine.state import AccountState
+from collectsim.engine.accounts.state import AccountState
 from collectsim.errors import ScenarioError
 
 # Charge-off at DPD 140, inside the horizon: placements from DPD 120 last 30 days, so accounts placed at

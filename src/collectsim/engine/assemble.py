@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from collectsim import metrics
-from collectsim.engine.horizon import HorizonValue
+from collectsim.engine.accounts.horizon import HorizonValue
+from collectsim.engine.accounts.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.loop import Simulation
 from collectsim.engine.outcomes import EVENT_OUTCOMES
-from collectsim.engine.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.teams import MINUTES_PER_DAY, TeamDesk
 from collectsim.results import RunResult
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectsim.engine.behaviour import Repayment
+from collectsim.engine.accounts.behaviour import Repayment
+from collectsim.engine.accounts.offers import OfferDesk
+from collectsim.engine.accounts.state import ACTIVE, AccountState
 from collectsim.engine.complaints import ComplaintBook
 from collectsim.engine.conduct import ConductRules
 from collectsim.engine.intensity import ContactIntensity
-from collectsim.engine.offers import OfferDesk
 from collectsim.engine.outcomes import NO_ANSWER, RIGHT_PARTY, WRONG_PARTY
-from collectsim.engine.state import ACTIVE, AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Channel, Scenario
 

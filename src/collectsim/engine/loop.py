@@ -16,19 +16,19 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from collectsim.engine.accounts.behaviour import AGENCY, Repayment
+from collectsim.engine.accounts.horizon import HorizonValuer
+from collectsim.engine.accounts.offers import OfferDesk
+from collectsim.engine.accounts.population import generate
+from collectsim.engine.accounts.state import ACTIVE, NO_CASE, PENDING, AccountState
 from collectsim.engine.agency import AgencyContact, AgencyDesk
-from collectsim.engine.behaviour import AGENCY, Repayment
 from collectsim.engine.channels import Contact
 from collectsim.engine.complaints import ComplaintBook
 from collectsim.engine.conduct import ConductRules
-from collectsim.engine.horizon import HorizonValuer
 from collectsim.engine.legal import LegalDesk
-from collectsim.engine.offers import OfferDesk
 from collectsim.engine.outcomes import FILED_OUTCOME, PLACED_OUTCOME
-from collectsim.engine.population import generate
 from collectsim.engine.recorder import Recorder
 from collectsim.engine.sale import DebtSaleDesk
-from collectsim.engine.state import ACTIVE, NO_CASE, PENDING, AccountState
 from collectsim.engine.teamwork import TeamWork
 from collectsim.engine.workcheck import WorkCheck
 from collectsim.errors import CollectsimError

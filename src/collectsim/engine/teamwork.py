@@ -21,12 +21,12 @@ from typing import Protocol
 import numpy as np
 import simpy
 
+from collectsim.engine.accounts.state import AccountState
 from collectsim.engine.channels import Contact
 from collectsim.engine.conduct import ConductRules
 from collectsim.engine.legal import LegalDesk
 from collectsim.engine.outcomes import FILED_OUTCOME, INBOUND_OUTCOME, RIGHT_PARTY
 from collectsim.engine.queues import OutboundQueue, PriorityKey
-from collectsim.engine.state import AccountState
 from collectsim.engine.teams import DEFERRED, VOID, HandleTimeBuffer, TeamDesk
 from collectsim.engine.workcheck import WorkCheck
 from collectsim.rng import KeyedUniforms, Streams

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from collectsim.engine.state import ACTIVE, CENT, NEVER, AccountState
+from collectsim.engine.accounts.state import ACTIVE, CENT, NEVER, AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Agency, Scenario
 
