@@ -29,8 +29,12 @@ ENGINE = "src/collectsim/engine"
 # name -> [(file, text, replacement), ...]
 MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     "treatment_effects_off": [
-        (f"{ENGINE}/channels.py", "self.behaviour.excite(rpc, ch.effect *", "self.behaviour.excite(rpc, 0.0 *"),
-        (f"{ENGINE}/channels.py", "self.behaviour.excite_one(i, ch.effect *", "self.behaviour.excite_one(i, 0.0 *"),
+        (f"{ENGINE}/contact/channels.py", "self.behaviour.excite(rpc, ch.effect *", "self.behaviour.excite(rpc, 0.0 *"),
+        (
+            f"{ENGINE}/contact/channels.py",
+            "self.behaviour.excite_one(i, ch.effect *",
+            "self.behaviour.excite_one(i, 0.0 *",
+        ),
     ],
     "agency_commission_zero": [
         (f"{ENGINE}/agency.py", "fee = total * self.spec.commission", "fee = 0.0"),
@@ -45,7 +49,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "calls_never_connect": [
         (
-            f"{ENGINE}/channels.py",
+            f"{ENGINE}/contact/channels.py",
             "outcome = RIGHT_PARTY if u < p_rpc else WRONG_PARTY if u < ch.contact_prob else NO_ANSWER",
             "outcome = NO_ANSWER",
         ),
@@ -61,12 +65,12 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "conduct_cap_ignored": [
         (
-            f"{ENGINE}/conduct.py",
+            f"{ENGINE}/contact/conduct.py",
             "return now - self.times.oldest(idx) < self.rule.window_days",
             "return np.zeros(idx.size, dtype=bool)",
         ),
         (
-            f"{ENGINE}/conduct.py",
+            f"{ENGINE}/contact/conduct.py",
             "return self.rule.max == 0 or now - self.times.oldest_one(i) < self.rule.window_days",
             "return False",
         ),

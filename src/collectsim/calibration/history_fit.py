@@ -1,7 +1,7 @@
 """``fit_histories``: the repayment model fitted to account histories, per segment, and put into a scenario.
 
 How fitted values map onto scenario fields (what the engine does with them, engine/accounts/behaviour.py,
-engine/channels.py, engine/accounts/population.py):
+engine/contact/channels.py, engine/accounts/population.py):
 
 * ``lambda_inf``, ``lambda_0`` → one new reason per segment, ``reasons.fitted_<segment>``, and the
   segment's reason mix becomes that reason alone. The engine multiplies λ∞ (not λ₀) by the

@@ -22,11 +22,11 @@ from collectsim.engine.accounts.offers import OfferDesk
 from collectsim.engine.accounts.population import generate
 from collectsim.engine.accounts.state import ACTIVE, NO_CASE, PENDING, AccountState
 from collectsim.engine.agency import AgencyContact, AgencyDesk
-from collectsim.engine.channels import Contact
-from collectsim.engine.complaints import ComplaintBook
-from collectsim.engine.conduct import ConductRules
+from collectsim.engine.contact.channels import Contact
+from collectsim.engine.contact.complaints import ComplaintBook
+from collectsim.engine.contact.conduct import ConductRules
+from collectsim.engine.contact.outcomes import FILED_OUTCOME, PLACED_OUTCOME
 from collectsim.engine.legal import LegalDesk
-from collectsim.engine.outcomes import FILED_OUTCOME, PLACED_OUTCOME
 from collectsim.engine.recorder import Recorder
 from collectsim.engine.sale import DebtSaleDesk
 from collectsim.engine.teamwork import TeamWork

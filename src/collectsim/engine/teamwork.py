@@ -22,10 +22,10 @@ import numpy as np
 import simpy
 
 from collectsim.engine.accounts.state import AccountState
-from collectsim.engine.channels import Contact
-from collectsim.engine.conduct import ConductRules
+from collectsim.engine.contact.channels import Contact
+from collectsim.engine.contact.conduct import ConductRules
+from collectsim.engine.contact.outcomes import FILED_OUTCOME, INBOUND_OUTCOME, RIGHT_PARTY
 from collectsim.engine.legal import LegalDesk
-from collectsim.engine.outcomes import FILED_OUTCOME, INBOUND_OUTCOME, RIGHT_PARTY
 from collectsim.engine.queues import OutboundQueue, PriorityKey
 from collectsim.engine.teams import DEFERRED, VOID, HandleTimeBuffer, TeamDesk
 from collectsim.engine.workcheck import WorkCheck

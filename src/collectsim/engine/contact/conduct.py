@@ -14,8 +14,8 @@ from collections import Counter
 import numpy as np
 
 from collectsim.engine.accounts.state import AccountState
-from collectsim.engine.outcomes import NO_ANSWER, RIGHT_PARTY
-from collectsim.engine.recent import RecentTimes
+from collectsim.engine.contact.outcomes import NO_ANSWER, RIGHT_PARTY
+from collectsim.engine.contact.recent import RecentTimes
 from collectsim.scenario.conduct import Cap, CoolOff, Crew, Forbearance, Hours, Stop
 from collectsim.scenario.rulebooks import rulebook
 from collectsim.scenario.schema import Scenario

@@ -19,10 +19,10 @@ import numpy as np
 from collectsim.engine.accounts.behaviour import Repayment
 from collectsim.engine.accounts.offers import OfferDesk
 from collectsim.engine.accounts.state import ACTIVE, AccountState
-from collectsim.engine.complaints import ComplaintBook
-from collectsim.engine.conduct import ConductRules
-from collectsim.engine.intensity import ContactIntensity
-from collectsim.engine.outcomes import NO_ANSWER, RIGHT_PARTY, WRONG_PARTY
+from collectsim.engine.contact.complaints import ComplaintBook
+from collectsim.engine.contact.conduct import ConductRules
+from collectsim.engine.contact.intensity import ContactIntensity
+from collectsim.engine.contact.outcomes import NO_ANSWER, RIGHT_PARTY, WRONG_PARTY
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Channel, Scenario
 
