@@ -37,8 +37,8 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ),
     ],
     "agency_commission_zero": [
-        (f"{ENGINE}/agency.py", "fee = total * self.spec.commission", "fee = 0.0"),
-        (f"{ENGINE}/agency.py", "amounts * self.spec.commission", "amounts * 0.0"),
+        (f"{ENGINE}/operations/agency.py", "fee = total * self.spec.commission", "fee = 0.0"),
+        (f"{ENGINE}/operations/agency.py", "amounts * self.spec.commission", "amounts * 0.0"),
     ],
     "kept_promises_pay_nothing": [
         (
@@ -55,7 +55,11 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ),
     ],
     "judgements_never_won": [
-        (f"{ENGINE}/legal.py", "won = not contested or draws[3] < self.spec.contested_win_prob", "won = False"),
+        (
+            f"{ENGINE}/operations/legal.py",
+            "won = not contested or draws[3] < self.spec.contested_win_prob",
+            "won = False",
+        ),
     ],
     "charge_off_never": [
         (f"{ENGINE}/loop.py", "s.charge_off(due, day)", "s.charge_off(due[:0], day)"),
@@ -77,7 +81,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "voided_counted_as_done": [
         (
-            f"{ENGINE}/teams.py",
+            f"{ENGINE}/operations/teams.py",
             "                    if queue is not None:\n                        queue.void()",
             "                    if queue is not None:\n                        queue.done()",
         ),

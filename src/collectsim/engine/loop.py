@@ -21,16 +21,16 @@ from collectsim.engine.accounts.horizon import HorizonValuer
 from collectsim.engine.accounts.offers import OfferDesk
 from collectsim.engine.accounts.population import generate
 from collectsim.engine.accounts.state import ACTIVE, NO_CASE, PENDING, AccountState
-from collectsim.engine.agency import AgencyContact, AgencyDesk
 from collectsim.engine.contact.channels import Contact
 from collectsim.engine.contact.complaints import ComplaintBook
 from collectsim.engine.contact.conduct import ConductRules
 from collectsim.engine.contact.outcomes import FILED_OUTCOME, PLACED_OUTCOME
-from collectsim.engine.legal import LegalDesk
+from collectsim.engine.operations.agency import AgencyContact, AgencyDesk
+from collectsim.engine.operations.legal import LegalDesk
+from collectsim.engine.operations.sale import DebtSaleDesk
+from collectsim.engine.operations.teamwork import TeamWork
+from collectsim.engine.operations.workcheck import WorkCheck
 from collectsim.engine.recorder import Recorder
-from collectsim.engine.sale import DebtSaleDesk
-from collectsim.engine.teamwork import TeamWork
-from collectsim.engine.workcheck import WorkCheck
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy, PolicyContext
 from collectsim.rng import KeyedUniforms, Streams

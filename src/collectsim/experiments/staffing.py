@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from collectsim.engine.teams import roster
+from collectsim.engine.operations.teams import roster
 from collectsim.errors import CollectsimError
 from collectsim.experiments.executors import Executor
 from collectsim.experiments.runner import Job, Progress, replication_seeds, run_jobs

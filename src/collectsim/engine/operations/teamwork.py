@@ -25,10 +25,10 @@ from collectsim.engine.accounts.state import AccountState
 from collectsim.engine.contact.channels import Contact
 from collectsim.engine.contact.conduct import ConductRules
 from collectsim.engine.contact.outcomes import FILED_OUTCOME, INBOUND_OUTCOME, RIGHT_PARTY
-from collectsim.engine.legal import LegalDesk
-from collectsim.engine.queues import OutboundQueue, PriorityKey
-from collectsim.engine.teams import DEFERRED, VOID, HandleTimeBuffer, TeamDesk
-from collectsim.engine.workcheck import WorkCheck
+from collectsim.engine.operations.legal import LegalDesk
+from collectsim.engine.operations.queues import OutboundQueue, PriorityKey
+from collectsim.engine.operations.teams import DEFERRED, VOID, HandleTimeBuffer, TeamDesk
+from collectsim.engine.operations.workcheck import WorkCheck
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import WEEKDAYS, Scenario
 

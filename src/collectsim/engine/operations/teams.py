@@ -20,8 +20,8 @@ import numpy as np
 import simpy
 
 from collectsim.dists import Distribution
-from collectsim.engine.queues import InboundQueue, OutboundQueue, PriorityKey
-from collectsim.engine.timeweighted import TimeWeighted
+from collectsim.engine.operations.queues import InboundQueue, OutboundQueue, PriorityKey
+from collectsim.engine.operations.timeweighted import TimeWeighted
 from collectsim.scenario.schema import WEEKDAYS, Shift, Team
 
 MINUTES_PER_DAY = 1440.0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from collectsim.engine.teams import MINUTES_PER_DAY, TeamDesk
+from collectsim.engine.operations.teams import MINUTES_PER_DAY, TeamDesk
 from collectsim.rng import Streams
 from collectsim.scenario.schema import WEEKDAYS, Shift, Team
 
