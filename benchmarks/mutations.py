@@ -62,7 +62,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ),
     ],
     "charge_off_never": [
-        (f"{ENGINE}/loop.py", "s.charge_off(due, day)", "s.charge_off(due[:0], day)"),
+        (f"{ENGINE}/daily/loop.py", "s.charge_off(due, day)", "s.charge_off(due[:0], day)"),
     ],
     "instalments_never_paid": [
         (f"{ENGINE}/accounts/offers.py", "paying = due[kept]", "paying = due[:0]"),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import collectsim as cs
-from collectsim.engine.loop import InvariantError
+from collectsim.engine.daily.loop import InvariantError
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -1,5 +1,5 @@
 """The engine: ``simulate(scenario, seed)`` → ``RunResult``. No I/O, no globals, no wall clock."""
 
-from collectsim.engine.run import simulate
+from collectsim.engine.daily.run import simulate
 
 __all__ = ["simulate"]

@@ -25,12 +25,12 @@ from collectsim.engine.contact.channels import Contact
 from collectsim.engine.contact.complaints import ComplaintBook
 from collectsim.engine.contact.conduct import ConductRules
 from collectsim.engine.contact.outcomes import FILED_OUTCOME, PLACED_OUTCOME
+from collectsim.engine.daily.recorder import Recorder
 from collectsim.engine.operations.agency import AgencyContact, AgencyDesk
 from collectsim.engine.operations.legal import LegalDesk
 from collectsim.engine.operations.sale import DebtSaleDesk
 from collectsim.engine.operations.teamwork import TeamWork
 from collectsim.engine.operations.workcheck import WorkCheck
-from collectsim.engine.recorder import Recorder
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy, PolicyContext
 from collectsim.rng import KeyedUniforms, Streams

@@ -5,8 +5,8 @@ No I/O, no globals, no wall clock: everything a run depends on is its arguments.
 
 from __future__ import annotations
 
-from collectsim.engine.assemble import run_result
-from collectsim.engine.loop import Progress, Simulation
+from collectsim.engine.daily.assemble import run_result
+from collectsim.engine.daily.loop import Progress, Simulation
 from collectsim.policy import Policy
 from collectsim.policy.ladder import LadderPolicy
 from collectsim.results import RunResult

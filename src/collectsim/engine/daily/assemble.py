@@ -14,7 +14,7 @@ from collectsim import metrics
 from collectsim.engine.accounts.horizon import HorizonValue
 from collectsim.engine.accounts.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.contact.outcomes import EVENT_OUTCOMES
-from collectsim.engine.loop import Simulation
+from collectsim.engine.daily.loop import Simulation
 from collectsim.engine.operations.teams import MINUTES_PER_DAY, TeamDesk
 from collectsim.results import RunResult
 
