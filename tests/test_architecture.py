@@ -1,6 +1,8 @@
 """The engine is pure: it imports nothing of the CLI, file output, presentation or plotting.
 
-And the package has no import circles: a circle means a piece belongs one floor down.
+Its rooms are floors: accounts < contact < operations < daily, and a room imports only
+the rooms below it (``PYTHONPATH=src python tests/import_graph.py`` prints who imports
+whom). And the package has no import circles: a circle means a piece belongs one floor down.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import ast
 from pathlib import Path
 
 import collectsim
-from import_graph import cycles, imports
+from import_graph import ENGINE, ROOMS, cycles, imports, room, upward
 
 PKG = Path(collectsim.__file__).parent
 FORBIDDEN = (
@@ -116,3 +118,24 @@ def test_cycle_finder_sees_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
     (pkg / "sub" / "b.py").write_text("def f():\n    from ..a import g\n")
     (pkg / "c.py").write_text("from collectsim import a\n")
     assert cycles(imports(pkg)) == [["collectsim.a", "collectsim.sub.b"]]
+
+
+def test_every_engine_module_lives_in_a_room() -> None:
+    """The engine's folder reads like the model: besides its ``__init__``, every module sits in a room."""
+    outside = [m for m in imports(PKG) if m.startswith(ENGINE + ".") and room(m) is None]
+    assert outside == []
+    assert sorted(p.name for p in (PKG / "engine").iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(ROOMS)
+
+
+def test_lower_rooms_never_import_higher_ones() -> None:
+    """accounts < contact < operations < daily: an import may only go down (or stay in its room)."""
+    assert upward(imports(PKG)) == []
+
+
+def test_room_order_check_sees_an_upward_import() -> None:
+    """The room check is not vacuous: accounts importing the daily loop is caught."""
+    graph = {
+        f"{ENGINE}.accounts.state": {f"{ENGINE}.daily.loop"},
+        f"{ENGINE}.daily.loop": {f"{ENGINE}.accounts.state"},
+    }
+    assert upward(graph) == ["accounts.state -> daily.loop"]
