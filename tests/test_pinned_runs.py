@@ -7,7 +7,9 @@ main before the engine was reorganised. A digest covers the KPI dictionary (ever
 exact ``repr``) and every table of the ``RunResult`` (values, dtypes, column names), so
 the smallest change to any draw, event order or float operation shows.
 
-A change that is meant to alter behaviour re-records the pins, and says so in its commit:
+The scenarios are frozen copies in ``tests/pinned/`` (the shipped files as of c9bda84), so
+re-tuning a shipped preset never moves a pin: only the engine can. A change that is meant
+to alter behaviour re-records the pins, and says so in its commit:
 ``PYTHONPATH=src python tests/test_pinned_runs.py`` prints the new ``PINS``.
 """
 
@@ -22,7 +24,7 @@ import pytest
 
 import collectsim as cs
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parent / "pinned"
 ACCOUNTS = 2000
 
 # name -> (scenario file, overrides, seed); every run has ACCOUNTS accounts and records its events.
