@@ -72,7 +72,6 @@ def cross_reference_problems(data: Mapping[str, Any]) -> Problems:
         out.append(("population.inflow_days", f"{inflow} exceeds horizon.days {days}; accounts must enter in time"))
     out += _policy_problems(data, channels, segs)
     out += _precedence_problems(data, channels, teams)
-    out += _branching_problems(data)
     return out
 
 
@@ -93,19 +92,6 @@ def _hours_problems(data: Mapping[str, Any]) -> Problems:
             if helped not in teams or helped == name:
                 out.append((f"teams.{name}.helps", f"'{helped}' is not another team; defined: {_names(teams)}"))
     return out
-
-
-def _branching_problems(data: Mapping[str, Any]) -> Problems:
-    from collectsim.scenario.schema import Repayment
-
-    try:
-        rep = Repayment.model_validate(_table(data, "repayment"))
-    except ValueError:
-        return []
-    n = (rep.delta_10 + rep.delta_11 * rep.partial_fraction.build().mean) / rep.kappa
-    if n >= 1:
-        return [("repayment", f"branching ratio (δ10 + δ11·E[R])/κ = {n:.3f} must be < 1")]
-    return []
 
 
 def _policy_problems(data: Mapping[str, Any], channels: dict, segs: dict) -> Problems:

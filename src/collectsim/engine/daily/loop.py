@@ -16,26 +16,26 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from collectsim.engine.agency import AgencyDesk
-from collectsim.engine.behaviour import AGENCY, Repayment
-from collectsim.engine.channels import OUTCOME_NAMES, Contact
-from collectsim.engine.complaints import ComplaintBook
-from collectsim.engine.conduct import ConductRules
-from collectsim.engine.horizon import HorizonValuer
-from collectsim.engine.legal import LegalDesk
-from collectsim.engine.offers import OfferDesk
-from collectsim.engine.population import generate
-from collectsim.engine.recorder import Recorder
-from collectsim.engine.sale import DebtSaleDesk
-from collectsim.engine.state import ACTIVE, NO_CASE, PENDING, AccountState
-from collectsim.engine.teamwork import FILED_OUTCOME, PLACED_OUTCOME, TeamWork
-from collectsim.engine.workcheck import WorkCheck
+from collectsim.engine.accounts.behaviour import AGENCY, Repayment
+from collectsim.engine.accounts.horizon import HorizonValuer
+from collectsim.engine.accounts.offers import OfferDesk
+from collectsim.engine.accounts.population import generate
+from collectsim.engine.accounts.state import ACTIVE, NO_CASE, PENDING, AccountState
+from collectsim.engine.contact.channels import Contact
+from collectsim.engine.contact.complaints import ComplaintBook
+from collectsim.engine.contact.conduct import ConductRules
+from collectsim.engine.contact.outcomes import FILED_OUTCOME, PLACED_OUTCOME
+from collectsim.engine.daily.recorder import Recorder
+from collectsim.engine.operations.agency import AgencyContact, AgencyDesk
+from collectsim.engine.operations.legal import LegalDesk
+from collectsim.engine.operations.sale import DebtSaleDesk
+from collectsim.engine.operations.teamwork import TeamWork
+from collectsim.engine.operations.workcheck import WorkCheck
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy, PolicyContext
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import WEEKDAYS, Scenario
 
-EVENT_OUTCOMES = (*OUTCOME_NAMES, "filed", "placed", "inbound")
 DAY_END = 1.0 - 1e-6
 LETTER_DELIVERY = 10.0 / 24.0  # letters arrive mid-morning
 Progress = Callable[[int, int], None]
@@ -68,13 +68,22 @@ class Simulation:
         first = -np.log(thresholds.draw(np.arange(n)))
         self.state = AccountState(generate(sc, self.streams, first))
         self.state.threshold[:] = first
-        self.behaviour = Repayment(sc, self.state, self.streams, thresholds)
-        self.contact = Contact(sc, self.state, self.behaviour, self.streams)
+        self.behaviour = Repayment(
+            sc, self.state, self.streams, thresholds, AgencyContact(sc, self.state, self.streams)
+        )
         self.legal = LegalDesk(self.env, sc, self.state, self.behaviour, self.streams)
         self.conduct = ConductRules(sc, self.state, list(sc.channels), [c.kind for c in sc.channels.values()])
         self.complaints = ComplaintBook(sc, self.state, self.streams)
         self.offers = OfferDesk(sc, self.state, self.streams)
-        self.contact.conduct, self.contact.complaints, self.contact.offers = self.conduct, self.complaints, self.offers
+        self.contact = Contact(
+            sc,
+            self.state,
+            self.behaviour,
+            self.streams,
+            conduct=self.conduct,
+            complaints=self.complaints,
+            offers=self.offers,
+        )
         self.agency = AgencyDesk(sc, self.state)
         self.sale = DebtSaleDesk(sc.debt_sale, self.state)
         self.horizon = HorizonValuer(sc, self.state, self.offers.miss_next, self.offers.miss_after)
@@ -118,6 +127,7 @@ class Simulation:
             sc,
             s,
             self.contact,
+            self.conduct,
             self.legal,
             self.recorder,
             self.streams,

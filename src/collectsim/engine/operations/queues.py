@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from collectsim.engine.timeweighted import TimeWeighted
+from collectsim.engine.operations.timeweighted import TimeWeighted
 
 PriorityKey = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

@@ -13,15 +13,15 @@ the shortfall headcount planning measures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
 from collectsim.dists import Distribution
-from collectsim.engine.queues import InboundQueue, OutboundQueue, PriorityKey
-from collectsim.engine.timeweighted import TimeWeighted
+from collectsim.engine.operations.queues import InboundQueue, OutboundQueue, PriorityKey
+from collectsim.engine.operations.timeweighted import TimeWeighted
 from collectsim.scenario.schema import WEEKDAYS, Shift, Team
 
 MINUTES_PER_DAY = 1440.0
@@ -63,11 +63,11 @@ class DayClose:
 
 
 VOID, DEFERRED = "void", "deferred"
-# attempt(account, channel_id, rule_id, now, queue taken from) -> (handle minutes, right party?), VOID if
-# the item no longer applies, or DEFERRED if a conduct rule moved it to later (it is back in its queue).
-Attempt = Callable[[int, int, int, float, OutboundQueue], "tuple[float, bool] | str"]
-# answer(account, channel_id, now) -> (handle minutes, True) for an inbound call, or VOID.
-Answer = Callable[[int, int, float], "tuple[float, bool] | str"]
+# attempt(desk, account, channel_id, rule_id, now, queue taken from) -> (handle minutes, right party?), VOID
+# if the item no longer applies, or DEFERRED if a conduct rule moved it to later (it is back in its queue).
+Attempt = Callable[["TeamDesk", int, int, int, float, OutboundQueue], "tuple[float, bool] | str"]
+# answer(desk, account, channel_id, now) -> (handle minutes, right party?) for an inbound call, or VOID.
+Answer = Callable[["TeamDesk", int, int, float], "tuple[float, bool] | str"]
 # opening(desk, day): open the desk's outbound queue for today (with every other team's that works today).
 Opening = Callable[["TeamDesk", int], None]
 
@@ -124,7 +124,15 @@ def on_floor_by_shift(posts: list[Post]) -> dict[int, int]:
 
 
 class TeamDesk:
-    """One team: its queues, its agents (simpy processes) and its tallies."""
+    """One team: its queues, its agents (simpy processes) and its tallies.
+
+    What an agent does with an item is given, not known here: ``attempt`` works an
+    outbound item, ``answer`` an inbound call (each is told which desk's agent does it),
+    ``priority`` orders the day's work list and ``opening`` opens it (default: this
+    desk's alone). ``floor`` holds every team's desk by name; the teams this one
+    helps (``spec.helps``) are looked up there when the run starts, as teams may help
+    each other.
+    """
 
     def __init__(
         self,
@@ -137,7 +145,10 @@ class TeamDesk:
         n_accounts: int,
         *,
         priority: PriorityKey,
+        attempt: Attempt | None = None,
+        answer: Answer | None = None,
         opening: Opening | None = None,
+        floor: Mapping[str, TeamDesk] | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -162,10 +173,11 @@ class TeamDesk:
         self._day_busy = 0.0
         self._day_avail = 0.0
         self._day_over = 0.0
-        self.attempt: Attempt | None = None
-        self.answer: Answer | None = None
+        self.attempt = attempt
+        self.answer = answer
         self.priority = priority
         self.opening = opening
+        self.floor = floor or {}
         self._idle_factor = 1.0 / spec.max_occupancy - 1.0
         self._rpc_spacing = None if spec.max_rpc_per_hour is None else 60.0 / spec.max_rpc_per_hour
 
@@ -218,6 +230,7 @@ class TeamDesk:
 
     def run(self) -> None:
         """Start the day manager and one process per agent on the floor."""
+        self.helps = [self.floor[h] for h in self.spec.helps]
         self.env.process(self._manager())
         for post in self.posts:
             self.env.process(self._agent(post))
@@ -305,9 +318,9 @@ class TeamDesk:
                 queue, account, channel, rule = work
                 now = env.now
                 if queue is None:
-                    done = self.answer(account, channel, now)
+                    done = self.answer(self, account, channel, now)
                 else:
-                    done = self.attempt(account, channel, rule, now, queue)
+                    done = self.attempt(self, account, channel, rule, now, queue)
                 if done == DEFERRED:
                     continue
                 if done == VOID:

@@ -13,9 +13,9 @@ from collections import Counter
 
 import numpy as np
 
-from collectsim.engine.channels import NO_ANSWER, RIGHT_PARTY
-from collectsim.engine.recent import RecentTimes
-from collectsim.engine.state import AccountState
+from collectsim.engine.accounts.state import AccountState
+from collectsim.engine.contact.outcomes import NO_ANSWER, RIGHT_PARTY
+from collectsim.engine.contact.recent import RecentTimes
 from collectsim.scenario.conduct import Cap, CoolOff, Crew, Forbearance, Hours, Stop
 from collectsim.scenario.rulebooks import rulebook
 from collectsim.scenario.schema import Scenario

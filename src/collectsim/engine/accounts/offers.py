@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectsim.engine.state import ACTIVE, AccountState
+from collectsim.engine.accounts.state import ACTIVE, AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Channel, Scenario
 

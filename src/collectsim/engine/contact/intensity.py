@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from collectsim.engine.recent import RecentTimes
+from collectsim.engine.contact.recent import RecentTimes
 
 TIMES = 4
 SLOTS = TIMES - 1  # the current attempt and the three before it

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectsim.engine.behaviour import Repayment
-from collectsim.engine.intensity import ContactIntensity
-from collectsim.engine.state import ACTIVE, AccountState
+from collectsim.engine.accounts.behaviour import Repayment
+from collectsim.engine.accounts.offers import OfferDesk
+from collectsim.engine.accounts.state import ACTIVE, AccountState
+from collectsim.engine.contact.complaints import ComplaintBook
+from collectsim.engine.contact.conduct import ConductRules
+from collectsim.engine.contact.intensity import ContactIntensity
+from collectsim.engine.contact.outcomes import NO_ANSWER, RIGHT_PARTY, WRONG_PARTY
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Channel, Scenario
 
-NO_ANSWER, WRONG_PARTY, RIGHT_PARTY = 0, 1, 2
-OUTCOME_NAMES = ("no_answer", "wrong_party", "right_party")
 # Only a conversation is a right-party contact for the account (RPC counts, "contacted_recently");
 # a delivered message or letter reaches the right party without one.
 CONVERSATIONS = ("call", "visit")
@@ -41,7 +43,11 @@ class ChannelTally:
 
 
 class Contact:
-    """Outcome draws and their effects, shared by automated sends and team attempts."""
+    """Outcome draws and their effects, shared by automated sends and team attempts.
+
+    Every performed action feeds the conduct rules' counters, the complaint book and,
+    for offer channels, the offer desk: they are given here, so a contact always has them.
+    """
 
     def __init__(
         self,
@@ -49,6 +55,10 @@ class Contact:
         state: AccountState,
         behaviour: Repayment,
         streams: Streams,
+        *,
+        conduct: ConductRules,
+        complaints: ComplaintBook,
+        offers: OfferDesk,
         intensity: ContactIntensity | None = None,
     ) -> None:
         self.sc = sc
@@ -61,10 +71,9 @@ class Contact:
         self.promise_u = KeyedUniforms(streams, "promise", state.n)
         self.refusal_u = KeyedUniforms(streams, "refusal", state.n)
         self.dispute_u = KeyedUniforms(streams, "dispute", state.n)
-        # Wired by the simulation: conduct rules, complaints, offers (None where not used).
-        self.conduct = None
-        self.complaints = None
-        self.offers = None
+        self.conduct = conduct
+        self.complaints = complaints
+        self.offers = offers
         self.objections: Counter[str] = Counter()
         self.specs: list[Channel] = [sc.channels[k] for k in self.names]
         self.intensity = intensity or ContactIntensity(state.n, [ch.kind for ch in self.specs])
@@ -114,13 +123,12 @@ class Contact:
 
     def _after(self, cid: int, ch: Channel, idx: np.ndarray, outcome: np.ndarray, rpc: np.ndarray, t: float) -> None:
         """What every performed action feeds: conduct-rule counters, complaints, refusals, offers."""
-        if self.conduct is not None:
-            self.conduct.record(cid, idx, outcome, t)
-        if ch.kind in COMPLAINT_KINDS and self.complaints is not None:
+        self.conduct.record(cid, idx, outcome, t)
+        if ch.kind in COMPLAINT_KINDS:
             self.complaints.contact(ch.kind, idx[outcome > NO_ANSWER], t)
         if ch.kind in CONVERSATIONS and rpc.size:
             self._objections(rpc, t)
-        if ch.kind in OFFER_KINDS and self.offers is not None:
+        if ch.kind in OFFER_KINDS:
             self.offers.make(ch, rpc, math.floor(t))
 
     def _objections(self, rpc: np.ndarray, t: float) -> None:
@@ -135,7 +143,7 @@ class Contact:
                 continue
             hit = at_risk[u.draw(at_risk) < probs[at_risk]]
             self.objections[act] += hit.size
-            if self.conduct is None or hit.size == 0:
+            if hit.size == 0:
                 continue
             if act == "refuse":
                 self.conduct.refuse(hit)
@@ -181,7 +189,7 @@ class Contact:
         s.attempts[i] += 1
         s.direct_cost[i] += ch.cost
         now = day + frac
-        if self.conduct is not None and self.conduct.active:
+        if self.conduct.active:
             if forced is None:
                 self.conduct.record_one(cid, i, outcome, now)
             else:  # a borrower's own call counts as a conversation, not as a collector's attempt
@@ -193,7 +201,7 @@ class Contact:
         if ch.counts_as_contact:
             s.contacts[i] += 1
             t.contacts += 1
-        if ch.kind in COMPLAINT_KINDS and self.complaints is not None:
+        if ch.kind in COMPLAINT_KINDS:
             self.complaints.contact_one(ch.kind, i, now)
         if outcome == WRONG_PARTY:
             return outcome
@@ -208,7 +216,7 @@ class Contact:
             self.behaviour.excite_one(i, ch.effect * float(s.pop.responsiveness[i]) * wear, frac)
         if ch.promise_prob > 0 and s.status[i] == ACTIVE and s.promise_due[i] < day:
             t.promises += self._promise_one(ch, i, day)
-        if ch.kind in OFFER_KINDS and self.offers is not None:
+        if ch.kind in OFFER_KINDS:
             self.offers.make(ch, np.array([i]), day)
         return outcome
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from collectsim.engine.state import NO_CASE, AccountState
+from collectsim.engine.accounts.state import NO_CASE, AccountState
 from collectsim.policy import AccountView, Policy
 
 OUTBOUND_CALLS = ("call",)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectsim.engine.state import ACTIVE, AccountState
+from collectsim.engine.accounts.state import ACTIVE, AccountState
 from collectsim.rng import KeyedUniforms, Streams
-from collectsim.scenario.schema import Agency, Scenario
+from collectsim.scenario.schema import Scenario
 
 
 @dataclass
@@ -24,11 +24,6 @@ class AgencyTally:
     recalled: int = 0
     collected: float = 0.0
     commission: float = 0.0
-
-
-def full_payment_odds(spec: Agency, ability: np.ndarray) -> np.ndarray:
-    """P(a payment while placed clears the debt): ``full_payment_prob`` × ability / 0.5, capped at 1."""
-    return np.minimum(1.0, spec.full_payment_prob * ability / 0.5)
 
 
 class AgencyDesk:

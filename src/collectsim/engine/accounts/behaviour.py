@@ -5,20 +5,21 @@ payments and δ₂ at effective treatments. Payments arrive when the integrated
 intensity exceeds an Exp(1) threshold (exact for an inhomogeneous Poisson process);
 each day's integral is computed in closed form, so the step is exact up to at most
 one payment per account per day. A placed account keeps this process; the agency's
-contacts add jumps to it like any other treatment.
+contacts (``AgencyContacts``, given by the simulation) add jumps to it like any other
+treatment.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from collectsim.engine.agency import AgencyContact, full_payment_odds
-from collectsim.engine.state import ACTIVE, CENT, NEVER, AccountState
+from collectsim.engine.accounts.state import ACTIVE, CENT, NEVER, AccountState
 from collectsim.rng import KeyedUniforms, Streams
-from collectsim.scenario.schema import Scenario
+from collectsim.scenario.schema import Agency, Scenario
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,30 @@ class DayPayments:
 SELF, PROMISE, AGENCY = 0, 1, 2
 
 
+def full_payment_odds(spec: Agency, ability: np.ndarray) -> np.ndarray:
+    """P(a payment while placed clears the debt): ``full_payment_prob`` × ability / 0.5, capped at 1."""
+    return np.minimum(1.0, spec.full_payment_prob * ability / 0.5)
+
+
+class AgencyContacts(Protocol):
+    """The agency's own treatment of placed accounts, on its cadence rather than the policy's."""
+
+    frac: float  # when in the day the agency's contacts happen
+
+    def reached(self, day: int) -> np.ndarray:
+        """Placed accounts the agency contacts today and reaches."""
+        ...
+
+
 class Repayment:
-    def __init__(self, sc: Scenario, state: AccountState, streams: Streams, thresholds: KeyedUniforms) -> None:
+    def __init__(
+        self,
+        sc: Scenario,
+        state: AccountState,
+        streams: Streams,
+        thresholds: KeyedUniforms,
+        agency: AgencyContacts,
+    ) -> None:
         self.sc = sc
         self.s = state
         k = sc.repayment.kappa
@@ -45,7 +68,7 @@ class Repayment:
         self.sizes = KeyedUniforms(streams, "payment_size", state.n)
         self.partial = sc.repayment.partial_fraction.build()
         self.agency_partial = sc.agency.partial_fraction.build()
-        self.agency = AgencyContact(sc, state, streams)
+        self.agency = agency
 
     def excite(self, idx: np.ndarray, delta: np.ndarray | float, frac: float) -> None:
         """Add an intensity jump at fraction ``frac`` of today: counts in today's integral and after."""

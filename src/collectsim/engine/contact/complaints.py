@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from collectsim.engine.state import AccountState
+from collectsim.engine.accounts.state import AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Scenario
 

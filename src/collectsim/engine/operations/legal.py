@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from collectsim.engine.behaviour import Repayment
-from collectsim.engine.state import (
+from collectsim.engine.accounts.behaviour import Repayment
+from collectsim.engine.accounts.state import (
     ACTIVE,
     CENT,
     CLOSED,

@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from collectsim.engine.state import ACTIVE, AccountState
+from collectsim.engine.accounts.state import ACTIVE, AccountState
 
 
 class Recorder:

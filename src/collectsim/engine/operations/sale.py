@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectsim.engine.state import WRITTEN_OFF, AccountState
+from collectsim.engine.accounts.state import WRITTEN_OFF, AccountState
 from collectsim.scenario.schema import DebtSale
 
 DAYS_PER_YEAR = 365.0

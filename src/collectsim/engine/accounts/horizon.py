@@ -40,8 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from collectsim.dists import Distribution
-from collectsim.engine.agency import full_payment_odds
-from collectsim.engine.state import ACTIVE, ENFORCING, FILED, SERVED, WON, AccountState
+from collectsim.engine.accounts.behaviour import full_payment_odds
+from collectsim.engine.accounts.state import ACTIVE, ENFORCING, FILED, SERVED, WON, AccountState
 from collectsim.policy import NEVER
 from collectsim.scenario.schema import Scenario
 

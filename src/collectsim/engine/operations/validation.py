@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from collectsim.engine.teams import MINUTES_PER_DAY, TeamDesk
+from collectsim.engine.operations.teams import MINUTES_PER_DAY, TeamDesk
 from collectsim.rng import Streams
 from collectsim.scenario.schema import WEEKDAYS, Shift, Team
 
@@ -47,9 +47,18 @@ def simulate_mmc(
     streams = Streams(seed)
     days = math.ceil((warmup_hours + hours) / HOURS_PER_DAY) + 2
     spec = Team(headcount=agents, shifts=(Shift(start=0.0, end=24.0),), working_days=WEEKDAYS)
-    desk = TeamDesk(env, "mmc", spec, WEEKDAYS, 0, days, 1, priority=lambda acct, enq: enq)
     service = streams.generator("service")
-    desk.answer = lambda i, cid, now: (float(service.exponential(aht_min)), False)
+    desk = TeamDesk(
+        env,
+        "mmc",
+        spec,
+        WEEKDAYS,
+        0,
+        days,
+        1,
+        priority=lambda acct, enq: enq,
+        answer=lambda desk, i, cid, now: (float(service.exponential(aht_min)), False),
+    )
     desk.run()
     env.process(_arrivals(env, desk, streams.generator("arrivals"), arrivals_per_hour, warmup_hours + hours))
     env.run(until=days)

@@ -3,7 +3,7 @@
 The score's label is the account's own untreated outcome: whether its repayment
 intensity, with no treatment, would produce a payment within ``score.horizon_days``
 given the account's first exponential threshold (the same draw the engine uses).
-Its signal is the account's untreated hazard blurred to the requested AUC (engine/score.py).
+Its signal is the account's untreated hazard blurred to the requested AUC (engine/accounts/score.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from collectsim.engine.score import risk_score
-from collectsim.engine.state import Population
+from collectsim.engine.accounts.score import risk_score
+from collectsim.engine.accounts.state import Population
 from collectsim.rng import Streams
 from collectsim.scenario.schema import Scenario
 
