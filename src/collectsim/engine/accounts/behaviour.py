@@ -125,14 +125,25 @@ class Repayment:
         full_prob = np.where(s.placed[payers], full_payment_odds(self.sc.agency, p.ability[payers]), p.ability[payers])
         # Rescale u within the 'partial' branch so one uniform decides both branch and size.
         part_u = np.clip((u - full_prob) / np.maximum(1 - full_prob, 1e-12), 1e-12, 1 - 1e-12)
-        frac = np.where(s.placed[payers], self.agency_partial.quantile(part_u), self.partial.quantile(part_u))
-        frac = np.where(u < full_prob, 1.0, np.clip(frac, 0.0, 1.0))
+        frac = self._partial_share(u >= full_prob, s.placed[payers], part_u)
         amount = frac * s.collectible(payers)
         source = np.where(s.placed[payers], AGENCY, SELF).astype(np.int8)
         within = self._pay(payers, amount, day, at)
         # A second payment the same day is not lost: a threshold left below zero pays tomorrow.
         s.threshold[payers] = -np.log(self.thresholds.draw(payers)) - leftover - within
         return payers, amount, source
+
+    def _partial_share(self, partial: np.ndarray, placed: np.ndarray, part_u: np.ndarray) -> np.ndarray:
+        """Share of the balance each payment clears: 1 for full payments, else the partial law's quantile.
+
+        The quantile (an inverse Beta here) is the costly step, so it is taken only for the partial
+        payments, and for each only under the law that applies (the agency's when placed).
+        """
+        frac = np.ones(partial.size)
+        for law, where in ((self.agency_partial, partial & placed), (self.partial, partial & ~placed)):
+            if where.any():
+                frac[where] = np.clip(law.quantile(part_u[where]), 0.0, 1.0)
+        return frac
 
     def _pay(self, idx: np.ndarray, amount: np.ndarray, day: int, at: np.ndarray | float) -> np.ndarray:
         """Book payments made at fraction ``at`` of today; each partial one excites the process from then on.

@@ -29,6 +29,19 @@ CENT = 0.005
 BUCKET_DAYS = 30
 
 
+def distinct(idx: np.ndarray) -> np.ndarray:
+    """The distinct account indices of ``idx``, ascending (what ``np.unique`` returns).
+
+    Policies hand over index arrays that are almost always sorted already; numpy's
+    hash-based ``unique`` costs as much on those as on random input (a third of a 1M-account
+    run), while a sortedness check is one pass.
+    """
+    if idx.size < 2 or bool(np.all(idx[1:] > idx[:-1])):
+        return idx
+    idx = np.sort(idx, kind="stable")
+    return idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
+
+
 @dataclass
 class Population:
     """What the population generator draws: observable attributes and latent traits."""

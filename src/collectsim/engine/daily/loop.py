@@ -20,7 +20,7 @@ from collectsim.engine.accounts.behaviour import AGENCY, Repayment
 from collectsim.engine.accounts.horizon import HorizonValuer
 from collectsim.engine.accounts.offers import OfferDesk
 from collectsim.engine.accounts.population import generate
-from collectsim.engine.accounts.state import ACTIVE, NO_CASE, PENDING, AccountState
+from collectsim.engine.accounts.state import ACTIVE, NO_CASE, PENDING, AccountState, distinct
 from collectsim.engine.contact.channels import Contact
 from collectsim.engine.contact.complaints import ComplaintBook
 from collectsim.engine.contact.conduct import ConductRules
@@ -194,7 +194,7 @@ class Simulation:
                     f"policy rule '{d.rule}' used channel '{d.channel}'; defined: {', '.join(self.channel_ids)}"
                 )
             rule = self.check.rule_id(d.rule)
-            idx = np.unique(d.accounts)
+            idx = distinct(np.asarray(d.accounts))
             idx = idx[s.in_house[idx]]
             ch = self.contact.specs[cid]
             if ch.kind == "agency":
