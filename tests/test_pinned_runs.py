@@ -51,8 +51,8 @@ TABLES = ("accounts", "daily", "teams", "costs", "events")
 
 PINS: dict[str, dict[str, str]] = {
     "baseline": {
-        "kpis": "20488f4c6c6cf6a6058a7650b368a9c4",
-        "accounts": "0144db92bcd705aaf24825c49bf05ea4",
+        "kpis": "d2195a60dc55a7cdfce99a448b007934",
+        "accounts": "4f9ac82f32d82bf9237ec8e953fa1a99",
         "daily": "b1080867297f589bae7329c31ec12cb9",
         "teams": "a647a8ad2388d61b11f68c782240fd32",
         "costs": "cf19ba4fa22f19419ef2da95dd8337db",
@@ -60,8 +60,8 @@ PINS: dict[str, dict[str, str]] = {
         "collected": "2094535.1476747503",
     },
     "conduct_us_reg_f": {
-        "kpis": "e4f9259c75243b449b913c24a05ee8f1",
-        "accounts": "c153d41097d27e05f67505bf2824f192",
+        "kpis": "9023e66e0de6afb7b2bc61f70f3e1f23",
+        "accounts": "cfe67193cbc861e66577f85fdead87d5",
         "daily": "64242f1d45b88bf08aea98c7fee7d25f",
         "teams": "cc69caf97868df26362601161e83d021",
         "costs": "2e029ebcbb428447df2e29debc33d263",
@@ -69,8 +69,8 @@ PINS: dict[str, dict[str, str]] = {
         "collected": "2062629.212273635",
     },
     "debt_sale_inflow": {
-        "kpis": "5005a41ae2f7b06bae99995b31f80188",
-        "accounts": "12e65d6cc1a37ccf170c84bde637deb4",
+        "kpis": "e8e5681fafa961aab7429ba537029d41",
+        "accounts": "db524839f5802bc3d984aee1a8a1ba62",
         "daily": "58b5e2106b92c7b3e421be2b4ad91404",
         "teams": "38b6128c3367824cfa00abf69321d80f",
         "costs": "d2a40a64ad14e9a6cd599978b5360767",
@@ -78,8 +78,8 @@ PINS: dict[str, dict[str, str]] = {
         "collected": "2036019.7188174417",
     },
     "risk_based": {
-        "kpis": "07314add48299fddd0b6fd63f4c6cad7",
-        "accounts": "44c127695d227cf703918314445287f1",
+        "kpis": "5cf63845468509cbc782731b07b40952",
+        "accounts": "7c96f665b2732c14324cbd8e7f4516ae",
         "daily": "49fb900aa3d6dffe40d015d6dcf9f17c",
         "teams": "0bd9ff7b0b35d0f8b1c434a4c649ffba",
         "costs": "4935bb5c58facbf78a2f2f294c7e8013",
@@ -87,8 +87,8 @@ PINS: dict[str, dict[str, str]] = {
         "collected": "2135693.6629397273",
     },
     "staffing_inflow": {
-        "kpis": "fc12f5354ad1ed4f470446e286528755",
-        "accounts": "835aed0bfc3976a66b99d6bd03fc0aa1",
+        "kpis": "384dffd780ab406a18ced00c90a24bf5",
+        "accounts": "13aadd79c446222dfe065f6ef1b5d707",
         "daily": "ba1f6a2009bb0515a0ee73b403432f6e",
         "teams": "dfb46f9924c038ace3756310fb137ede",
         "costs": "e2f4bc59dee1fc0bfe06fb67f86ff56c",

@@ -314,6 +314,22 @@ class ChargeOff(Model):
     dpd: Annotated[int, Field(ge=1, le=3650)] = 180
 
 
+class Interest(Model):
+    """Contractual interest and late fees on delinquent accounts in house (off unless the table is given).
+
+    Each morning an active account that is in house (not at an agency, on a plan or a payment
+    holiday), not in court, and (with ``freeze_from_dpd``) below that DPD accrues ``apr`` ÷ 365 of its balance
+    (compounding daily). On each due date after entry (DPD 1, 1 + ``statement_days``, …) it is
+    charged ``late_fee``. Both raise what is owed: opening + interest + fees = paid + discount +
+    written off + sold + outstanding on every account, every day.
+    """
+
+    apr: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
+    freeze_from_dpd: Annotated[int, Field(ge=1, le=3650)] | None = None
+    late_fee: Annotated[float, Field(ge=0.0, le=1e6)] = 0.0
+    statement_days: Annotated[int, Field(ge=1, le=92)] = 30
+
+
 class DebtSale(Model):
     """Sale of charged-off debt to a debt buyer (docs/sources.md, Debt sale): off unless the table is given.
 
@@ -412,6 +428,7 @@ class Scenario(Model):
     agency: Agency = Agency()
     chargeoff: ChargeOff = ChargeOff()
     debt_sale: DebtSale | None = None
+    interest: Interest | None = None
     policy: Policy
     conduct: Conduct = Conduct()
     complaints: Complaints = Complaints()

@@ -78,6 +78,8 @@ class AccountState:
         self.opening = pop.balance.copy()
         self.balance = pop.balance.copy()
         self.paid = np.zeros(n)
+        self.interest = np.zeros(n)
+        self.fees = np.zeros(n)
         self.discount = np.zeros(n)
         self.written_off = np.zeros(n)
         self.sold = np.zeros(n)  # face value sold to a debt buyer
@@ -221,6 +223,7 @@ class AccountState:
         self.garnish_next[idx] = -1
 
     def conservation_error(self) -> float:
-        """Largest |opening − paid − discount − written off − sold − outstanding| over accounts."""
-        gap = self.opening - self.paid - self.discount - self.written_off - self.sold - self.balance
+        """Largest |opening + interest + fees − paid − discount − written off − sold − outstanding| over accounts."""
+        owed = self.opening + self.interest + self.fees
+        gap = owed - self.paid - self.discount - self.written_off - self.sold - self.balance
         return float(np.max(np.abs(gap))) if self.n else 0.0

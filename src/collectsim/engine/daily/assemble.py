@@ -31,6 +31,8 @@ def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
             "entry_day": p.entry_day,
             "entry_dpd": p.entry_dpd,
             "opening_balance": s.opening,
+            "interest": s.interest,
+            "fees": s.fees,
             "score": p.score,
             "paid": s.paid,
             "discount": s.discount,
@@ -213,7 +215,8 @@ def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
     vul = accounts[accounts["vulnerable"]]
     out["vulnerable_accounts"] = float(len(vul))
     nan = float("nan")
-    out["vulnerable_recovery_rate"] = float(vul["paid"].sum() / vul["opening_balance"].sum()) if len(vul) else nan
+    vul_owed = vul["opening_balance"].sum() + vul["interest"].sum() + vul["fees"].sum()
+    out["vulnerable_recovery_rate"] = float(vul["paid"].sum() / vul_owed) if len(vul) else nan
     out["vulnerable_complaints_per_1000"] = 1000 * float(vul["complaints"].sum()) / len(vul) if len(vul) else nan
     out["refusals"] = float(sim.contact.objections["refuse"])
     out["disputes"] = float(sim.contact.objections["dispute"])
@@ -242,7 +245,7 @@ def run_result(sim: Simulation, seed: int) -> RunResult:
     costs = _costs(sim, teams)
     kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(costs["cost"].sum()))
     daily = sim.recorder.daily_frame()
-    kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["opening_balance"]))
+    kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["owed"]))
     kpis.update(metrics.lifetime_kpis(accounts, daily, kpis, sc.economy.cost_of_funds, sc.horizon.days))
     kpis.update({f"terminal_collections_{k}": v for k, v in hv.by_source.items()})
     for cat in ("channel", "team", "legal", "agency", "complaints"):

@@ -18,6 +18,7 @@ import simpy
 
 from collectsim.engine.accounts.behaviour import AGENCY, Repayment
 from collectsim.engine.accounts.horizon import HorizonValuer
+from collectsim.engine.accounts.interest import Accrual
 from collectsim.engine.accounts.offers import OfferDesk
 from collectsim.engine.accounts.population import generate
 from collectsim.engine.accounts.state import ACTIVE, NO_CASE, PENDING, AccountState, distinct
@@ -75,6 +76,7 @@ class Simulation:
         self.conduct = ConductRules(sc, self.state, list(sc.channels), [c.kind for c in sc.channels.values()])
         self.complaints = ComplaintBook(sc, self.state, self.streams)
         self.offers = OfferDesk(sc, self.state, self.streams)
+        self.accrual = Accrual(sc.interest, self.state)
         self.contact = Contact(
             sc,
             self.state,
@@ -179,6 +181,7 @@ class Simulation:
         s.dpd[entered] = p.entry_dpd[entered] + day - p.entry_day[entered]
         self.agency.recall(day)
         self.offers.holidays(day)
+        self.accrual.morning(day)
         due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd) & ~OfferDesk.paused(s))
         s.charge_off(due, day)
         self.sale.sell(day)
