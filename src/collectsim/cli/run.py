@@ -12,6 +12,7 @@ from typing import Any
 
 import collectsim as cs
 from collectsim.cli.parser import EXIT_USAGE
+from collectsim.cli.preflight import check_memory, check_results_root
 from collectsim.errors import CollectsimError, ScenarioError
 from collectsim.present import kpi_table
 from collectsim.scenario.overrides import parse_assignment
@@ -72,6 +73,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from collectsim.store import write_run
 
     sc = cs.load_scenario(args.scenario, {**_overrides(args.overrides), **_conduct_overrides(args)})
+    check_results_root(args.results)
+    check_memory(sc, events=args.events)
     policy = _load_policy(args.policy) if args.policy else None
     bar = tqdm(
         total=sc.horizon.days,
@@ -151,9 +154,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_SIMULATED_CALLS = 100_000  # per replication of `erlang --simulate-hours`; 25 replications run
+
+
 def _cmd_erlang(args: argparse.Namespace) -> int:
     from collectsim.present import erlang_text
 
+    if args.simulate_hours and args.arrivals_per_hour * (args.simulate_hours + 24) > MAX_SIMULATED_CALLS:
+        raise CollectsimError(
+            f"--simulate-hours: {args.arrivals_per_hour:g} calls/h for {args.simulate_hours:g} h (plus warm-up) is "
+            f"more than {MAX_SIMULATED_CALLS:,} calls per replication; simulate fewer hours"
+        )
     print(
         erlang_text(
             args.arrivals_per_hour, args.aht_min, args.target, args.within_s, args.shrinkage, args.simulate_hours
