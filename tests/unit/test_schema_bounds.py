@@ -120,9 +120,7 @@ def test_check_invariants_catches_nan_balances(baseline: cs.Scenario) -> None:
     """A NaN balance (built around validation) fails the money-conservation check instead of passing it."""
     sc = cs.with_overrides(baseline, SMALL)
     nan_balance = DistSpec.model_construct(dist="constant", value=math.nan)
-    segments = {
-        name: seg.model_copy(update={"balance": nan_balance}) for name, seg in sc.population.segments.items()
-    }
+    segments = {name: seg.model_copy(update={"balance": nan_balance}) for name, seg in sc.population.segments.items()}
     broken = sc.model_copy(update={"population": sc.population.model_copy(update={"segments": segments})})
     with pytest.raises(InvariantError, match="not finite"):
         cs.simulate(broken, 1, check_invariants=True)
