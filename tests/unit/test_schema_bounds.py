@@ -39,6 +39,11 @@ RUNS_BUT_CRASHED = [
     ({"population.segments.prime.balance": NEG_30}, "population.segments.prime.balance", "amount of money"),
     ({"legal.court_days": {"dist": "exponential", "mean": 1e9}}, "legal.court_days", "mean 1e+09 exceeds 3650"),
     ({"legal.court_days": {"dist": "lognormal", "mean": 1e-6, "sd": 1e6}}, "legal.court_days", "exceeds 100 × mean"),
+    (
+        {"population.segments.prime.balance": {"dist": "triangular", "low": 0, "mode": 0, "high": 0}},
+        "population.segments.prime.balance",
+        "needs low < high",
+    ),
     ({"repayment.promise_days": [1, 1_000_000_000_000]}, "repayment.promise_days.1", "less than or equal to 365"),
     ({"economy.unemployment_change_pp": -1e6}, "economy.unemployment_change_pp", "greater than or equal to -50"),
     ({"economy.beta": 1e3}, "economy.beta", "less than or equal to 1"),

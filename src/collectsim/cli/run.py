@@ -49,6 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"{args.scenario}: {len(exc.problems)} problem(s)")
         for line in exc.lines():
             print(f"  {line}")
+        print(f"collectsim: error: {exc}", file=sys.stderr)  # the listing is the output; the failure is one line
         return EXIT_USAGE
     print(
         f"{args.scenario}: OK ({sc.population.accounts:,} accounts, {len(sc.teams)} teams, "

@@ -76,6 +76,8 @@ class DistSpec(Model):
             raise ValueError("needs low ≤ mode ≤ high")
         if self.dist == "uniform" and self.low > self.high:
             raise ValueError("needs low ≤ high")
+        if self.dist == "triangular" and self.low == self.high:
+            raise ValueError("a triangular distribution needs low < high (for one value use dist 'constant')")
         if self.dist == "lognormal" and self.sd > LOGNORMAL_CV_MAX * self.mean:
             raise ValueError(f"lognormal sd {self.sd:g} exceeds {LOGNORMAL_CV_MAX:g} × mean {self.mean:g}")
         return self
