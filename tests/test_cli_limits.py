@@ -229,3 +229,23 @@ def test_portfolio_import_refuses_huge_balances(tmp_path: Path, capsys: pytest.C
     out = tmp_path / "fit.toml"
     _refused(["portfolio", "import", str(csv), "--out", str(out), "--template", BASELINE], capsys, "above 1e12")
     assert not out.exists()
+
+
+def test_sobol_sweep_with_a_constant_kpi_finishes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A Sobol' sweep whose KPI no parameter moves (found by fuzzing) ends with NaN indices, not a traceback."""
+    small = tmp_path / "small.toml"
+    small.write_text(Path(BASELINE).read_text().replace("accounts = 20000", "accounts = 40"), encoding="utf-8")
+    f = tmp_path / "s.toml"
+    f.write_text(
+        'scenario = "small.toml"\ndesign = "sobol"\npoints = 1\nreplications = 1\nkpis = ["recovery_rate"]\n'
+        '[set]\n"horizon.days" = 10\n[parameters."economy.beta"]\nlow = 0\nhigh = 0.5\n'
+    )
+    assert main(["sweep", str(f), "--workers", "1", "--quiet", "--no-report", "--results", str(tmp_path / "r")]) == 0
+    assert "nan" in capsys.readouterr().out.lower()
+
+
+def test_sweep_without_kpis_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`kpis = []` once crashed a Sobol' sweep after all its runs; it is refused up front."""
+    f = _sweep(tmp_path, "kpis = []\n" + LHS.replace("lhs", "sobol") + "low = 1\nhigh = 6\n")
+    f.write_text(f.read_text().replace('kpis = ["recovery_rate"]\n', ""))
+    _refused(["sweep", str(f), "--results", str(tmp_path / "r")], capsys, "kpis: must not be empty")

@@ -121,9 +121,11 @@ def _write_toml(path: Path, data: dict[str, Any]) -> None:
 SWEEP_PATHS = st.sampled_from(
     [
         "teams.early_callers.headcount",
+        "teams.late_callers.headcount",
         "channels.sms.cost",
         "reasons.forgetful.lambda_inf",
         "economy.beta",
+        "economy.unemployment_change_pp",
         "legal.court_days.mean",
         "no.such.field",
         "population.accounts",
@@ -132,21 +134,30 @@ SWEEP_PATHS = st.sampled_from(
 SWEEP_NUMBER = st.one_of(st.integers(-2, 6), st.floats(-1, 5), EXTREME)
 
 
+def _mostly(draw: st.DrawFn, usual: st.SearchStrategy, odd: st.SearchStrategy) -> Any:
+    """``usual`` four times in five, so a good share of sweeps is valid and runs; ``odd`` otherwise."""
+    return draw(odd if draw(st.integers(0, 4)) == 0 else usual)
+
+
 @st.composite
 def sweep_file(draw: st.DrawFn) -> dict[str, Any]:
     """A sweep over the small scenario: a design, 1–2 parameters, bounds or levels often odd."""
-    design = draw(st.sampled_from(["grid", "lhs", "sobol", "random"]))
+    design = _mostly(draw, st.sampled_from(["grid", "lhs", "sobol"]), st.sampled_from(["random", "", "GRID"]))
     params: dict[str, Any] = {}
     for path in draw(st.lists(SWEEP_PATHS, min_size=0, max_size=2, unique=True)):
-        if design == "grid" or draw(st.booleans()):
-            params[path] = {"levels": draw(st.lists(SWEEP_NUMBER, min_size=0, max_size=3))}
+        if design == "grid" or draw(st.integers(0, 4)) == 0:
+            level = st.integers(0, 4) if draw(st.integers(0, 4)) else SWEEP_NUMBER
+            params[path] = {"levels": draw(st.lists(level, max_size=3))}
         else:
-            params[path] = {"low": draw(SWEEP_NUMBER), "high": draw(SWEEP_NUMBER), "integer": draw(st.booleans())}
+            low, high = _mostly(draw, st.integers(0, 2), SWEEP_NUMBER), _mostly(draw, st.integers(3, 5), SWEEP_NUMBER)
+            params[path] = {"low": low, "high": high, "integer": draw(st.booleans())}
     body: dict[str, Any] = {"scenario": "small.toml", "design": design, "parameters": params}
-    body["replications"] = draw(st.one_of(st.integers(1, 2), EXTREME))
-    if design != "grid" or draw(st.booleans()):
-        body["points"] = draw(st.one_of(st.integers(1, 3), EXTREME))
-    body["kpis"] = draw(st.lists(st.sampled_from(["recovery_rate", "total_cost", "nope", ""]), max_size=2))
+    body["replications"] = _mostly(draw, st.integers(1, 2), EXTREME)
+    if design != "grid" or draw(st.integers(0, 4)) == 0:
+        body["points"] = _mostly(draw, st.integers(1, 3), EXTREME)
+    kpi = st.sampled_from(["recovery_rate", "total_cost", "roll_rate_1_30"])
+    odd_kpi = st.sampled_from(["nope", "", "x" * 1000])
+    body["kpis"] = draw(st.lists(kpi if draw(st.integers(0, 4)) else odd_kpi, max_size=2))
     if draw(st.booleans()):
         body["seed"] = draw(st.one_of(st.integers(0, 5), EXTREME))
     return body

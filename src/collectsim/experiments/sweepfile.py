@@ -39,7 +39,11 @@ class SweepSpec(Model):
     points: Annotated[Int, Field(ge=1, le=MAX_RUNS)] | None = None
     replications: Annotated[Int, Field(ge=1, le=10_000)] = 3
     seed: Annotated[Int, Field(ge=0, le=2**63 - 1)] = 1
-    kpis: tuple[str, ...] = ("recovery_rate", "net_recovery", "total_cost")
+    kpis: Annotated[tuple[str, ...], Field(min_length=1, max_length=100)] = (
+        "recovery_rate",
+        "net_recovery",
+        "total_cost",
+    )
     set: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, SweepParameter]
 
