@@ -129,3 +129,20 @@ def test_check_invariants_catches_nan_balances(baseline: cs.Scenario) -> None:
     broken = sc.model_copy(update={"population": sc.population.model_copy(update={"segments": segments})})
     with pytest.raises(InvariantError, match="not finite"):
         cs.simulate(broken, 1, check_invariants=True)
+
+
+@pytest.mark.parametrize(
+    ("override", "path"),
+    [
+        ({"teams.field_agents.helps": True}, "teams.field_agents.helps"),
+        ({"teams.field_agents.helps": [["x"]]}, "teams.field_agents.helps.0"),
+        ({"channels.call.team": ["early_callers"]}, "channels.call.team"),
+        ({"channels.sms.callback": {"a": 1}}, "channels.sms.callback"),
+        ({"policy.ladders.standard.segments": True}, "policy.ladders.standard.segments"),
+    ],
+)
+def test_malformed_references_are_field_errors(override: dict, path: str) -> None:
+    """Wrong types where a name is expected (found by fuzzing: a TypeError traceback) are reported as field errors."""
+    with pytest.raises(ScenarioError) as info:
+        cs.load_scenario(BASELINE, override)
+    assert any(p == path for p, _ in info.value.problems), info.value.problems

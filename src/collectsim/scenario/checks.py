@@ -22,6 +22,11 @@ def _table(data: Any, *keys: str) -> dict:
     return dict(data) if isinstance(data, Mapping) else {}
 
 
+def _items(value: Any) -> list:
+    """A list or tuple's items; anything else (a malformed value the typed models report) gives none."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def _names(table: Mapping) -> str:
     return ", ".join(sorted(table)) or "(none defined)"
 
@@ -54,12 +59,12 @@ def cross_reference_problems(data: Mapping[str, Any]) -> Problems:
     for name in channels:
         ch = _table(channels, name)
         team, kind = ch.get("team"), ch.get("kind", "message")
-        if team is not None and team not in teams:
+        if isinstance(team, str) and team not in teams:
             out.append((f"channels.{name}.team", f"'{team}' is not a team; defined: {_names(teams)}"))
         if kind in ("call", "visit") and team is None:
             out.append((f"channels.{name}.team", f"a '{kind}' channel needs a team; defined: {_names(teams)}"))
         cb = ch.get("callback")
-        if cb is not None and (cb not in channels or _table(channels, cb).get("team") is None):
+        if isinstance(cb, str) and (cb not in channels or _table(channels, cb).get("team") is None):
             answered = sorted(k for k in channels if _table(channels, k).get("team") is not None)
             out.append(
                 (
@@ -92,8 +97,8 @@ def _hours_problems(data: Mapping[str, Any]) -> Problems:
     for name, team in teams.items():
         if isinstance(team, Mapping) and team.get("working_days") is not None and not team["working_days"]:
             out.append((f"teams.{name}.working_days", "at least one working day is required"))
-        for helped in team.get("helps") or () if isinstance(team, Mapping) else ():
-            if helped not in teams or helped == name:
+        for helped in _items(team.get("helps")) if isinstance(team, Mapping) else ():
+            if isinstance(helped, str) and (helped not in teams or helped == name):
                 out.append((f"teams.{name}.helps", f"'{helped}' is not another team; defined: {_names(teams)}"))
     return out
 
@@ -135,7 +140,7 @@ def _policy_problems(data: Mapping[str, Any], channels: dict, segs: dict) -> Pro
     covered: dict[str, str] = {}
     for lname in ladders:
         lad = _table(ladders, lname)
-        for seg in lad.get("segments") or ():
+        for seg in _items(lad.get("segments")):
             if not isinstance(seg, str):
                 continue
             if seg not in segs:
@@ -167,7 +172,10 @@ def _precedence_problems(data: Mapping[str, Any], channels: dict, teams: dict) -
         {
             ch["team"]
             for ch in channels.values()
-            if isinstance(ch, Mapping) and ch.get("kind") == "call" and ch.get("team") in teams
+            if isinstance(ch, Mapping)
+            and ch.get("kind") == "call"
+            and isinstance(ch.get("team"), str)
+            and ch.get("team") in teams
         }
     )
     allowed = ", ".join(callers) or "(none)"
