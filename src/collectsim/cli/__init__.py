@@ -14,7 +14,7 @@ from collectsim.cli.calibrate import _cmd_calibrate
 from collectsim.cli.experiments import _cmd_compare, _cmd_staff, _cmd_sweep
 from collectsim.cli.parser import EXIT_USAGE, _build_parser
 from collectsim.cli.run import _cmd_erlang, _cmd_portfolio, _cmd_report, _cmd_run, _cmd_validate
-from collectsim.errors import CollectsimError
+from collectsim.errors import CollectsimError, one_line
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a closed pipe
 
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
         return code
     except CollectsimError as exc:
-        print(f"collectsim: error: {exc}", file=sys.stderr)
+        print(f"collectsim: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("collectsim: interrupted; nothing written", file=sys.stderr)

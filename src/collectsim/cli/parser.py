@@ -10,6 +10,7 @@ from typing import NoReturn
 
 import collectsim as cs
 from collectsim.calibration import METHODS
+from collectsim.errors import one_line
 from collectsim.scenario.schema_base import DAYS_MAX, HEADCOUNT_MAX
 
 EXIT_USAGE = 2
@@ -23,7 +24,7 @@ RULEBOOKS = ("us_reg_f", "us_ma", "cn_national_standard_2025", "cn_cba_2026", "e
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def _build_parser() -> argparse.ArgumentParser:

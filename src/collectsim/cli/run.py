@@ -13,7 +13,7 @@ from typing import Any
 import collectsim as cs
 from collectsim.cli.parser import EXIT_USAGE
 from collectsim.cli.preflight import check_memory, check_results_root
-from collectsim.errors import CollectsimError, ScenarioError
+from collectsim.errors import CollectsimError, ScenarioError, one_line
 from collectsim.present import kpi_table
 from collectsim.scenario.overrides import parse_assignment
 
@@ -48,8 +48,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"{args.scenario}: {len(exc.problems)} problem(s)")
         for line in exc.lines():
-            print(f"  {line}")
-        print(f"collectsim: error: {exc}", file=sys.stderr)  # the listing is the output; the failure is one line
+            print(f"  {one_line(line)}")
+        # the listing is the output; the failure itself is one line
+        print(f"collectsim: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     print(
         f"{args.scenario}: OK ({sc.population.accounts:,} accounts, {len(sc.teams)} teams, "
