@@ -123,6 +123,7 @@ def test_headcount_ranges() -> None:
         (["erlang", "--arrivals-per-hour", "10", "--aht-min", "1e308"], "--aht-min"),
         (["erlang", "--arrivals-per-hour", "1e5", "--aht-min", "1000"], "exceeds 100,000"),
         (["erlang", "--arrivals-per-hour", "1e4", "--aht-min", "5", "--simulate-hours", "1000"], "fewer hours"),
+        (["erlang", "--arrivals-per-hour", "100", "--aht-min", "5", "--simulate-hours", "0.5"], "at least 1 hours"),
         (["run", BASELINE, "--seed", str(2**64)], "--seed"),
         (["run", BASELINE, "--set", "teams.early_callers.headcount=100000"], "less than or equal to 10000"),
         (["run", BASELINE, "--set", "teams.early_callers.headcount=9999"], "agents in all teams exceed"),

@@ -157,11 +157,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 MAX_SIMULATED_CALLS = 100_000  # per replication of `erlang --simulate-hours`; 25 replications run
+MIN_SIMULATED_CALLS = 100  # fewer measure nothing (an empty mean, NaN waits)
 
 
 def _cmd_erlang(args: argparse.Namespace) -> int:
     from collectsim.present import erlang_text
 
+    if args.simulate_hours and args.arrivals_per_hour * args.simulate_hours < MIN_SIMULATED_CALLS:
+        raise CollectsimError(
+            f"--simulate-hours: {args.arrivals_per_hour:g} calls/h for {args.simulate_hours:g} h is fewer than "
+            f"{MIN_SIMULATED_CALLS} calls; simulate at least {MIN_SIMULATED_CALLS / args.arrivals_per_hour:.3g} hours"
+        )
     if args.simulate_hours and args.arrivals_per_hour * (args.simulate_hours + 24) > MAX_SIMULATED_CALLS:
         raise CollectsimError(
             f"--simulate-hours: {args.arrivals_per_hour:g} calls/h for {args.simulate_hours:g} h (plus warm-up) is "

@@ -27,8 +27,8 @@ MAX_LEVELS = 10_000
 
 class SweepParameter(Model):
     levels: Annotated[tuple[Any, ...], Field(max_length=MAX_LEVELS)] | None = None
-    low: Real | None = None
-    high: Real | None = None
+    low: Annotated[Real, Field(ge=-1e15, le=1e15)] | None = None  # high − low must stay finite when sampled
+    high: Annotated[Real, Field(ge=-1e15, le=1e15)] | None = None
     integer: bool = False
 
 
