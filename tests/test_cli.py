@@ -223,14 +223,14 @@ def test_portfolio_import_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_writers_refuse_a_target_outside_the_results_root(tmp_path: Path) -> None:
     """Defence in depth: even a name that slipped past validation cannot climb out of the results folder."""
-    from collectsim import store
     from collectsim.errors import CollectsimError
+    from collectsim.store import SweepStore, folders
 
     root = tmp_path / "results"
     root.mkdir()
     for bad in ("../victim", "/tmp/victim", "a/b"):
         with pytest.raises(CollectsimError, match="not inside the results folder"):
-            store._unique_folder(root, bad)
+            folders._unique_folder(root, bad)
     with pytest.raises(CollectsimError, match="not inside the results folder"):
-        store.SweepStore(root, "../escape", "k")
+        SweepStore(root, "../escape", "k", [])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]

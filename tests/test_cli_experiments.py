@@ -107,23 +107,7 @@ def test_sweep_killed_and_resumed(tmp_path: Path) -> None:
     """kill -9 mid-sweep, then the same command: every run present once, identical to an unbroken sweep."""
     f = _sweep_file(tmp_path)
     cmd = [sys.executable, "-m", "collectsim", "sweep", str(f), "--workers", "1", "--quiet"]
-    victim = subprocess.Popen(
-        [*cmd, "--results", str(tmp_path / "a")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.time() + 60
-    journal = None
-    while time.time() < deadline:
-        found = list((tmp_path / "a").glob("*/journal.jsonl"))
-        if found and len(found[0].read_text().splitlines()) >= 2:
-            journal = found[0]
-            break
-        time.sleep(0.05)
-    os.killpg(victim.pid, signal.SIGKILL)
-    victim.wait()
-    assert journal is not None, "the sweep never journaled a run"
+    journal = _kill_after_two_runs([*cmd, "--results", str(tmp_path / "a")], tmp_path / "a")
     kept = len(journal.read_text().splitlines())
     assert kept < 6
     assert subprocess.run([*cmd, "--results", str(tmp_path / "a")], capture_output=True).returncode == 0
@@ -135,3 +119,45 @@ def test_sweep_killed_and_resumed(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(resumed, fresh, check_exact=True)
     assert json.loads((a / "manifest.json").read_text())["resumed_with"] == kept
     assert not list(a.glob(".*partial"))
+
+
+def _kill_after_two_runs(cmd: list[str], root: Path) -> Path:
+    """Start a sweep, kill -9 it once its journal holds two runs; returns the journal."""
+    victim = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 60
+    journal = None
+    while time.time() < deadline:
+        found = list(root.glob("*/journal.jsonl"))
+        if found and len(found[0].read_bytes().split(b"\n")) > 2:
+            journal = found[0]
+            break
+        time.sleep(0.05)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert journal is not None, "the sweep never journaled a run"
+    return journal
+
+
+def test_killed_sweep_with_a_corrupted_journal_resumes(tmp_path: Path) -> None:
+    """kill -9, then garbage, blank, keyless and non-UTF-8 lines in the journal: the resume warns in one line,
+    recomputes what is missing and gives exactly the unbroken sweep."""
+    f = _sweep_file(tmp_path)
+    cmd = [sys.executable, "-m", "collectsim", "sweep", str(f), "--workers", "1", "--quiet", "--no-report"]
+    journal = _kill_after_two_runs([*cmd, "--results", str(tmp_path / "a")], tmp_path / "a")
+    data = journal.read_bytes()
+    intact = data[: data.rfind(b"\n") + 1]
+    kept = intact.count(b"\n")
+    journal.write_bytes(intact + b'not json\n\n\n{"job": 12}\n{"job": 1, "r\xffws": []}\n')
+    resumed = subprocess.run([*cmd, "--results", str(tmp_path / "a")], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    (warning,) = [ln for ln in resumed.stderr.splitlines() if ln.strip()]
+    numbers = ", ".join(str(kept + k) for k in range(1, 6))
+    assert f"skipped 5 damaged line(s) (line {numbers})" in warning
+    assert subprocess.run([*cmd, "--results", str(tmp_path / "b")], capture_output=True).returncode == 0
+    (a,) = list((tmp_path / "a").iterdir())
+    (b,) = list((tmp_path / "b").iterdir())
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(a / "sweep.parquet"), pd.read_parquet(b / "sweep.parquet"), check_exact=True
+    )
+    manifest = json.loads((a / "manifest.json").read_text())
+    assert manifest["resumed_with"] == kept and manifest["damaged_journal_lines"] == 5

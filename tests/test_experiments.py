@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import collectsim as cs
-from collectsim.experiments import champion_challenger, compare, replicate, sweep
+from collectsim.experiments import champion_challenger, compare, replicate, sweep, sweep_identities
 from collectsim.experiments.design import Parameter, grid, sobol_saltelli
 from collectsim.experiments.executors import DaskExecutor, ProcessExecutor
 from collectsim.experiments.runner import replication_seeds
@@ -120,34 +120,34 @@ def test_bit_identical_across_executors(
 
 def test_resume_after_crash(tmp_path, pair: dict[str, cs.Scenario], sequential_sweep: pd.DataFrame) -> None:
     """A sweep stopped after 3 jobs, with a torn journal line, resumes: nothing lost, nothing rerun."""
-    store = SweepStore(tmp_path, "crash", "k")
+    store = SweepStore(tmp_path, "crash", "k", sweep_identities(_small_design(), 2, seed=4))
 
     class Crash(Exception):
         pass
 
     def journal_then_crash(job: int, rows: list) -> None:
         store.append(job, rows)
-        if len(store.load_done()) == 3:
+        if len(store.resume().done) == 3:
             raise Crash
 
-    with pytest.raises(Crash):
+    with store, pytest.raises(Crash):
         sweep(pair["baseline"], _small_design(), 2, seed=4, on_rows=journal_then_crash)
     with open(store.journal, "a") as fh:
         fh.write('{"job": 7, "rows": [{"poi')  # killed mid-write
-    done = store.load_done()
-    assert len(done) == 3
+    found = store.resume()
+    assert len(found.done) == 3 and found.damaged == []
     rerun: list[int] = []
     res = sweep(
         pair["baseline"],
         _small_design(),
         2,
         seed=4,
-        done=done,
+        done=found.done,
         on_rows=lambda j, rows: (rerun.append(j), store.append(j, rows)),
     )
-    assert len(rerun) == 5 and not set(rerun) & set(done)
+    assert len(rerun) == 5 and not set(rerun) & set(found.done)
     pd.testing.assert_frame_equal(res.to_frame(), sequential_sweep, check_exact=True)
-    assert len(store.load_done()) == 8
+    assert len(store.resume().done) == 8
 
 
 def test_sobol_sweep_gives_indices(pair: dict[str, cs.Scenario]) -> None:

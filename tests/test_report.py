@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -140,6 +141,9 @@ def test_report_refuses_a_folder_from_before_voided_work(tmp_path: Path, capsys)
     lines = teams.read_text(encoding="utf-8").splitlines()
     col = lines[0].split(",").index("voided")
     teams.write_text("\n".join(",".join(c for k, c in enumerate(ln.split(",")) if k != col) for ln in lines))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["files"], manifest["manifest_sha256"]  # an older collectsim wrote no checksums
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     capsys.readouterr()
     assert main(["report", str(folder)]) == 2
     err = capsys.readouterr().err

@@ -172,6 +172,14 @@ def liquidation_points(collected_cum: np.ndarray, opening: float) -> dict[str, f
     return {f"liquidation_d{d:03d}": _safe(float(collected_cum[d - 1]), opening) for d in days}
 
 
+def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
+    """Service level per week, done ÷ (due − voided), from a run's daily series (weeks with no live work omitted)."""
+    week = daily["day"] // 7
+    due = (daily[f"due_{team}"] - daily[f"voided_{team}"]).groupby(week).sum()
+    done = daily[f"done_{team}"].groupby(week).sum()
+    return {f"service_level_week_{int(w):02d}": float(done[w] / due[w]) for w in due.index if due[w] > 0}
+
+
 def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float], annual_rate: float, horizon: int):
     """Money over the account's life: the horizon's open value added, and cash flows discounted to day 0.
 

@@ -11,24 +11,26 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
-import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from collectsim import readback
 from collectsim.describe import scenario_in_words
 from collectsim.errors import CollectsimError
 from collectsim.experiments.stats import direction
 from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value, number_or_dash, pct_or_na
 from collectsim.scenario import Scenario, scenario_from_dict
+from collectsim.store.files import atomic_bytes
+from collectsim.store.integrity import MANIFEST, read_manifest
 
 REPORT_FILE = "report.html"
 FIG_DIR = "figures"
+# Every collectsim version wrote a manifest into these; calibrate-histories folders had none before checksums.
+ALWAYS_HAD_A_MANIFEST = ("run", "compare", "sweep", "staff")
 
 
 @dataclass
@@ -58,39 +60,62 @@ def kind_of(folder: Path) -> str:
     )
 
 
-def build_report(folder: str | Path) -> Path:
-    """Render figures and ``report.html`` into ``folder`` from its saved tables; returns the HTML path."""
+def build_report(folder: str | Path, *, warn: Callable[[str], None] | None = None) -> Path:
+    """Render figures and ``report.html`` into ``folder`` from its saved tables; returns the HTML path.
+
+    The folder's files are checked against their checksums first, so a damaged file is named in one
+    line instead of giving a report from partial data; ``warn`` hears once, after success, if the
+    folder has no checksums (a failure stays one line).
+    """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise CollectsimError(f"report: '{folder}' is not a folder")
-    report = BUILDERS[kind_of(folder)](folder)
-    figdir = folder / FIG_DIR
+    verified = readback.open_folder(folder, command="report")
+    kind = kind_of(folder)
+    if not verified and kind in ALWAYS_HAD_A_MANIFEST and not (folder / MANIFEST).exists():
+        raise CollectsimError(f"report: results folder '{folder}': {MANIFEST} is missing; rerun the command")
+    out, figdir = folder / REPORT_FILE, folder / FIG_DIR
+    _refuse_in_the_way(out, figdir)
+    report = _build(folder, kind, verified)
     figdir.mkdir(exist_ok=True)
     images = []
     for stem, caption, fig in report.figures:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
         png = buf.getvalue()
-        _atomic_bytes(figdir / f"{stem}.png", png)
+        atomic_bytes(figdir / f"{stem}.png", png)
         images.append((caption, base64.b64encode(png).decode("ascii")))
-    out = folder / REPORT_FILE
-    _atomic_bytes(out, render_html(report, images).encode("utf-8"))
+    atomic_bytes(out, render_html(report, images).encode("utf-8"))
+    if not verified and warn is not None:
+        warn(readback.unverified_warning(folder))
     return out
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _refuse_in_the_way(out: Path, figdir: Path) -> None:
+    """One line, before any figure is drawn, if something not ours sits where the report or figures go."""
+    if out.is_dir():
+        raise CollectsimError(f"report: '{out}' is not a file; move it away and run report again")
+    if figdir.exists() and not figdir.is_dir():
+        raise CollectsimError(f"report: '{figdir}' is not a folder; move it away and run report again")
+
+
+def _build(folder: Path, kind: str, verified: bool) -> Report:
+    """The report's content; a folder read unverified that holds unexpected tables is one line, not a traceback."""
+    if verified:
+        return BUILDERS[kind](folder)
+    try:
+        return BUILDERS[kind](folder)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise CollectsimError(
+            f"report: '{folder}' holds tables collectsim cannot read ({type(exc).__name__}: {exc}); "
+            "rerun the command that wrote it"
+        ) from None
 
 
 def _scenario(path: Path) -> Scenario:
-    return scenario_from_dict(tomllib.loads(path.read_text(encoding="utf-8")), source=str(path))
+    return scenario_from_dict(readback.toml_file(path), source=str(path))
 
 
 def _manifest(folder: Path) -> dict:
-    p = folder / "manifest.json"
-    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+    return read_manifest(folder, what="report: results folder")
 
 
 def _subtitle(man: dict) -> str:
@@ -121,7 +146,7 @@ TEAM_FIELDS += ("backlog_mean", "overtime_minutes", "idle_cost", "cost", "unstaf
 
 def _teams(folder: Path) -> pd.DataFrame:
     """The run's teams table; a folder from before voided work and overtime were counted cannot be shown."""
-    teams = pd.read_csv(folder / "teams.csv")
+    teams = readback.csv(folder / "teams.csv")
     missing = [c for c in TEAM_FIELDS if c not in teams.columns]
     if missing:
         raise CollectsimError(
@@ -153,11 +178,11 @@ def _run(folder: Path) -> Report:
     from collectsim import plots
 
     sc = _scenario(folder / "scenario.toml")
-    kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
-    daily = pd.read_csv(folder / "daily.csv")
+    kpis = readback.json_file(folder / "kpis.json")
+    daily = readback.csv(folder / "daily.csv")
     teams = _teams(folder)
-    costs = pd.read_csv(folder / "costs.csv")
-    accounts = pd.read_parquet(folder / "accounts.parquet")
+    costs = readback.csv(folder / "costs.csv")
+    accounts = readback.parquet(folder / "accounts.parquet")
     cur, horizon = sc.currency, sc.horizon.days
     rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
     rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]
@@ -284,8 +309,8 @@ def _compare(folder: Path) -> Report:
     from collectsim import plots
 
     man = _manifest(folder)
-    summary = pd.read_csv(folder / "summary.csv")
-    runs = pd.read_parquet(folder / "runs.parquet")
+    summary = readback.csv(folder / "summary.csv")
+    runs = readback.parquet(folder / "runs.parquet")
     policies = list(dict.fromkeys(summary["policy"]))
     scen = {p: _scenario(folder / "scenarios" / f"{p}.toml") for p in policies}
     champ = policies[0]
@@ -317,7 +342,7 @@ def _compare(folder: Path) -> Report:
     )
     in_run = folder / "in_run_summary.csv"
     if in_run.exists():
-        ir = pd.read_csv(in_run)
+        ir = readback.csv(in_run)
         irows = [
             [
                 r.test,
@@ -386,8 +411,8 @@ def _uncertainty(rep: Report, folder: Path, summary: pd.DataFrame, policies: lis
     )
     fit_path, draws_path = folder / "parameter_fit.json", folder / "parameter_draws.csv"
     if fit_path.exists() and draws_path.exists():
-        fit = json.loads(fit_path.read_text(encoding="utf-8"))
-        draws = pd.read_csv(draws_path)
+        fit = readback.json_file(fit_path)
+        draws = readback.csv(draws_path)
         prow = [
             [
                 f"{seg}.{name}",
@@ -414,8 +439,8 @@ def _uncertainty(rep: Report, folder: Path, summary: pd.DataFrame, policies: lis
 def _sweep(folder: Path) -> Report:
     from collectsim import plots
 
-    spec = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    table = pd.read_parquet(folder / "sweep.parquet")
+    spec = readback.json_file(folder / "sweep.json")
+    table = readback.parquet(folder / "sweep.parquet")
     sc = _scenario(folder / "scenario.toml")
     params = list(spec["parameters"])
     kpis = [k for k in spec["kpis"] if k in table]
@@ -437,7 +462,7 @@ def _sweep(folder: Path) -> Report:
         ),
     ]
     if (folder / "sobol.csv").exists():
-        sob = pd.read_csv(folder / "sobol.csv")
+        sob = readback.csv(folder / "sobol.csv")
         rep.tables.append(
             (
                 "Sobol indices",
@@ -459,7 +484,7 @@ def _staff(folder: Path) -> Report:
 
     man = _manifest(folder)
     sc = _scenario(folder / "scenario.toml")
-    staffing = pd.read_csv(folder / "staffing.csv")
+    staffing = readback.csv(folder / "staffing.csv")
     rep = Report(f"Staffing: {sc.name}", _subtitle(man), scenario_in_words(sc))
     target = man.get("target_service")
     chosen = man.get("chosen", {})
@@ -505,7 +530,7 @@ def _staff(folder: Path) -> Report:
             )
         )
     if (folder / "plan.csv").exists():
-        plan = pd.read_csv(folder / "plan.csv")
+        plan = readback.csv(folder / "plan.csv")
         rep.tables.append(
             (
                 "Headcount needed week by week",
@@ -521,11 +546,11 @@ def _staff(folder: Path) -> Report:
 def _histories(folder: Path) -> Report:
     from collectsim import plots
 
-    man = json.loads((folder / "fit.json").read_text(encoding="utf-8"))
+    man = readback.json_file(folder / "fit.json")
     sc = _scenario(folder / "scenario.toml")
-    table = pd.read_csv(folder / "fit.csv")
-    curves = pd.read_csv(folder / "curves.csv")
-    holdout = pd.read_csv(folder / "holdout.csv") if (folder / "holdout.csv").exists() else None
+    table = readback.csv(folder / "fit.csv")
+    curves = readback.csv(folder / "curves.csv")
+    holdout = readback.csv(folder / "holdout.csv") if (folder / "holdout.csv").exists() else None
     rep = Report(f"Fit from account histories: {sc.name}", _subtitle(man), scenario_in_words(sc))
     methods = {
         (seg, name): entry.get("se_method", "")

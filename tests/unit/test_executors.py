@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -162,3 +163,13 @@ def test_dask_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(CollectsimError, match=r"pip install 'collectsim\[dask\]'"):
         DaskExecutor("local", workers=2)
+
+
+def test_workers_outlive_the_thread_that_started_them() -> None:
+    """Linux signals a worker when the *thread* that started it ends; a worker whose parent lives on keeps working."""
+    with ProcessExecutor(workers=1) as ex:
+        starter = threading.Thread(target=lambda: list(ex.map_unordered(noisy_sum, [1])))
+        starter.start()
+        starter.join()
+        time.sleep(0.3)  # the parent-death signal, if any, has arrived by now
+        assert dict(ex.map_unordered(noisy_sum, [2])) == {0: noisy_sum(2)}

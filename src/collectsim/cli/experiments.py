@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tomli_w
 
@@ -17,6 +18,12 @@ from collectsim.cli.parser import MAX_RUNS
 from collectsim.cli.preflight import check_memory, check_results_root
 from collectsim.cli.run import _overrides, _report
 from collectsim.errors import CollectsimError
+
+if TYPE_CHECKING:
+    from collectsim.experiments import Design
+    from collectsim.experiments.sweepfile import SweepSpec
+    from collectsim.results import ExperimentResult
+    from collectsim.store import SweepStore
 
 MAX_POINTS_SHOWN = 20
 
@@ -150,7 +157,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from collectsim.experiments import sweep
+    from collectsim.experiments import sweep_identities
     from collectsim.experiments.sweepfile import load_sweep
     from collectsim.store import SweepStore, fingerprint
 
@@ -159,12 +166,26 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     accounts = max([base.population.accounts, *(int(p.get("population.accounts", 0)) for p in points)])
     _preflight(args, base, len(points) * spec.replications, accounts=accounts)
     key = fingerprint(spec.model_dump(mode="json"), base.model_dump(mode="json"), cs.__version__)
-    store = SweepStore(args.results, spec.name or args.sweep.stem, key)
-    total = len(points) * spec.replications
-    if store.complete:
+    identities = sweep_identities(design, spec.replications, seed=spec.seed)
+    with SweepStore(args.results, spec.name or args.sweep.stem, key, identities) as store:
+        return _sweep_in(store, spec, base, design, args)
+
+
+def _sweep_in(store: SweepStore, spec: SweepSpec, base: cs.Scenario, design: Design, args: argparse.Namespace) -> int:
+    """The sweep, inside its locked folder: resume what the journal holds, run the rest, write the tables."""
+    from collectsim.experiments import sweep
+
+    total = len(store.identities)
+    complete, warning = store.status()
+    if warning:
+        print(warning, file=sys.stderr)
+    if complete:
         print(f"sweep already complete ({total} runs): {store.folder}")
         return 0
-    done = store.load_done()
+    found = store.resume()
+    if found.damaged:
+        print(found.warning(store.journal), file=sys.stderr)
+    done = found.done
     store.write_text("sweep.json", json.dumps(spec.model_dump(mode="json"), indent=2))
     store.write_text("scenario.toml", tomli_w.dumps(base.model_dump(mode="json", exclude_none=True)))
     bar = _bar(total, spec.name or "sweep", args.quiet, initial=len(done))
@@ -184,7 +205,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             )
     except KeyboardInterrupt:
         bar.close()
-        kept = len(store.load_done())
+        kept = len(store.resume().done)
         print(
             f"collectsim: interrupted; {kept} of {total} runs kept in {store.folder}; run the same command to resume",
             file=sys.stderr,
@@ -199,10 +220,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             "sweep_file": str(args.sweep),
             "runs": total,
             "resumed_with": len(done),
+            "damaged_journal_lines": len(found.damaged),
             "wall_time_s": round(wall, 3),
             "seed": spec.seed,
         },
     )
+    _print_sweep(result, spec)
+    print(f"\n{total} runs ({len(done)} resumed) in {wall:.1f} s; results: {store.folder}")
+    _report(store.folder, args)
+    return 0
+
+
+def _print_sweep(result: ExperimentResult, spec: SweepSpec) -> None:
     means = result.table.groupby("point")[[*result.parameters, *spec.kpis]].mean()
     shown = means if len(means) <= MAX_POINTS_SHOWN else means.head(MAX_POINTS_SHOWN)
     print(shown.to_string(float_format=lambda v: f"{v:,.4g}"))
@@ -211,9 +240,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if result.sobol is not None:
         print("\nSobol indices (first order S1, total ST):")
         print(result.sobol.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"\n{total} runs ({len(done)} resumed) in {wall:.1f} s; results: {store.folder}")
-    _report(store.folder, args)
-    return 0
 
 
 def _cmd_staff(args: argparse.Namespace) -> int:

@@ -152,7 +152,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from collectsim.report import build_report
 
-    print(f"report: {build_report(args.folder)}")
+    print(f"report: {build_report(args.folder, warn=lambda line: print(line, file=sys.stderr))}")
     return 0
 
 

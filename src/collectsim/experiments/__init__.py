@@ -153,6 +153,20 @@ def champion_challenger(
     return pd.DataFrame(run_jobs(jobs, executor, progress=progress))
 
 
+def sweep_identities(design: Design, n: int, *, seed: int) -> list[Row]:
+    """Each sweep job's identity in job order (point × n + replication): its labels and its seed.
+
+    A journal line is checked against this, so a resumed sweep never takes one job's rows for another's.
+    """
+    points = _points(design)
+    seeds = replication_seeds(seed, n)
+    return [{"point": i, "replication": r, **p, "seed": s} for i, p in enumerate(points) for r, s in enumerate(seeds)]
+
+
+def _points(design: Design) -> list[Mapping[str, Any]]:
+    return list(design.points if isinstance(design, SaltelliDesign) else design)
+
+
 def sweep(
     scenario: Scenario,
     design: Design,
@@ -168,18 +182,17 @@ def sweep(
     """Every design point × ``n`` replications (replication r has the same seed at every point).
 
     ``done`` maps job index (point × n + replication) to rows already computed (a resumed
-    sweep); they are not run again. ``on_rows`` is called as each new job finishes.
+    sweep); they are not run again, but an entry without rows or outside the sweep is, so a
+    damaged resume can never drop a point. ``on_rows`` is called as each new job finishes.
     """
     _check_n(n)
-    points = list(design.points if isinstance(design, SaltelliDesign) else design)
+    points = _points(design)
     variants = [variant(scenario, p, where=f"point {i}") for i, p in enumerate(points)]
-    seeds = replication_seeds(seed, n)
     jobs = [
-        Job(v, s, {"point": i, "replication": r, **points[i]})
-        for i, v in enumerate(variants)
-        for r, s in enumerate(seeds)
+        Job(variants[ident["point"]], ident["seed"], {k: v for k, v in ident.items() if k != "seed"})
+        for ident in sweep_identities(points, n, seed=seed)
     ]
-    done = dict(done or {})
+    done = {j: list(rows) for j, rows in (done or {}).items() if rows and 0 <= j < len(jobs)}
     todo = [j for j in range(len(jobs)) if j not in done]
 
     def relay(k: int, rows: list[Row]) -> None:
@@ -240,4 +253,13 @@ def _check_n(n: int) -> None:
         raise CollectsimError(f"n (replications): {n!r} is not allowed; use an integer ≥ 1")
 
 
-__all__ = ["Comparison", "ExperimentResult", "champion_challenger", "compare", "replicate", "sweep", "variant"]
+__all__ = [
+    "Comparison",
+    "ExperimentResult",
+    "champion_challenger",
+    "compare",
+    "replicate",
+    "sweep",
+    "sweep_identities",
+    "variant",
+]

@@ -80,7 +80,6 @@ def cross_reference_problems(data: Mapping[str, Any]) -> Problems:
         out.append(("population.inflow_days", f"{inflow} exceeds horizon.days {days}; accounts must enter in time"))
     out += _policy_problems(data, channels, segs)
     out += _precedence_problems(data, channels, teams)
-    out += _branching_problems(data)
     return out
 
 
@@ -113,19 +112,6 @@ def _headcount_problems(teams: Mapping[str, Any]) -> Problems:
     total = sum(c for c in counts if isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= HEADCOUNT_MAX)
     if total > HEADCOUNT_MAX:
         return [("teams", f"{total:,} agents in all teams exceed the limit of {HEADCOUNT_MAX:,}")]
-    return []
-
-
-def _branching_problems(data: Mapping[str, Any]) -> Problems:
-    from collectsim.scenario.schema import Repayment
-
-    try:
-        rep = Repayment.model_validate(_table(data, "repayment"))
-    except ValueError:
-        return []
-    n = (rep.delta_10 + rep.delta_11 * rep.partial_fraction.build().mean) / rep.kappa
-    if n >= 1:
-        return [("repayment", f"branching ratio (δ10 + δ11·E[R])/κ = {n:.3f} must be < 1")]
     return []
 
 

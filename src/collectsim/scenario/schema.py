@@ -185,6 +185,14 @@ class Repayment(Model):
     partial_fraction: Fraction = DistSpec(dist="beta", a=2.0, b=5.0)
     promise_days: tuple[Annotated[Int, Field(ge=0, le=365)], Annotated[Int, Field(ge=0, le=365)]] = (1, 14)
 
+    @model_validator(mode="after")
+    def _subcritical(self) -> Repayment:
+        """Each payment must trigger fewer than one further payment on average, or λ(t) explodes."""
+        n = (self.delta_10 + self.delta_11 * self.partial_fraction.build().mean) / self.kappa
+        if n >= 1:
+            raise ValueError(f"branching ratio (δ10 + δ11·E[R])/κ = {n:.3f} must be < 1")
+        return self
+
 
 class Economy(Model):
     """The economy scales λ∞ by exp(β·Δunemployment); ``cost_of_funds`` (annual) discounts cash flows for NPV."""

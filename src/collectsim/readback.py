@@ -1,0 +1,68 @@
+"""Reading a saved results folder back: checked against its manifest, every unreadable file named in one line.
+
+``open_folder`` verifies the checksums a folder was sealed with before anything reads it, so a
+truncated table is refused instead of silently giving a report from partial data. The readers
+(``csv``, ``parquet``, ``json_file``, ``toml_file``) turn a missing or unparsable file into a
+``CollectsimError`` naming that file: folders from before checksums get the same one-line errors.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import pyarrow as pa
+
+from collectsim.errors import CollectsimError
+from collectsim.store import integrity
+
+T = TypeVar("T")
+UNREADABLE = (OSError, ValueError, UnicodeDecodeError, pa.ArrowException)
+
+
+def open_folder(folder: Path, *, command: str) -> bool:
+    """Check ``folder`` against its manifest; True if verified, False if it has no checksums (an older folder)."""
+    if not folder.is_dir():
+        raise CollectsimError(f"{command}: '{folder}' is not a folder")
+    return integrity.verify(folder, what=f"{command}: results folder")
+
+
+def unverified_warning(folder: Path) -> str:
+    """The one warning for a folder read without checksums."""
+    return f"warning: '{folder}' has no checksums (written by an older collectsim); its files were not verified"
+
+
+def _read(path: Path, how: Callable[[Path], T]) -> T:
+    if not path.exists():
+        raise CollectsimError(f"{path}: missing from the results folder; rerun the command that wrote it")
+    if not path.is_file():
+        raise CollectsimError(f"{path}: is not a file")
+    try:
+        return how(path)
+    except UNREADABLE as exc:
+        first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise CollectsimError(f"{path}: damaged or unreadable ({first})") from None
+
+
+def csv(path: Path) -> pd.DataFrame:
+    """A CSV table."""
+    return _read(path, pd.read_csv)
+
+
+def parquet(path: Path) -> pd.DataFrame:
+    """A Parquet table."""
+    return _read(path, pd.read_parquet)
+
+
+def json_file(path: Path) -> Any:
+    """A JSON document (UTF-8)."""
+    return _read(path, lambda p: json.loads(p.read_bytes().decode("utf-8")))
+
+
+def toml_file(path: Path) -> dict[str, Any]:
+    """A TOML document (UTF-8)."""
+    return _read(path, lambda p: tomllib.loads(p.read_bytes().decode("utf-8")))
