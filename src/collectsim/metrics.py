@@ -8,6 +8,7 @@ bucket 31–60 into 61–90.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 
 import numpy as np
@@ -249,4 +250,73 @@ def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     out["allowance_at_horizon"] = float(loss.sum())
     out["exposure_at_horizon"] = exposure
     out["coverage_at_horizon"] = _safe(float(loss.sum()), exposure)
+    return out
+
+
+# Which KPIs are fractions, and which may be undefined. Declared here, beside the functions that name
+# them, so a new KPI is classified where it is defined; a pattern's '*' stands for a team name or a number.
+FRACTION_KPIS: tuple[str, ...] = (
+    "recovery_rate",
+    "recovery_rate_with_sale",
+    "recovery_rate_with_terminal",
+    "write_off_rate",
+    "write_off_account_rate",
+    "sale_price_realised",
+    "promise_kept_rate",
+    "share_4_calls_per_week",
+    "share_4_contacts_per_week",
+    "open_share_at_horizon",
+    "coverage_at_horizon",
+    "ecl_rate_at_entry",
+    "vulnerable_recovery_rate",
+    "cure_rate_dpd*",
+    "roll_rate_*",
+    "no_payment_rate_*",
+    "liquidation_d*",
+    "team.*.utilisation",
+    "team.*.service_level",
+    "team.*.inbound_service_level",
+)
+# Ratios whose denominator can be empty (no vulnerable borrower, no inbound call, no debt sold, a DPD
+# the horizon never reaches): NaN there means "nothing to measure", and reports show it as a blank.
+UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
+    "sale_price_realised",
+    "promise_kept_rate",
+    "share_4_calls_per_week",
+    "share_4_contacts_per_week",
+    "coverage_at_horizon",
+    "vulnerable_recovery_rate",
+    "vulnerable_complaints_per_1000",
+    "cost_per_unit_collected",
+    "mean_days_to_resolution",
+    "cure_rate_dpd*",
+    "roll_rate_*",
+    "no_payment_rate_*",
+    "team.*.utilisation",
+    "team.*.service_level",
+    "team.*.wait_mean_days",
+    "team.*.inbound_asa_s",
+    "team.*.inbound_service_level",
+)
+
+
+def _declared(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def impossible_kpis(kpis: dict[str, float]) -> list[str]:
+    """KPIs no run can produce: infinite anywhere, NaN outside ``UNDEFINED_WHEN_EMPTY``, fractions outside [0, 1].
+
+    Empty when the run is sound; each entry names the KPI and its value. A tolerance of 1e-9 absorbs
+    rounding in fractions computed from sums of many cents.
+    """
+    out = []
+    for name, value in kpis.items():
+        if math.isnan(value):
+            if not _declared(name, UNDEFINED_WHEN_EMPTY):
+                out.append(f"{name} = nan (not a ratio that may be undefined)")
+        elif math.isinf(value):
+            out.append(f"{name} = {value}")
+        elif _declared(name, FRACTION_KPIS) and not -1e-9 <= value <= 1 + 1e-9:
+            out.append(f"{name} = {value!r} (a fraction, outside [0, 1])")
     return out

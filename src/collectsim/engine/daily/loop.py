@@ -268,8 +268,8 @@ class Simulation:
         self.recorder.day_end(day, s, self.total_cost(), self.teams)
         if self.check_invariants:
             err = s.conservation_error()
-            if err > 1e-6 * max(1.0, float(s.opening.max(initial=1.0))):
-                raise InvariantError(f"day {day}: money not conserved (max gap {err:.6g})")
+            if not err <= 1e-6 * max(1.0, float(s.opening.max(initial=1.0))):  # NaN fails too
+                raise InvariantError(f"day {day}: money not conserved or not finite (max gap {err:.6g})")
 
     def total_cost(self) -> float:
         channels = sum(t.cost for t in self.contact.tally.values())
