@@ -140,7 +140,9 @@ class HorizonValuer:
         self._promises(horizon, parts, parts_pv, costs, costs_pv)
         self._plans(horizon, parts[OFFERS], parts_pv[OFFERS])
         total = parts.sum(axis=0)
-        scale = np.where(total > owed, owed / np.maximum(total, 1e-300), 1.0)
+        scale = np.ones(n)
+        over = total > owed  # then total > 0: the division is safe where it is taken
+        scale[over] = owed[over] / total[over]
         parts *= scale
         parts_pv *= scale
         return HorizonValue(
