@@ -21,11 +21,13 @@ import pandas as pd
 from collectsim import readback
 from collectsim.describe import scenario_in_words
 from collectsim.errors import CollectsimError
+from collectsim.experiments.staffing import inbound_erlang
 from collectsim.experiments.stats import direction
-from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value, number_or_dash, pct_or_na
+from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_p_better, fmt_value, number_or_dash, pct_or_na
 from collectsim.scenario import Scenario, scenario_from_dict
 from collectsim.store.files import atomic_bytes
 from collectsim.store.integrity import MANIFEST, read_manifest
+from collectsim.verdict import best_headcount, staffing_verdict
 
 REPORT_FILE = "report.html"
 FIG_DIR = "figures"
@@ -35,11 +37,17 @@ ALWAYS_HAD_A_MANIFEST = ("run", "compare", "sweep", "staff")
 
 @dataclass
 class Report:
+    """A report's content. ``lead`` (the verdict: which policy wins, what to staff) comes first, because
+    that is what a reader opens the page for; ``words`` (the scenario in prose) follows, folded away;
+    ``notes`` are prose that qualifies the numbers (design, uncertainty) and stays open."""
+
     title: str
     subtitle: str
     words: dict[str, list[str]] = field(default_factory=dict)
     tables: list[tuple[str, str]] = field(default_factory=list)
     figures: list[tuple[str, str, object]] = field(default_factory=list)  # (file stem, caption, Figure)
+    lead: list[tuple[str, str]] = field(default_factory=list)  # (heading, HTML)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def kind_of(folder: Path) -> str:
@@ -119,16 +127,21 @@ def _manifest(folder: Path) -> dict:
 
 
 def _subtitle(man: dict) -> str:
+    """Version, seed, replications, wall time ("wall time 2.1 s") and when, from the manifest."""
     parts = [f"collectsim {man.get('version', '?')}"]
-    for key, label in (
-        ("seed", "seed"),
-        ("replications", "replications"),
-        ("wall_time_s", "wall time s"),
-        ("created", "created"),
-    ):
-        if key in man:
-            parts.append(f"{label} {man[key]}")
+    if "seed" in man:
+        parts.append(f"seed {man['seed']}")
+    if "replications" in man:
+        parts.append(f"{man['replications']} replication{'s' * (man['replications'] != 1)}")
+    if isinstance(man.get("wall_time_s"), int | float):
+        parts.append(f"wall time {man['wall_time_s']:,.1f} s")
+    if "created" in man:
+        parts.append(f"created {man['created']}")
     return " · ".join(parts)
+
+
+def _bullets(lines: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -186,7 +199,7 @@ def _run(folder: Path) -> Report:
     cur, horizon = sc.currency, sc.horizon.days
     rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
     rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]
-    rep.tables.append(("Key figures", _table(["KPI", "value"], rows)))
+    rep.lead.append(("Key figures", _table(["KPI", "value"], rows)))
     if "terminal_value" in kpis:
         rep.tables.append(("Value at the horizon", _table(["", "value"], _horizon_rows(kpis, sc))))
     trows = [_team_cells(r, cur) for r in teams.itertuples()]
@@ -272,7 +285,7 @@ def _horizon_rows(kpis: dict, sc: Scenario) -> list[list[str]]:
 
 def _sureness(p: float) -> str:
     if p != p:
-        return "n/a"
+        return "no interval with one replication"
     conf = max(p, 1 - p)
     return "very likely" if conf >= 0.95 else "likely" if conf >= 0.8 else "uncertain"
 
@@ -290,7 +303,7 @@ def verdicts(summary: pd.DataFrame, policies: list[str], currency: str) -> list[
         if best == champ:
             others = sub.drop(index=champ)
             p_any = float((1 - others["p_better"]).min()) if len(others) else float("nan")
-            rows.append([kpi, f"{champ} (champion)", "—", f"{p_any:.2f}", _sureness(p_any)])
+            rows.append([kpi, f"{champ} (champion)", "—", fmt_p_better(kpi, p_any), _sureness(p_any)])
         else:
             r = sub.loc[best]
             rows.append(
@@ -298,7 +311,7 @@ def verdicts(summary: pd.DataFrame, policies: list[str], currency: str) -> list[
                     kpi,
                     best,
                     fmt_diff(kpi, r["diff"], r["diff_half_width"], currency),
-                    f"{r['p_better']:.2f}",
+                    fmt_p_better(kpi, r["p_better"]),
                     _sureness(r["p_better"]),
                 ]
             )
@@ -330,8 +343,10 @@ def _compare(folder: Path) -> Report:
                 for p in policies
             ]
         )
-    rep.tables.append(("KPIs (mean ± 95% half-width over replications)", _table(["KPI", *policies], rows)))
-    rep.tables.append(
+    n = int(summary["n"].max())
+    caption = "KPIs (mean ± 95% half-width over replications)" if n > 1 else "KPIs (one replication: no interval)"
+    rep.tables.append((caption, _table(["KPI", *policies], rows)))
+    rep.lead.append(
         (
             f"Which policy wins (against champion {champ}; P = probability the winner is better)",
             _table(
@@ -349,8 +364,8 @@ def _compare(folder: Path) -> Report:
                 r.kpi,
                 f"{r.champion:,.4g}",
                 f"{r.challenger:,.4g}",
-                f"{r.diff:+,.4g} ± {r.diff_half_width:,.3g}",
-                f"{r.p_better:.2f}",
+                f"{r.diff:+,.4g}" + ("" if pd.isna(r.diff_half_width) else f" ± {r.diff_half_width:,.3g}"),
+                fmt_p_better(r.kpi, r.p_better),
             ]
             for r in ir.itertuples()
         ]
@@ -363,10 +378,12 @@ def _compare(folder: Path) -> Report:
     if "plain_diff" in summary:
         _uncertainty(rep, folder, summary, policies, cur, man)
     means = runs.groupby("policy", sort=False)[["total_cost", "collected"]].mean().reset_index()
+    crn = man.get("common_random_numbers", True)
+    pairing = "Paired differences (common random numbers)" if crn else "Differences (independent random numbers)"
     rep.figures += [
         ("liquidation", "Cumulative recovery by day, per policy (95% band)", plots.liquidation_curves(runs, "policy")),
         ("cost_vs_recovery", "Cost against recovery; efficient frontier", plots.cost_vs_recovery(means, "policy", cur)),
-        ("paired_differences", f"Paired differences against {champ}", plots.paired_differences(summary, champ)),
+        ("paired_differences", f"{pairing} against {champ}", plots.paired_differences(summary, champ)),
     ]
     if {"npv", "npv_after_horizon"} <= set(summary["kpi"]):
         rep.figures.append(("npv", "Net present value per policy", plots.npv_by_policy(summary, cur)))
@@ -376,7 +393,7 @@ def _compare(folder: Path) -> Report:
 def _uncertainty(rep: Report, folder: Path, summary: pd.DataFrame, policies: list[str], cur: str, man: dict) -> None:
     """Both intervals side by side, and what was drawn (parameter_fit.json, parameter_draws.csv)."""
     champ = policies[0]
-    rep.words["Parameter uncertainty"] = [
+    rep.notes["Parameter uncertainty"] = [
         f"Each replication drew the fitted parameters of {man.get('parameter_uncertainty', 'the fit')} from their "
         "sampling distribution (normal, with the fit's covariance, truncated at the bounds), one draw shared by "
         "every policy, so the differences stay paired.",
@@ -396,9 +413,9 @@ def _uncertainty(rep: Report, folder: Path, summary: pd.DataFrame, policies: lis
                     kpi,
                     p,
                     fmt_diff(kpi, r["plain_diff"], r["plain_diff_half_width"], cur),
-                    f"{r['plain_p_better']:.2f}",
+                    fmt_p_better(kpi, r["plain_p_better"]),
                     fmt_diff(kpi, r["diff"], r["diff_half_width"], cur),
-                    f"{r['p_better']:.2f}",
+                    fmt_p_better(kpi, r["p_better"]),
                     number_or_dash(ratio, ".2f"),
                 ]
             )
@@ -445,7 +462,7 @@ def _sweep(folder: Path) -> Report:
     params = list(spec["parameters"])
     kpis = [k for k in spec["kpis"] if k in table]
     rep = Report(f"Sweep: {spec.get('name') or folder.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
-    rep.words["Design"] = [
+    rep.notes["Design"] = [
         f"{spec['design']} design over {', '.join(params)}; {spec['replications']} replication(s) "
         f"per point, seed {spec['seed']}; {table['point'].nunique()} points, {len(table)} runs."
     ]
@@ -487,9 +504,12 @@ def _staff(folder: Path) -> Report:
     staffing = readback.csv(folder / "staffing.csv")
     rep = Report(f"Staffing: {sc.name}", _subtitle(man), scenario_in_words(sc))
     target = man.get("target_service")
-    chosen = man.get("chosen", {})
+    runs = readback.parquet(folder / "runs.parquet") if (folder / "runs.parquet").exists() else None
     for team, summary in staffing.groupby("team", sort=False):
-        best = int(chosen.get(team, summary.loc[summary["net_recovery"].idxmax(), "headcount"]))
+        best = best_headcount(summary)
+        erlang = None if runs is None else inbound_erlang(sc, team, runs[runs["team"] == team])
+        verdict = staffing_verdict(summary, target, sc.currency, erlang=erlang)
+        rep.lead.append((f"Team {team}: the verdict", _bullets(verdict)))
         rows = [
             [
                 f"{r.headcount}",
@@ -503,7 +523,7 @@ def _staff(folder: Path) -> Report:
             ]
             for r in summary.itertuples()
         ]
-        heading = f"Team {team}: chosen headcount {best}" + (f", target service {target:.0%}" if target else "")
+        heading = f"Team {team}: staffing curve (mean over {int(summary['n'].max())} replications)"
         rep.tables.append(
             (
                 heading,
@@ -598,7 +618,7 @@ def _histories(folder: Path) -> Report:
     )
     notes = [f"{seg}: {n}" for seg, ns in man.get("notes", {}).items() for n in ns]
     if notes:
-        rep.words["Notes on the fit"] = notes
+        rep.notes["Notes on the fit"] = notes
     if holdout is not None:
         rep.tables.append(
             (
@@ -648,22 +668,32 @@ h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:
 th,td{padding:.3em .7em;border-bottom:1px solid #e5e7ef;text-align:right}th:first-child,td:first-child{text-align:left}
 th{background:#f4f5fa}figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#556;font-size:.92em}ul{padding-left:1.2em}li{margin:.2em 0}
+.wide{max-width:100%;overflow-x:auto}details.scenario summary{cursor:pointer}
+details.scenario summary h2{display:inline-block;margin-top:1.2em;border:0}
 """
 
 
 def render_html(rep: Report, images: list[tuple[str, str]]) -> str:
+    """The page: verdict first, the scenario folded in a ``<details>``, then tables and figures.
+
+    Tables sit in a scrolling box so a wide one (Sobol indices, many policies) never widens the page.
+    """
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(rep.title)}</title>"
         f"<style>{CSS}</style></head><body>",
         f"<h1>{html.escape(rep.title)}</h1><p class='sub'>{html.escape(rep.subtitle)}</p>",
-        "<h2>Scenario</h2>",
     ]
-    for heading, lines in rep.words.items():
-        parts.append(
-            f"<h3>{html.escape(heading)}</h3><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
-        )
+    for heading, body in rep.lead:
+        parts.append(f"<h2>{html.escape(heading)}</h2>{_scroll(body)}")
+    for heading, lines in rep.notes.items():
+        parts.append(f"<h2>{html.escape(heading)}</h2>{_bullets(lines)}")
+    if rep.words:
+        parts.append("<details class='scenario'><summary><h2>Scenario</h2></summary>")
+        for heading, lines in rep.words.items():
+            parts.append(f"<h3>{html.escape(heading)}</h3>{_bullets(lines)}")
+        parts.append("</details>")
     for heading, table in rep.tables:
-        parts.append(f"<h2>{html.escape(heading)}</h2>{table}")
+        parts.append(f"<h2>{html.escape(heading)}</h2>{_scroll(table)}")
     parts.append("<h2>Figures</h2>")
     for caption, b64 in images:
         parts.append(
@@ -672,3 +702,7 @@ def render_html(rep: Report, images: list[tuple[str, str]]) -> str:
         )
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _scroll(body: str) -> str:
+    return f"<div class='wide'>{body}</div>" if body.startswith("<table") else body

@@ -140,7 +140,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         manifest["parameter_uncertainty"] = str(args.parameter_uncertainty)
     folder = write_comparison(result, scenarios, args.results, manifest=manifest, parameter_draws=draws)
     currency = loaded[0].currency
-    print(comparison_table(result.summary(), result.policies, currency))
+    print(comparison_table(result.summary(), result.policies, currency, paired=not args.independent))
     in_run = result.in_run_summary()
     if in_run is not None:
         print(f"\nin-run champion/challenger ({args.in_run:.0%} of accounts to the challenger, shared teams):")

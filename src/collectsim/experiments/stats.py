@@ -22,6 +22,7 @@ DIRECTIONS: tuple[tuple[str, int], ...] = (
     ("sale_price_realised", 1),
     ("collected", 1),
     ("net_recovery", 1),
+    ("net_recovery_per_account", 1),
     ("net_value", 1),
     ("npv*", 1),
     ("terminal_costs", -1),

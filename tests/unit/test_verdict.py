@@ -1,0 +1,89 @@
+"""Verdicts in words: the staffing decision and the comparison table say only what the numbers support."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from collectsim.present import comparison_table, fmt_diff
+from collectsim.results import Comparison
+from collectsim.verdict import staffing_verdict
+
+
+def _curve(service: list[float], net: list[float], heads: list[int] | None = None) -> pd.DataFrame:
+    heads = heads or [4 + 2 * i for i in range(len(service))]
+    return pd.DataFrame({"headcount": heads, "net_recovery": net, "service_level": service, "n": 3})
+
+
+def test_best_headcount_below_target_says_so_and_names_the_smallest_adequate() -> None:
+    """A best headcount missing the target is shown with its service level, beside the fewest agents meeting it."""
+    lines = staffing_verdict(_curve([0.687, 0.85, 0.93, 0.99], [500, 450, 300, 100]), 0.9, "USD")
+    text = "\n".join(lines)
+    assert "best net recovery at headcount 4: USD 500, service level 68.7%" in text
+    assert "smallest headcount with service level ≥ 90%: 8 (93.0%)" in text
+    assert "headcount 4 misses the 90% target; meeting it with 8 agents costs USD 200 of net recovery" in text
+
+
+def test_best_headcount_at_either_edge_of_the_range_is_warned() -> None:
+    """An optimum at the smallest or largest headcount tried may lie outside the range: one warning line."""
+    low = staffing_verdict(_curve([0.9, 0.95, 0.99], [300, 200, 100]), None, "USD")
+    high = staffing_verdict(_curve([0.9, 0.95, 0.99], [100, 200, 300]), None, "USD")
+    inside = staffing_verdict(_curve([0.9, 0.95, 0.99], [100, 300, 200]), None, "USD")
+    assert [x for x in low if x.startswith("warning")] == [
+        "warning: the best headcount is the smallest tried (4); the optimum may be lower: widen --headcount"
+    ]
+    assert any("largest tried (8)" in x for x in high)
+    assert not any(x.startswith("warning") for x in inside)
+    zero = staffing_verdict(_curve([0.5, 0.9], [300, 200], heads=[0, 2]), None, "USD")
+    assert not any(x.startswith("warning") for x in zero)  # fewer than none is not an option
+
+
+def test_no_headcount_meeting_the_target_is_said_plainly() -> None:
+    """When no headcount tried reaches the target, the verdict says so instead of naming one."""
+    lines = staffing_verdict(_curve([0.2, 0.4, 0.6], [100, 300, 200]), 0.9, "USD")
+    assert "no headcount tried (4–8) reaches the 90% service target; try more agents" in lines
+
+
+def _comparison(n: int, crn: bool = True) -> Comparison:
+    rng = np.random.default_rng(3)
+    rows = []
+    for p, shift in (("A", 0.0), ("B", 0.02)):
+        for r in range(n):
+            rows.append(
+                {
+                    "policy": p,
+                    "replication": r,
+                    "recovery_rate": 0.5 + shift + rng.normal(0, 0.01),
+                    "contacts_per_account": 10 + 100 * shift + rng.normal(0, 0.1),
+                }
+            )
+    return Comparison(pd.DataFrame(rows), ("A", "B"), common_random_numbers=crn)
+
+
+def _row(text: str, kpi: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(kpi))
+
+
+def test_p_better_is_a_dash_for_a_kpi_with_no_better_side() -> None:
+    """Contacts per account has no better side: P(better) is "—", not P(larger) passed off as P(better)."""
+    cmp = _comparison(4)
+    text = comparison_table(cmp.summary(), cmp.policies, "USD", ("recovery_rate", "contacts_per_account"))
+    assert _row(text, "contacts_per_account").split()[-2] == "—"
+    assert _row(text, "recovery_rate").split()[-2] not in ("—", "nan")
+
+
+def test_independent_streams_drop_the_vrf_column_and_the_crn_header() -> None:
+    """Without common random numbers there is no variance reduction to report."""
+    cmp = _comparison(4, crn=False)
+    text = comparison_table(cmp.summary(), cmp.policies, "USD", ("recovery_rate",), paired=False)
+    assert "VRF" not in text and "common random numbers" not in text
+    assert "independent random numbers" in text
+
+
+def test_one_replication_prints_no_interval_and_no_nan() -> None:
+    """With n = 1 there is no interval: the table says so once, and never prints "nan"."""
+    cmp = _comparison(1)
+    text = comparison_table(cmp.summary(), cmp.policies, "USD", ("recovery_rate", "contacts_per_account"))
+    assert "no interval with one replication" in text
+    assert "nan" not in text.lower() and "VRF" not in text
+    assert fmt_diff("recovery_rate", 0.0123, float("nan"), "USD") == "+1.23 pp"
