@@ -21,6 +21,7 @@ import pandas as pd
 from collectsim import readback
 from collectsim.describe import scenario_in_words
 from collectsim.errors import CollectsimError
+from collectsim.experiments.design import sobol_trust_warning
 from collectsim.experiments.staffing import inbound_erlang
 from collectsim.experiments.stats import direction
 from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_p_better, fmt_value, number_or_dash, pct_or_na
@@ -480,17 +481,23 @@ def _sweep(folder: Path) -> Report:
     ]
     if (folder / "sobol.csv").exists():
         sob = readback.csv(folder / "sobol.csv")
-        rep.tables.append(
-            (
-                "Sobol indices",
-                _table(
-                    ["parameter", "S1", "ST", "kpi"],
-                    [[r.parameter, f"{r.S1:.3f}", f"{r.ST:.3f}", r.kpi] for r in sob.itertuples()],
-                ),
-            )
-        )
-        rep.figures.append(("sobol", "Sobol indices: first order and total", plots.sobol_bars(sob)))
+        rep.tables.append(("Sobol indices (95% bootstrap half-widths)", _table(*_sobol_rows(sob))))
+        warning = sobol_trust_warning(sob, int(spec.get("points", 0)))
+        if warning:
+            rep.lead.append(("Sensitivity: read with care", _bullets([warning])))
+        rep.figures.append(("sobol", "Sobol indices: first order and total, 95% intervals", plots.sobol_bars(sob)))
     return rep
+
+
+def _sobol_rows(sob: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """The Sobol' table: index ± half-width when the folder has intervals (older folders have none)."""
+
+    def cell(r, k: str) -> str:
+        conf = getattr(r, f"{k}_conf", math.nan)
+        return f"{getattr(r, k):.3f}" + ("" if pd.isna(conf) else f" ± {conf:.3f}")
+
+    rows = [[r.kpi, r.parameter, cell(r, "S1"), cell(r, "ST")] for r in sob.itertuples()]
+    return ["KPI", "parameter", "S1 first order", "ST total"], rows
 
 
 # --- staff -------------------------------------------------------------------------------------------------------

@@ -238,8 +238,13 @@ def _print_sweep(result: ExperimentResult, spec: SweepSpec) -> None:
     if len(means) > len(shown):
         print(f"… {len(means) - len(shown)} more points in sweep.csv and report.html")
     if result.sobol is not None:
-        print("\nSobol indices (first order S1, total ST):")
+        from collectsim.experiments.design import sobol_trust_warning
+
+        print("\nSobol indices (first order S1, total ST; conf = 95% bootstrap half-width):")
         print(result.sobol.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        warning = sobol_trust_warning(result.sobol, spec.points)
+        if warning:
+            print(warning)
 
 
 def _cmd_staff(args: argparse.Namespace) -> int:
