@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from collectsim.experiments.stats import direction
 from collectsim.present import comparison_table, fmt_diff
 from collectsim.results import Comparison
 from collectsim.verdict import staffing_verdict
@@ -87,3 +88,10 @@ def test_one_replication_prints_no_interval_and_no_nan() -> None:
     assert "no interval with one replication" in text
     assert "nan" not in text.lower() and "VRF" not in text
     assert fmt_diff("recovery_rate", 0.0123, float("nan"), "USD") == "+1.23 pp"
+
+
+def test_lifetime_and_per_account_net_recovery_have_a_better_side() -> None:
+    """Recovery including the horizon value, and net recovery per account, are better higher (were neutral)."""
+    assert direction("recovery_rate_with_terminal") == 1
+    assert direction("net_recovery_per_account") == 1
+    assert direction("contacts_per_account") == 0

@@ -18,6 +18,7 @@ from scipy import stats
 DIRECTIONS: tuple[tuple[str, int], ...] = (
     ("recovery_rate", 1),
     ("recovery_rate_with_sale", 1),
+    ("recovery_rate_with_terminal", 1),
     ("sale_proceeds", 1),
     ("sale_price_realised", 1),
     ("collected", 1),
