@@ -397,6 +397,9 @@ def test_staffing_curve_marks_choice_and_target(res: Results, figs: dict[str, Fi
     assert target.get_ydata()[0] == TARGET
     untargeted = plots.staffing_curve(st.summary, "early_callers", 6, None, "USD")
     assert not _by_gid(untargeted, "target")
+    both = plots.staffing_curve(st.summary, "early_callers", 2, TARGET, "USD", meeting=6)
+    (meeting,) = _by_gid(both, "staff:meeting")
+    assert meeting.get_xdata()[0] == 6
 
 
 def test_sweep_means_per_level(res: Results, figs: dict[str, Figure]) -> None:

@@ -139,8 +139,30 @@ def fmt_value(kpi: str, value: float, currency: str) -> str:
         return f"{value:.2%}"
     if kpi in MONEY or kpi.startswith("cost") or kpi.endswith(("commission", "collected", "fees")):
         return f"{currency} {value:,.0f}"
-    # A count from one run is a whole number and reads as one ("legal_filed 252", not "252.00").
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    # A count from one run is a whole number and reads as one ("legal_filed 252", not "252.00"); a mean of
+    # counts, or a ratio such as complaints per 1,000, keeps its decimals.
+    whole = kpi in WHOLE_COUNTS and float(value).is_integer()
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
+
+
+WHOLE_COUNTS = frozenset(
+    {
+        "accounts",
+        "promises_made",
+        "promises_kept",
+        "promises_broken",
+        "promises_cancelled",
+        "recovered_accounts",
+        "legal_filed",
+        "legal_won",
+        "legal_lost",
+        "legal_settled",
+        "legal_pending",
+        "agency_placements",
+        "accounts_sold",
+        "complaints",
+    }
+)
 
 
 def fmt_half(kpi: str, half: float, currency: str) -> str:

@@ -28,7 +28,7 @@ from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_p_better, fmt_v
 from collectsim.scenario import Scenario, scenario_from_dict
 from collectsim.store.files import atomic_bytes
 from collectsim.store.integrity import MANIFEST, read_manifest
-from collectsim.verdict import best_headcount, staffing_verdict
+from collectsim.verdict import best_headcount, smallest_meeting, staffing_verdict
 
 REPORT_FILE = "report.html"
 FIG_DIR = "figures"
@@ -141,12 +141,17 @@ def _subtitle(man: dict) -> str:
     return " · ".join(parts)
 
 
+def _breakable(text: str) -> str:
+    return html.escape(text).replace(".", ".<wbr>").replace("_", "_<wbr>")
+
+
 def _bullets(lines: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    """An HTML table; headers may break after "." and "_" so dotted parameter paths do not widen the page."""
+    head = "".join(f"<th>{_breakable(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -553,7 +558,9 @@ def _staff(folder: Path) -> Report:
             (
                 f"staffing_{team}",
                 f"Staffing curve: {team}",
-                plots.staffing_curve(summary, team, best, target, sc.currency),
+                plots.staffing_curve(
+                    summary, team, best, target, sc.currency, meeting=smallest_meeting(summary, target)
+                ),
             )
         )
     if (folder / "plan.csv").exists():

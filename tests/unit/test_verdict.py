@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from collectsim.experiments.stats import direction
-from collectsim.present import comparison_table, fmt_diff
+from collectsim.present import comparison_table, fmt_diff, fmt_value
 from collectsim.results import Comparison
 from collectsim.verdict import staffing_verdict
 
@@ -95,3 +95,10 @@ def test_lifetime_and_per_account_net_recovery_have_a_better_side() -> None:
     assert direction("recovery_rate_with_terminal") == 1
     assert direction("net_recovery_per_account") == 1
     assert direction("contacts_per_account") == 0
+
+
+def test_counts_read_as_whole_numbers_and_ratios_keep_decimals() -> None:
+    """One run's legal filings are "252", not "252.00"; a mean of counts or a ratio keeps two places."""
+    assert fmt_value("legal_filed", 252.0, "USD") == "252"
+    assert fmt_value("legal_filed", 94.5, "USD") == "94.50"
+    assert fmt_value("complaints_per_1000", 3.0, "USD") == "3.00"

@@ -209,11 +209,20 @@ def _difference_panel(ax, summary: pd.DataFrame, champion: str, challengers: lis
     ax.grid(axis="x", alpha=0.3)
 
 
-def staffing_curve(summary: pd.DataFrame, team: str, chosen: int, target: float | None, currency: str) -> Figure:
+def staffing_curve(
+    summary: pd.DataFrame,
+    team: str,
+    chosen: int,
+    target: float | None,
+    currency: str,
+    *,
+    meeting: int | None = None,
+) -> Figure:
     """Net recovery (with 95% interval) and service level against one team's headcount.
 
-    ``summary`` is ``StaffingResult.summary``; ``chosen`` is marked with a vertical line and ``target``
-    (a service level) with a horizontal one.
+    ``summary`` is ``StaffingResult.summary``; ``chosen`` (the best net recovery) is marked with a vertical
+    line, ``meeting`` (the smallest headcount meeting the target) with a dotted one, and ``target`` (a
+    service level) with a horizontal one: both answers in sight, as the verdict states them.
     """
     _require(summary, ["headcount", "net_recovery"], "staffing_curve")
     s = summary.sort_values("headcount")
@@ -226,7 +235,9 @@ def staffing_curve(summary: pd.DataFrame, team: str, chosen: int, target: float 
         half = s["net_recovery_half_width"].to_numpy(dtype=float)
         if np.isfinite(half).any():
             ax.fill_between(x, net - half, net + half, color=BLUE, alpha=0.15, lw=0, label="net recovery 95% interval")
-    ax.axvline(chosen, color="black", ls="--", lw=1.2, label=f"chosen: {chosen} agents", gid="staff:chosen")
+    ax.axvline(chosen, color="black", ls="--", lw=1.2, label=f"best net recovery: {chosen} agents", gid="staff:chosen")
+    if meeting is not None and meeting != chosen:
+        ax.axvline(meeting, color=RED, ls=":", lw=1.2, label=f"meets the target: {meeting} agents", gid="staff:meeting")
     fig.suptitle(f"Staffing '{team}': net recovery and service level by headcount")
     ax.set_xlabel(f"Headcount of {team} (agents)")
     ax.set_ylabel(f"Net recovery ({currency})", color=BLUE)

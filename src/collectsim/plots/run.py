@@ -393,7 +393,7 @@ def account_journeys(accounts: pd.DataFrame, horizon: int) -> Figure:
     n = max(len(accounts), 1)
     labels = [f"{k} ({v[-1] / n:.0%} on day {horizon - 1})" for k, v in counts.items()]
     fig = _figure((10.0, 5.6))
-    ax, end = fig.subplots(1, 2, width_ratios=[6, 1], sharey=True)
+    ax, end = fig.subplots(1, 2, width_ratios=[6, 1])
     polys = ax.stackplot(days, *counts.values(), labels=labels, colors=colors, alpha=0.9)
     for name, poly in zip(counts, polys, strict=True):
         poly.set_gid(f"journey:{name}")
@@ -417,9 +417,9 @@ def account_journeys(accounts: pd.DataFrame, horizon: int) -> Figure:
     end.set_xticks([])
     end.set_title(f"day {horizon - 1}", fontsize=9)
     end.set_xlabel("share")
-    end.set_ylabel("% of accounts")
+    end.set_ylim(0, n)
+    end.set_yticks(np.linspace(0, n, 6), [f"{p:.0%}" for p in np.linspace(0, 1, 6)])
+    end.yaxis.tick_right()
     end.yaxis.set_label_position("right")
-    pct = end.secondary_yaxis("right", functions=(lambda v: v / n, lambda p: p * n))
-    pct.yaxis.set_major_formatter(_percent())
-    end.tick_params(axis="y", left=False, labelleft=False)
+    end.set_ylabel("% of accounts")
     return fig
