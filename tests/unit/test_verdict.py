@@ -102,3 +102,21 @@ def test_counts_read_as_whole_numbers_and_ratios_keep_decimals() -> None:
     assert fmt_value("legal_filed", 252.0, "USD") == "252"
     assert fmt_value("legal_filed", 94.5, "USD") == "94.50"
     assert fmt_value("complaints_per_1000", 3.0, "USD") == "3.00"
+
+
+def test_report_verdict_with_one_replication_says_there_is_no_interval() -> None:
+    """The report's 'which policy wins' table prints no "nan" for one replication: a dash and the reason."""
+    from collectsim.report import verdicts
+
+    cmp = _comparison(1)
+    rows = verdicts(cmp.summary(), list(cmp.policies), "USD")
+    assert rows and all("nan" not in " ".join(r).lower() for r in rows)
+    assert rows[0][3] == "—" and rows[0][4] == "no interval with one replication"
+
+
+def test_report_subtitle_reads_wall_time_in_seconds() -> None:
+    """The subtitle says "wall time 2.1 s", not "wall time s 2.126"."""
+    from collectsim.report import _subtitle
+
+    text = _subtitle({"version": "0", "seed": 1, "replications": 1, "wall_time_s": 2.126})
+    assert "wall time 2.1 s" in text and "1 replication" in text and "replications" not in text
