@@ -473,7 +473,11 @@ def _sweep(folder: Path) -> Report:
         f"per point, seed {spec['seed']}; {table['point'].nunique()} points, {len(table)} runs."
     ]
     means = table.groupby("point", sort=True)[[*params, *kpis]].mean()
-    rows = [[str(i)] + [f"{v:,.4g}" for v in r] for i, r in zip(means.index, means.to_numpy(), strict=True)]
+    cols = [*params, *kpis]
+    rows = [
+        [str(i)] + [f"{v:,.4g}" if c in params else fmt_value(c, v, sc.currency) for c, v in zip(cols, r, strict=True)]
+        for i, r in zip(means.index, means.to_numpy(), strict=True)
+    ]
     rep.tables.append(("Mean KPIs per design point", _table(["point", *params, *kpis], rows)))
     pts = table.groupby("point", sort=True)[["total_cost", "collected"]].mean().reset_index()
     rep.figures += [
@@ -682,7 +686,7 @@ h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:
 th,td{padding:.3em .7em;border-bottom:1px solid #e5e7ef;text-align:right}th:first-child,td:first-child{text-align:left}
 th{background:#f4f5fa}figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#556;font-size:.92em}ul{padding-left:1.2em}li{margin:.2em 0}
-.wide{max-width:100%;overflow-x:auto}details.scenario summary{cursor:pointer}
+td{white-space:nowrap}.wide{max-width:100%;overflow-x:auto}details.scenario summary{cursor:pointer}
 details.scenario summary h2{display:inline-block;margin-top:1.2em;border:0}
 """
 
