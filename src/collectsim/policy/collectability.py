@@ -111,9 +111,10 @@ class Collectability:
         decayed = np.exp(-self.kappa * age)[:, None] * self.day_integral
         base_int = self.lam_inf[None, :] + (self.lam_0 - self.lam_inf)[None, :] * decayed
         treat_today = np.zeros(live.size)
-        pos = np.searchsorted(live, treated)
-        ok = (pos < live.size) & (live[np.minimum(pos, live.size - 1)] == treated)
-        np.add.at(treat_today, pos[ok], treat_integral[ok])
+        if live.size:
+            pos = np.searchsorted(live, treated)
+            ok = (pos < live.size) & (live[np.minimum(pos, live.size - 1)] == treated)
+            np.add.at(treat_today, pos[ok], treat_integral[ok])
         treat_int = self.treat_excite[live] * self.day_integral + treat_today
         self.loglik[live] -= base_int + treat_int[:, None] * self.resp[None, :]
         self._payments(day, paid, paid_share, paid_kind)
