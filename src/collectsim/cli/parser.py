@@ -67,6 +67,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="paired comparison of policies over replications (first = champion)")
     cmp_.add_argument("scenarios", type=Path, nargs="+")
+    cmp_.add_argument(
+        "--policy",
+        dest="policies",
+        action="append",
+        default=[],
+        metavar="NAME=MODULE:CLASS[@SCENARIO]",
+        help="also compare a Python research policy, named NAME, on SCENARIO's portfolio and teams "
+        "(default: the first scenario) instead of its ladder (repeatable)",
+    )
     cmp_.add_argument("-n", "--replications", type=_positive("-n"), default=10, help="replications (default 10)")
     cmp_.add_argument("--seed", type=_seed, default=1)
     cmp_.add_argument(
