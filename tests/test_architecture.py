@@ -94,4 +94,6 @@ def test_public_api_is_curated() -> None:
         "TargetFit",
         "fit_histories",
         "HistoryFit",
+        "optimise",
+        "Optimisation",
     }
