@@ -50,6 +50,7 @@ SEARCH_STREAM, CONFIRM_STREAM, SAMPLER_STREAM = 101, 102, 103
 STUDY = "optimise"
 HEADLINE = ("npv", "net_recovery", "collected", "total_cost", "recovery_rate", "complaints_per_1000", "cost_team")
 MIN_TRIALS_FOR_IMPORTANCE = 10
+OPTUNA_MISSING = "optimise needs the optional 'optimise' extra: pip install 'collectsim[optimise]'"
 TrialProgress = Callable[[int, int, float | None], None]  # (finished trials, trials, best value so far)
 
 
@@ -197,7 +198,10 @@ def optimise(
         progress: called after each batch with (finished trials, trials, best value so far).
         on_confirm: progress of the confirmation runs (done, total).
     """
-    import optuna
+    try:
+        import optuna
+    except ImportError as exc:
+        raise CollectsimError(OPTUNA_MISSING) from exc
 
     space = space if isinstance(space, Space) else load_space(space)
     spec = space.spec
@@ -223,9 +227,11 @@ def optimise(
         best = _best(study, space, champion_runs, optuna)
         confirmation = _confirm(space, best, confirm_seeds, executor, on_confirm) if best else None
         importances, note = _importances(study, space, optuna)
-    return Optimisation(
+    result = Optimisation(
         space, trials_table, runs, best, confirmation, importances, note, tuple(search_seeds), tuple(confirm_seeds)
     )
+    trials_table["pareto"] = trials_table["trial"].isin(set(result.pareto()["trial"]))
+    return result
 
 
 @contextlib.contextmanager
