@@ -149,6 +149,10 @@ def optimisation_text(result: Optimisation) -> str:
             "(winner's curse); trust the confirmed figure"
         )
     lines.append(result.importance_note)
+    if result.importances is not None:
+        for obj, sub in result.importances.groupby("objective", sort=False):
+            top = ", ".join(f"{r.parameter} {r.importance:.2f}" for r in sub.head(3).itertuples(index=False))
+            lines.append(f"  most important for {obj}: {top}")
     return "\n".join(lines)
 
 

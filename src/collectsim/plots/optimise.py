@@ -148,6 +148,6 @@ def confirmed_gains(gains: pd.DataFrame) -> Figure:
     ax.xaxis.set_major_formatter(_formatter("rate"))
     ax.set_xlabel("gain over the champion (% of the champion's value)")
     ax.set_title("Winner's curse check: the gain found in search against the confirmed gain")
-    ax.legend(fontsize=8, loc="best")
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return fig
