@@ -70,12 +70,14 @@ def parameter_importances(importances: pd.DataFrame) -> Figure:
     y = np.arange(len(params))
     for ax, obj in zip(axes, objectives, strict=True):
         sub = importances[importances["objective"] == obj].set_index("parameter").reindex(params)["importance"]
-        ax.barh(y, sub.fillna(0.0), color=BLUE, gid=f"importance:{obj}")
+        ax.barh(y, sub.fillna(0.0), color=BLUE, gid=f"importance:{obj}", label="importance")
         ax.set_yticks(y, [_short_param(p) for p in params])
+        ax.set_ylabel("Parameter")
         ax.set_ylim(len(params) - 0.5, -0.5)
         ax.set_xlabel("importance (share)")
         ax.set_title(_pretty(obj))
         ax.grid(axis="x", alpha=0.3)
+    axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle("Which parameters matter for reaching the best trials")
     return fig
 
@@ -147,6 +149,7 @@ def confirmed_gains(gains: pd.DataFrame) -> Figure:
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(_formatter("rate"))
     ax.set_xlabel("gain over the champion (% of the champion's value)")
+    ax.set_ylabel("candidate · KPI")
     ax.set_title("Winner's curse check: the gain found in search against the confirmed gain")
     fig.legend(loc="outside lower center", ncols=2, fontsize=8)
     ax.grid(axis="x", alpha=0.3)
