@@ -311,7 +311,9 @@ def _kept(space: Space) -> list[str]:
     return list(dict.fromkeys([*(o.kpi for o in space.objectives), *(c.kpi for c in space.constraints), *HEADLINE]))
 
 
-def _run(space: Space, items: list[tuple[int, Scenario, range]], seeds: Sequence[int], executor: Executor | None):
+def _run(
+    space: Space, items: list[tuple[int, Scenario, range]], seeds: Sequence[int], executor: Executor | None
+) -> dict[int, dict[str, list[float]]]:
     """Run (label, scenario, replications) items; returns label → {kpi: values in replication order}."""
     jobs = [Job(sc, seeds[r], {"trial": label, "replication": r}) for label, sc, reps in items for r in reps]
     out: dict[int, dict[str, list[float]]] = {}
