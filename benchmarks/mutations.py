@@ -29,51 +29,59 @@ ENGINE = "src/collectsim/engine"
 # name -> [(file, text, replacement), ...]
 MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
     "treatment_effects_off": [
-        (f"{ENGINE}/channels.py", "self.behaviour.excite(rpc, ch.effect *", "self.behaviour.excite(rpc, 0.0 *"),
-        (f"{ENGINE}/channels.py", "self.behaviour.excite_one(i, ch.effect *", "self.behaviour.excite_one(i, 0.0 *"),
+        (f"{ENGINE}/contact/channels.py", "self.behaviour.excite(rpc, ch.effect *", "self.behaviour.excite(rpc, 0.0 *"),
+        (
+            f"{ENGINE}/contact/channels.py",
+            "self.behaviour.excite_one(i, ch.effect *",
+            "self.behaviour.excite_one(i, 0.0 *",
+        ),
     ],
     "agency_commission_zero": [
-        (f"{ENGINE}/agency.py", "fee = total * self.spec.commission", "fee = 0.0"),
-        (f"{ENGINE}/agency.py", "amounts * self.spec.commission", "amounts * 0.0"),
+        (f"{ENGINE}/operations/agency.py", "fee = total * self.spec.commission", "fee = 0.0"),
+        (f"{ENGINE}/operations/agency.py", "amounts * self.spec.commission", "amounts * 0.0"),
     ],
     "kept_promises_pay_nothing": [
         (
-            f"{ENGINE}/behaviour.py",
+            f"{ENGINE}/accounts/behaviour.py",
             "amount = np.minimum(s.promise_amount[kept], s.collectible(kept))",
             "amount = np.zeros(kept.size)",
         ),
     ],
     "calls_never_connect": [
         (
-            f"{ENGINE}/channels.py",
+            f"{ENGINE}/contact/channels.py",
             "outcome = RIGHT_PARTY if u < p_rpc else WRONG_PARTY if u < ch.contact_prob else NO_ANSWER",
             "outcome = NO_ANSWER",
         ),
     ],
     "judgements_never_won": [
-        (f"{ENGINE}/legal.py", "won = not contested or draws[3] < self.spec.contested_win_prob", "won = False"),
+        (
+            f"{ENGINE}/operations/legal.py",
+            "won = not contested or draws[3] < self.spec.contested_win_prob",
+            "won = False",
+        ),
     ],
     "charge_off_never": [
-        (f"{ENGINE}/loop.py", "s.charge_off(due, day)", "s.charge_off(due[:0], day)"),
+        (f"{ENGINE}/daily/loop.py", "s.charge_off(due, day)", "s.charge_off(due[:0], day)"),
     ],
     "instalments_never_paid": [
-        (f"{ENGINE}/offers.py", "paying = due[kept]", "paying = due[:0]"),
+        (f"{ENGINE}/accounts/offers.py", "paying = due[kept]", "paying = due[:0]"),
     ],
     "conduct_cap_ignored": [
         (
-            f"{ENGINE}/conduct.py",
+            f"{ENGINE}/contact/conduct.py",
             "return now - self.times.oldest(idx) < self.rule.window_days",
             "return np.zeros(idx.size, dtype=bool)",
         ),
         (
-            f"{ENGINE}/conduct.py",
+            f"{ENGINE}/contact/conduct.py",
             "return self.rule.max == 0 or now - self.times.oldest_one(i) < self.rule.window_days",
             "return False",
         ),
     ],
     "voided_counted_as_done": [
         (
-            f"{ENGINE}/teams.py",
+            f"{ENGINE}/operations/teams.py",
             "                    if queue is not None:\n                        queue.void()",
             "                    if queue is not None:\n                        queue.done()",
         ),

@@ -1,13 +1,22 @@
-"""The engine is pure: it imports nothing of the CLI, file output, presentation or plotting."""
+"""The engine is pure: it imports nothing of the CLI, file output, presentation or plotting.
+
+Its rooms are floors: accounts < contact < operations < daily, and a room imports only
+the rooms below it (``PYTHONPATH=src python tests/import_graph.py`` prints who imports
+whom). And the package has no import circles: a circle means a piece belongs one floor down.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
+from types import ModuleType
 
 import collectsim
+from import_graph import ENGINE, ROOMS, cycles, imports, room, upward
 
 PKG = Path(collectsim.__file__).parent
+API_DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 FORBIDDEN = (
     "collectsim.cli",
     "collectsim.store",
@@ -72,28 +81,63 @@ def test_checker_sees_a_violation(tmp_path: Path) -> None:
     assert {"matplotlib.pyplot", "collectsim.store"} <= _imports(sample)
 
 
-def test_public_api_is_curated() -> None:
-    """The package exports a short, deliberate list of names."""
-    assert set(collectsim.__all__) == {
-        "ActionPlan",
-        "CollectsimError",
-        "Policy",
-        "RunResult",
-        "Scenario",
-        "ScenarioError",
-        "__version__",
-        "load_scenario",
-        "simulate",
-        "with_overrides",
-        "Comparison",
-        "ExperimentResult",
-        "compare",
-        "replicate",
-        "sweep",
-        "calibrate_targets",
-        "TargetFit",
-        "fit_histories",
-        "HistoryFit",
-        "optimise",
-        "Optimisation",
+def _documented_api() -> dict[str, str]:
+    """name -> description, from the table in docs/api.md."""
+    rows = {}
+    for line in API_DOC.read_text().splitlines():
+        m = re.fullmatch(r"\| `([\w.]+)` \| (.*) \|", line)
+        if m:
+            rows[m[1]] = m[2].strip()
+    return rows
+
+
+def test_public_api_is_documented_both_ways() -> None:
+    """Every name in ``collectsim.__all__`` has a row in docs/api.md, and every row is in ``__all__``."""
+    documented = _documented_api()
+    assert sorted(documented) == sorted(collectsim.__all__)
+    assert all(documented.values())
+    assert len(collectsim.__all__) == len(set(collectsim.__all__))
+
+
+def test_package_exports_nothing_else() -> None:
+    """Besides its submodules, the package namespace holds only ``__all__``: no leaked helper names."""
+    public = {n for n, v in vars(collectsim).items() if not n.startswith("_") and not isinstance(v, ModuleType)}
+    assert public == set(collectsim.__all__) - {"__version__"}
+
+
+def test_no_import_cycles() -> None:
+    """No module of collectsim reaches itself through imports, counting those inside functions."""
+    assert cycles(imports(PKG)) == []
+
+
+def test_cycle_finder_sees_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
+    """The cycle check is not vacuous: an import dodged into a function still closes a circle."""
+    pkg = tmp_path / "collectsim"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from collectsim.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from ..a import g\n")
+    (pkg / "c.py").write_text("from collectsim import a\n")
+    assert cycles(imports(pkg)) == [["collectsim.a", "collectsim.sub.b"]]
+
+
+def test_every_engine_module_lives_in_a_room() -> None:
+    """The engine's folder reads like the model: besides its ``__init__``, every module sits in a room."""
+    outside = [m for m in imports(PKG) if m.startswith(ENGINE + ".") and room(m) is None]
+    assert outside == []
+    assert sorted(p.name for p in (PKG / "engine").iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(ROOMS)
+
+
+def test_lower_rooms_never_import_higher_ones() -> None:
+    """accounts < contact < operations < daily: an import may only go down (or stay in its room)."""
+    assert upward(imports(PKG)) == []
+
+
+def test_room_order_check_sees_an_upward_import() -> None:
+    """The room check is not vacuous: accounts importing the daily loop is caught."""
+    graph = {
+        f"{ENGINE}.accounts.state": {f"{ENGINE}.daily.loop"},
+        f"{ENGINE}.daily.loop": {f"{ENGINE}.accounts.state"},
     }
+    assert upward(graph) == ["accounts.state -> daily.loop"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class CollectsimError(Exception):
     """Base class for every error a user can cause; the CLI maps it to exit code 2."""
@@ -26,3 +28,15 @@ class ScenarioError(CollectsimError):
 
     def lines(self) -> list[str]:
         return [f"{path}: {msg}" for path, msg in self.problems]
+
+
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\r`` → ``\\\\r``).
+
+    Messages quote user input (an unknown key, a flag's value); a key holding a newline must not
+    turn the one-line error into three.
+    """
+    return _BREAKS.sub(lambda m: repr(m.group())[1:-1], text)

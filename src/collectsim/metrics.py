@@ -8,6 +8,7 @@ bucket 31–60 into 61–90.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 
 import numpy as np
@@ -114,9 +115,14 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     """Portfolio KPIs. ``collected`` and ``recovery_rate`` are borrower payments only; net recovery is
     collected + debt-sale proceeds − cost (the lender's cash), and ``recovery_rate_with_sale`` adds the
     proceeds. ``written_off`` is what is still written off on the lender's books (sold debt is not);
-    ``write_off_rate`` is (written off + sold) ÷ opening: what charge-off left unpaid by borrowers."""
+    ``write_off_rate`` is (written off + sold) ÷ owed: what charge-off left unpaid by borrowers.
+    Rates are shares of what was ``owed`` over the run: the opening balance plus the interest and
+    late fees charged while in collection (equal to the opening balance without a ``[interest]`` table)."""
     n = len(acc)
     opening = float(acc["opening_balance"].sum())
+    interest = float(acc["interest"].sum())
+    fees = float(acc["fees"].sum())
+    owed = opening + interest + fees
     collected = float(acc["paid"].sum())
     status = acc["status"]
     resolved = acc["resolution_day"] >= 0
@@ -125,13 +131,16 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     kpis = {
         "accounts": float(n),
         "opening_balance": opening,
+        "interest_accrued": interest,
+        "fees_charged": fees,
+        "owed": owed,
         "collected": collected,
-        "recovery_rate": _safe(collected, opening),
-        "recovery_rate_with_sale": _safe(cash, opening),
+        "recovery_rate": _safe(collected, owed),
+        "recovery_rate_with_sale": _safe(cash, owed),
         "discount": float(acc["discount"].sum()),
         "written_off": float(acc["written_off"].sum()),
         "outstanding": float(acc["outstanding"].sum()),
-        "write_off_rate": _safe(float(acc["written_off"].sum()) + sale["debt_sold"], opening),
+        "write_off_rate": _safe(float(acc["written_off"].sum()) + sale["debt_sold"], owed),
         "write_off_account_rate": _safe(float(status.isin(CHARGED_OFF).sum()), n),
         "recovered_after_write_off": float(acc["recovered_after_write_off"].sum()),
         "recovered_accounts": float((status == "recovered").sum()),
@@ -161,14 +170,22 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
 LIQUIDATION_STEP = 10
 
 
-def liquidation_points(collected_cum: np.ndarray, opening: float) -> dict[str, float]:
-    """Cumulative share of the opening balance collected by the end of day 10, 20, …
+def liquidation_points(collected_cum: np.ndarray, owed: float) -> dict[str, float]:
+    """Cumulative share of what was owed (opening balance, interest, fees) collected by the end of day 10, 20, …
 
     For a cohort entering at DPD 1 this is the liquidation curve by days past due;
     carried as KPIs so every replication and sweep point keeps its curve.
     """
     days = np.arange(LIQUIDATION_STEP, collected_cum.size + 1, LIQUIDATION_STEP)
-    return {f"liquidation_d{d:03d}": _safe(float(collected_cum[d - 1]), opening) for d in days}
+    return {f"liquidation_d{d:03d}": _safe(float(collected_cum[d - 1]), owed) for d in days}
+
+
+def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
+    """Service level per week, done ÷ (due − voided), from a run's daily series (weeks with no live work omitted)."""
+    week = daily["day"] // 7
+    due = (daily[f"due_{team}"] - daily[f"voided_{team}"]).groupby(week).sum()
+    done = daily[f"done_{team}"].groupby(week).sum()
+    return {f"service_level_week_{int(w):02d}": float(done[w] / due[w]) for w in due.index if due[w] > 0}
 
 
 def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float], annual_rate: float, horizon: int):
@@ -190,21 +207,21 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
     after_pv = float((acc["expected_after_horizon_pv"] - acc["expected_costs_after_horizon_pv"]).sum())
     after_today = math.exp(-rho * horizon) * after_pv
     npv = in_horizon + after_today
-    opening = kpis["opening_balance"]
-    owed = np.where(acc["status"] == "written_off", acc["written_off"], acc["outstanding"])
-    still_open = float(owed[acc["open_at_horizon"].to_numpy()].sum())
+    owed = kpis["owed"]
+    left = np.where(acc["status"] == "written_off", acc["written_off"], acc["outstanding"])
+    still_open = float(left[acc["open_at_horizon"].to_numpy()].sum())
     recovered_pv = float(((daily["collected"].to_numpy() + proceeds) * np.exp(-rho * (day + 1))).sum())
     gross_after_today = math.exp(-rho * horizon) * float(acc["expected_after_horizon_pv"].sum())
-    ecl = opening - recovered_pv - gross_after_today  # sale proceeds recover part of the loss too
+    ecl = owed - recovered_pv - gross_after_today  # sale proceeds recover part of the loss too
     return {
         **provision_kpis(acc, horizon),
         "ecl_at_entry": ecl,
-        "ecl_rate_at_entry": _safe(ecl, opening),
-        "open_share_at_horizon": _safe(still_open, opening),
+        "ecl_rate_at_entry": _safe(ecl, owed),
+        "open_share_at_horizon": _safe(still_open, owed),
         "terminal_collections": after,
         "terminal_costs": after_costs,
         "terminal_value": after_pv,
-        "recovery_rate_with_terminal": _safe(kpis["collected"] + after, opening),
+        "recovery_rate_with_terminal": _safe(kpis["collected"] + after, owed),
         "net_value": kpis["net_recovery"] + after - after_costs,
         "npv": npv,
         "npv_after_horizon": after_today,
@@ -233,4 +250,73 @@ def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     out["allowance_at_horizon"] = float(loss.sum())
     out["exposure_at_horizon"] = exposure
     out["coverage_at_horizon"] = _safe(float(loss.sum()), exposure)
+    return out
+
+
+# Which KPIs are fractions, and which may be undefined. Declared here, beside the functions that name
+# them, so a new KPI is classified where it is defined; a pattern's '*' stands for a team name or a number.
+FRACTION_KPIS: tuple[str, ...] = (
+    "recovery_rate",
+    "recovery_rate_with_sale",
+    "recovery_rate_with_terminal",
+    "write_off_rate",
+    "write_off_account_rate",
+    "sale_price_realised",
+    "promise_kept_rate",
+    "share_4_calls_per_week",
+    "share_4_contacts_per_week",
+    "open_share_at_horizon",
+    "coverage_at_horizon",
+    "ecl_rate_at_entry",
+    "vulnerable_recovery_rate",
+    "cure_rate_dpd*",
+    "roll_rate_*",
+    "no_payment_rate_*",
+    "liquidation_d*",
+    "team.*.utilisation",
+    "team.*.service_level",
+    "team.*.inbound_service_level",
+)
+# Ratios whose denominator can be empty (no vulnerable borrower, no inbound call, no debt sold, a DPD
+# the horizon never reaches): NaN there means "nothing to measure", and reports show it as a blank.
+UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
+    "sale_price_realised",
+    "promise_kept_rate",
+    "share_4_calls_per_week",
+    "share_4_contacts_per_week",
+    "coverage_at_horizon",
+    "vulnerable_recovery_rate",
+    "vulnerable_complaints_per_1000",
+    "cost_per_unit_collected",
+    "mean_days_to_resolution",
+    "cure_rate_dpd*",
+    "roll_rate_*",
+    "no_payment_rate_*",
+    "team.*.utilisation",
+    "team.*.service_level",
+    "team.*.wait_mean_days",
+    "team.*.inbound_asa_s",
+    "team.*.inbound_service_level",
+)
+
+
+def _declared(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def impossible_kpis(kpis: dict[str, float]) -> list[str]:
+    """KPIs no run can produce: infinite anywhere, NaN outside ``UNDEFINED_WHEN_EMPTY``, fractions outside [0, 1].
+
+    Empty when the run is sound; each entry names the KPI and its value. A tolerance of 1e-9 absorbs
+    rounding in fractions computed from sums of many cents.
+    """
+    out = []
+    for name, value in kpis.items():
+        if math.isnan(value):
+            if not _declared(name, UNDEFINED_WHEN_EMPTY):
+                out.append(f"{name} = nan (not a ratio that may be undefined)")
+        elif math.isinf(value):
+            out.append(f"{name} = {value}")
+        elif _declared(name, FRACTION_KPIS) and not -1e-9 <= value <= 1 + 1e-9:
+            out.append(f"{name} = {value!r} (a fraction, outside [0, 1])")
     return out

@@ -41,6 +41,7 @@ from collectsim.identifiers import (
     kind_of_value,
 )
 from collectsim.scenario import scenario_from_dict
+from collectsim.scenario.schema import LOGNORMAL_CV_MAX, MONEY_MAX
 from collectsim.scenario.schema_base import file_safe_name
 
 __all__ = [
@@ -190,6 +191,7 @@ def _numbers(df: pd.DataFrame, col: str, what: str, source: str, *, whole: bool 
     problems = (
         (~np.isfinite(values), "a missing or non-numeric value", ""),
         (values < 0, "a negative value", f"; {what} must be ≥ 0"),
+        (values > MONEY_MAX, "a value above 1e12", f"; {what} must be at most 1e12 (sums of larger ones overflow)"),
     )
     if whole:
         problems += ((np.isfinite(values) & (values % 1 != 0), "a fractional value", "; DPD counts whole days"),)
@@ -480,7 +482,9 @@ def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, 
             "balance": {
                 "dist": "lognormal",
                 "mean": round(seg["balance_mean"], 2),
-                "sd": max(round(sd, 2) if math.isfinite(sd) else 0.0, 0.01),
+                "sd": min(
+                    max(round(sd, 2) if math.isfinite(sd) else 0.0, 0.01), LOGNORMAL_CV_MAX * seg["balance_mean"]
+                ),
                 # sd of a one-balance or constant-balance segment is 0 or NaN; the schema needs > 0
             },
             "entry_dpd": min(int(seg["entry_dpd"]), MAX_ENTRY_DPD),

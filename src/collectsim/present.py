@@ -264,7 +264,7 @@ def erlang_text(
     ]
     sims = {}
     if simulate_hours:
-        from collectsim.engine.validation import simulate_mmc
+        from collectsim.engine.operations.validation import simulate_mmc
 
         lines[-1] += f"{'simulated P(wait)':>19}{'sim. wait':>11}"
         for n in range(max(1, rep.agents - 2), rep.agents + 3):

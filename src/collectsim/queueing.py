@@ -49,12 +49,24 @@ def _checked(flag: str, value: float, allowed: str, ok: Callable[[float], bool])
     return x
 
 
+MAX_ARRIVALS_PER_HOUR = 1e6
+MAX_AHT_MIN = 24 * 60.0
+MAX_LOAD = 100_000.0  # Erlangs: staffing searches one agent at a time, so the work grows with the load
+
+
 def _arrivals(value: float) -> float:
-    return _checked("--arrivals-per-hour", value, "a finite number > 0 (calls per hour)", lambda x: x > 0)
+    return _checked(
+        "--arrivals-per-hour",
+        value,
+        f"a number > 0 and at most {MAX_ARRIVALS_PER_HOUR:g} (calls per hour)",
+        lambda x: 0 < x <= MAX_ARRIVALS_PER_HOUR,
+    )
 
 
 def _aht(value: float) -> float:
-    return _checked("--aht-min", value, "a finite number > 0 (minutes)", lambda x: x > 0)
+    return _checked(
+        "--aht-min", value, f"a number > 0 and at most {MAX_AHT_MIN:g} (minutes)", lambda x: 0 < x <= MAX_AHT_MIN
+    )
 
 
 def _within(value: float) -> float:
@@ -89,7 +101,13 @@ def _load(value: float) -> float:
 
 def offered_load(arrivals_per_hour: float, aht_min: float) -> float:
     """Offered load A = λ·AHT in Erlangs: the mean number of busy agents if nobody ever waited."""
-    return _arrivals(arrivals_per_hour) * _aht(aht_min) / 60.0
+    load = _arrivals(arrivals_per_hour) * _aht(aht_min) / 60.0
+    if load > MAX_LOAD:
+        raise CollectsimError(
+            f"--arrivals-per-hour × --aht-min: offered load {load:,.0f} Erlangs exceeds {MAX_LOAD:,.0f}; "
+            "split the queue into smaller ones"
+        )
+    return load
 
 
 def _erlang_b_step(k: int, load: float, b_prev: float) -> float:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import collectsim as cs
-from collectsim.engine.state import NO_CASE
-from collectsim.engine.workcheck import WorkCheck
+from collectsim.engine.accounts.state import NO_CASE
+from collectsim.engine.operations.workcheck import WorkCheck
 from collectsim.errors import ScenarioError
 
 KINDS = ["call", "call", "visit", "call"]

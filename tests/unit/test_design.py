@@ -133,3 +133,11 @@ def test_indices_reject_wrong_length() -> None:
     design = sobol_saltelli(RANGED, n=8, seed=0)
     with pytest.raises(ValueError, match="expected 40"):
         design.indices(np.zeros(39))
+
+
+def test_indices_undefined_for_constant_or_nan_output() -> None:
+    """A KPI no parameter moves, or one that is NaN, gives NaN indices (the sweep still finishes)."""
+    design = sobol_saltelli([Parameter("a", low=0.0, high=1.0)], 4, seed=1)
+    for y in (np.ones(len(design.points)), np.r_[np.nan, np.zeros(len(design.points) - 1)]):
+        table = design.indices(y)
+        assert table["S1"].isna().all() and table["ST"].isna().all()

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import collectsim as cs
-from collectsim.engine.horizon import _first_contact_offset, daily_rate
-from collectsim.engine.loop import Simulation
-from collectsim.engine.state import ACTIVE, FILED, SERVED
+from collectsim.engine.accounts.horizon import _first_contact_offset, daily_rate
+from collectsim.engine.accounts.state import ACTIVE, FILED, SERVED
+from collectsim.engine.daily.loop import Simulation
 from collectsim.policy.ladder import LadderPolicy
 
 

@@ -11,8 +11,8 @@ import pytest
 
 import collectsim as cs
 from collectsim import metrics
-from collectsim.engine.loop import Simulation
-from collectsim.engine.state import NEVER
+from collectsim.engine.accounts.state import NEVER
+from collectsim.engine.daily.loop import Simulation
 from collectsim.policy.ladder import LadderPolicy
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import collectsim as cs
-from collectsim.engine.teams import roster, split_headcount
+from collectsim.engine.operations.teams import roster, split_headcount
 from collectsim.scenario.schema import Shift, Team
 
 

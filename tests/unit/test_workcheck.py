@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from collectsim.engine.state import FILED, NO_CASE
-from collectsim.engine.workcheck import WorkCheck
+from collectsim.engine.accounts.state import FILED, NO_CASE
+from collectsim.engine.operations.workcheck import WorkCheck
 
 KINDS = ["message", "call", "legal", "visit"]
 MSG, CALL, LEGAL, VISIT = range(4)

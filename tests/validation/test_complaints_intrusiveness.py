@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import collectsim as cs
-from collectsim.engine.loop import Simulation
+from collectsim.engine.daily.loop import Simulation
 from collectsim.policy.ladder import LadderPolicy
 
 CALL_RUNGS = ("stages.0.actions.4", "stages.1.actions.1", "stages.2.actions.1")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import collectsim as cs
-from collectsim.engine.loop import InvariantError
+from collectsim.engine.daily.loop import InvariantError
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -41,7 +41,7 @@ def test_kpis_add_up(small_run: cs.RunResult) -> None:
 
 def test_invariant_check_can_fail(small: cs.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     """A payment booked without reducing the balance is caught by the daily check."""
-    from collectsim.engine import state
+    from collectsim.engine.accounts import state
 
     original = state.AccountState.book_payment
 
@@ -56,7 +56,7 @@ def test_invariant_check_can_fail(small: cs.Scenario, monkeypatch: pytest.Monkey
 
 def test_conservation_check_counts_the_sold_balance() -> None:
     """The identity includes the face value sold: moving a written-off balance to sold keeps the gap at 0."""
-    from collectsim.engine.state import WRITTEN_OFF, AccountState, Population
+    from collectsim.engine.accounts.state import WRITTEN_OFF, AccountState, Population
 
     n = 3
     z = np.zeros(n)

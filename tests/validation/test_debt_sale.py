@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import collectsim as cs
-from collectsim.engine.state import AccountState
+from collectsim.engine.accounts.state import AccountState
 from collectsim.errors import ScenarioError
 
 # Charge-off at DPD 140, inside the horizon: placements from DPD 120 last 30 days, so accounts placed at
@@ -134,7 +134,7 @@ def test_a_sold_account_never_pays_again_and_is_worth_nothing(small: cs.Scenario
 
 def test_conserved_every_day_with_a_sale(small: cs.Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     """opening = paid + discount + written off + sold + outstanding, checked daily; a leaky sale is caught."""
-    from collectsim.engine.loop import InvariantError
+    from collectsim.engine.daily.loop import InvariantError
 
     r, _ = _run(small, {**SALE, "debt_sale.skip_placed": False})
     acc = r.accounts

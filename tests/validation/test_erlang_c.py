@@ -8,7 +8,7 @@ from scipy import stats
 
 import collectsim as cs
 from collectsim import queueing as q
-from collectsim.engine.validation import simulate_mmc
+from collectsim.engine.operations.validation import simulate_mmc
 
 REPS = 8
 # (arrivals per hour, AHT minutes, agents): ρ = 0.90 (heavy), 0.82, 0.75, 0.80 (large), 0.90 (heavy, large)

@@ -16,7 +16,7 @@ from test_chehrazi import DAYS_PER_UNIT, REF, cgw_scenario  # the CGW reference 
 import collectsim as cs
 from collectsim.chehrazi import expected_balance_share
 from collectsim.dists import Uniform
-from collectsim.engine.horizon import ExpectedBalance
+from collectsim.engine.accounts.horizon import ExpectedBalance
 from collectsim.policy import ActionPlan
 from collectsim.policy.ladder import LadderPolicy
 

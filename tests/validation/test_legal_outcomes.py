@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import collectsim as cs
-from collectsim.engine.loop import Simulation
+from collectsim.engine.daily.loop import Simulation
 from collectsim.policy.ladder import LadderPolicy
 
 REASONS = ("forgetful", "illiquid", "unwilling", "insolvent")

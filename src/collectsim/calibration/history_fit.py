@@ -1,7 +1,7 @@
 """``fit_histories``: the repayment model fitted to account histories, per segment, and put into a scenario.
 
-How fitted values map onto scenario fields (what the engine does with them, engine/behaviour.py,
-engine/channels.py, engine/population.py):
+How fitted values map onto scenario fields (what the engine does with them, engine/accounts/behaviour.py,
+engine/contact/channels.py, engine/accounts/population.py):
 
 * ``lambda_inf``, ``lambda_0`` → one new reason per segment, ``reasons.fitted_<segment>``, and the
   segment's reason mix becomes that reason alone. The engine multiplies λ∞ (not λ₀) by the
@@ -33,7 +33,7 @@ import pandas as pd
 
 from collectsim.calibration.histories import load_histories, prepare
 from collectsim.calibration.mle import Estimate, GroupFit, fit_group
-from collectsim.engine.population import macro_factor
+from collectsim.engine.accounts.population import macro_factor
 from collectsim.errors import CollectsimError
 from collectsim.scenario import Scenario, scenario_from_dict
 

@@ -9,6 +9,7 @@ import time
 
 import collectsim as cs
 from collectsim.cli.experiments import _executor
+from collectsim.cli.preflight import check_results_root
 from collectsim.cli.run import _overrides
 
 
@@ -20,6 +21,7 @@ def _cmd_histories(args: argparse.Namespace) -> int:
     from collectsim.store import refuse_existing, write_history_fit
 
     refuse_existing(args.out)
+    check_results_root(args.out, "--out")
     base = cs.load_scenario(args.scenario)
     started = time.perf_counter()
     fit = cs.fit_histories(
@@ -78,6 +80,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     from collectsim.store import refuse_existing, write_calibration
 
     refuse_existing(args.out)  # before any simulation: a fit is too dear to lose at the end
+    check_results_root(args.out, "--out")
     sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
     spec = load_targets(args.targets, sc)
     bar = tqdm(total=args.max_evals, desc=f"calibrate {spec.name}", unit="eval", disable=args.quiet, file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 import tomli_w
 
 import collectsim as cs
+from collectsim.cli.parser import MAX_RUNS
+from collectsim.cli.preflight import check_memory, check_results_root
 from collectsim.cli.run import _overrides, _report
 from collectsim.errors import CollectsimError
 
@@ -51,6 +54,23 @@ def _executor(args: argparse.Namespace):
     return make_executor(args.workers, args.dask)
 
 
+def _preflight(args: argparse.Namespace, scenario: cs.Scenario, runs: int, *, accounts: int | None = None) -> None:
+    """Before the first simulation: a bounded number of runs, a writable results root, and enough memory."""
+    if runs > MAX_RUNS:
+        raise CollectsimError(f"{runs:,} runs exceed the limit of {MAX_RUNS:,}; ask for fewer replications or points")
+    check_results_root(args.results)
+    if args.dask is None:
+        at_once = min(runs, args.workers or os.cpu_count() or 1)
+        sized = (
+            scenario
+            if accounts is None
+            else scenario.model_copy(
+                update={"population": scenario.population.model_copy(update={"accounts": accounts})}
+            )
+        )
+        check_memory(sized, at_once=at_once, what=scenario.name)
+
+
 def _policy_names(paths: Sequence[Path], scenarios: list[cs.Scenario]) -> list[str]:
     names = [sc.name for sc in scenarios]
     if len(set(names)) < len(names):
@@ -70,6 +90,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     overrides = _overrides(args.overrides)
     loaded = [cs.load_scenario(p, overrides) for p in args.scenarios]
     scenarios = dict(zip(_policy_names(args.scenarios, loaded), loaded, strict=True))
+    most = max(loaded, key=lambda sc: sc.population.accounts)
+    _preflight(args, most, len(loaded) * max(args.replications, args.max_n if args.target_half_width else 0))
     draws = None
     if args.parameter_uncertainty is not None:
         from collectsim.calibration.uncertainty import load_parameter_draws
@@ -140,6 +162,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from collectsim.store import SweepStore, fingerprint
 
     spec, base, design = load_sweep(args.sweep)
+    points = design.points if hasattr(design, "points") else design
+    accounts = max([base.population.accounts, *(int(p.get("population.accounts", 0)) for p in points)])
+    _preflight(args, base, len(points) * spec.replications, accounts=accounts)
     key = fingerprint(spec.model_dump(mode="json"), base.model_dump(mode="json"), cs.__version__)
     identities = sweep_identities(design, spec.replications, seed=spec.seed)
     with SweepStore(args.results, spec.name or args.sweep.stem, key, identities) as store:
@@ -234,6 +259,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
             raise CollectsimError(f"--team: '{team}' is not a team; defined: {', '.join(sc.teams)}")
     ranges = dict(zip(args.team, args.headcount, strict=True))
     total = sum(len(v) for v in ranges.values()) * args.replications
+    _preflight(args, sc, total)
     bar = _bar(total, f"staff {', '.join(ranges)}", args.quiet)
     progress = _batch_progress(bar)
 

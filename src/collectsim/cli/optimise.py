@@ -14,6 +14,8 @@ from collectsim.cli.run import _report
 from collectsim.present import fmt_diff
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from collectsim.experiments.optimise import Optimisation
 
 
@@ -66,7 +68,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
             "wall_time_s": round(wall, 3),
             "executor": f"dask {args.dask}" if args.dask else f"{executor.workers} worker(s)",
         }
-        store.finish(result, summary, manifest)
+        store.finish(_tables(result), _scenarios(result), summary, manifest)
     print(text)
     runs = manifest["runs"]
     print(f"\n{runs} runs in {wall:.1f} s ({wall / max(runs, 1):.2f} s per run); results: {store.folder}")
@@ -74,6 +76,25 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         print(f"best policy: {store.folder / 'best.toml'} (check it with: collectsim validate)")
     _report(store.folder, args)
     return 0
+
+
+def _tables(result: Optimisation) -> dict[str, pd.DataFrame]:
+    tables = {"trials": result.trials, "search_runs": result.runs}
+    if result.importances is not None:
+        tables["importances"] = result.importances
+    if result.confirmation is not None:
+        tables |= {
+            "confirm_runs": result.confirmation.table,
+            "confirm_summary": result.confirmation.summary(),
+            "gains": result.gains(),
+        }
+    return tables
+
+
+def _scenarios(result: Optimisation) -> dict[str, cs.Scenario]:
+    """best.toml for the winner, candidate_<trial>.toml for further candidates, champion.toml."""
+    out = {"best" if c.name == "best" else f"candidate_{c.trial}": c.scenario for c in result.best}
+    return out | {"champion": result.space.champion}
 
 
 def _trial_bar(total: int, quiet: bool) -> Any:

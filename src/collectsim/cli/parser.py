@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 from pathlib import Path
 from typing import NoReturn
 
 import collectsim as cs
 from collectsim.calibration import METHODS
+from collectsim.errors import one_line
+from collectsim.scenario.schema_base import DAYS_MAX, HEADCOUNT_MAX
 
 EXIT_USAGE = 2
+MAX_COUNT = 10_000  # replications, evaluations, bootstrap resamples: beyond it, a typo rather than a plan
+MAX_RUNS = 100_000  # simulations in one command (the sweep file's limit too)
+MAX_HEADCOUNTS = 1_000  # headcounts tried for one team
+MAX_SEED = 2**63 - 1
+MAX_WORKERS = min(256, 4 * (os.cpu_count() or 1))
 RULEBOOKS = ("us_reg_f", "us_ma", "cn_national_standard_2025", "cn_cba_2026", "eu_ccd2")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -145,7 +154,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     stf.add_argument(
         "--max-runs",
-        type=_positive("--max-runs"),
+        type=_positive("--max-runs", MAX_RUNS),
         default=2000,
         help="cap on simulations for a several-team search (default 2000)",
     )
@@ -157,14 +166,18 @@ def _build_parser() -> argparse.ArgumentParser:
     stf.add_argument("--quiet", action="store_true")
 
     erl = sub.add_parser("erlang", help="Erlang C staffing for an inbound queue (first estimate)")
-    erl.add_argument("--arrivals-per-hour", type=_positive_float("--arrivals-per-hour"), required=True)
-    erl.add_argument("--aht-min", type=_positive_float("--aht-min"), required=True)
+    erl.add_argument(
+        "--arrivals-per-hour", type=_positive_float("--arrivals-per-hour", 1e6, "calls per hour"), required=True
+    )
+    erl.add_argument("--aht-min", type=_positive_float("--aht-min", 24 * 60, "minutes"), required=True)
     erl.add_argument("--target", type=_fraction("--target"), default=0.8, help="service level (default 0.8)")
-    erl.add_argument("--within-s", type=_positive_float("--within-s"), default=20.0, help="seconds (default 20)")
+    erl.add_argument(
+        "--within-s", type=_positive_float("--within-s", 86_400, "seconds"), default=20.0, help="seconds (default 20)"
+    )
     erl.add_argument("--shrinkage", type=_shrinkage, default=0.0, help="share of rostered time off the floor")
     erl.add_argument(
         "--simulate-hours",
-        type=_positive_float("--simulate-hours"),
+        type=_positive_float("--simulate-hours", 24 * 365, "hours"),
         default=None,
         help="also simulate the queue on the team machinery for this many hours (5 replications)",
     )
@@ -231,7 +244,7 @@ def _build_parser() -> argparse.ArgumentParser:
     his.add_argument("--out", type=Path, required=True, help="results folder to create (must not exist)")
     his.add_argument(
         "--holdout-days",
-        type=_positive_float("--holdout-days"),
+        type=_positive_float("--holdout-days", DAYS_MAX, "days"),
         default=None,
         help="fit without each account's last D days and predict what they collected (back-test)",
     )
@@ -254,9 +267,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _executor_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--workers", type=_positive("--workers"), default=None, help="local worker processes (default: all cores)"
-    )
+    p.add_argument("--workers", type=_workers, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or 'local'")
 
 
@@ -270,7 +281,11 @@ def _number(
     hi_open: bool = True,
     allowed: str = "",
 ):
-    """An argparse type: ``cast`` the text and check it lies in the range, naming the flag and the range."""
+    """An argparse type: ``cast`` the text and check it is finite and lies in the range, naming the flag.
+
+    NaN fails every comparison, so it is refused explicitly (``--in-run nan`` once ran a whole comparison
+    before failing); so is infinity, and every flag has an upper bound so a typo cannot ask for years of work.
+    """
 
     def parse(text: str):
         try:
@@ -279,6 +294,8 @@ def _number(
             raise argparse.ArgumentTypeError(
                 f"'{text}' is not {'an integer' if cast is int else 'a number'}; allowed: {allowed}"
             ) from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"'{text}' is not a finite number; allowed: {allowed}")
         if value < lo or (lo_open and value == lo) or value > hi or (hi_open and value == hi):
             raise argparse.ArgumentTypeError(f"{value} is not allowed; allowed: {allowed}")
         return value
@@ -287,31 +304,53 @@ def _number(
     return parse
 
 
-def _positive(flag: str):
-    return _number(flag, int, 1, allowed="1 or more")
+def _positive(flag: str, hi: int = MAX_COUNT):
+    """A count from 1 to ``hi``."""
+    return _number(flag, int, 1, hi, hi_open=False, allowed=f"1 to {hi:,}")
 
 
 def _fraction(flag: str):
     return _number(flag, float, 0.0, 1.0, lo_open=True, allowed="strictly between 0 and 1")
 
 
-def _positive_float(flag: str):
-    return _number(flag, float, 0.0, lo_open=True, allowed="greater than 0")
+def _positive_float(flag: str, hi: float, unit: str):
+    """A positive amount of at most ``hi`` ``unit``."""
+    return _number(flag, float, 0.0, hi, lo_open=True, hi_open=False, allowed=f"greater than 0, at most {hi:g} {unit}")
 
 
-_seed = _number("--seed", int, 0, allowed="0 or more")
+def _workers(text: str) -> int:
+    """Local worker processes: more than four per core only adds memory and switching."""
+    return _positive("--workers", MAX_WORKERS)(text)
+
+
+_workers.__name__ = "--workers"
+_seed = _number("--seed", int, 0, MAX_SEED, hi_open=False, allowed="0 to 2**63 - 1")
 _shrinkage = _number("--shrinkage", float, 0.0, 1.0, allowed="0 ≤ shrinkage < 1")
 
 
 def _range(text: str) -> list[int]:
-    parts = text.split(":")
+    """Headcounts to try: ``LO:HI[:STEP]`` or a comma list, at most ``MAX_HEADCOUNTS`` of them.
+
+    The count is worked out before the list is built, so ``0:100000000`` is refused, not materialised.
+    """
+    allowed = f"LO:HI:STEP or a comma list of integers from 0 to {HEADCOUNT_MAX:,}, at most {MAX_HEADCOUNTS} values"
+    sep = "," if "," in text else ":"
     try:
-        nums = [int(p) for p in parts]
+        nums = [int(p) for p in text.split(sep)]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' must be LO:HI:STEP or a comma list of integers") from None
-    if "," in text or len(nums) == 1:
-        return [int(p) for p in text.split(",")]
-    lo, hi, step = (*nums, 1)[:3] if len(nums) == 2 else nums
-    if lo < 0 or hi < lo or step < 1:
-        raise argparse.ArgumentTypeError(f"'{text}': need 0 ≤ LO ≤ HI and STEP ≥ 1")
-    return list(range(lo, hi + 1, step))
+        raise argparse.ArgumentTypeError(f"'{text}' is not allowed; allowed: {allowed}") from None
+    if sep == "," or len(nums) == 1:
+        values = nums
+    elif len(nums) > 3:
+        raise argparse.ArgumentTypeError(f"'{text}' is not allowed; allowed: {allowed}")
+    else:
+        lo, hi, step = (*nums, 1)[:3]
+        if lo < 0 or hi < lo or step < 1:
+            raise argparse.ArgumentTypeError(f"'{text}': need 0 ≤ LO ≤ HI and STEP ≥ 1")
+        count = (hi - lo) // step + 1
+        if count > MAX_HEADCOUNTS:
+            raise argparse.ArgumentTypeError(f"'{text}' gives {count:,} headcounts; allowed: {allowed}")
+        values = list(range(lo, hi + 1, step))
+    if len(values) > MAX_HEADCOUNTS or any(not 0 <= v <= HEADCOUNT_MAX for v in values):
+        raise argparse.ArgumentTypeError(f"'{text}' is not allowed; allowed: {allowed}")
+    return values

@@ -12,7 +12,8 @@ from typing import Any
 
 import collectsim as cs
 from collectsim.cli.parser import EXIT_USAGE
-from collectsim.errors import CollectsimError, ScenarioError
+from collectsim.cli.preflight import check_memory, check_results_root
+from collectsim.errors import CollectsimError, ScenarioError, one_line
 from collectsim.present import kpi_table
 from collectsim.scenario.overrides import parse_assignment
 
@@ -47,7 +48,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"{args.scenario}: {len(exc.problems)} problem(s)")
         for line in exc.lines():
-            print(f"  {line}")
+            print(f"  {one_line(line)}")
+        # the listing is the output; the failure itself is one line
+        print(f"collectsim: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     print(
         f"{args.scenario}: OK ({sc.population.accounts:,} accounts, {len(sc.teams)} teams, "
@@ -72,6 +75,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from collectsim.store import write_run
 
     sc = cs.load_scenario(args.scenario, {**_overrides(args.overrides), **_conduct_overrides(args)})
+    check_results_root(args.results)
+    check_memory(sc, events=args.events)
     policy = _load_policy(args.policy) if args.policy else None
     bar = tqdm(
         total=sc.horizon.days,
@@ -151,9 +156,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_SIMULATED_CALLS = 100_000  # per replication of `erlang --simulate-hours`; 25 replications run
+MIN_SIMULATED_CALLS = 100  # fewer measure nothing (an empty mean, NaN waits)
+
+
 def _cmd_erlang(args: argparse.Namespace) -> int:
     from collectsim.present import erlang_text
 
+    if args.simulate_hours and args.arrivals_per_hour * args.simulate_hours < MIN_SIMULATED_CALLS:
+        raise CollectsimError(
+            f"--simulate-hours: {args.arrivals_per_hour:g} calls/h for {args.simulate_hours:g} h is fewer than "
+            f"{MIN_SIMULATED_CALLS} calls; simulate at least {MIN_SIMULATED_CALLS / args.arrivals_per_hour:.3g} hours"
+        )
+    if args.simulate_hours and args.arrivals_per_hour * (args.simulate_hours + 24) > MAX_SIMULATED_CALLS:
+        raise CollectsimError(
+            f"--simulate-hours: {args.arrivals_per_hour:g} calls/h for {args.simulate_hours:g} h (plus warm-up) is "
+            f"more than {MAX_SIMULATED_CALLS:,} calls per replication; simulate fewer hours"
+        )
     print(
         erlang_text(
             args.arrivals_per_hour, args.aht_min, args.target, args.within_s, args.shrinkage, args.simulate_hours

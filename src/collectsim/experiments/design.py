@@ -118,27 +118,29 @@ class SaltelliDesign:
     def indices(self, y: Sequence[float]) -> pd.DataFrame:
         """First-order (Saltelli 2010) and total (Jansen 1999) Sobol' indices, one row per parameter.
 
-        ``y`` holds one model output per point, in the order of ``points``.
+        ``y`` holds one model output per point, in the order of ``points``. The indices are NaN (undefined)
+        when an output is NaN or infinite, or constant over A and B.
         """
         n, d = self.n, len(self.params)
         f = np.asarray(y, dtype=float)
         if f.ndim != 1 or f.size != n * (d + 2):
             raise ValueError(f"y needs one output per design point: expected {n * (d + 2)} values, got shape {f.shape}")
-        if not np.all(np.isfinite(f)):
-            raise ValueError("y contains NaN or infinite outputs")
+        names = [p.path for p in self.params]
+        if not np.all(np.isfinite(f)) or np.var(f[: 2 * n]) == 0:
+            # Undefined, not an error: a KPI with nothing to measure (NaN) or one no parameter moves (constant),
+            # found only after every run; a sweep must still finish and save its table.
+            return pd.DataFrame({"parameter": names, "S1": np.nan, "ST": np.nan})
         # Centre the outputs: the S1 estimator multiplies by f(B), so a large mean (money KPIs
         # are ~1e7) inflates its variance; subtracting the mean leaves the indices unchanged in expectation.
         f = f - np.mean(f[: 2 * n])
         f_a, f_b = f[:n], f[n : 2 * n]
         var = np.var(np.concatenate([f_a, f_b]))
-        if var == 0:
-            raise ValueError("model output is constant over A and B; Sobol' indices are undefined")
         s1, st = [], []
         for i in range(d):
             f_ab = f[(2 + i) * n : (3 + i) * n]
             s1.append(np.mean(f_b * (f_ab - f_a)) / var)
             st.append(np.mean((f_a - f_ab) ** 2) / 2 / var)
-        return pd.DataFrame({"parameter": [p.path for p in self.params], "S1": s1, "ST": st})
+        return pd.DataFrame({"parameter": names, "S1": s1, "ST": st})
 
 
 def _sobol(d: int, n: int, seed: int) -> np.ndarray:

@@ -52,9 +52,7 @@ def run_job(job: Job) -> list[Row]:
         r = simulate(job.scenario, job.seed)
         row = {**job.labels, "seed": job.seed, **r.kpis}
         if "weekly_team" in job.extra:
-            from collectsim.experiments.staffing import weekly_service
-
-            row |= weekly_service(r.daily, job.extra["weekly_team"])
+            row |= metrics.weekly_service(r.daily, job.extra["weekly_team"])
         return [row]
     split = SplitPolicy(LadderPolicy(), LadderPolicy(job.challenger), job.share)
     r = simulate(job.scenario, job.seed, policy=split)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from collectsim.engine.teams import roster
+from collectsim.engine.operations.teams import roster
 from collectsim.errors import CollectsimError
 from collectsim.experiments.executors import Executor
 from collectsim.experiments.runner import Job, Progress, replication_seeds, run_jobs
@@ -174,14 +174,6 @@ def weekly_plan(result: StaffingResult, target: float) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
-    """Service level per week, done ÷ (due − voided), from a run's daily series (weeks with no live work omitted)."""
-    week = daily["day"] // 7
-    due = (daily[f"due_{team}"] - daily[f"voided_{team}"]).groupby(week).sum()
-    done = daily[f"done_{team}"].groupby(week).sum()
-    return {f"service_level_week_{int(w):02d}": float(done[w] / due[w]) for w in due.index if due[w] > 0}
 
 
 def inbound_erlang(scenario: Scenario, team: str, table: pd.DataFrame, target: float = 0.8) -> ErlangReport | None:

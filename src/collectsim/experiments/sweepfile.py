@@ -8,6 +8,7 @@ or value fails before any simulation starts.
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,13 +19,16 @@ from collectsim.errors import ScenarioError
 from collectsim.experiments.design import Parameter, SaltelliDesign, grid, latin_hypercube, sobol_saltelli
 from collectsim.scenario import Scenario, load_scenario, with_overrides
 from collectsim.scenario.load import read_toml, validation_problems
-from collectsim.scenario.schema import Model, Slug
+from collectsim.scenario.schema import Int, Model, Real, Slug
+
+MAX_RUNS = 100_000  # design points × replications: a day of work on a large machine, loaded in seconds
+MAX_LEVELS = 10_000
 
 
 class SweepParameter(Model):
-    levels: tuple[Any, ...] | None = None
-    low: float | None = None
-    high: float | None = None
+    levels: Annotated[tuple[Any, ...], Field(max_length=MAX_LEVELS)] | None = None
+    low: Annotated[Real, Field(ge=-1e15, le=1e15)] | None = None  # high − low must stay finite when sampled
+    high: Annotated[Real, Field(ge=-1e15, le=1e15)] | None = None
     integer: bool = False
 
 
@@ -32,10 +36,14 @@ class SweepSpec(Model):
     name: Slug | None = None
     scenario: str
     design: Literal["grid", "lhs", "sobol"] = "grid"
-    points: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    replications: Annotated[int, Field(ge=1, le=10_000)] = 3
-    seed: Annotated[int, Field(ge=0)] = 1
-    kpis: tuple[str, ...] = ("recovery_rate", "net_recovery", "total_cost")
+    points: Annotated[Int, Field(ge=1, le=MAX_RUNS)] | None = None
+    replications: Annotated[Int, Field(ge=1, le=10_000)] = 3
+    seed: Annotated[Int, Field(ge=0, le=2**63 - 1)] = 1
+    kpis: Annotated[tuple[str, ...], Field(min_length=1, max_length=100)] = (
+        "recovery_rate",
+        "net_recovery",
+        "total_cost",
+    )
     set: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, SweepParameter]
 
@@ -48,9 +56,28 @@ class SweepSpec(Model):
                 raise ValueError(f"parameters.{path}: a grid needs 'levels' (a list of values)")
             if self.design != "grid" and (p.low is None or p.high is None or p.low >= p.high):
                 raise ValueError(f"parameters.{path}: a {self.design} design needs 'low' < 'high'")
+            if self.design != "grid" and p.integer and not (float(p.low).is_integer() and float(p.high).is_integer()):
+                raise ValueError(f"parameters.{path}: an integer parameter needs whole-number 'low' and 'high'")
         if self.design != "grid" and self.points is None:
             raise ValueError(f"points: a {self.design} design needs 'points' (sample size)")
+        if self.runs > MAX_RUNS:
+            raise ValueError(
+                f"{self.runs:,} runs ({self.design} design points × {self.replications} replications) exceed "
+                f"the limit of {MAX_RUNS:,}; use fewer levels, points or replications"
+            )
         return self
+
+    @property
+    def runs(self) -> int:
+        """Design points × replications, counted without building the design (a grid may be huge)."""
+        match self.design:
+            case "grid":
+                points = math.prod(len(p.levels or ()) for p in self.parameters.values())
+            case "lhs":
+                points = self.points or 0
+            case _:
+                points = (self.points or 0) * (len(self.parameters) + 2)
+        return points * self.replications
 
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario, list[dict[str, Any]] | SaltelliDesign]:

@@ -87,7 +87,9 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     legal, agency) and net recovery.
     """
     _require(costs, ["category", "cost"], "money_waterfall")
-    opening = float(kpis["opening_balance"])
+    # What was owed: the opening balance plus interest and late fees charged while in collection.
+    opening = float(kpis.get("owed", kpis["opening_balance"]))
+    charged = opening - float(kpis["opening_balance"])
     parts = [
         ("collected", "Collected", GREEN),
         ("discount", "Settlement\ndiscount", ORANGE),
@@ -107,7 +109,7 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
     share = (lambda v: v / opening) if opening else (lambda v: float("nan"))
     bar = left.bar(0, opening, color=BLUE, width=0.6, label="opening balance", gid="waterfall:opening")
-    _bar_labels(left, bar, [f"{opening:,.0f}"])
+    _bar_labels(left, bar, [f"{opening:,.0f}" + (f"\nincl. {charged:,.0f} interest and fees" if charged > 0 else "")])
     top = opening
     for i, ((key, _, color), v) in enumerate(zip(parts, values, strict=True), start=1):
         bar = left.bar(i, v, bottom=top - v, color=color, width=0.6, label=f"{key.replace('_', ' ')} ({share(v):.1%})")
@@ -115,7 +117,8 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
         _bar_labels(left, bar, [f"{v:,.0f}\n{share(v):.1%}"])
         left.plot([i - 1.3, i + 0.3], [top, top], color="0.5", lw=0.8, ls=":")
         top -= v
-    left.set_xticks(range(len(parts) + 1), ["Opening\nbalance", *(lbl for _, lbl, _ in parts)])
+    first = "Opening balance\n+ interest, fees" if charged > 0 else "Opening\nbalance"
+    left.set_xticks(range(len(parts) + 1), [first, *(lbl for _, lbl, _ in parts)])
     left.set_ylim(0, max(opening, 1.0) * 1.3)
     left.yaxis.set_major_formatter(_thousands())
     left.set_title("Where the opening balance went")

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from collectsim.scenario.schema_base import Model, NonNeg, Prob
+from collectsim.scenario.schema_base import DAYS_MAX, Int, Model, Money, NonNeg, Prob, Real
 
 Kind = Literal["message", "call", "letter", "visit", "legal", "agency"]
 CONTACT_KINDS: tuple[str, ...] = ("message", "call", "visit")
@@ -27,8 +27,8 @@ class Cap(Model):
     kinds: tuple[Kind, ...] = ()
     channels: tuple[str, ...] = ()
     counts: Literal["attempts", "connected", "unanswered"] = "attempts"
-    max: Annotated[int, Field(ge=0, le=1000)]
-    window_days: Annotated[float, Field(gt=0, le=366)]
+    max: Annotated[Int, Field(ge=0, le=1000)]
+    window_days: Annotated[Real, Field(gt=0, le=366)]
 
     @model_validator(mode="after")
     def _targets(self) -> Cap:
@@ -41,8 +41,8 @@ class Hours(Model):
     """Contact only between ``start`` and ``end`` o'clock in the borrower's local time."""
 
     name: str
-    start: Annotated[float, Field(ge=0, le=24)]
-    end: Annotated[float, Field(ge=0, le=24)]
+    start: Annotated[Real, Field(ge=0, le=24)]
+    end: Annotated[Real, Field(ge=0, le=24)]
     kinds: tuple[Kind, ...] = CONTACT_KINDS
 
     @model_validator(mode="after")
@@ -56,7 +56,7 @@ class CoolOff(Model):
     """No action of ``kinds`` on the ``days`` calendar days starting with a conversation's day."""
 
     name: str
-    days: Annotated[int, Field(ge=1, le=365)]
+    days: Annotated[Int, Field(ge=1, le=365)]
     kinds: tuple[Kind, ...] = ("call",)
 
 
@@ -72,7 +72,7 @@ class Crew(Model):
     """Field visits by at least ``min_collectors`` collectors (each visit ties up that many)."""
 
     name: str
-    min_collectors: Annotated[int, Field(ge=2, le=5)] = 2
+    min_collectors: Annotated[Int, Field(ge=2, le=5)] = 2
 
 
 class Forbearance(Model):
@@ -102,7 +102,7 @@ class Conduct(Model):
     mode: Literal["enforce", "audit"] = "enforce"
     presets: tuple[Literal["us_reg_f", "us_ma", "cn_national_standard_2025", "cn_cba_2026", "eu_ccd2"], ...] = ()
     rules: Rules = Rules()
-    dispute_hold_days: Annotated[int, Field(ge=0, le=365)] = 30
+    dispute_hold_days: Annotated[Int, Field(ge=0, le=365)] = 30
 
 
 class Complaints(Model):
@@ -121,6 +121,6 @@ class Complaints(Model):
     )
     pressure_kinds: tuple[Kind, ...] = ("call", "visit")
     pressure: NonNeg = 0.3
-    pressure_half_life_days: Annotated[float, Field(gt=0)] = 7.0
-    vulnerable_multiplier: NonNeg = 3.0
-    cost: NonNeg = 150.0
+    pressure_half_life_days: Annotated[Real, Field(gt=0, le=DAYS_MAX)] = 7.0
+    vulnerable_multiplier: Annotated[Real, Field(ge=0.0, le=100.0)] = 3.0
+    cost: Money = 150.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import stat
 import tomllib
 import types
 import typing
@@ -24,19 +25,50 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     return scenario_from_dict(read_toml(path), overrides, source=str(path))
 
 
+MAX_TOML_BYTES = 10_000_000  # a scenario is a few kB; a sweep with 10,000 levels well under 1 MB
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """A TOML file as a dict, its ``name`` defaulting to the file's (file-safe) stem; one-line errors."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([("file", f"'{path}' does not exist")], str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([("file", f"cannot read '{path}': {exc}")], str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([("file", f"not valid TOML: {exc}")], str(path)) from None
+    raw = _parse_toml(read_text(path, MAX_TOML_BYTES, "TOML"), path)
     raw.setdefault("name", file_safe_name(path.stem))
     return raw
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([("file", f"not valid TOML: {exc}")], str(path)) from None
+    except RecursionError:
+        raise ScenarioError([("file", "not valid TOML: nested too deeply")], str(path)) from None
+
+
+def read_text(path: Path, limit: int, kind: str) -> str:
+    """A regular UTF-8 file of at most ``limit`` bytes, else a one-line ``ScenarioError``.
+
+    A FIFO would block ``open`` forever and ``/dev/zero`` never ends, so the file's type is checked
+    before it is opened and at most ``limit`` + 1 bytes are read (a file may grow after ``stat``).
+    """
+    where = str(path)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise ScenarioError([("file", f"'{path}' is not a regular file")], where)
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise ScenarioError([("file", f"'{path}' does not exist")], where) from None
+    except OSError as exc:
+        raise ScenarioError([("file", f"cannot read '{path}': {exc.strerror or exc}")], where) from None
+    if len(data) > limit:
+        problem = f"'{path}' is larger than the {limit / 1e6:g} MB allowed for a {kind} file"
+        raise ScenarioError([("file", problem)], where)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = f"cannot read '{path}': not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise ScenarioError([("file", problem)], where) from None
 
 
 def scenario_from_dict(
@@ -88,6 +120,8 @@ def validation_problems(exc: ValidationError, root: type[BaseModel] = Scenario) 
             out.append((path, _unknown_key_message(loc, root)))
         elif err["type"] == "missing":
             out.append((path, "required field is missing"))
+        elif err["type"] == "too_short" and not err.get("input"):
+            out.append((path, "must not be empty"))
         else:
             msg = err["msg"].removeprefix("Value error, ")
             value = err.get("input")

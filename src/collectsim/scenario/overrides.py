@@ -12,6 +12,8 @@ import tomllib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from collectsim.errors import ScenarioError
 
 
@@ -38,14 +40,14 @@ def apply_overrides(
     by name must exist, so a misspelt team or channel name is an error, not a new team.
     A whole new table can still be added by assigning it, e.g. ``channels.chat={...}``.
     """
-    data = copy.deepcopy(dict(raw))
+    data = plain(copy.deepcopy(dict(raw)))
     for path, value in overrides.items():
         keys = path.split(".")
         node: Any = data
         for depth, key in enumerate(keys[:-1]):
             creatable = depth == 0 or (may_create is not None and may_create(tuple(keys[: depth + 1])))
             node = _child(node, key, ".".join(keys[: depth + 1]), creatable)
-        _assign(node, keys[-1], value, path)
+        _assign(node, keys[-1], plain(value), path)
     return data
 
 
@@ -78,3 +80,18 @@ def _index(node: list, key: str, where: str) -> int:
     if not key.isdigit() or int(key) >= len(node):
         raise ScenarioError([(where, f"'{key}' is not an index; allowed: 0–{len(node) - 1}")], "override")
     return int(key)
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars made Python ones (recursively), as a TOML file would give them.
+
+    The schema's numbers are strict (no ``"12"`` or ``true`` for a count), and strict integers refuse
+    ``numpy.int64``; designs, staffing and calibration build overrides from numpy arrays.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value

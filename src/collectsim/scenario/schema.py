@@ -8,28 +8,56 @@ field that refers to something undefined.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import math
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from collectsim import dists
 from collectsim.scenario.checks import cross_reference_problems
 from collectsim.scenario.conduct import Complaints, Conduct
-from collectsim.scenario.schema_base import WEEKDAYS, Model, NonNeg, Pos, Prob, Slug, Weekday  # noqa: F401
+from collectsim.scenario.schema_base import (  # noqa: F401
+    DAYS_MAX,
+    DPD_MAX,
+    HEADCOUNT_MAX,
+    MONEY_MAX,
+    RATE_MAX,
+    WEEKDAYS,
+    Days,
+    Dpd,
+    Hour,
+    Int,
+    Model,
+    Money,
+    NonNeg,
+    Pos,
+    Prob,
+    Real,
+    Slug,
+    Text,
+    Weekday,
+)
+
+Param = Annotated[Real, Field(ge=-MONEY_MAX, le=MONEY_MAX)]
+Scale = Annotated[Real, Field(gt=0.0, le=MONEY_MAX)]
+Shape = Annotated[Real, Field(ge=1e-3, le=1e6)]  # beta's a and b: below 1e-3 every draw is 0 or 1 to machine precision
+LOGNORMAL_CV_MAX = 100.0  # sd ÷ mean: beyond it the log-scale σ exceeds 3 and draws span 30 orders of magnitude
+T = TypeVar("T")
+Weekly = Annotated[tuple[T, ...], Field(min_length=1, max_length=DAYS_MAX // 7 + 1)]  # one value per week
 
 
 class DistSpec(Model):
     """A distribution: ``{dist = "lognormal", mean = 6, sd = 2}`` and friends."""
 
     dist: Literal["constant", "exponential", "lognormal", "uniform", "beta", "triangular"]
-    value: float | None = None
-    mean: Pos | None = None
-    sd: Pos | None = None
-    low: float | None = None
-    high: float | None = None
-    mode: float | None = None
-    a: Pos | None = None
-    b: Pos | None = None
+    value: Param | None = None
+    mean: Scale | None = None
+    sd: Scale | None = None
+    low: Param | None = None
+    high: Param | None = None
+    mode: Param | None = None
+    a: Shape | None = None
+    b: Shape | None = None
 
     @model_validator(mode="after")
     def _params_present(self) -> DistSpec:
@@ -48,7 +76,23 @@ class DistSpec(Model):
             raise ValueError("needs low ≤ mode ≤ high")
         if self.dist == "uniform" and self.low > self.high:
             raise ValueError("needs low ≤ high")
+        if self.dist == "triangular" and self.low == self.high:
+            raise ValueError("a triangular distribution needs low < high (for one value use dist 'constant')")
+        if self.dist == "lognormal" and self.sd > LOGNORMAL_CV_MAX * self.mean:
+            raise ValueError(f"lognormal sd {self.sd:g} exceeds {LOGNORMAL_CV_MAX:g} × mean {self.mean:g}")
         return self
+
+    def support(self) -> tuple[float, float]:
+        """The smallest and largest value a draw can take."""
+        match self.dist:
+            case "constant":
+                return self.value, self.value
+            case "exponential" | "lognormal":
+                return 0.0, math.inf
+            case "beta":
+                return 0.0, 1.0
+            case _:
+                return self.low, self.high
 
     def build(self) -> dists.Distribution:
         match self.dist:
@@ -66,14 +110,40 @@ class DistSpec(Model):
                 return dists.Triangular(self.low, self.mode, self.high)
 
 
+def _drawn(what: str, *, hi: float, mean_max: float) -> AfterValidator:
+    """A use of a distribution: every draw in [0, ``hi``] and the mean at most ``mean_max``.
+
+    Draws become durations, minutes, amounts or fractions, so a negative value (or a fraction above 1)
+    is a value the engine cannot run; an unbounded distribution is allowed where ``hi`` is infinite.
+    """
+
+    def check(spec: DistSpec) -> DistSpec:
+        lo, top = spec.support()
+        if lo < 0 or top > hi:
+            bounds = f"[0, {hi:g}]" if math.isfinite(hi) else "≥ 0"
+            raise ValueError(f"{what} must be {bounds}; dist '{spec.dist}' gives values in [{lo:g}, {top:g}]")
+        mean = spec.build().mean
+        if mean > mean_max:
+            raise ValueError(f"{what}: mean {mean:g} exceeds {mean_max:g}")
+        return spec
+
+    return AfterValidator(check)
+
+
+Amount = Annotated[DistSpec, _drawn("an amount of money", hi=math.inf, mean_max=MONEY_MAX)]
+Fraction = Annotated[DistSpec, _drawn("a fraction", hi=1.0, mean_max=1.0)]
+Minutes = Annotated[DistSpec, _drawn("a duration in minutes", hi=math.inf, mean_max=24 * 60)]
+Duration = Annotated[DistSpec, _drawn("a duration in days", hi=math.inf, mean_max=DAYS_MAX)]
+
+
 class Horizon(Model):
-    days: Annotated[int, Field(ge=1, le=3650)] = 180
+    days: Annotated[Int, Field(ge=1, le=3650)] = 180
     start_weekday: Weekday = "mon"
 
 
 class Calendar(Model):
     working_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
-    contact_hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (
+    contact_hours: tuple[Hour, Hour] = (
         8.0,
         21.0,
     )
@@ -83,10 +153,10 @@ class Segment(Model):
     """An observable portfolio segment: its share, balances, entry DPD and latent reason mix."""
 
     share: Prob
-    balance: DistSpec
-    entry_dpd: Annotated[int, Field(ge=1, le=720)] = 1
-    utc_offset_h: Annotated[float, Field(ge=-12, le=14)] = 0.0  # borrowers' local time vs the teams' clock
-    reasons: dict[str, Prob]
+    balance: Amount
+    entry_dpd: Annotated[Int, Field(ge=1, le=720)] = 1
+    utc_offset_h: Annotated[Real, Field(ge=-12, le=14)] = 0.0  # borrowers' local time vs the teams' clock
+    reasons: Annotated[dict[str, Prob], Field(min_length=1)]
 
 
 class Reason(Model):
@@ -94,7 +164,7 @@ class Reason(Model):
 
     lambda_inf: NonNeg
     lambda_0: NonNeg | None = None
-    heterogeneity: Annotated[float, Field(ge=0.0, le=3.0)] = 0.5
+    heterogeneity: Annotated[Real, Field(ge=0.0, le=3.0)] = 0.5
     contactability: NonNeg = 1.0
     willingness: Prob = 0.5
     ability: Prob = 0.5
@@ -112,16 +182,24 @@ class Repayment(Model):
     kappa: Pos = 0.10
     delta_10: NonNeg = 0.005
     delta_11: NonNeg = 0.10
-    partial_fraction: DistSpec = DistSpec(dist="beta", a=2.0, b=5.0)
-    promise_days: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = (1, 14)
+    partial_fraction: Fraction = DistSpec(dist="beta", a=2.0, b=5.0)
+    promise_days: tuple[Annotated[Int, Field(ge=0, le=365)], Annotated[Int, Field(ge=0, le=365)]] = (1, 14)
+
+    @model_validator(mode="after")
+    def _subcritical(self) -> Repayment:
+        """Each payment must trigger fewer than one further payment on average, or λ(t) explodes."""
+        n = (self.delta_10 + self.delta_11 * self.partial_fraction.build().mean) / self.kappa
+        if n >= 1:
+            raise ValueError(f"branching ratio (δ10 + δ11·E[R])/κ = {n:.3f} must be < 1")
+        return self
 
 
 class Economy(Model):
     """The economy scales λ∞ by exp(β·Δunemployment); ``cost_of_funds`` (annual) discounts cash flows for NPV."""
 
-    unemployment_change_pp: float = 0.0
-    beta: float = -0.1
-    cost_of_funds: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    unemployment_change_pp: Annotated[Real, Field(ge=-50.0, le=50.0)] = 0.0  # percentage points
+    beta: Annotated[Real, Field(ge=-1.0, le=1.0)] = -0.1  # per pp: exp(β·Δu) stays within e^±50
+    cost_of_funds: Annotated[Real, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class Population(Model):
@@ -129,15 +207,15 @@ class Population(Model):
     (relative weights per week, repeated), e.g. a seasonal peak."""
 
     mode: Literal["cohort", "inflow"] = "cohort"
-    accounts: Annotated[int, Field(ge=1, le=20_000_000)] = 10_000
-    inflow_days: Annotated[int, Field(ge=1)] = 1
-    inflow_weekly_weights: tuple[Annotated[float, Field(gt=0)], ...] | None = None
+    accounts: Annotated[Int, Field(ge=1, le=20_000_000)] = 10_000
+    inflow_days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 1
+    inflow_weekly_weights: Weekly[Annotated[Real, Field(gt=0, le=1e6)]] | None = None
     segments: dict[str, Segment]
 
 
 class Score(Model):
-    auc: Annotated[float, Field(ge=0.5, le=0.999)] = 0.75
-    horizon_days: Annotated[int, Field(ge=1)] = 30
+    auc: Annotated[Real, Field(ge=0.5, le=0.999)] = 0.75
+    horizon_days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 30
 
 
 class Offer(Model):
@@ -155,9 +233,9 @@ class Offer(Model):
     accept_prob: Prob = 0.2
     discount: Prob = 0.0
     accept_per_discount: NonNeg = 0.0
-    instalments: Annotated[int, Field(ge=1, le=120)] = 6
-    instalment_days: Annotated[int, Field(ge=1, le=120)] = 30
-    holiday_days: Annotated[int, Field(ge=1, le=365)] = 60
+    instalments: Annotated[Int, Field(ge=1, le=120)] = 6
+    instalment_days: Annotated[Int, Field(ge=1, le=120)] = 30
+    holiday_days: Annotated[Int, Field(ge=1, le=365)] = 60
     miss_first: Prob = 0.5
     miss_after_kept: Prob = 0.2
 
@@ -173,13 +251,13 @@ class Channel(Model):
     """
 
     kind: Literal["message", "call", "letter", "visit", "legal", "agency", "settlement", "plan", "deferral"] = "message"
-    cost: NonNeg = 0.0
+    cost: Money = 0.0
     team: str | None = None
-    delivery_days: Annotated[int, Field(ge=0, le=60)] = 0
+    delivery_days: Annotated[Int, Field(ge=0, le=60)] = 0
     contact_prob: Prob = 1.0
     rpc_prob: Prob = 1.0
     effect: NonNeg = 0.0
-    fatigue: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    fatigue: Annotated[Real, Field(ge=0.0, lt=1.0)] = 0.0
     promise_prob: Prob = 0.0
     counts_as_contact: bool = True
     callback: str | None = None
@@ -190,18 +268,18 @@ class Channel(Model):
 class HandleTimes(Model):
     """Minutes spent on one work item, by its outcome; a right-party contact adds wrap-up."""
 
-    no_answer: DistSpec = DistSpec(dist="constant", value=0.75)
-    wrong_party: DistSpec = DistSpec(dist="constant", value=1.5)
-    right_party: DistSpec = DistSpec(dist="lognormal", mean=6.0, sd=2.5)
-    wrap_up: DistSpec = DistSpec(dist="constant", value=1.5)
+    no_answer: Minutes = DistSpec(dist="constant", value=0.75)
+    wrong_party: Minutes = DistSpec(dist="constant", value=1.5)
+    right_party: Minutes = DistSpec(dist="lognormal", mean=6.0, sd=2.5)
+    wrap_up: Minutes = DistSpec(dist="constant", value=1.5)
 
 
 class Shift(Model):
     """A shift: its hours, its share of the team's headcount and (optionally) its own days."""
 
-    start: Annotated[float, Field(ge=0, le=24)]
-    end: Annotated[float, Field(ge=0, le=24)]
-    share: Annotated[float, Field(gt=0, le=1)] = 1.0
+    start: Hour
+    end: Hour
+    share: Annotated[Real, Field(gt=0, le=1)] = 1.0
     working_days: tuple[Weekday, ...] | None = None
 
     @model_validator(mode="after")
@@ -227,18 +305,18 @@ class Team(Model):
     ``headcount`` must then equal the plan's peak.
     """
 
-    headcount: Annotated[int, Field(ge=0, le=100_000)]
-    weekly_headcount: tuple[Annotated[int, Field(ge=0, le=100_000)], ...] | None = None
+    headcount: Annotated[Int, Field(ge=0, le=HEADCOUNT_MAX)]
+    weekly_headcount: Weekly[Annotated[Int, Field(ge=0, le=HEADCOUNT_MAX)]] | None = None
     working_days: tuple[Weekday, ...] | None = None
-    shift: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] = (9.0, 17.0)
+    shift: tuple[Hour, Hour] = (9.0, 17.0)
     shifts: tuple[Shift, ...] | None = None
-    shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
-    max_occupancy: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
-    max_rpc_per_hour: Pos | None = None
+    shrinkage: Annotated[Real, Field(ge=0.0, lt=1.0)] = 0.0
+    max_occupancy: Annotated[Real, Field(gt=0.0, le=1.0)] = 1.0
+    max_rpc_per_hour: Annotated[Real, Field(gt=0.0, le=3600.0)] | None = None
     helps: tuple[str, ...] = ()
-    answer_within_s: Pos = 20.0
-    cost_per_fte_day: NonNeg = 240.0
-    overtime_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 1.5
+    answer_within_s: Annotated[Real, Field(gt=0.0, le=86_400.0)] = 20.0
+    cost_per_fte_day: Money = 240.0
+    overtime_rate: Annotated[Real, Field(ge=0.0, le=10.0)] = 1.5
     handle_minutes: HandleTimes = HandleTimes()
     backlog: Literal["carry", "expire"] = "carry"
 
@@ -270,17 +348,17 @@ class Legal(Model):
     """
 
     settle_discount: Prob = 0.0
-    filing_fee: NonNeg = 490.0
-    filing_minutes: DistSpec = DistSpec(dist="constant", value=90.0)
-    service_days: DistSpec = DistSpec(dist="triangular", low=14, mode=21, high=28)
+    filing_fee: Money = 490.0
+    filing_minutes: Minutes = DistSpec(dist="constant", value=90.0)
+    service_days: Duration = DistSpec(dist="triangular", low=14, mode=21, high=28)
     settle_after_service: Prob = 0.15
-    court_days: DistSpec = DistSpec(dist="lognormal", mean=60.0, sd=25.0)  # service → default judgement
+    court_days: Duration = DistSpec(dist="lognormal", mean=60.0, sd=25.0)  # service → default judgement
     contested_prob: Prob = 0.15
-    contested_days: DistSpec = DistSpec(dist="lognormal", mean=270.0, sd=60.0)  # service → contested judgement
+    contested_days: Duration = DistSpec(dist="lognormal", mean=270.0, sd=60.0)  # service → contested judgement
     contested_win_prob: Prob = 0.5
     enforceable_share: Prob = 0.3
-    enforcement_delay_days: Annotated[int, Field(ge=0)] = 30
-    enforcement_fee: NonNeg = 30.0
+    enforcement_delay_days: Days = 30
+    enforcement_fee: Money = 30.0
     weekly_fraction: Prob = 0.05
 
 
@@ -293,17 +371,33 @@ class Agency(Model):
     ``full_payment_prob`` × ability / 0.5 (capped at 1), else pays ``partial_fraction``.
     """
 
-    placement_days: Annotated[int, Field(ge=1)] = 180
+    placement_days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 180
     commission: Prob = 0.25
-    contact_every_days: Annotated[int, Field(ge=1, le=365)] = 7
+    contact_every_days: Annotated[Int, Field(ge=1, le=365)] = 7
     contact_prob: Prob = 0.5
-    effect: Annotated[float, Field(ge=0.0, le=10.0)] = 0.025
-    partial_fraction: DistSpec = DistSpec(dist="uniform", low=0.05, high=0.5)
+    effect: Annotated[Real, Field(ge=0.0, le=10.0)] = 0.025
+    partial_fraction: Fraction = DistSpec(dist="uniform", low=0.05, high=0.5)
     full_payment_prob: Prob = 0.1
 
 
 class ChargeOff(Model):
-    dpd: Annotated[int, Field(ge=1, le=3650)] = 180
+    dpd: Annotated[Int, Field(ge=1, le=3650)] = 180
+
+
+class Interest(Model):
+    """Contractual interest and late fees on delinquent accounts in house (off unless the table is given).
+
+    Each morning an active account that is in house (not at an agency, on a plan or a payment
+    holiday), not in court, and (with ``freeze_from_dpd``) below that DPD accrues ``apr`` ÷ 365 of its balance
+    (compounding daily). On each due date after entry (DPD 1, 1 + ``statement_days``, …) it is
+    charged ``late_fee``. Both raise what is owed: opening + interest + fees = paid + discount +
+    written off + sold + outstanding on every account, every day.
+    """
+
+    apr: Annotated[Real, Field(ge=0.0, le=2.0)] = 0.0
+    freeze_from_dpd: Annotated[Int, Field(ge=1, le=DAYS_MAX)] | None = None
+    late_fee: Money = 0.0
+    statement_days: Annotated[Int, Field(ge=1, le=92)] = 30
 
 
 class DebtSale(Model):
@@ -315,7 +409,7 @@ class DebtSale(Model):
     recall; with ``skip_legal`` one with an open court case waits for the case to close.
     """
 
-    after_days: Annotated[int, Field(ge=0, le=3650)] = 0
+    after_days: Annotated[Int, Field(ge=0, le=3650)] = 0
     price: Prob = 0.12
     price_drop_per_year: Prob = 0.0
     skip_placed: bool = True
@@ -330,19 +424,19 @@ class Action(Model):
 
     name: str | None = None
     channel: str
-    start_dpd: Annotated[int, Field(ge=0)] | None = None
-    every_days: Annotated[int, Field(ge=0)] = 0
-    max_times: Annotated[int, Field(ge=1)] | None = None
+    start_dpd: Dpd | None = None
+    every_days: Days = 0
+    max_times: Annotated[Int, Field(ge=1, le=DPD_MAX)] | None = None
     stop_on: tuple[StopCondition, ...] = ()
     score_min: Prob = 0.0
     score_max: Prob = 1.0
-    balance_min: NonNeg = 0.0
+    balance_min: Money = 0.0
 
 
 class Stage(Model):
     name: str
-    from_dpd: Annotated[int, Field(ge=0)]
-    to_dpd: Annotated[int, Field(ge=0)]
+    from_dpd: Dpd
+    to_dpd: Dpd
     actions: tuple[Action, ...] = ()
 
     @model_validator(mode="after")
@@ -354,7 +448,7 @@ class Stage(Model):
 
 class BrokenPromise(Model):
     channel: str
-    delay_days: Annotated[int, Field(ge=0)] = 1
+    delay_days: Annotated[Int, Field(ge=0, le=365)] = 1
 
 
 class Ladder(Model):
@@ -381,7 +475,7 @@ class Policy(Model):
     """
 
     priority: Literal["expected_value", "expected_loss", "dpd", "fifo"] = "expected_value"
-    recent_days: Annotated[int, Field(ge=1)] = 7
+    recent_days: Annotated[Int, Field(ge=1, le=365)] = 7
     one_call_per_day: bool = True
     call_precedence: tuple[str, ...] = ()
     ladders: dict[str, Ladder]
@@ -389,12 +483,12 @@ class Policy(Model):
 
 class Scenario(Model):
     name: Slug
-    description: str = ""
-    currency: str = "USD"
+    description: Text = ""
+    currency: Annotated[str, Field(max_length=16)] = "USD"
     horizon: Horizon = Horizon()
     calendar: Calendar = Calendar()
     population: Population
-    reasons: dict[str, Reason]
+    reasons: Annotated[dict[str, Reason], Field(min_length=1)]
     repayment: Repayment = Repayment()
     economy: Economy = Economy()
     score: Score = Score()
@@ -404,6 +498,7 @@ class Scenario(Model):
     agency: Agency = Agency()
     chargeoff: ChargeOff = ChargeOff()
     debt_sale: DebtSale | None = None
+    interest: Interest | None = None
     policy: Policy
     conduct: Conduct = Conduct()
     complaints: Complaints = Complaints()

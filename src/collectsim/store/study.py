@@ -13,22 +13,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+import pandas as pd
 import tomli_w
 from filelock import FileLock, Timeout
 
 from collectsim.errors import CollectsimError
+from collectsim.scenario import Scenario
 from collectsim.store import integrity
 from collectsim.store.files import atomic_write, clean_stale
 from collectsim.store.folders import _inside
 
 if TYPE_CHECKING:
     from optuna.storages import JournalStorage
-
-    from collectsim.experiments.optimise import Optimisation
 
 JOURNAL = "study.journal"
 OWNER = ".owner"
@@ -106,25 +107,22 @@ class StudyStore:
         """Forget an earlier result before the study changes (more trials, another confirmation)."""
         (self.folder / integrity.MANIFEST).unlink(missing_ok=True)
 
-    def finish(self, result: Optimisation, summary: dict[str, Any], manifest: dict[str, Any]) -> None:
-        """Write the tables and scenarios, then the manifest with their checksums (the study journal included)."""
+    def finish(
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        scenarios: Mapping[str, Scenario],
+        summary: dict[str, Any],
+        manifest: dict[str, Any],
+    ) -> None:
+        """Write ``<name>.csv`` per table and ``<name>.toml`` per scenario, then the manifest with their
+        checksums (the study journal included); scenario files of an earlier result are removed first."""
         f = self.folder
-        table = lambda name, df: atomic_write(f / name, lambda p: df.to_csv(p, index=False))  # noqa: E731
-        table("trials.csv", result.trials)
-        table("search_runs.csv", result.runs)
-        if result.importances is not None:
-            table("importances.csv", result.importances)
-        if result.confirmation is not None:
-            table("confirm_runs.csv", result.confirmation.table)
-            table("confirm_summary.csv", result.confirmation.summary())
-            table("gains.csv", result.gains())
-        for old in f.glob("candidate_*.toml"):
-            old.unlink()
-        (f / "best.toml").unlink(missing_ok=True)
-        for cand in result.best:
-            stem = "best" if cand.name == "best" else f"candidate_{cand.trial}"
-            _scenario(f / f"{stem}.toml", cand.scenario.model_dump(mode="json", exclude_none=True))
-        _scenario(f / "champion.toml", result.space.champion.model_dump(mode="json", exclude_none=True))
+        for old in [*f.glob("candidate_*.toml"), f / "best.toml"]:
+            old.unlink(missing_ok=True)
+        for name, df in tables.items():
+            atomic_write(_inside(f, f / f"{name}.csv"), lambda p, df=df: df.to_csv(p, index=False))
+        for name, sc in scenarios.items():
+            _scenario(_inside(f, f / f"{name}.toml"), sc.model_dump(mode="json", exclude_none=True))
         text = json.dumps(summary, indent=2, default=str)
         atomic_write(f / "optimise.json", lambda p: p.write_text(text, encoding="utf-8"))
         integrity.seal(f, manifest)

@@ -1,0 +1,167 @@
+"""Repayment behaviour: the self-exciting intensity of Chehrazi & Weber (docs/sources.md, Repayment behaviour).
+
+λ(t) = λ∞ + (λ₀ − λ∞)e^{−κt} + Σ jumps·e^{−κ(t−s)}, with jumps δ₁₀ + δ₁₁R at partial
+payments and δ₂ at effective treatments. Payments arrive when the integrated
+intensity exceeds an Exp(1) threshold (exact for an inhomogeneous Poisson process);
+each day's integral is computed in closed form, so the step is exact up to at most
+one payment per account per day. A placed account keeps this process; the agency's
+contacts (``AgencyContacts``, given by the simulation) add jumps to it like any other
+treatment.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from collectsim.engine.accounts.state import ACTIVE, CENT, NEVER, AccountState
+from collectsim.rng import KeyedUniforms, Streams
+from collectsim.scenario.schema import Agency, Scenario
+
+
+@dataclass(frozen=True)
+class DayPayments:
+    """Payments booked today, by source."""
+
+    accounts: np.ndarray
+    amounts: np.ndarray
+    source: np.ndarray  # 0 self-cure, 1 kept promise, 2 agency
+
+
+SELF, PROMISE, AGENCY = 0, 1, 2
+
+
+def full_payment_odds(spec: Agency, ability: np.ndarray) -> np.ndarray:
+    """P(a payment while placed clears the debt): ``full_payment_prob`` × ability / 0.5, capped at 1."""
+    return np.minimum(1.0, spec.full_payment_prob * ability / 0.5)
+
+
+class AgencyContacts(Protocol):
+    """The agency's own treatment of placed accounts, on its cadence rather than the policy's."""
+
+    frac: float  # when in the day the agency's contacts happen
+
+    def reached(self, day: int) -> np.ndarray:
+        """Placed accounts the agency contacts today and reaches."""
+        ...
+
+
+class Repayment:
+    def __init__(
+        self,
+        sc: Scenario,
+        state: AccountState,
+        streams: Streams,
+        thresholds: KeyedUniforms,
+        agency: AgencyContacts,
+    ) -> None:
+        self.sc = sc
+        self.s = state
+        k = sc.repayment.kappa
+        self.kappa = k
+        self.decay = math.exp(-k)
+        self.day_integral = (1 - self.decay) / k
+        self.thresholds = thresholds
+        self.sizes = KeyedUniforms(streams, "payment_size", state.n)
+        self.partial = sc.repayment.partial_fraction.build()
+        self.agency_partial = sc.agency.partial_fraction.build()
+        self.agency = agency
+
+    def excite(self, idx: np.ndarray, delta: np.ndarray | float, frac: float) -> None:
+        """Add an intensity jump at fraction ``frac`` of today: counts in today's integral and after."""
+        rest = 1.0 - frac
+        self.s.jump_integral[idx] += delta * (1 - math.exp(-self.kappa * rest)) / self.kappa
+        self.s.jump_end[idx] += delta * math.exp(-self.kappa * rest)
+
+    def end_of_day(self, day: int) -> DayPayments:
+        s = self.s
+        self._agency_contacts(day)
+        parts = [self._promises(day), self._intensity_payments(day)]
+        live = np.flatnonzero((s.status == ACTIVE) | s.placed)
+        s.excite[live] = s.excite[live] * self.decay + s.jump_end[live]
+        s.jump_integral[live] = 0.0
+        s.jump_end[live] = 0.0
+        acc = np.concatenate([p[0] for p in parts])
+        return DayPayments(acc, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]))
+
+    def _promises(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s = self.s
+        due = np.flatnonzero(s.promise_due == day)
+        kept = due[s.promise_keep[due]]
+        broken = due[~s.promise_keep[due]]
+        s.broken_promise_day[broken] = day
+        s.promises_broken[broken] += 1
+        s.promise_due[due] = NEVER
+        amount = np.minimum(s.promise_amount[kept], s.collectible(kept))
+        s.promises_kept[kept] += 1
+        self._pay(kept, amount, day, 1.0)
+        return kept, amount, np.full(kept.size, PROMISE, dtype=np.int8)
+
+    def _agency_contacts(self, day: int) -> None:
+        """Today's agency contacts that reached the borrower add δ₂ = effect × responsiveness."""
+        reached = self.agency.reached(day)
+        self.excite(reached, self.sc.agency.effect * self.s.pop.responsiveness[reached], self.agency.frac)
+
+    def _intensity_payments(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s, p = self.s, self.s.pop
+        live = np.flatnonzero((s.status == ACTIVE) | s.placed)
+        age = day - p.entry_day[live]
+        base = p.lam_inf[live] + (p.lam_0[live] - p.lam_inf[live]) * np.exp(-self.kappa * age) * self.day_integral
+        excited = s.excite[live] * self.day_integral + s.jump_integral[live]
+        hazard = base + excited
+        before = s.threshold[live].copy()
+        s.threshold[live] -= hazard
+        paying = s.threshold[live] <= 0
+        payers = live[paying]
+        # When in the day the threshold was crossed (the day's integral taken as accruing evenly), and
+        # how much of today's intensity is left after it: that part counts towards the next payment.
+        at = np.clip(before[paying] / np.maximum(hazard[paying], 1e-300), 0.0, 1.0)
+        leftover = -s.threshold[payers]
+        u = self.sizes.draw(payers)
+        # At the agency a payment clears the debt more often for borrowers able to pay (ability vs 0.5).
+        full_prob = np.where(s.placed[payers], full_payment_odds(self.sc.agency, p.ability[payers]), p.ability[payers])
+        # Rescale u within the 'partial' branch so one uniform decides both branch and size.
+        part_u = np.clip((u - full_prob) / np.maximum(1 - full_prob, 1e-12), 1e-12, 1 - 1e-12)
+        frac = self._partial_share(u >= full_prob, s.placed[payers], part_u)
+        amount = frac * s.collectible(payers)
+        source = np.where(s.placed[payers], AGENCY, SELF).astype(np.int8)
+        within = self._pay(payers, amount, day, at)
+        # A second payment the same day is not lost: a threshold left below zero pays tomorrow.
+        s.threshold[payers] = -np.log(self.thresholds.draw(payers)) - leftover - within
+        return payers, amount, source
+
+    def _partial_share(self, partial: np.ndarray, placed: np.ndarray, part_u: np.ndarray) -> np.ndarray:
+        """Share of the balance each payment clears: 1 for full payments, else the partial law's quantile.
+
+        The quantile (an inverse Beta here) is the costly step, so it is taken only for the partial
+        payments, and for each only under the law that applies (the agency's when placed).
+        """
+        frac = np.ones(partial.size)
+        for law, where in ((self.agency_partial, partial & placed), (self.partial, partial & ~placed)):
+            if where.any():
+                frac[where] = np.clip(law.quantile(part_u[where]), 0.0, 1.0)
+        return frac
+
+    def _pay(self, idx: np.ndarray, amount: np.ndarray, day: int, at: np.ndarray | float) -> np.ndarray:
+        """Book payments made at fraction ``at`` of today; each partial one excites the process from then on.
+
+        Returns, per account, the part of the new jump's integral that falls within the rest of today.
+        """
+        s = self.s
+        frac = amount / np.maximum(s.collectible(idx), CENT)
+        s.book_payment(idx, amount, day)
+        still = (s.status[idx] == ACTIVE) | s.placed[idx]
+        rep = self.sc.repayment
+        jump = np.where(still, rep.delta_10 + rep.delta_11 * frac, 0.0)
+        rest = 1.0 - np.broadcast_to(np.asarray(at, dtype=float), idx.shape)
+        s.jump_end[idx] += jump * np.exp(-self.kappa * rest)
+        return jump * (1.0 - np.exp(-self.kappa * rest)) / self.kappa
+
+    def excite_one(self, i: int, delta: float, frac: float) -> None:
+        """Scalar ``excite`` for the team hot path."""
+        rest = 1.0 - frac
+        self.s.jump_integral[i] += delta * (1 - math.exp(-self.kappa * rest)) / self.kappa
+        self.s.jump_end[i] += delta * math.exp(-self.kappa * rest)

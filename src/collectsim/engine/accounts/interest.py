@@ -1,0 +1,44 @@
+"""Interest and late fees: what a delinquent account owes grows while it is collected in house.
+
+A card or loan keeps accruing contractual interest after it falls behind, and each missed due
+date adds a late fee, until the lender freezes them (a plan or payment holiday, a court case,
+placement, charge-off, or a DPD the lender chooses). Both raise the balance the borrower is
+chased for, so they change what a full payment is and what charge-off writes off; the amounts
+are kept per account so money stays conserved: opening + interest + fees = paid + discount +
+written off + sold + outstanding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from collectsim.engine.accounts.state import ACTIVE, AccountState
+from collectsim.scenario.schema import Interest
+
+DAYS_PER_YEAR = 365.0
+
+
+class Accrual:
+    def __init__(self, spec: Interest | None, state: AccountState) -> None:
+        self.spec = spec
+        self.s = state
+
+    def morning(self, day: int) -> None:
+        """Today's interest on yesterday's balance, and a late fee where today is a due date after entry."""
+        spec, s = self.spec, self.s
+        if spec is None:
+            return
+        # Out of house covers agency placement, plans and payment holidays; a court case freezes them too.
+        live = (s.status == ACTIVE) & s.in_house & ~s.legal_active
+        if spec.freeze_from_dpd is not None:
+            live &= s.dpd < spec.freeze_from_dpd
+        idx = np.flatnonzero(live)
+        if spec.apr > 0:
+            add = s.balance[idx] * (spec.apr / DAYS_PER_YEAR)
+            s.balance[idx] += add
+            s.interest[idx] += add
+        if spec.late_fee > 0:
+            dpd = s.dpd[idx]
+            due = idx[(dpd > s.pop.entry_dpd[idx]) & ((dpd - 1) % spec.statement_days == 0)]
+            s.balance[due] += spec.late_fee
+            s.fees[due] += spec.late_fee

@@ -1,0 +1,220 @@
+"""Conduct rules applied to every action: enforce (block or defer) or audit (count violations).
+
+Rules are evaluated for many accounts at once for automated sends and for one
+account at a time for team work; both paths share the same per-rule state
+(rolling-window rings for caps, conversation times for cool-offs, refusal and
+dispute flags). Each block, deferral or violation is tallied by the rule's name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from collectsim.engine.accounts.state import AccountState
+from collectsim.engine.contact.outcomes import NO_ANSWER, RIGHT_PARTY
+from collectsim.engine.contact.recent import RecentTimes
+from collectsim.scenario.conduct import Cap, CoolOff, Crew, Forbearance, Hours, Stop
+from collectsim.scenario.rulebooks import rulebook
+from collectsim.scenario.schema import Scenario
+
+CONVERSATIONS = ("call", "visit")
+
+
+class _CapState:
+    """A cap's state: the times of each account's last ``max`` counted actions; the oldest decides."""
+
+    def __init__(self, rule: Cap, n: int) -> None:
+        self.rule = rule
+        self.times = RecentTimes(n, rule.max)
+
+    def full(self, idx: np.ndarray, now: np.ndarray) -> np.ndarray:
+        if self.rule.max == 0:
+            return np.ones(idx.size, dtype=bool)
+        return now - self.times.oldest(idx) < self.rule.window_days
+
+    def full_one(self, i: int, now: float) -> bool:
+        return self.rule.max == 0 or now - self.times.oldest_one(i) < self.rule.window_days
+
+
+class ConductRules:
+    def __init__(self, sc: Scenario, state: AccountState, channel_names: list[str], kinds: list[str]) -> None:
+        self.s = state
+        self.audit = sc.conduct.mode == "audit"
+        self.hold_days = sc.conduct.dispute_hold_days
+        self.rules = rulebook(sc.conduct)
+        self.kinds = kinds
+        n = state.n
+        offsets = np.array([seg.utc_offset_h for seg in sc.population.segments.values()]) / 24.0
+        self.offset = offsets[state.pop.segment]
+        self.conv_time = np.full(n, -np.inf)
+        self.refused = np.zeros(n, dtype=bool)
+        self.dispute_until = np.full(n, -np.inf)
+        self.blocked: Counter[str] = Counter()
+        self.deferred: Counter[str] = Counter()
+        self.violations: Counter[str] = Counter()
+        self.caps = [_CapState(c, n) for c in self.rules.caps]
+        # Which rules apply to each channel id.
+        self._applies: list[list[object]] = []
+        for cid, name in enumerate(channel_names):
+            kind = kinds[cid]
+            rules: list[object] = [c for c in self.caps if kind in c.rule.kinds or name in c.rule.channels]
+            rules += [r for r in (*self.rules.hours, *self.rules.cool_offs, *self.rules.stops) if kind in r.kinds]
+            if kind == "legal":
+                rules += list(self.rules.forbearance)
+            self._applies.append(rules)
+        self.crew = max((c.min_collectors for c in self.rules.crews), default=1)
+        self.crew_rules: list[Crew] = list(self.rules.crews)
+        self.active = bool(self.rules.all())
+
+    # --- checks ----------------------------------------------------------------------------------------------
+
+    def _violates(self, rule: object, idx: np.ndarray, now: np.ndarray) -> np.ndarray:
+        if isinstance(rule, _CapState):
+            return rule.full(idx, now)
+        if isinstance(rule, Hours):
+            hour = ((now + self.offset[idx]) % 1.0) * 24.0
+            return (hour < rule.start) | (hour >= rule.end)
+        if isinstance(rule, CoolOff):
+            conv = self.conv_time[idx]
+            return (now > conv) & (np.floor(now) - np.floor(conv) < rule.days)
+        if isinstance(rule, Stop):
+            return self.refused[idx] if rule.on == "refusal" else self.dispute_until[idx] > now
+        if isinstance(rule, Forbearance):
+            return ~self.s.offered[idx]
+        raise TypeError(rule)
+
+    @staticmethod
+    def _name(rule: object) -> str:
+        return rule.rule.name if isinstance(rule, _CapState) else rule.name
+
+    def screen(self, cid: int, idx: np.ndarray, now: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """(allowed, deferrable) masks for an action of channel ``cid`` on ``idx`` at ``now``.
+
+        In enforce mode a blocked action is deferrable when only hours, caps or cool-offs
+        stopped it (it may be allowed later); in audit mode everything is allowed and each
+        breach is counted.
+        """
+        allowed = np.ones(idx.size, dtype=bool)
+        deferrable = np.ones(idx.size, dtype=bool)
+        rules = self._applies[cid]
+        self._first = np.full(idx.size, -1)
+        self._first_rules = rules
+        if not rules or idx.size == 0:
+            return allowed, np.zeros(idx.size, dtype=bool)
+        now = np.broadcast_to(np.asarray(now, dtype=float), idx.shape)
+        for k, rule in enumerate(rules):
+            hit = self._violates(rule, idx, now)
+            if self.audit:
+                self.violations[self._name(rule)] += int(hit.sum())
+                continue
+            self._first[hit & allowed] = k
+            allowed &= ~hit
+            if isinstance(rule, Stop | Forbearance):
+                deferrable &= ~hit
+        return allowed, deferrable & ~allowed
+
+    def settle(self, deferred: np.ndarray) -> None:
+        """Tally the last ``screen``: each stopped action under its first rule, as deferred or blocked."""
+        stopped = self._first >= 0
+        for k in np.unique(self._first[stopped]):
+            name = self._name(self._first_rules[k])
+            mine = self._first == k
+            self.deferred[name] += int((mine & deferred).sum())
+            self.blocked[name] += int((mine & ~deferred).sum())
+
+    def screen_one(self, cid: int, i: int, now: float) -> tuple[bool, bool]:
+        """Scalar twin of ``screen`` for team work (the hot path); a stopped item is tallied here:
+        deferred (it goes back to the queue) unless a stop or forbearance rule blocks it for good."""
+        allowed, deferrable, first = True, True, None
+        for rule in self._applies[cid]:
+            if not self._violates_one(rule, i, now):
+                continue
+            name = self._name(rule)
+            if self.audit:
+                self.violations[name] += 1
+                continue
+            if allowed:
+                first = name
+                allowed = False
+            if isinstance(rule, Stop | Forbearance):
+                deferrable = False
+        if first is not None:
+            (self.deferred if deferrable else self.blocked)[first] += 1
+        return allowed, deferrable and not allowed
+
+    def _violates_one(self, rule: object, i: int, now: float) -> bool:
+        if isinstance(rule, _CapState):
+            return rule.full_one(i, now)
+        if isinstance(rule, Hours):
+            hour = ((now + float(self.offset[i])) % 1.0) * 24.0
+            return hour < rule.start or hour >= rule.end
+        if isinstance(rule, CoolOff):
+            conv = float(self.conv_time[i])
+            return math.isfinite(conv) and now > conv and math.floor(now) - math.floor(conv) < rule.days
+        if isinstance(rule, Stop):
+            return bool(self.refused[i]) if rule.on == "refusal" else float(self.dispute_until[i]) > now
+        return not self.s.offered[i]
+
+    # --- what happened ---------------------------------------------------------------------------------------
+
+    def record(self, cid: int, idx: np.ndarray, outcome: np.ndarray, now: np.ndarray | float) -> None:
+        """Count performed actions towards caps; note conversations for cool-offs."""
+        if not self.active or idx.size == 0:
+            return
+        now = np.broadcast_to(np.asarray(now, dtype=float), idx.shape)
+        for cap in self._applies[cid]:
+            if not isinstance(cap, _CapState):
+                continue
+            counts = cap.rule.counts
+            sel = (
+                np.ones(idx.size, dtype=bool)
+                if counts == "attempts"
+                else outcome == (RIGHT_PARTY if counts == "connected" else NO_ANSWER)
+            )
+            cap.times.add(idx[sel], now[sel])
+        if self.kinds[cid] in CONVERSATIONS:
+            rpc = outcome == RIGHT_PARTY
+            self.conv_time[idx[rpc]] = now[rpc]
+        if self.kinds[cid] == "visit" and self.audit:
+            for crew in self.crew_rules:
+                self.violations[crew.name] += idx.size
+
+    def record_one(self, cid: int, i: int, outcome: int, now: float) -> None:
+        """Scalar twin of ``record``."""
+        for cap in self._applies[cid]:
+            if not isinstance(cap, _CapState):
+                continue
+            counts = cap.rule.counts
+            if counts == "attempts" or outcome == (RIGHT_PARTY if counts == "connected" else NO_ANSWER):
+                cap.times.add_one(i, now)
+        if outcome == RIGHT_PARTY and self.kinds[cid] in CONVERSATIONS:
+            self.conv_time[i] = now
+        if self.kinds[cid] == "visit" and self.audit:
+            for crew in self.crew_rules:
+                self.violations[crew.name] += 1
+
+    def refuse(self, idx: np.ndarray) -> None:
+        self.refused[idx] = True
+
+    def dispute(self, idx: np.ndarray, now: float) -> None:
+        self.dispute_until[idx] = now + self.hold_days
+
+    def crew_factor(self) -> int:
+        """How many collectors a visit ties up (enforce mode); audit lets one go alone."""
+        return 1 if self.audit else self.crew
+
+    def next_allowed_time(self, idx: np.ndarray, now: float, latest: float) -> np.ndarray:
+        """Earliest time today, not before ``now`` nor after ``latest``, inside every hours rule (NaN if none)."""
+        t = np.full(idx.size, now)
+        for rule in self.rules.hours:
+            # A hair past the opening, so rounding never lands the time just before it.
+            local_start = math.floor(now) + rule.start / 24.0 - self.offset[idx] + 1e-7
+            t = np.maximum(t, local_start)
+        ok = t <= latest
+        for rule in self.rules.hours:
+            hour = ((t + self.offset[idx]) % 1.0) * 24.0
+            ok &= (hour >= rule.start) & (hour < rule.end)
+        return np.where(ok, t, np.nan)

@@ -1,0 +1,298 @@
+"""A finished run's results: the accounts, teams and costs tables, the KPI dictionary, the event log.
+
+Everything here reads a ``Simulation`` after its last day and writes nothing back;
+the daily series and the event log come from its recorder. Each table is built once,
+and a KPI is read from its table where one exists, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from collectsim import metrics
+from collectsim.engine.accounts.horizon import HorizonValue
+from collectsim.engine.accounts.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
+from collectsim.engine.contact.outcomes import EVENT_OUTCOMES
+from collectsim.engine.daily.loop import Simulation
+from collectsim.engine.operations.teams import MINUTES_PER_DAY, TeamDesk
+from collectsim.results import RunResult
+
+
+def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
+    s, p, sc = sim.state, sim.state.pop, sim.sc
+    resolved = s.resolution_day >= 0
+    res_dpd = np.where(resolved, p.entry_dpd + s.resolution_day - p.entry_day, np.nan)
+    return pd.DataFrame(
+        {
+            "account_id": np.arange(s.n),
+            "segment": pd.Categorical.from_codes(p.segment, list(sc.population.segments)),
+            "reason": pd.Categorical.from_codes(p.reason, list(sc.reasons)),
+            "entry_day": p.entry_day,
+            "entry_dpd": p.entry_dpd,
+            "opening_balance": s.opening,
+            "interest": s.interest,
+            "fees": s.fees,
+            "score": p.score,
+            "paid": s.paid,
+            "discount": s.discount,
+            "written_off": s.written_off,
+            "recovered_after_write_off": s.recovered_after_write_off,
+            "sold": s.sold,
+            "sale_proceeds": s.sale_proceeds,
+            "sale_day": s.sale_day,
+            "outstanding": s.balance,
+            "status": pd.Categorical.from_codes(s.status, list(STATUS_NAMES)),
+            "resolution_day": s.resolution_day,
+            "resolution_dpd": res_dpd,
+            "first_payment_day": s.first_payment_day,
+            "payments": s.payments,
+            "paid_buckets": s.paid_buckets,
+            "attempts": s.attempts,
+            "contacts": s.contacts,
+            "rpcs": s.rpcs,
+            "intense_calls_week": sim.contact.intensity.calls_week,
+            "intense_any_week": sim.contact.intensity.any_week,
+            "promises": s.promises,
+            "promises_kept": s.promises_kept,
+            "promises_broken": s.promises_broken,
+            "promises_cancelled": s.promises_cancelled,
+            "legal_stage": pd.Categorical.from_codes(s.legal_stage, list(LEGAL_NAMES)),
+            "ever_placed": s.ever_placed,
+            "agency_paid": s.agency_paid,
+            "complaints": s.complaints,
+            "vulnerable": p.vulnerable,
+            "broken_plan_day": s.broken_plan_day,
+            "direct_cost": s.direct_cost,
+            "open_at_horizon": (s.status == ACTIVE) | s.placed | s.legal_active,
+            "expected_after_horizon": hv.collections,
+            "expected_after_horizon_pv": hv.collections_pv,
+            "expected_costs_after_horizon": hv.costs,
+            "expected_costs_after_horizon_pv": hv.costs_pv,
+            "team_minutes": s.team_minutes,
+            "self_cure_label": p.self_cure_label,
+            "lambda_inf": p.lam_inf,
+            "willingness": p.willingness,
+            "ability": p.ability,
+            "contactability": p.contactability,
+        }
+    )
+
+
+TEAM_KPIS = (
+    "attempts",
+    "rpcs",
+    "utilisation",
+    "service_level",
+    "carried_over",
+    "dropped",
+    "voided",
+    "overtime_minutes",
+    "overtime_cost",
+    "idle_cost",
+    "backlog_end",
+    "backlog_mean",
+    "queue_mean",
+    "wait_mean_days",
+    "inbound_calls",
+    "inbound_asa_s",
+    "inbound_service_level",
+)
+TEAM_COLUMNS = (
+    "team",
+    "headcount",
+    "on_floor",
+    "days_worked",
+    "attempts",
+    "rpcs",
+    "inbound_answered",
+    "utilisation",
+    "service_level",
+    "carried_over",
+    "dropped",
+    "due",
+    "done",
+    "voided",
+    "busy_minutes",
+    "floor_minutes",
+    "overtime_minutes",
+    "overtime_cost",
+    "idle_cost",
+    "unstaffed",
+    "backlog_end",
+    "backlog_mean",
+    "queue_mean",
+    "wait_mean_days",
+    "inbound_calls",
+    "inbound_asa_s",
+    "inbound_p_wait",
+    "inbound_service_level",
+    "queue_arrivals",
+    "queue_area",
+    "queue_wait_total",
+    "inbound_area",
+    "inbound_wait_total",
+    "cost",
+)
+
+
+def _idle_cost(desk: TeamDesk) -> float:
+    """What on-floor minutes with no work cost, at each shift's rate per minute."""
+    t = desk.tally
+    if t.available_minutes <= 0:
+        return 0.0
+    per_minute = desk.spec.cost_per_fte_day / desk.mean_shift_minutes
+    return max(0.0, t.available_minutes - t.busy_minutes) * per_minute
+
+
+def _team_row(desk: TeamDesk, horizon: int) -> dict:
+    """One team's figures: service level = done ÷ (due − voided); utilisation = busy ÷ on-floor minutes."""
+    t, out, inb = desk.tally, desk.outbound, desk.inbound
+    waits = np.asarray(inb.waits) * MINUTES_PER_DAY * 60
+    due, done, voided = sum(t.daily_queue), sum(t.daily_done), sum(t.daily_voided)
+    nan = float("nan")
+    return {
+        "team": desk.name,
+        "headcount": desk.headcount,
+        "on_floor": len(desk.posts),
+        "days_worked": t.days_worked,
+        "attempts": t.attempts,
+        "rpcs": t.rpcs,
+        "inbound_answered": t.inbound_answered,
+        "utilisation": t.busy_minutes / t.available_minutes if t.available_minutes else nan,
+        "service_level": done / (due - voided) if due > voided else nan,
+        "carried_over": t.carried,
+        "dropped": t.dropped,
+        "due": due,
+        "done": done,
+        "voided": voided,
+        "busy_minutes": t.busy_minutes,
+        "floor_minutes": t.available_minutes,
+        "overtime_minutes": t.overtime_minutes,
+        "overtime_cost": t.overtime_cost,
+        "idle_cost": _idle_cost(desk),
+        "unstaffed": desk.headcount > 0 and not desk.posts,  # paid, but shrinkage leaves nobody on the floor
+        "backlog_end": out.waiting,
+        "backlog_mean": float(np.mean(t.daily_queue)) if t.daily_queue else 0.0,
+        "queue_mean": out.length.mean(horizon),
+        "wait_mean_days": (out.total_wait + out.residual_wait(horizon)) / out.arrivals if out.arrivals else nan,
+        "inbound_calls": inb.arrivals,
+        "inbound_asa_s": float(waits.mean()) if waits.size else nan,
+        "inbound_p_wait": float((waits > 1e-9).mean()) if waits.size else nan,
+        "inbound_service_level": float((waits <= desk.spec.answer_within_s).mean()) if waits.size else nan,
+        "queue_arrivals": out.arrivals,
+        "queue_area": out.length.area_until(horizon),
+        "queue_wait_total": out.total_wait + out.residual_wait(horizon),
+        "inbound_area": inb.length.area_until(horizon),
+        "inbound_wait_total": inb.total_wait + inb.residual_wait(horizon),
+        "cost": t.rostered_days * desk.spec.cost_per_fte_day + t.overtime_cost,
+    }
+
+
+def _teams(sim: Simulation) -> pd.DataFrame:
+    rows = [_team_row(desk, sim.sc.horizon.days) for desk in sim.teams.values()]
+    return pd.DataFrame(rows, columns=list(TEAM_COLUMNS))
+
+
+def _costs(sim: Simulation, teams: pd.DataFrame) -> pd.DataFrame:
+    rows = [("channel", k, t.cost) for k, t in sim.contact.tally.items()]
+    rows += [("team", r.team, r.cost) for r in teams.itertuples()]
+    rows += [
+        ("legal", "fees", sim.legal.tally.fees),
+        ("agency", "commission", sim.agency.tally.commission),
+        ("complaints", "handling", sim.complaints.total * sim.complaints.cost),
+    ]
+    return pd.DataFrame(rows, columns=["category", "item", "cost"])
+
+
+def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
+    """Conduct, complaints, vulnerable customers and repayment offers."""
+    out: dict[str, float] = {}
+    n = len(accounts)
+    complaints = float(accounts["complaints"].sum())
+    out["complaints"] = complaints
+    out["complaints_per_1000"] = 1000 * complaints / n if n else float("nan")
+    vul = accounts[accounts["vulnerable"]]
+    out["vulnerable_accounts"] = float(len(vul))
+    nan = float("nan")
+    vul_owed = vul["opening_balance"].sum() + vul["interest"].sum() + vul["fees"].sum()
+    out["vulnerable_recovery_rate"] = float(vul["paid"].sum() / vul_owed) if len(vul) else nan
+    out["vulnerable_complaints_per_1000"] = 1000 * float(vul["complaints"].sum()) / len(vul) if len(vul) else nan
+    out["refusals"] = float(sim.contact.objections["refuse"])
+    out["disputes"] = float(sim.contact.objections["dispute"])
+    for kind, t in sim.offers.tally.items():
+        out[f"{kind}s_offered"] = float(t.offered)
+        out[f"{kind}s_accepted"] = float(t.accepted)
+    out["plans_completed"] = float(sim.offers.tally["plan"].completed)
+    out["plans_broken"] = float(sim.offers.tally["plan"].broken)
+    rules = sim.conduct.rules.all()
+    out["violations"] = float(sum(sim.conduct.violations.values()))
+    out["blocked"] = float(sum(sim.conduct.blocked.values()))
+    out["deferred"] = float(sum(sim.conduct.deferred.values()))
+    for rule in rules:
+        out[f"violations.{rule.name}"] = float(sim.conduct.violations[rule.name])
+        out[f"blocked.{rule.name}"] = float(sim.conduct.blocked[rule.name])
+        out[f"deferred.{rule.name}"] = float(sim.conduct.deferred[rule.name])
+    return out
+
+
+def run_result(sim: Simulation, seed: int) -> RunResult:
+    """The ``RunResult`` of a finished simulation: per-account, team and cost tables, daily series, KPIs."""
+    sc = sim.sc
+    hv = sim.horizon.value(sc.horizon.days)
+    accounts = _accounts(sim, hv)
+    teams = _teams(sim)
+    costs = _costs(sim, teams)
+    kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(costs["cost"].sum()))
+    daily = sim.recorder.daily_frame()
+    kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["owed"]))
+    kpis.update(metrics.lifetime_kpis(accounts, daily, kpis, sc.economy.cost_of_funds, sc.horizon.days))
+    kpis.update({f"terminal_collections_{k}": v for k, v in hv.by_source.items()})
+    for cat in ("channel", "team", "legal", "agency", "complaints"):
+        kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
+    lt, at = sim.legal.tally, sim.agency.tally
+    kpis.update(
+        {
+            "legal_filed": lt.filed,
+            "legal_served": lt.served,
+            "legal_settled": lt.settled,
+            "legal_won": lt.won,
+            "legal_lost": lt.lost,
+            "legal_contested": lt.contested,
+            "legal_default_judgements": lt.default_judgements,
+            "legal_enforcing": lt.enforcing,
+            "legal_withdrawn": lt.withdrawn,
+            "legal_pending": int(sim.state.legal_active.sum()),
+            "legal_fees": lt.fees,
+            "legal_collected": lt.collected,
+            "agency_placements": at.placements,
+            "agency_recalled": at.recalled,
+            "agency_collected": at.collected,
+            "agency_commission": at.commission,
+        }
+    )
+    kpis.update(_conduct_kpis(sim, accounts))
+    for r in teams.itertuples():
+        for col in TEAM_KPIS:
+            kpis[f"team.{r.team}.{col}"] = getattr(r, col)
+    for name, t in sim.contact.tally.items():
+        kpis[f"channel.{name}.sent"] = t.sent
+        kpis[f"channel.{name}.rpcs"] = t.rpcs
+    kpis = {k: float(v) for k, v in kpis.items()}
+    events = sim.recorder.events_frame(list(sc.channels), sim.check.rule_names or ["-"], EVENT_OUTCOMES)
+    meta = {
+        "seed": seed,
+        "scenario": sc.name,
+        "accounts": sc.population.accounts,
+        "days": sc.horizon.days,
+        "simpy_events": int(next(sim.env._eid)),
+    }
+    return RunResult(
+        kpis=kpis,
+        daily=sim.recorder.daily_frame(),
+        accounts=accounts,
+        teams=teams,
+        costs=costs,
+        events=events,
+        meta=meta,
+    )

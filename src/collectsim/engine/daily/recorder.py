@@ -1,0 +1,96 @@
+"""Daily series and the event log, kept in memory as columns; tables are built once at the end."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from collectsim.engine.accounts.state import ACTIVE, AccountState
+
+
+class Recorder:
+    def __init__(self, record_events: bool) -> None:
+        self.daily: dict[str, list[float]] = defaultdict(list)
+        self.record_events = record_events
+        self._events: dict[str, list[np.ndarray]] = defaultdict(list)
+        self._paid_before = 0.0
+        self._cost_before = 0.0
+        self._proceeds_before = 0.0
+
+    def day_end(self, day: int, s: AccountState, cost_to_date: float, teams: dict) -> None:
+        paid = float(s.paid.sum())
+        proceeds = float(s.sale_proceeds.sum())
+        active = s.status == ACTIVE
+        row = self.daily
+        row["day"].append(day)
+        row["active"].append(int(active.sum()))
+        row["in_house"].append(int(s.in_house.sum()))
+        row["placed"].append(int(s.placed.sum()))
+        row["legal_active"].append(int(s.legal_active.sum()))
+        row["outstanding"].append(float(s.balance[active].sum()))
+        row["collected"].append(paid - self._paid_before)
+        row["collected_cum"].append(paid)
+        row["written_off_cum"].append(float(s.written_off.sum()))
+        row["sold_cum"].append(float(s.sold.sum()))
+        row["sale_proceeds"].append(proceeds - self._proceeds_before)
+        row["sale_proceeds_cum"].append(proceeds)
+        row["cost"].append(cost_to_date - self._cost_before)
+        row["cost_cum"].append(cost_to_date)
+        for name, desk in teams.items():
+            c = desk.closed
+            today = c.day == day
+            row[f"queue_{name}"].append(desk.queue_length)
+            row[f"due_{name}"].append(c.due if today else 0)
+            row[f"done_{name}"].append(c.done if today else 0)
+            row[f"voided_{name}"].append(c.voided if today else 0)
+            row[f"overtime_min_{name}"].append(c.overtime_minutes if today else 0.0)
+            row[f"floor_min_{name}"].append(c.floor_minutes if today else 0.0)
+            row[f"inbound_{name}"].append(desk.inbound.arrivals)
+            worked = today and c.floor_minutes > 0
+            # Utilisation is busy ÷ on-floor minutes (overtime included), as in the teams table.
+            row[f"util_{name}"].append(c.busy_minutes / c.floor_minutes if worked else float("nan"))
+        self._paid_before = paid
+        self._proceeds_before = proceeds
+        self._cost_before = cost_to_date
+
+    def event_one(self, time: float, account: int, channel: int, rule: int, outcome: int) -> None:
+        """One team action (the hot path: nothing is built unless events are recorded)."""
+        if self.record_events:
+            self.events(time, np.array([account]), channel, rule, outcome)
+
+    def events(
+        self, day: float | np.ndarray, accounts: np.ndarray, channel: int, rule: int, outcome: np.ndarray | int
+    ) -> None:
+        if not self.record_events:
+            return
+        n = accounts.size
+        ev = self._events
+        ev["time"].append(np.broadcast_to(np.asarray(day, dtype=float), (n,)).copy())
+        ev["account"].append(accounts.astype(np.int64))
+        ev["channel"].append(np.full(n, channel, dtype=np.int16))
+        ev["rule"].append(np.full(n, rule, dtype=np.int32))
+        ev["outcome"].append(np.broadcast_to(np.asarray(outcome, dtype=np.int8), (n,)).copy())
+
+    def daily_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.daily)
+
+    def events_frame(self, channels: list[str], rules: list[str], outcomes: tuple[str, ...]) -> pd.DataFrame | None:
+        if not self.record_events:
+            return None
+        cols = {k: np.concatenate(v) if v else np.empty(0) for k, v in self._events.items()}
+        if not cols:
+            return pd.DataFrame(columns=["day", "time", "account", "channel", "rule", "outcome"])
+        order = np.argsort(cols["time"], kind="stable")
+        t = cols["time"][order]
+        return pd.DataFrame(
+            {
+                "day": np.floor(t).astype(int),
+                "time": t,
+                "account": cols["account"][order],
+                "channel": pd.Categorical.from_codes(cols["channel"][order], channels),
+                "rule": pd.Categorical.from_codes(cols["rule"][order], rules),
+                "outcome": pd.Categorical.from_codes(cols["outcome"][order], outcomes),
+            }
+        )

@@ -1,0 +1,193 @@
+"""Work queues of a team: the outbound work list and the inbound call queue.
+
+Outbound items (one per account per team) arrive in daily batches from the policy,
+are ordered once a day by the priority rule, and are taken in that order. An item
+remembers the rule that queued it: when the queue opens each day, items whose rule
+no longer applies are *voided* (an account that cured, was placed, left the stage, or
+whose call today belongs to a team of higher precedence), and the agent checks again
+when it takes one. Every item the day started with ends the day done, voided or left
+over, so done ≤ due − voided always holds.
+
+Inbound calls queue first-come first-served and are answered before outbound work.
+Both queues keep an exact time-weighted length and the total time items spent
+waiting, so Little's law (∫Q dt = Σ waits) can be checked on every queue.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from collectsim.engine.operations.timeweighted import TimeWeighted
+
+PriorityKey = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class OutboundQueue:
+    def __init__(self, n_accounts: int) -> None:
+        self.pending = np.zeros(n_accounts, dtype=bool)
+        self._acct = np.empty(0, dtype=np.int64)
+        self._chan = np.empty(0, dtype=np.int16)
+        self._rule = np.empty(0, dtype=np.int32)
+        self._enq = np.empty(0, dtype=np.float64)
+        self._lists: tuple[list, list, list, list] = ([], [], [], [])
+        self._ptr = 0
+        self.open_day = -1
+        self.length = TimeWeighted()
+        self.arrivals = 0
+        self.total_wait = 0.0
+        self.due_today = 0
+        self.done_today = 0
+        self.voided_today = 0
+        self.voided = 0
+        self._urgent: deque[tuple[int, int, int, float]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return self._acct.size - self._ptr + len(self._urgent)
+
+    def push_urgent(self, account: int, channel: int, rule: int, now: float) -> None:
+        """Work that a rule deferred to later today: taken before the rest of today's list."""
+        if self.pending[account]:
+            return
+        self.pending[account] = True
+        self._urgent.append((account, channel, rule, now))
+        self.arrivals += 1
+        self.length.update(now, self.waiting)
+
+    def enqueue(self, accounts: np.ndarray, channel: int, rule: int, now: float) -> None:
+        """Add work for accounts not already waiting for this team (taken from the next opening on)."""
+        new = accounts[~self.pending[accounts]]
+        if new.size == 0:
+            return
+        self.pending[new] = True
+        self._acct = np.concatenate([self._acct, new])
+        self._chan = np.concatenate([self._chan, np.full(new.size, channel, dtype=np.int16)])
+        self._rule = np.concatenate([self._rule, np.full(new.size, rule, dtype=np.int32)])
+        self._enq = np.concatenate([self._enq, np.full(new.size, now)])
+        self.arrivals += int(new.size)
+        self.length.update(now, self.waiting)
+
+    def queued(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The items the next opening starts with: (accounts, channel ids, rule ids)."""
+        rest = slice(self._ptr, None)
+        return self._acct[rest], self._chan[rest], self._rule[rest]
+
+    def open(self, day: int, now: float, key: PriorityKey, wanted: np.ndarray | None = None) -> None:
+        """Void the items not ``wanted`` (a mask over ``queued()``; None keeps all), then order
+        today's work by the priority rule (smallest key first, ties by arrival)."""
+        rest = slice(self._ptr, None)
+        self._acct, self._chan, self._rule, self._enq = (
+            a[rest] for a in (self._acct, self._chan, self._rule, self._enq)
+        )
+        self._ptr = 0
+        self.due_today = self._acct.size
+        self.voided_today = 0
+        if wanted is not None and self._acct.size and not wanted.all():
+            self._drop(~wanted, now)
+            self.voided_today = int((~wanted).sum())
+            self.voided += self.voided_today
+        order = np.argsort(key(self._acct, self._enq), kind="stable")
+        self._acct, self._chan, self._rule, self._enq = (
+            a[order] for a in (self._acct, self._chan, self._rule, self._enq)
+        )
+        self._lists = (self._acct.tolist(), self._chan.tolist(), self._rule.tolist(), self._enq.tolist())
+        self._ptr = 0
+        self.open_day = day
+        self.done_today = 0
+
+    def _drop(self, gone: np.ndarray, now: float) -> None:
+        """Remove the items marked ``gone`` (their waiting time ends now)."""
+        self.pending[self._acct[gone]] = False
+        self.total_wait += float(np.sum(now - self._enq[gone]))
+        keep = ~gone
+        self._acct, self._chan, self._rule, self._enq = (
+            a[keep] for a in (self._acct, self._chan, self._rule, self._enq)
+        )
+        self.length.update(now, self.waiting)
+
+    def done(self) -> None:
+        """The item just taken was worked."""
+        self.done_today += 1
+
+    def void(self) -> None:
+        """The item just taken no longer applied: neither done nor left for capacity."""
+        self.voided_today += 1
+        self.voided += 1
+
+    def pop(self, now: float) -> tuple[int, int, int] | None:
+        if self._urgent:
+            acct, chan, rule, enq = self._urgent.popleft()
+            return self._taken(acct, chan, rule, enq, now)
+        k = self._ptr
+        if k >= len(self._lists[0]):
+            return None
+        self._ptr = k + 1
+        acct, chan, rule, enq = (lst[k] for lst in self._lists)
+        return self._taken(acct, chan, rule, enq, now)
+
+    def _taken(self, acct: int, chan: int, rule: int, enq: float, now: float) -> tuple[int, int, int]:
+        self.pending[acct] = False
+        self.total_wait += now - enq
+        self.length.update(now, self.waiting)
+        return acct, chan, rule
+
+    def close(self, now: float, expire: bool) -> int:
+        """End of the working day: leftovers are carried (returned count) or dropped."""
+        if self._urgent:
+            acct, chan, rule, enq = (np.array(col) for col in zip(*self._urgent, strict=True))
+            self._urgent.clear()
+            self._acct = np.concatenate([self._acct, acct.astype(np.int64)])
+            self._chan = np.concatenate([self._chan, chan.astype(np.int16)])
+            self._rule = np.concatenate([self._rule, rule.astype(np.int32)])
+            self._enq = np.concatenate([self._enq, enq.astype(np.float64)])
+        left = self.waiting
+        if expire and left:
+            rest = slice(self._ptr, None)
+            self.pending[self._acct[rest]] = False
+            self.total_wait += float(np.sum(now - self._enq[rest]))
+            self._ptr = self._acct.size
+            self.length.update(now, 0)
+        self._lists = ([], [], [], [])
+        self.open_day = -1
+        return left
+
+    def residual_wait(self, now: float) -> float:
+        """Waiting time so far of items still queued at ``now`` (for Little's law at the horizon)."""
+        return float(np.sum(now - self._enq[self._ptr :]))
+
+
+class InboundQueue:
+    """First-come first-served inbound calls; waits recorded when answered."""
+
+    def __init__(self) -> None:
+        self._calls: deque[tuple[float, int, int]] = deque()
+        self.length = TimeWeighted()
+        self.arrivals = 0
+        self.total_wait = 0.0
+        self.waits: list[float] = []
+        self.answered_at: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def arrive(self, now: float, account: int, channel: int) -> None:
+        self._calls.append((now, account, channel))
+        self.arrivals += 1
+        self.length.update(now, len(self._calls))
+
+    def pop(self, now: float) -> tuple[int, int] | None:
+        if not self._calls:
+            return None
+        t, account, channel = self._calls.popleft()
+        wait = now - t
+        self.total_wait += wait
+        self.waits.append(wait)
+        self.answered_at.append(now)
+        self.length.update(now, len(self._calls))
+        return account, channel
+
+    def residual_wait(self, now: float) -> float:
+        return sum(now - t for t, _, _ in self._calls)

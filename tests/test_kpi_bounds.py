@@ -1,0 +1,65 @@
+"""No validated scenario gives impossible results: fractions in [0, 1], no infinity, NaN only where undefined.
+
+The guard is ``metrics.impossible_kpis``, over the KPI families declared in ``metrics`` (not guessed from
+names). Scenarios are shipped ones with fields drawn across their allowed ranges, often at the bounds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+import collectsim as cs
+from collectsim import metrics
+from collectsim.errors import ScenarioError
+from strategies import SCENARIOS, valid_overrides
+
+PROPERTY = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+
+
+def _check(name: str, overrides: dict) -> None:
+    try:
+        sc = cs.load_scenario(SCENARIOS / name, overrides)
+    except ScenarioError:
+        assume(False)
+        return
+    result = cs.simulate(sc, 1, check_invariants=True)
+    assert metrics.impossible_kpis(result.kpis) == [], (name, overrides)
+
+
+@PROPERTY
+@given(valid_overrides())
+def test_valid_scenarios_give_possible_kpis(case: tuple[str, dict]) -> None:
+    """Every KPI of a run of a valid scenario is finite (or NaN where undefined), every fraction in [0, 1]."""
+    _check(*case)
+
+
+@pytest.mark.slow
+@settings(PROPERTY, max_examples=300)
+@given(valid_overrides())
+def test_valid_scenarios_give_possible_kpis_many(case: tuple[str, dict]) -> None:
+    """The same property over many more scenarios (run with -m slow)."""
+    _check(*case)
+
+
+def test_guard_flags_impossible_values() -> None:
+    """The guard names a fraction above 1, an infinite cost and a NaN where a value must exist."""
+    found = metrics.impossible_kpis(
+        {"recovery_rate": 1.2, "total_cost": math.inf, "collected": math.nan, "team.a.utilisation": -0.5}
+    )
+    assert [f.split(" =")[0] for f in found] == ["recovery_rate", "total_cost", "collected", "team.a.utilisation"]
+    assert (
+        metrics.impossible_kpis({"roll_rate_30_60": math.nan, "liquidation_d010": 0.3, "team.x.inbound_asa_s": 4.0})
+        == []
+    )
+
+
+def test_every_kpi_is_declared_or_plain(small_run: cs.RunResult) -> None:
+    """Every declared pattern matches some KPI of a baseline run, so a renamed KPI cannot escape the guard."""
+    names = list(small_run.kpis)
+    for pattern in (*metrics.FRACTION_KPIS, *metrics.UNDEFINED_WHEN_EMPTY):
+        assert any(metrics._declared(n, (pattern,)) for n in names), pattern
