@@ -124,6 +124,23 @@ def _build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
     swp.add_argument("--quiet", action="store_true")
 
+    opt = sub.add_parser(
+        "optimise", help="search a space file for the best policy (optuna), confirm it on fresh seeds; resumable"
+    )
+    opt.add_argument("space", type=Path, help="search-space file (see optimise/baseline_space.toml)")
+    opt.add_argument("--trials", type=_positive("--trials"), default=None, help="candidates (default: the file's)")
+    opt.add_argument(
+        "-n",
+        "--replications",
+        type=_number("-n", int, 2, allowed="2 or more"),
+        default=None,
+        help="confirmation replications on fresh seeds (default: the file's confirm.replications)",
+    )
+    _executor_args(opt)
+    opt.add_argument("--results", type=Path, default=Path("results"))
+    opt.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    opt.add_argument("--quiet", action="store_true", help="no progress bar")
+
     stf = sub.add_parser("staff", help="size teams by simulation: recovery, cost and service level by headcount")
     stf.add_argument("scenario", type=Path)
     stf.add_argument("--team", action="append", required=True, help="team to size (repeatable)")
