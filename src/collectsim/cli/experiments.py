@@ -88,7 +88,7 @@ def _research_policies(
     The class is imported and made once here, so a bad name fails before any run; the runs get the name
     and make their own instances.
     """
-    from collectsim.policy.load import load_policy
+    from collectsim.experiments.policies import load_policy
     from collectsim.scenario.schema_base import file_safe_name
 
     policies: dict[str, str] = {}

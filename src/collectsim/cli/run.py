@@ -13,7 +13,7 @@ import collectsim as cs
 from collectsim.cli.parser import EXIT_USAGE
 from collectsim.cli.preflight import check_memory, check_results_root
 from collectsim.errors import CollectsimError, ScenarioError, one_line
-from collectsim.policy.load import load_policy
+from collectsim.experiments.policies import load_policy
 from collectsim.present import kpi_table
 from collectsim.scenario.overrides import parse_assignment
 

@@ -14,9 +14,9 @@ import pandas as pd
 from collectsim.errors import CollectsimError
 from collectsim.experiments.design import SaltelliDesign
 from collectsim.experiments.executors import Executor
+from collectsim.experiments.policies import PolicyRef
 from collectsim.experiments.runner import Job, Progress, Row, replication_seeds, run_jobs
 from collectsim.experiments.stats import mean_ci
-from collectsim.policy.load import PolicyRef
 from collectsim.results import Comparison, ExperimentResult
 from collectsim.scenario import Scenario, with_overrides
 

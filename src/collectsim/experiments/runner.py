@@ -18,8 +18,8 @@ import numpy as np
 from collectsim import metrics
 from collectsim.engine import simulate
 from collectsim.experiments.executors import Executor, SequentialExecutor
+from collectsim.experiments.policies import PolicyRef, fresh_policy
 from collectsim.policy.ladder import LadderPolicy
-from collectsim.policy.load import PolicyRef, fresh_policy
 from collectsim.policy.split import SplitPolicy
 from collectsim.scenario.schema import Policy as PolicySpec
 from collectsim.scenario.schema import Scenario
