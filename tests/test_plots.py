@@ -99,7 +99,40 @@ BUILDERS = {
     "calibration_fit": lambda r: plots.calibration_fit(_fit_table(r)),
     "history_curves": lambda r: plots.history_curves(_history_curves(), _holdout()),
     "holdout_backtest": lambda r: plots.holdout_backtest(_holdout()),
+    "optimisation_history": lambda r: plots.optimisation_history(_trials(), "npv", 1, 1000.0, 6, "USD"),
+    "parameter_importances": lambda r: plots.parameter_importances(
+        pd.DataFrame({"objective": "npv", "parameter": ["a.b", "c.d"], "importance": [0.7, 0.3]})
+    ),
+    "pareto_front": lambda r: plots.pareto_front(
+        _trials(), ["npv", "complaints_per_1000"], [1, -1], [3, 5], [1000.0, 3.0], "USD"
+    ),
+    "confirmed_gains": lambda r: plots.confirmed_gains(
+        pd.DataFrame(
+            {
+                "candidate": "best",
+                "kpi": ["npv", "collected"],
+                "search_gain_pct": [0.02, 0.015],
+                "confirmed_gain_pct": [0.012, 0.01],
+                "confirmed_half_width": [5.0, 6.0],
+                "confirmed_champion": [1000.0, 1200.0],
+            }
+        )
+    ),
 }
+
+
+def _trials() -> pd.DataFrame:
+    """An optimisation's trials table: stage-1 and fully replicated trials, one infeasible."""
+    return pd.DataFrame(
+        {
+            "trial": range(6),
+            "state": "COMPLETE",
+            "replications": [6, 2, 2, 6, 2, 6],
+            "feasible": [True, True, True, True, True, False],
+            "npv": [1000.0, 950.0, 990.0, 1020.0, 970.0, 1030.0],
+            "complaints_per_1000": [3.0, 2.0, 4.0, 2.5, 3.5, 9.0],
+        }
+    )
 
 
 def _history_curves() -> pd.DataFrame:

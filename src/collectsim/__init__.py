@@ -4,6 +4,7 @@ from collectsim.calibration import HistoryFit, TargetFit, calibrate_targets, fit
 from collectsim.engine import simulate
 from collectsim.errors import CollectsimError, ScenarioError
 from collectsim.experiments import compare, replicate, sweep
+from collectsim.experiments.optimise import Optimisation, optimise
 from collectsim.policy import ActionPlan, Policy
 from collectsim.results import Comparison, ExperimentResult, RunResult
 from collectsim.scenario import Scenario, load_scenario, with_overrides
@@ -16,6 +17,7 @@ __all__ = [
     "Comparison",
     "ExperimentResult",
     "HistoryFit",
+    "Optimisation",
     "Policy",
     "RunResult",
     "Scenario",
@@ -26,6 +28,7 @@ __all__ = [
     "compare",
     "fit_histories",
     "load_scenario",
+    "optimise",
     "replicate",
     "simulate",
     "sweep",

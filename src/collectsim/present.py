@@ -11,6 +11,9 @@ from collectsim.results import RunResult
 
 MONEY = (
     "opening_balance",
+    "interest_accrued",
+    "fees_charged",
+    "owed",
     "collected",
     "written_off",
     "recovered_after_write_off",
@@ -61,6 +64,7 @@ COUNTS = (
     "sale_price_realised",
 )
 SALE = ("debt_sold", "sale_proceeds", "recovery_rate_with_sale", "accounts_sold", "sale_price_realised")
+CHARGES = ("interest_accrued", "fees_charged", "owed")
 
 
 def _fmt(key: str, value: float, currency: str) -> str:
@@ -74,12 +78,13 @@ def _fmt(key: str, value: float, currency: str) -> str:
 
 
 def kpi_table(result: RunResult, currency: str) -> str:
-    """The KPI rows; the debt-sale rows only when something was sold."""
+    """The KPI rows; the debt-sale rows only when something was sold, interest and fees only when charged."""
     sold = result.kpis.get("accounts_sold", 0.0) > 0
+    charged = result.kpis.get("owed", 0.0) > result.kpis.get("opening_balance", 0.0)
     rows = [
         (k, _fmt(k, result.kpis[k], currency))
         for k in (*COUNTS[:1], *MONEY, *RATES, *COUNTS[1:])
-        if k in result.kpis and (sold or k not in SALE)
+        if k in result.kpis and (sold or k not in SALE) and (charged or k not in CHARGES)
     ]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v:>18}" for k, v in rows]

@@ -33,7 +33,7 @@ from collectsim.verdict import best_headcount, smallest_meeting, staffing_verdic
 REPORT_FILE = "report.html"
 FIG_DIR = "figures"
 # Every collectsim version wrote a manifest into these; calibrate-histories folders had none before checksums.
-ALWAYS_HAD_A_MANIFEST = ("run", "compare", "sweep", "staff")
+ALWAYS_HAD_A_MANIFEST = ("run", "compare", "sweep", "staff", "optimise")
 
 
 @dataclass
@@ -63,9 +63,11 @@ def kind_of(folder: Path) -> str:
         return "staff"
     if (folder / "curves.csv").exists() and (folder / "fit.csv").exists():
         return "histories"
+    if (folder / "optimise.json").exists() and (folder / "trials.csv").exists():
+        return "optimise"
     raise CollectsimError(
         f"report: '{folder}' is not a complete collectsim results folder (expected the files of "
-        "a run, compare, sweep, staff or calibrate histories command)"
+        "a run, compare, sweep, staff, optimise or calibrate histories command)"
     )
 
 
@@ -669,12 +671,86 @@ def _count(x: float) -> str:
     return "—" if pd.isna(x) else str(int(x))
 
 
+# --- optimise ----------------------------------------------------------------------------------------------------
+
+
+def _optimise(folder: Path) -> Report:
+    from collectsim import plots
+
+    info = readback.json_file(folder / "optimise.json")
+    trials = readback.csv(folder / "trials.csv")
+    runs = readback.csv(folder / "search_runs.csv")
+    sc = _scenario(folder / "champion.toml")
+    cur = sc.currency
+    objs = info["objectives"]
+    signs = [1 if o["direction"] == "maximize" else -1 for o in objs]
+    kpis = [o["kpi"] for o in objs]
+    space = info["space"]
+    title = f"Optimisation: {space.get('name') or folder.name}"
+    rep = Report(title, _subtitle(_manifest(folder)), scenario_in_words(sc))
+    rep.notes["Search"] = [
+        f"{info['trials']} trials, {info['sampler']}; objective "
+        + ", ".join(f"{'max' if s > 0 else 'min'} {k}" for k, s in zip(kpis, signs, strict=True))
+        + (f"; subject to {', '.join(info['constraints'])}" if info["constraints"] else "")
+        + ".",
+        f"Racing: {space['replications']} replication(s) per candidate, {space['full_replications']} for the top "
+        f"{space['promote']:.0%}; every candidate on the same seeds (common random numbers); "
+        f"{info['full_replications']} trials got full replications.",
+        "Confirmation: the best candidate(s) and the champion re-run on fresh seeds never used in the search.",
+        info["importance_note"],
+    ]
+    champ = runs[runs["trial"] == -1]
+    full = space["full_replications"]
+    rep.figures.append(
+        (
+            "history",
+            "Optimisation history: each trial, the best so far and the champion",
+            plots.optimisation_history(trials, kpis[0], signs[0], float(champ[kpis[0]].mean()), full, cur),
+        )
+    )
+    if (folder / "gains.csv").exists():
+        gains = readback.csv(folder / "gains.csv")
+        rows = [
+            [
+                r.candidate,
+                r.kpi,
+                fmt_diff(r.kpi, r.search_gain, float("nan"), cur).strip(),
+                pct_or_na(r.search_gain_pct),
+                fmt_diff(r.kpi, r.confirmed_gain, r.confirmed_half_width, cur),
+                pct_or_na(r.confirmed_gain_pct),
+                number_or_dash(r.p_better, ".2f"),
+            ]
+            for r in gains.itertuples(index=False)
+        ]
+        head = ["candidate", "KPI", "gain in search", "%", "confirmed gain (95%)", "%", "P(better)"]
+        rep.lead.append(("Gain over the champion: in search and confirmed on fresh seeds", _table(head, rows)))
+        rep.figures.append(("gains", "Found in search against confirmed on fresh seeds", plots.confirmed_gains(gains)))
+    for cand in info["best"]:
+        params = [[k, str(v)] for k, v in cand["params"].items() if not k.startswith("headcount_weight.")]
+        params += [[f"teams.{t}.headcount", str(h)] for t, h in cand["headcount"].items()]
+        rep.tables.append((f"{cand['name']} (trial {cand['trial']}): its settings", _table(["field", "value"], params)))
+    if len(kpis) > 1:
+        front = trials.loc[trials["pareto"].astype(bool), "trial"].tolist()
+        rep.figures.append(
+            (
+                "pareto",
+                "Pareto front of the first two objectives, champion starred",
+                plots.pareto_front(trials, kpis, signs, front, [float(champ[k].mean()) for k in kpis[:2]], cur),
+            )
+        )
+    if (folder / "importances.csv").exists():
+        imp = readback.csv(folder / "importances.csv")
+        rep.figures.append(("importances", "Parameter importances (PED-ANOVA)", plots.parameter_importances(imp)))
+    return rep
+
+
 BUILDERS: dict[str, Callable[[Path], Report]] = {
     "run": _run,
     "compare": _compare,
     "sweep": _sweep,
     "staff": _staff,
     "histories": _histories,
+    "optimise": _optimise,
 }
 
 CSS = """

@@ -141,4 +141,3 @@ def test_calls_per_day_unlimited_when_asked(small: cs.Scenario) -> None:
 
     assert doubles(on) == 0
     assert doubles(off) > 0
-

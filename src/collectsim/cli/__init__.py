@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from collectsim.cli.calibrate import _cmd_calibrate
 from collectsim.cli.experiments import _cmd_compare, _cmd_staff, _cmd_sweep
+from collectsim.cli.optimise import _cmd_optimise
 from collectsim.cli.parser import EXIT_USAGE, _build_parser
 from collectsim.cli.run import _cmd_erlang, _cmd_portfolio, _cmd_report, _cmd_run, _cmd_validate
 from collectsim.errors import CollectsimError, one_line
@@ -27,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare": _cmd_compare,
         "sweep": _cmd_sweep,
         "staff": _cmd_staff,
+        "optimise": _cmd_optimise,
         "erlang": _cmd_erlang,
         "report": _cmd_report,
         "portfolio": _cmd_portfolio,

@@ -80,16 +80,47 @@ def _policy_names(paths: Sequence[Path], scenarios: list[cs.Scenario]) -> list[s
     return names
 
 
+def _research_policies(
+    specs: Sequence[str], default: Path, overrides: dict, scenarios: dict[str, cs.Scenario]
+) -> dict[str, str]:
+    """``--policy NAME=MODULE:CLASS[@SCENARIO]`` entries: each adds an arm to ``scenarios`` and names its policy.
+
+    The class is imported and made once here, so a bad name fails before any run; the runs get the name
+    and make their own instances.
+    """
+    from collectsim.experiments.policies import load_policy
+    from collectsim.scenario.schema_base import file_safe_name
+
+    policies: dict[str, str] = {}
+    for spec in specs:
+        name, eq, rest = spec.partition("=")
+        target, at, path = rest.partition("@")
+        if not eq or not name or not target:
+            raise CollectsimError(f"--policy: '{spec}' must be NAME=MODULE:CLASS or NAME=MODULE:CLASS@SCENARIO")
+        if file_safe_name(name) != name:
+            raise CollectsimError(f"--policy: name '{name}' must be letters, digits, '.', '_' or '-'")
+        if name in scenarios:
+            raise CollectsimError(f"--policy: name '{name}' is already taken by a scenario or another --policy")
+        load_policy(target)
+        scenarios[name] = cs.load_scenario(Path(path) if at else default, overrides)
+        policies[name] = target
+    return policies
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from collectsim.experiments import compare
     from collectsim.present import comparison_table
     from collectsim.store import write_comparison
 
-    if len(args.scenarios) < 2:
-        raise CollectsimError("compare: give at least two scenario files (the first is the champion)")
+    if len(args.scenarios) + len(args.policies) < 2:
+        raise CollectsimError(
+            "compare: give at least two scenario files, or a scenario and a --policy (the first is the champion)"
+        )
     overrides = _overrides(args.overrides)
     loaded = [cs.load_scenario(p, overrides) for p in args.scenarios]
     scenarios = dict(zip(_policy_names(args.scenarios, loaded), loaded, strict=True))
+    policies = _research_policies(args.policies, args.scenarios[0], overrides, scenarios)
+    loaded = list(scenarios.values())
     most = max(loaded, key=lambda sc: sc.population.accounts)
     _preflight(args, most, len(loaded) * max(args.replications, args.max_n if args.target_half_width else 0))
     draws = None
@@ -121,6 +152,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 max_n=args.max_n,
                 in_run_share=args.in_run,
                 parameter_draws=draws,
+                policies=policies,
             )
     finally:
         bar.close()
@@ -136,6 +168,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         "overrides": args.overrides,
         "executor": f"dask {args.dask}" if args.dask else f"{executor.workers} worker(s)",
     }
+    if policies:
+        manifest["research_policies"] = policies
     if draws is not None:
         manifest["parameter_uncertainty"] = str(args.parameter_uncertainty)
     folder = write_comparison(result, scenarios, args.results, manifest=manifest, parameter_draws=draws)

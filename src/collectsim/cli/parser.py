@@ -67,6 +67,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="paired comparison of policies over replications (first = champion)")
     cmp_.add_argument("scenarios", type=Path, nargs="+")
+    cmp_.add_argument(
+        "--policy",
+        dest="policies",
+        action="append",
+        default=[],
+        metavar="NAME=MODULE:CLASS[@SCENARIO]",
+        help="also compare a Python research policy, named NAME, on SCENARIO's portfolio and teams "
+        "(default: the first scenario) instead of its ladder (repeatable)",
+    )
     cmp_.add_argument("-n", "--replications", type=_positive("-n"), default=10, help="replications (default 10)")
     cmp_.add_argument("--seed", type=_seed, default=1)
     cmp_.add_argument(
@@ -114,6 +123,23 @@ def _build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--results", type=Path, default=Path("results"))
     swp.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
     swp.add_argument("--quiet", action="store_true")
+
+    opt = sub.add_parser(
+        "optimise", help="search a space file for the best policy (optuna), confirm it on fresh seeds; resumable"
+    )
+    opt.add_argument("space", type=Path, help="search-space file (see optimise/baseline_space.toml)")
+    opt.add_argument("--trials", type=_positive("--trials"), default=None, help="candidates (default: the file's)")
+    opt.add_argument(
+        "-n",
+        "--replications",
+        type=_number("-n", int, 2, allowed="2 or more"),
+        default=None,
+        help="confirmation replications on fresh seeds (default: the file's confirm.replications)",
+    )
+    _executor_args(opt)
+    opt.add_argument("--results", type=Path, default=Path("results"))
+    opt.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    opt.add_argument("--quiet", action="store_true", help="no progress bar")
 
     stf = sub.add_parser("staff", help="size teams by simulation: recovery, cost and service level by headcount")
     stf.add_argument("scenario", type=Path)

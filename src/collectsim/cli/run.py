@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 from collections.abc import Sequence
@@ -14,32 +13,13 @@ import collectsim as cs
 from collectsim.cli.parser import EXIT_USAGE
 from collectsim.cli.preflight import check_memory, check_results_root
 from collectsim.errors import CollectsimError, ScenarioError, one_line
+from collectsim.experiments.policies import load_policy
 from collectsim.present import kpi_table
 from collectsim.scenario.overrides import parse_assignment
 
 
 def _overrides(items: Sequence[str]) -> dict[str, Any]:
     return dict(parse_assignment(item) for item in items)
-
-
-def _load_policy(spec: str) -> cs.Policy:
-    module_name, _, class_name = spec.partition(":")
-    if not module_name or not class_name:
-        raise CollectsimError(f"--policy: '{spec}' must be MODULE:CLASS, e.g. mypolicies:ScoreFirst")
-    sys.path.insert(0, str(Path.cwd()))
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise CollectsimError(f"--policy: cannot import module '{module_name}': {exc}") from None
-    finally:
-        sys.path.pop(0)
-    cls = getattr(module, class_name, None)
-    if cls is None:
-        raise CollectsimError(f"--policy: module '{module_name}' has no class '{class_name}'")
-    policy = cls()
-    if not isinstance(policy, cs.Policy):
-        raise CollectsimError(f"--policy: {spec} must define reset(ctx) and decide(day, view)")
-    return policy
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -77,7 +57,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     sc = cs.load_scenario(args.scenario, {**_overrides(args.overrides), **_conduct_overrides(args)})
     check_results_root(args.results)
     check_memory(sc, events=args.events)
-    policy = _load_policy(args.policy) if args.policy else None
+    policy = load_policy(args.policy) if args.policy else None
     bar = tqdm(
         total=sc.horizon.days,
         unit="day",

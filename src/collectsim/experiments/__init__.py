@@ -14,6 +14,7 @@ import pandas as pd
 from collectsim.errors import CollectsimError
 from collectsim.experiments.design import SaltelliDesign
 from collectsim.experiments.executors import Executor
+from collectsim.experiments.policies import PolicyRef
 from collectsim.experiments.runner import Job, Progress, Row, replication_seeds, run_jobs
 from collectsim.experiments.stats import mean_ci
 from collectsim.results import Comparison, ExperimentResult
@@ -49,8 +50,12 @@ def compare(
     max_n: int = 200,
     in_run_share: float | None = None,
     parameter_draws: ParameterDraws | None = None,
+    policies: Mapping[str, PolicyRef] | None = None,
 ) -> Comparison:
     """Run each policy on the same ``n`` replications; the first mapping entry is the champion.
+
+    ``policies`` gives an entry a research policy (an object, or a ``MODULE:CLASS`` name) that
+    replaces its scenario's ladder; the scenario still sets the portfolio, teams and channels.
 
     With ``target_half_width`` (relative, e.g. 0.01 for 1% of the mean) batches of ``n``
     replications are added until every policy's interval on ``target_kpi`` is that
@@ -67,6 +72,11 @@ def compare(
     if len(scenarios) < 2:
         raise CollectsimError(f"compare needs at least two scenarios, got {len(scenarios)}")
     names = list(scenarios)
+    policies = dict(policies or {})
+    if unknown := sorted(set(policies) - set(names)):
+        raise CollectsimError(f"policies: {', '.join(unknown)} not among the compared entries ({', '.join(names)})")
+    if policies and in_run_share is not None:
+        raise CollectsimError("--in-run tests ladders inside the champion's run; it cannot take a research policy")
     if parameter_draws is not None:
         if in_run_share is not None:
             raise CollectsimError(
@@ -89,11 +99,13 @@ def compare(
             seeds = replication_seeds(seed, goal - done, start=done, stream=stream)
             for r, s in enumerate(seeds, start=done):
                 label = {"policy": name, "replication": r}
+                policy = policies.get(name)
                 if parameter_draws is None:
-                    jobs.append(Job(scenarios[name], s, label))
+                    jobs.append(Job(scenarios[name], s, label, policy=policy))
                     continue
-                jobs.append(Job(at_estimate[name], s, {**label, "parameters": ESTIMATE}))
-                jobs.append(Job(parameter_draws.apply(drawn[r], scenarios[name]), s, {**label, "parameters": DRAWN}))
+                jobs.append(Job(at_estimate[name], s, {**label, "parameters": ESTIMATE}, policy=policy))
+                drawn_sc = parameter_draws.apply(drawn[r], scenarios[name])
+                jobs.append(Job(drawn_sc, s, {**label, "parameters": DRAWN}, policy=policy))
         rows += run_jobs(jobs, executor, progress=progress)
         done = goal
         table = pd.DataFrame(rows)

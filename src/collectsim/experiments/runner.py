@@ -18,6 +18,7 @@ import numpy as np
 from collectsim import metrics
 from collectsim.engine import simulate
 from collectsim.experiments.executors import Executor, SequentialExecutor
+from collectsim.experiments.policies import PolicyRef, fresh_policy
 from collectsim.policy.ladder import LadderPolicy
 from collectsim.policy.split import SplitPolicy
 from collectsim.scenario.schema import Policy as PolicySpec
@@ -44,12 +45,14 @@ class Job:
     challenger: PolicySpec | None = None
     share: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    policy: PolicyRef | None = None  # a research policy instead of the scenario's ladder
 
 
 def run_job(job: Job) -> list[Row]:
     """Simulate one job; a champion/challenger job yields one row per arm."""
     if job.challenger is None:
-        r = simulate(job.scenario, job.seed)
+        policy = fresh_policy(job.policy) if job.policy is not None else None
+        r = simulate(job.scenario, job.seed, policy=policy)
         row = {**job.labels, "seed": job.seed, **r.kpis}
         if "weekly_team" in job.extra:
             row |= metrics.weekly_service(r.daily, job.extra["weekly_team"])

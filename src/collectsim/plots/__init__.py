@@ -22,6 +22,7 @@ from collectsim.plots.experiments import (
     staffing_curve,
     sweep_responses,
 )
+from collectsim.plots.optimise import confirmed_gains, optimisation_history, parameter_importances, pareto_front
 from collectsim.plots.run import (
     account_journeys,
     daily_overview,
@@ -34,6 +35,7 @@ from collectsim.plots.run import (
 __all__ = [
     "account_journeys",
     "calibration_fit",
+    "confirmed_gains",
     "cost_vs_recovery",
     "daily_overview",
     "history_curves",
@@ -41,7 +43,10 @@ __all__ = [
     "liquidation_curves",
     "money_waterfall",
     "npv_by_policy",
+    "optimisation_history",
     "paired_differences",
+    "parameter_importances",
+    "pareto_front",
     "roll_rate_matrix",
     "sobol_bars",
     "staffing_curve",

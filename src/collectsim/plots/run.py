@@ -113,8 +113,9 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     fig = _figure((9.5, 5.0))
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
     share = (lambda v: v / opening) if opening else (lambda v: float("nan"))
-    bar = left.bar(0, opening, color=BLUE, width=0.6, label="opening balance", gid="waterfall:opening")
-    _bar_labels(left, bar, [f"{opening:,.0f}" + (f"\nincl. {charged:,.0f} interest and fees" if charged > 0 else "")])
+    owed_label = f"opening balance + {charged:,.0f} interest and fees" if charged > 0 else "opening balance"
+    bar = left.bar(0, opening, color=BLUE, width=0.6, label=owed_label, gid="waterfall:opening")
+    _bar_labels(left, bar, [f"{opening:,.0f}"])
     top = opening
     for i, ((key, _, color), v) in enumerate(zip(parts, values, strict=True), start=1):
         bar = left.bar(i, v, bottom=top - v, color=color, width=0.6, label=f"{key.replace('_', ' ')} ({share(v):.1%})")
@@ -124,9 +125,9 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
         top -= v
     first = "Opening balance\n+ interest, fees" if charged > 0 else "Opening\nbalance"
     left.set_xticks(range(len(parts) + 1), [first, *(lbl for _, lbl, _ in parts)])
-    left.set_ylim(0, max(opening, 1.0) * 1.3)
+    left.set_ylim(0, max(opening, 1.0) * 1.6)  # room for the legend above the bars
     left.yaxis.set_major_formatter(_thousands())
-    left.set_title("Where the opening balance went")
+    left.set_title("Where what was owed went" if charged > 0 else "Where the opening balance went")
     left.set_xlabel("Outcome of the balance")
     left.set_ylabel(f"Amount ({currency})")
     left.legend(loc="upper right", fontsize=8)
@@ -174,7 +175,8 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     right.set_ylabel(f"Amount ({currency})")
     right.legend(loc="upper right", fontsize=8)
     right.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"Money: opening balance {currency} {opening:,.0f}, net recovery {currency} {net:,.0f}")
+    owed_name = "owed" if charged > 0 else "opening balance"
+    fig.suptitle(f"Money: {owed_name} {currency} {opening:,.0f}, net recovery {currency} {net:,.0f}")
     return fig
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
+    from collectsim.policy.collectability import Collectability
     from collectsim.scenario.schema import Scenario
 
 
@@ -64,6 +65,22 @@ class AccountView:
     legal_active: np.ndarray
     on_plan: np.ndarray
     broken_plan_day: np.ndarray
+    collectability: Collectability | None = None
+
+    @property
+    def intensity(self) -> np.ndarray:
+        """Estimated repayment intensity per day, from observable history (policy/collectability.py)."""
+        return self._filter().intensity()
+
+    @property
+    def dcs(self) -> np.ndarray:
+        """Dynamic collectability score: P(a share ``dcs_share`` of the balance is paid within ``dcs_days``)."""
+        return self._filter().dcs()
+
+    def _filter(self) -> Collectability:
+        if self.collectability is None:
+            raise AttributeError("set uses_collectability = True on the policy to read view.dcs / view.intensity")
+        return self.collectability
 
 
 NEVER = -1_000_000

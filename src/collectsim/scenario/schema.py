@@ -394,10 +394,10 @@ class Interest(Model):
     written off + sold + outstanding on every account, every day.
     """
 
-    apr: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
-    freeze_from_dpd: Annotated[int, Field(ge=1, le=3650)] | None = None
-    late_fee: Annotated[float, Field(ge=0.0, le=1e6)] = 0.0
-    statement_days: Annotated[int, Field(ge=1, le=92)] = 30
+    apr: Annotated[Real, Field(ge=0.0, le=2.0)] = 0.0
+    freeze_from_dpd: Annotated[Int, Field(ge=1, le=DAYS_MAX)] | None = None
+    late_fee: Money = 0.0
+    statement_days: Annotated[Int, Field(ge=1, le=92)] = 30
 
 
 class DebtSale(Model):

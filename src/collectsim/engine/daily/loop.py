@@ -26,6 +26,7 @@ from collectsim.engine.contact.channels import Contact
 from collectsim.engine.contact.complaints import ComplaintBook
 from collectsim.engine.contact.conduct import ConductRules
 from collectsim.engine.contact.outcomes import FILED_OUTCOME, PLACED_OUTCOME
+from collectsim.engine.daily.observed import report_day, treatments_today
 from collectsim.engine.daily.recorder import Recorder
 from collectsim.engine.operations.agency import AgencyContact, AgencyDesk
 from collectsim.engine.operations.legal import LegalDesk
@@ -34,6 +35,7 @@ from collectsim.engine.operations.teamwork import TeamWork
 from collectsim.engine.operations.workcheck import WorkCheck
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy, PolicyContext
+from collectsim.policy.collectability import for_policy
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import WEEKDAYS, Scenario
 
@@ -99,6 +101,7 @@ class Simulation:
         self.start_weekday = WEEKDAYS.index(sc.horizon.start_weekday)
         self.workdays = {WEEKDAYS.index(d) for d in sc.calendar.working_days}
         s = self.state
+        self.collectability = for_policy(policy, sc, s.pop.segment, s.pop.entry_day)
         self.view = AccountView(
             dpd=_ro(s.dpd),
             balance=_ro(s.balance),
@@ -113,6 +116,7 @@ class Simulation:
             legal_active=_ro(s.legal_active),
             on_plan=_ro(s.on_plan),
             broken_plan_day=_ro(s.broken_plan_day),
+            collectability=self.collectability,
         )
         kinds = [c.kind for c in sc.channels.values()]
         self.check = WorkCheck(
@@ -256,8 +260,11 @@ class Simulation:
 
     def _evening(self, day: int) -> None:
         s = self.state
+        treated = treatments_today(s) if self.collectability is not None else None
         self.offers.instalments(day)
         paid = self.behaviour.end_of_day(day)
+        if treated is not None:
+            report_day(self.collectability, s, day, treated, paid)
         self.legal.garnish(day)
         by_agency = paid.source == AGENCY
         self.agency.charge(paid.accounts[by_agency], paid.amounts[by_agency])
