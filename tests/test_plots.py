@@ -23,6 +23,7 @@ from collectsim.experiments import compare, sweep
 from collectsim.experiments.design import Parameter, grid, sobol_saltelli
 from collectsim.experiments.staffing import StaffingResult, size_staff
 from collectsim.metrics import roll_rate_name
+from collectsim.plots.experiments import _frontier
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = {"population.accounts": 1500}
@@ -410,7 +411,7 @@ def test_paired_difference_is_shown_relative_to_the_champion(res: Results, figs:
         lines = [a for a in _by_gid(fig, f"diff:{kpi}:soft") if hasattr(a, "get_xdata")]
         expected = s.loc[(kpi, "soft"), "diff"] / abs(s.loc[(kpi, "baseline"), "mean"])
         assert lines[0].get_xdata()[0] == pytest.approx(expected)
-    texts = [t.get_text() for t in fig.axes[0].texts]
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert f"P(better) {s.loc[('total_cost', 'soft'), 'p_better']:.0%}" in texts
     with pytest.raises(ValueError, match="champion"):
         plots.paired_differences(res.comparison.summary(), "nobody")
@@ -429,6 +430,9 @@ def test_staffing_curve_marks_choice_and_target(res: Results, figs: dict[str, Fi
     assert target.get_ydata()[0] == TARGET
     untargeted = plots.staffing_curve(st.summary, "early_callers", 6, None, "USD")
     assert not _by_gid(untargeted, "target")
+    both = plots.staffing_curve(st.summary, "early_callers", 2, TARGET, "USD", meeting=6)
+    (meeting,) = _by_gid(both, "staff:meeting")
+    assert meeting.get_xdata()[0] == 6
 
 
 def test_sweep_means_per_level(res: Results, figs: dict[str, Figure]) -> None:
@@ -485,3 +489,63 @@ def test_npv_bars_stack_to_the_mean_npv(res: Results, figs: dict[str, Figure]) -
         later = float(s.loc[("npv_after_horizon", policy), "mean"])
         assert bar.get_height() + later == pytest.approx(float(s.loc[("npv", policy), "mean"]), rel=1e-9)
         assert later > 0
+
+
+def test_paired_differences_give_each_kind_of_kpi_its_own_scale(res: Results) -> None:
+    """A KPI moving +105% squeezes only its own panel: money, rates and activity each have their own x range,
+    and a KPI with no better side says so instead of printing P(larger)."""
+    summary = res.comparison.summary()
+    contacts = summary["kpi"].eq("contacts_per_account")
+    base = float(summary.loc[contacts & summary["policy"].eq("baseline"), "mean"].iloc[0])
+    summary.loc[contacts & summary["policy"].eq("soft"), "diff"] = 1.05 * base
+    fig = plots.paired_differences(summary, "baseline")
+    panels = {ax.get_title(loc="left"): ax for ax in _data_axes(fig)}
+    assert set(panels) == {"Money", "Rates and shares", "Activity and time"}
+    rates, activity = panels["Rates and shares"], panels["Activity and time"]
+    assert rates.get_xlim()[1] < 1.05 < activity.get_xlim()[1]
+    assert "no better side" in [t.get_text() for t in activity.texts]
+    assert not any(t.get_text().startswith("P(larger)") for ax in fig.axes for t in ax.texts)
+
+
+def test_cost_chart_draws_no_frontier_for_one_undominated_point_and_names_only_notable_points(res: Results) -> None:
+    """One point dominating the rest is no frontier (no line, no legend entry); among many points only the
+    frontier and the best net recovery are labelled."""
+    dominant = pd.DataFrame({"policy": ["a", "b", "c"], "total_cost": [1.0, 2.0, 3.0], "collected": [9.0, 8.0, 7.0]})
+    fig = plots.cost_vs_recovery(dominant, "policy", "USD")
+    assert not _by_gid(fig, "frontier")
+    assert "efficient frontier" not in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    rng = np.random.default_rng(1)
+    many = pd.DataFrame({"point": range(96), "total_cost": rng.uniform(1, 2, 96), "collected": rng.uniform(3, 4, 96)})
+    fig = plots.cost_vs_recovery(many, "point", "USD")
+    named = {int(t.get_text()) for t in fig.axes[0].texts}
+    front = set(np.flatnonzero(_frontier(many["total_cost"].to_numpy(), many["collected"].to_numpy())))
+    assert front <= named and len(named) <= len(front) + 1 < 96
+
+
+def test_journeys_show_the_last_day_as_a_labelled_bar(res: Results) -> None:
+    """States reached near the horizon get a readable block: the last day's bar stacks every account."""
+    run = res.run
+    fig = plots.account_journeys(run.accounts, 180)
+    heights = {
+        name: _by_gid(fig, f"journey_end:{name}")[0].get_height()
+        for name in ("cured", "written off", "active", "not yet entered")
+    }
+    status = run.accounts["status"]
+    assert heights["cured"] == (status == "cured").sum()
+    assert heights["written off"] == status.isin(["written_off"]).sum()
+
+
+def test_single_run_liquidation_is_not_captioned_as_a_mean(res: Results) -> None:
+    """One run is titled as one run; replications by their number."""
+    one = plots.liquidation_curves(pd.DataFrame([res.run.kpis]), group=None)
+    assert "one run" in one.axes[0].get_title() and "mean" not in one.axes[0].get_title()
+    many = plots.liquidation_curves(res.comparison.table)
+    assert "mean over 3 replications" in many.axes[0].get_title()
+
+
+def test_sobol_bars_carry_the_bootstrap_intervals(res: Results, figs: dict[str, Figure]) -> None:
+    """Each Sobol' bar has its 95% interval whisker, from SALib's S1_conf and ST_conf."""
+    sobol, fig = res.sobol.sobol, figs["sobol_bars"]
+    assert {"S1_conf", "ST_conf"} <= set(sobol.columns)
+    whiskers = [c for ax in fig.axes for c in ax.collections if type(c).__name__ == "LineCollection"]
+    assert len(whiskers) == 2 * sobol["kpi"].nunique()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import collectsim
 import collectsim.engine
 from collectsim.cli import main
+from collectsim.verdict import staffing_verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 SC = ROOT / "scenarios"
@@ -22,7 +25,7 @@ SECTIONS = {
     "run": ["Scenario", "Portfolio", "Policy ladder", "Teams", "Key figures", "Figures"],
     "compare": ["Scenario", "KPIs (mean", "Which policy wins", "Figures"],
     "sweep": ["Scenario", "Design", "Mean KPIs per design point", "Figures"],
-    "staff": ["Scenario", "Team early_callers: chosen headcount", "Figures"],
+    "staff": ["Scenario", "Team early_callers: the verdict", "Team early_callers: staffing curve", "Figures"],
 }
 FIGURES = {
     "run": {"liquidation", "waterfall", "roll_rates", "daily", "teams", "journeys"},
@@ -45,11 +48,12 @@ def _sweep_file(tmp: Path) -> Path:
 def _command(kind: str, tmp: Path) -> list[str]:
     out = ["--results", str(tmp / "results")]
     base = str(SC / "baseline.toml")
+    target = ["--target-service", "0.9"]
     return {
         "run": ["run", base, *SMALL[:-2], *out],
         "compare": ["compare", base, str(SC / "soft.toml"), "-n", "2", *SMALL, *out],
         "sweep": ["sweep", str(_sweep_file(tmp)), "--quiet", "--workers", "1", *out],
-        "staff": ["staff", base, "--team", "early_callers", "--headcount", "2:6:4", "-n", "2", *SMALL, *out],
+        "staff": ["staff", base, "--team", "early_callers", "--headcount", "2:6:4", "-n", "2", *target, *SMALL, *out],
     }[kind]
 
 
@@ -79,6 +83,25 @@ def test_report_has_no_external_references(made: tuple[str, Path]) -> None:
     assert "<script" not in page and "<link" not in page
     for src in re.findall(r"src='([^']*)'", page):
         assert src.startswith("data:image/png;base64,")
+
+
+@pytest.mark.parametrize("made", ["staff"], indirect=True)
+def test_staff_report_and_terminal_give_one_verdict(made: tuple[str, Path]) -> None:
+    """The staff report shows, word for word, the verdict the CLI printed: service at the best headcount,
+    the smallest headcount meeting the target, an edge warning."""
+    folder = made[1]
+    page = html.unescape((folder / "report.html").read_text())
+    printed = (folder / "report.txt").read_text()
+    summary = pd.read_csv(folder / "staffing.csv")
+    verdict = staffing_verdict(summary, 0.9, "USD")
+    assert any(line.startswith("smallest headcount with service level ≥ 90%") for line in verdict) or any(
+        line.startswith("no headcount tried") for line in verdict
+    )
+    for line in verdict:
+        assert f"  {line}" in printed and line in page, line
+    assert "chosen headcount" not in page
+    lead = page.index("the verdict")
+    assert lead < page.index("<summary><h2>Scenario</h2></summary>")
 
 
 def test_report_rebuilt_from_disk_without_simulating(made: tuple[str, Path], monkeypatch) -> None:

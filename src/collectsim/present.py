@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from collectsim.experiments.stats import direction
 from collectsim.results import RunResult
 
 MONEY = (
@@ -143,7 +144,30 @@ def fmt_value(kpi: str, value: float, currency: str) -> str:
         return f"{value:.2%}"
     if kpi in MONEY or kpi.startswith("cost") or kpi.endswith(("commission", "collected", "fees")):
         return f"{currency} {value:,.0f}"
-    return f"{value:,.2f}"
+    # A count from one run is a whole number and reads as one ("legal_filed 252", not "252.00"); a mean of
+    # counts, or a ratio such as complaints per 1,000, keeps its decimals.
+    whole = kpi in WHOLE_COUNTS and float(value).is_integer()
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
+
+
+WHOLE_COUNTS = frozenset(
+    {
+        "accounts",
+        "promises_made",
+        "promises_kept",
+        "promises_broken",
+        "promises_cancelled",
+        "recovered_accounts",
+        "legal_filed",
+        "legal_won",
+        "legal_lost",
+        "legal_settled",
+        "legal_pending",
+        "agency_placements",
+        "accounts_sold",
+        "complaints",
+    }
+)
 
 
 def fmt_half(kpi: str, half: float, currency: str) -> str:
@@ -155,24 +179,40 @@ def fmt_half(kpi: str, half: float, currency: str) -> str:
 
 
 def fmt_diff(kpi: str, diff: float, half: float, currency: str) -> str:
+    """A difference with its interval; without an interval (one replication) the bare difference, never "±nan"."""
     if _is_rate(kpi):
-        return f"{diff * 100:+.2f} pp ±{half * 100:.2f}".replace("-", "−")
+        interval = "" if half != half else f" ±{half * 100:.2f}"
+        return f"{diff * 100:+.2f} pp{interval}".replace("-", "−")
     sign = "+" if diff >= 0 else "−"
-    return f"{sign}{fmt_value(kpi, abs(diff), currency)} {fmt_half(kpi, half, currency)}"
+    return f"{sign}{fmt_value(kpi, abs(diff), currency)} {fmt_half(kpi, half, currency)}".rstrip()
 
 
-def comparison_table(summary, policies: tuple[str, ...], currency: str, kpis: tuple[str, ...] = HEADLINE) -> str:
+def fmt_p_better(kpi: str, p: float) -> str:
+    """P(challenger better) to two places; a dash for a KPI with no better side, or with no interval (n = 1)."""
+    return "—" if direction(kpi) == 0 or p != p else f"{p:.2f}"
+
+
+def comparison_table(
+    summary, policies: tuple[str, ...], currency: str, kpis: tuple[str, ...] = HEADLINE, *, paired: bool = True
+) -> str:
     """Each policy's mean ± 95% half-width, and each challenger's paired difference with the champion.
 
     A summary with parameter uncertainty (``plain_*`` columns) gets the difference twice, side by
     side: from simulation noise only (the runs at the estimates) and with the parameter draws.
+    The VRF column (what common random numbers bought) appears only when they were used
+    (``paired``) and there are two replications or more to measure it; one replication gives no interval.
     """
     champ = policies[0]
     uncertain = "plain_diff" in summary
-    lines = [
-        f"champion: {champ}; n = {int(summary['n'].max())} replications; 95% intervals; "
-        "VRF = variance reduction from common random numbers"
-    ]
+    n = int(summary["n"].max())
+    vrf_shown = paired and n > 1
+    head = f"champion: {champ}; n = {n} replication{'s' * (n != 1)}; "
+    head += "95% intervals" if n > 1 else "no interval with one replication"
+    if vrf_shown:
+        head += "; VRF = variance reduction from common random numbers"
+    elif not paired:
+        head += "; independent random numbers per policy (no pairing)"
+    lines = [head]
     if uncertain:
         lines.append(
             "parameter uncertainty: each replication draws the fitted parameters, one draw for every policy; "
@@ -185,31 +225,34 @@ def comparison_table(summary, policies: tuple[str, ...], currency: str, kpis: tu
             head += f"{'Δ noise only':>26}{'P(better)':>11}{'Δ with parameters':>26}{'P(better)':>11}"
         else:
             head += f"{'Δ ' + p[:10] + ' − champion':>30}{'P(better)':>11}"
-        lines.append(head + f"{'VRF':>7}")
+        lines.append(head + (f"{'VRF':>7}" if vrf_shown else ""))
         for kpi in kpis:
             rows = summary[summary["kpi"] == kpi].set_index("policy")
             if rows.empty:
                 continue
             a, b = rows.loc[champ], rows.loc[p]
             diff = fmt_diff(kpi, b["diff"], b["diff_half_width"], currency)
-            vrf = b.get("variance_reduction", float("nan"))
             line = f"{kpi:<26}{_cell(kpi, a, currency):>26}{_cell(kpi, b, currency):>26}"
             if uncertain:
                 plain = fmt_diff(kpi, b["plain_diff"], b["plain_diff_half_width"], currency)
-                line += f"{plain:>26}{b['plain_p_better']:>11.2f}{diff:>26}{b['p_better']:>11.2f}"
+                line += f"{plain:>26}{fmt_p_better(kpi, b['plain_p_better']):>11}{diff:>26}"
+                line += f"{fmt_p_better(kpi, b['p_better']):>11}"
             else:
-                line += f"{diff:>30}{b['p_better']:>11.2f}"
-            lines.append(line + f"{vrf:>7.1f}")
+                line += f"{diff:>30}{fmt_p_better(kpi, b['p_better']):>11}"
+            if vrf_shown:
+                line += f"{number_or_dash(b.get('variance_reduction', float('nan')), '.1f'):>7}"
+            lines.append(line)
     return "\n".join(lines)
 
 
 def _cell(kpi: str, row, currency: str) -> str:
-    return f"{fmt_value(kpi, row['mean'], currency)} {fmt_half(kpi, row['half_width'], currency)}"
+    return f"{fmt_value(kpi, row['mean'], currency)} {fmt_half(kpi, row['half_width'], currency)}".rstrip()
 
 
 def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) -> str:
     """Per team: the staffing curve with intervals, the best and the smallest adequate headcount."""
     from collectsim.experiments.staffing import inbound_erlang
+    from collectsim.verdict import staffing_verdict
 
     cur = scenario.currency
     lines = []
@@ -229,19 +272,9 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
                 f"{r.backlog_mean:>10,.0f}{r.utilisation:>13.1%}{number_or_dash(r.marginal_net_per_agent, ',.0f'):>20}"
                 f"{number_or_dash(getattr(r, 'marginal_npv_per_agent', float('nan')), ',.0f'):>20}"
             )
-        lines.append(f"  best net recovery at headcount {c.best_net}")
-        if c.target_service is not None:
-            hit = c.smallest_meeting
-            lines.append(
-                f"  smallest headcount with service level ≥ {c.target_service:.0%}: "
-                f"{hit if hit is not None else 'none in range'}"
-            )
-        rep = inbound_erlang(scenario, team, c.table)
-        if rep is not None:
-            lines.append(
-                f"  Erlang C for its inbound calls ({rep.arrivals_per_hour:,.1f}/h, AHT {rep.aht_min:.1f} min, "
-                f"{rep.target:.0%}/{rep.within_s:.0f} s): {rep.agents} on the floor, {rep.rostered} rostered"
-            )
+        erlang = inbound_erlang(scenario, team, c.table)
+        verdict = staffing_verdict(s, c.target_service, cur, erlang=erlang)
+        lines += [f"  {line}" for line in verdict]
         lines.append("")
     if len(curves) > 1:
         lines.append(

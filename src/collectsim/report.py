@@ -21,11 +21,14 @@ import pandas as pd
 from collectsim import readback
 from collectsim.describe import scenario_in_words
 from collectsim.errors import CollectsimError
+from collectsim.experiments.design import sobol_trust_warning
+from collectsim.experiments.staffing import inbound_erlang
 from collectsim.experiments.stats import direction
-from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_value, number_or_dash, pct_or_na
+from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_p_better, fmt_value, number_or_dash, pct_or_na
 from collectsim.scenario import Scenario, scenario_from_dict
 from collectsim.store.files import atomic_bytes
 from collectsim.store.integrity import MANIFEST, read_manifest
+from collectsim.verdict import best_headcount, smallest_meeting, staffing_verdict
 
 REPORT_FILE = "report.html"
 FIG_DIR = "figures"
@@ -35,11 +38,17 @@ ALWAYS_HAD_A_MANIFEST = ("run", "compare", "sweep", "staff", "optimise")
 
 @dataclass
 class Report:
+    """A report's content. ``lead`` (the verdict: which policy wins, what to staff) comes first, because
+    that is what a reader opens the page for; ``words`` (the scenario in prose) follows, folded away;
+    ``notes`` are prose that qualifies the numbers (design, uncertainty) and stays open."""
+
     title: str
     subtitle: str
     words: dict[str, list[str]] = field(default_factory=dict)
     tables: list[tuple[str, str]] = field(default_factory=list)
     figures: list[tuple[str, str, object]] = field(default_factory=list)  # (file stem, caption, Figure)
+    lead: list[tuple[str, str]] = field(default_factory=list)  # (heading, HTML)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def kind_of(folder: Path) -> str:
@@ -121,20 +130,30 @@ def _manifest(folder: Path) -> dict:
 
 
 def _subtitle(man: dict) -> str:
+    """Version, seed, replications, wall time ("wall time 2.1 s") and when, from the manifest."""
     parts = [f"collectsim {man.get('version', '?')}"]
-    for key, label in (
-        ("seed", "seed"),
-        ("replications", "replications"),
-        ("wall_time_s", "wall time s"),
-        ("created", "created"),
-    ):
-        if key in man:
-            parts.append(f"{label} {man[key]}")
+    if "seed" in man:
+        parts.append(f"seed {man['seed']}")
+    if "replications" in man:
+        parts.append(f"{man['replications']} replication{'s' * (man['replications'] != 1)}")
+    if isinstance(man.get("wall_time_s"), int | float):
+        parts.append(f"wall time {man['wall_time_s']:,.1f} s")
+    if "created" in man:
+        parts.append(f"created {man['created']}")
     return " · ".join(parts)
 
 
+def _breakable(text: str) -> str:
+    return html.escape(text).replace(".", ".<wbr>").replace("_", "_<wbr>")
+
+
+def _bullets(lines: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    """An HTML table; headers may break after "." and "_" so dotted parameter paths do not widen the page."""
+    head = "".join(f"<th>{_breakable(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -188,7 +207,7 @@ def _run(folder: Path) -> Report:
     cur, horizon = sc.currency, sc.horizon.days
     rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
     rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]
-    rep.tables.append(("Key figures", _table(["KPI", "value"], rows)))
+    rep.lead.append(("Key figures", _table(["KPI", "value"], rows)))
     if "terminal_value" in kpis:
         rep.tables.append(("Value at the horizon", _table(["", "value"], _horizon_rows(kpis, sc))))
     trows = [_team_cells(r, cur) for r in teams.itertuples()]
@@ -274,7 +293,7 @@ def _horizon_rows(kpis: dict, sc: Scenario) -> list[list[str]]:
 
 def _sureness(p: float) -> str:
     if p != p:
-        return "n/a"
+        return "no interval with one replication"
     conf = max(p, 1 - p)
     return "very likely" if conf >= 0.95 else "likely" if conf >= 0.8 else "uncertain"
 
@@ -292,7 +311,7 @@ def verdicts(summary: pd.DataFrame, policies: list[str], currency: str) -> list[
         if best == champ:
             others = sub.drop(index=champ)
             p_any = float((1 - others["p_better"]).min()) if len(others) else float("nan")
-            rows.append([kpi, f"{champ} (champion)", "—", f"{p_any:.2f}", _sureness(p_any)])
+            rows.append([kpi, f"{champ} (champion)", "—", fmt_p_better(kpi, p_any), _sureness(p_any)])
         else:
             r = sub.loc[best]
             rows.append(
@@ -300,7 +319,7 @@ def verdicts(summary: pd.DataFrame, policies: list[str], currency: str) -> list[
                     kpi,
                     best,
                     fmt_diff(kpi, r["diff"], r["diff_half_width"], currency),
-                    f"{r['p_better']:.2f}",
+                    fmt_p_better(kpi, r["p_better"]),
                     _sureness(r["p_better"]),
                 ]
             )
@@ -332,8 +351,10 @@ def _compare(folder: Path) -> Report:
                 for p in policies
             ]
         )
-    rep.tables.append(("KPIs (mean ± 95% half-width over replications)", _table(["KPI", *policies], rows)))
-    rep.tables.append(
+    n = int(summary["n"].max())
+    caption = "KPIs (mean ± 95% half-width over replications)" if n > 1 else "KPIs (one replication: no interval)"
+    rep.tables.append((caption, _table(["KPI", *policies], rows)))
+    rep.lead.append(
         (
             f"Which policy wins (against champion {champ}; P = probability the winner is better)",
             _table(
@@ -351,8 +372,8 @@ def _compare(folder: Path) -> Report:
                 r.kpi,
                 f"{r.champion:,.4g}",
                 f"{r.challenger:,.4g}",
-                f"{r.diff:+,.4g} ± {r.diff_half_width:,.3g}",
-                f"{r.p_better:.2f}",
+                f"{r.diff:+,.4g}" + ("" if pd.isna(r.diff_half_width) else f" ± {r.diff_half_width:,.3g}"),
+                fmt_p_better(r.kpi, r.p_better),
             ]
             for r in ir.itertuples()
         ]
@@ -365,10 +386,12 @@ def _compare(folder: Path) -> Report:
     if "plain_diff" in summary:
         _uncertainty(rep, folder, summary, policies, cur, man)
     means = runs.groupby("policy", sort=False)[["total_cost", "collected"]].mean().reset_index()
+    crn = man.get("common_random_numbers", True)
+    pairing = "Paired differences (common random numbers)" if crn else "Differences (independent random numbers)"
     rep.figures += [
         ("liquidation", "Cumulative recovery by day, per policy (95% band)", plots.liquidation_curves(runs, "policy")),
         ("cost_vs_recovery", "Cost against recovery; efficient frontier", plots.cost_vs_recovery(means, "policy", cur)),
-        ("paired_differences", f"Paired differences against {champ}", plots.paired_differences(summary, champ)),
+        ("paired_differences", f"{pairing} against {champ}", plots.paired_differences(summary, champ)),
     ]
     if {"npv", "npv_after_horizon"} <= set(summary["kpi"]):
         rep.figures.append(("npv", "Net present value per policy", plots.npv_by_policy(summary, cur)))
@@ -378,7 +401,7 @@ def _compare(folder: Path) -> Report:
 def _uncertainty(rep: Report, folder: Path, summary: pd.DataFrame, policies: list[str], cur: str, man: dict) -> None:
     """Both intervals side by side, and what was drawn (parameter_fit.json, parameter_draws.csv)."""
     champ = policies[0]
-    rep.words["Parameter uncertainty"] = [
+    rep.notes["Parameter uncertainty"] = [
         f"Each replication drew the fitted parameters of {man.get('parameter_uncertainty', 'the fit')} from their "
         "sampling distribution (normal, with the fit's covariance, truncated at the bounds), one draw shared by "
         "every policy, so the differences stay paired.",
@@ -398,9 +421,9 @@ def _uncertainty(rep: Report, folder: Path, summary: pd.DataFrame, policies: lis
                     kpi,
                     p,
                     fmt_diff(kpi, r["plain_diff"], r["plain_diff_half_width"], cur),
-                    f"{r['plain_p_better']:.2f}",
+                    fmt_p_better(kpi, r["plain_p_better"]),
                     fmt_diff(kpi, r["diff"], r["diff_half_width"], cur),
-                    f"{r['p_better']:.2f}",
+                    fmt_p_better(kpi, r["p_better"]),
                     number_or_dash(ratio, ".2f"),
                 ]
             )
@@ -447,12 +470,16 @@ def _sweep(folder: Path) -> Report:
     params = list(spec["parameters"])
     kpis = [k for k in spec["kpis"] if k in table]
     rep = Report(f"Sweep: {spec.get('name') or folder.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
-    rep.words["Design"] = [
+    rep.notes["Design"] = [
         f"{spec['design']} design over {', '.join(params)}; {spec['replications']} replication(s) "
         f"per point, seed {spec['seed']}; {table['point'].nunique()} points, {len(table)} runs."
     ]
     means = table.groupby("point", sort=True)[[*params, *kpis]].mean()
-    rows = [[str(i)] + [f"{v:,.4g}" for v in r] for i, r in zip(means.index, means.to_numpy(), strict=True)]
+    cols = [*params, *kpis]
+    rows = [
+        [str(i)] + [f"{v:,.4g}" if c in params else fmt_value(c, v, sc.currency) for c, v in zip(cols, r, strict=True)]
+        for i, r in zip(means.index, means.to_numpy(), strict=True)
+    ]
     rep.tables.append(("Mean KPIs per design point", _table(["point", *params, *kpis], rows)))
     pts = table.groupby("point", sort=True)[["total_cost", "collected"]].mean().reset_index()
     rep.figures += [
@@ -465,17 +492,23 @@ def _sweep(folder: Path) -> Report:
     ]
     if (folder / "sobol.csv").exists():
         sob = readback.csv(folder / "sobol.csv")
-        rep.tables.append(
-            (
-                "Sobol indices",
-                _table(
-                    ["parameter", "S1", "ST", "kpi"],
-                    [[r.parameter, f"{r.S1:.3f}", f"{r.ST:.3f}", r.kpi] for r in sob.itertuples()],
-                ),
-            )
-        )
-        rep.figures.append(("sobol", "Sobol indices: first order and total", plots.sobol_bars(sob)))
+        rep.tables.append(("Sobol indices (95% bootstrap half-widths)", _table(*_sobol_rows(sob))))
+        warning = sobol_trust_warning(sob, int(spec.get("points", 0)))
+        if warning:
+            rep.lead.append(("Sensitivity: read with care", _bullets([warning])))
+        rep.figures.append(("sobol", "Sobol indices: first order and total, 95% intervals", plots.sobol_bars(sob)))
     return rep
+
+
+def _sobol_rows(sob: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """The Sobol' table: index ± half-width when the folder has intervals (older folders have none)."""
+
+    def cell(r, k: str) -> str:
+        conf = getattr(r, f"{k}_conf", math.nan)
+        return f"{getattr(r, k):.3f}" + ("" if pd.isna(conf) else f" ± {conf:.3f}")
+
+    rows = [[r.kpi, r.parameter, cell(r, "S1"), cell(r, "ST")] for r in sob.itertuples()]
+    return ["KPI", "parameter", "S1 first order", "ST total"], rows
 
 
 # --- staff -------------------------------------------------------------------------------------------------------
@@ -489,9 +522,12 @@ def _staff(folder: Path) -> Report:
     staffing = readback.csv(folder / "staffing.csv")
     rep = Report(f"Staffing: {sc.name}", _subtitle(man), scenario_in_words(sc))
     target = man.get("target_service")
-    chosen = man.get("chosen", {})
+    runs = readback.parquet(folder / "runs.parquet") if (folder / "runs.parquet").exists() else None
     for team, summary in staffing.groupby("team", sort=False):
-        best = int(chosen.get(team, summary.loc[summary["net_recovery"].idxmax(), "headcount"]))
+        best = best_headcount(summary)
+        erlang = None if runs is None else inbound_erlang(sc, team, runs[runs["team"] == team])
+        verdict = staffing_verdict(summary, target, sc.currency, erlang=erlang)
+        rep.lead.append((f"Team {team}: the verdict", _bullets(verdict)))
         rows = [
             [
                 f"{r.headcount}",
@@ -505,7 +541,7 @@ def _staff(folder: Path) -> Report:
             ]
             for r in summary.itertuples()
         ]
-        heading = f"Team {team}: chosen headcount {best}" + (f", target service {target:.0%}" if target else "")
+        heading = f"Team {team}: staffing curve (mean over {int(summary['n'].max())} replications)"
         rep.tables.append(
             (
                 heading,
@@ -528,7 +564,9 @@ def _staff(folder: Path) -> Report:
             (
                 f"staffing_{team}",
                 f"Staffing curve: {team}",
-                plots.staffing_curve(summary, team, best, target, sc.currency),
+                plots.staffing_curve(
+                    summary, team, best, target, sc.currency, meeting=smallest_meeting(summary, target)
+                ),
             )
         )
     if (folder / "plan.csv").exists():
@@ -600,7 +638,7 @@ def _histories(folder: Path) -> Report:
     )
     notes = [f"{seg}: {n}" for seg, ns in man.get("notes", {}).items() for n in ns]
     if notes:
-        rep.words["Notes on the fit"] = notes
+        rep.notes["Notes on the fit"] = notes
     if holdout is not None:
         rep.tables.append(
             (
@@ -650,7 +688,7 @@ def _optimise(folder: Path) -> Report:
     space = info["space"]
     title = f"Optimisation: {space.get('name') or folder.name}"
     rep = Report(title, _subtitle(_manifest(folder)), scenario_in_words(sc))
-    rep.words["Search"] = [
+    rep.notes["Search"] = [
         f"{info['trials']} trials, {info['sampler']}; objective "
         + ", ".join(f"{'max' if s > 0 else 'min'} {k}" for k, s in zip(kpis, signs, strict=True))
         + (f"; subject to {', '.join(info['constraints'])}" if info["constraints"] else "")
@@ -685,7 +723,7 @@ def _optimise(folder: Path) -> Report:
             for r in gains.itertuples(index=False)
         ]
         head = ["candidate", "KPI", "gain in search", "%", "confirmed gain (95%)", "%", "P(better)"]
-        rep.tables.append(("Gain over the champion: in search and confirmed on fresh seeds", _table(head, rows)))
+        rep.lead.append(("Gain over the champion: in search and confirmed on fresh seeds", _table(head, rows)))
         rep.figures.append(("gains", "Found in search against confirmed on fresh seeds", plots.confirmed_gains(gains)))
     for cand in info["best"]:
         params = [[k, str(v)] for k, v in cand["params"].items() if not k.startswith("headcount_weight.")]
@@ -724,22 +762,32 @@ h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:
 th,td{padding:.3em .7em;border-bottom:1px solid #e5e7ef;text-align:right}th:first-child,td:first-child{text-align:left}
 th{background:#f4f5fa}figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#556;font-size:.92em}ul{padding-left:1.2em}li{margin:.2em 0}
+td{white-space:nowrap}.wide{max-width:100%;overflow-x:auto}details.scenario summary{cursor:pointer}
+details.scenario summary h2{display:inline-block;margin-top:1.2em;border:0}
 """
 
 
 def render_html(rep: Report, images: list[tuple[str, str]]) -> str:
+    """The page: verdict first, the scenario folded in a ``<details>``, then tables and figures.
+
+    Tables sit in a scrolling box so a wide one (Sobol indices, many policies) never widens the page.
+    """
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(rep.title)}</title>"
         f"<style>{CSS}</style></head><body>",
         f"<h1>{html.escape(rep.title)}</h1><p class='sub'>{html.escape(rep.subtitle)}</p>",
-        "<h2>Scenario</h2>",
     ]
-    for heading, lines in rep.words.items():
-        parts.append(
-            f"<h3>{html.escape(heading)}</h3><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
-        )
+    for heading, body in rep.lead:
+        parts.append(f"<h2>{html.escape(heading)}</h2>{_scroll(body)}")
+    for heading, lines in rep.notes.items():
+        parts.append(f"<h2>{html.escape(heading)}</h2>{_bullets(lines)}")
+    if rep.words:
+        parts.append("<details class='scenario'><summary><h2>Scenario</h2></summary>")
+        for heading, lines in rep.words.items():
+            parts.append(f"<h3>{html.escape(heading)}</h3>{_bullets(lines)}")
+        parts.append("</details>")
     for heading, table in rep.tables:
-        parts.append(f"<h2>{html.escape(heading)}</h2>{table}")
+        parts.append(f"<h2>{html.escape(heading)}</h2>{_scroll(table)}")
     parts.append("<h2>Figures</h2>")
     for caption, b64 in images:
         parts.append(
@@ -748,3 +796,7 @@ def render_html(rep: Report, images: list[tuple[str, str]]) -> str:
         )
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _scroll(body: str) -> str:
+    return f"<div class='wide'>{body}</div>" if body.startswith("<table") else body

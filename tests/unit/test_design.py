@@ -5,9 +5,17 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from collectsim.experiments.design import Parameter, SaltelliDesign, grid, latin_hypercube, sobol_saltelli
+from collectsim.experiments.design import (
+    Parameter,
+    SaltelliDesign,
+    grid,
+    latin_hypercube,
+    sobol_saltelli,
+    sobol_trust_warning,
+)
 
 RANGED = [
     Parameter("policy.rate", low=0.1, high=0.9),
@@ -81,7 +89,8 @@ def test_lhs_seeding() -> None:
 
 
 def test_sobol_structure() -> None:
-    """The design has n*(d+2) in-range points, and AB_i equals A except column i, which equals B's."""
+    """The design has n*(d+2) in-range points in SALib's order (A, AB_1 … AB_d, B per base row), and AB_i
+    equals A except column i, which equals B's."""
     n, d = 16, len(RANGED)
     design = sobol_saltelli(RANGED, n=n, seed=5)
     assert isinstance(design, SaltelliDesign)
@@ -89,13 +98,35 @@ def test_sobol_structure() -> None:
     x = _matrix(design.points, RANGED)
     for j, p in enumerate(RANGED):
         assert np.all((x[:, j] >= p.low) & (x[:, j] <= p.high)), p.path
-    a, b = x[:n], x[n : 2 * n]
+    blocks = x.reshape(n, d + 2, d)
+    a, b = blocks[:, 0], blocks[:, -1]
     for i in range(d):
-        ab = x[(2 + i) * n : (3 + i) * n]
+        ab = blocks[:, 1 + i]
         others = [j for j in range(d) if j != i]
         np.testing.assert_array_equal(ab[:, others], a[:, others])
         np.testing.assert_array_equal(ab[:, i], b[:, i])
     assert sobol_saltelli(RANGED, n=n, seed=5) == design
+
+
+def test_sobol_indices_have_intervals_and_are_reproducible() -> None:
+    """Each index comes with its 95% bootstrap half-width; the same design and outputs give the same table."""
+    params = [Parameter("x1", low=0.0, high=1.0), Parameter("x2", low=0.0, high=1.0)]
+    design = sobol_saltelli(params, n=64, seed=3)
+    x = _matrix(design.points, params)
+    y = x[:, 0] + 2 * x[:, 1]
+    idx = design.indices(y)
+    assert list(idx.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert (idx[["S1_conf", "ST_conf"]] > 0).all().all()
+    pd.testing.assert_frame_equal(idx, sobol_saltelli(params, n=64, seed=3).indices(y))
+
+
+def test_small_or_noisy_sobol_tables_are_flagged() -> None:
+    """Fewer than 64 base points, or an interval wider than its index, gives one warning line; else none."""
+    good = pd.DataFrame({"parameter": ["a"], "S1": [0.6], "S1_conf": [0.05], "ST": [0.7], "ST_conf": [0.05]})
+    noisy = good.assign(S1=[0.02], S1_conf=[0.3])
+    assert sobol_trust_warning(good, 128) is None
+    assert "16 base points (fewer than 64)" in sobol_trust_warning(good, 16)
+    assert "1 of 2 intervals wider than their index" in sobol_trust_warning(noisy, 128)
 
 
 def test_sobol_non_power_of_two_is_warning_free() -> None:

@@ -174,7 +174,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         manifest["parameter_uncertainty"] = str(args.parameter_uncertainty)
     folder = write_comparison(result, scenarios, args.results, manifest=manifest, parameter_draws=draws)
     currency = loaded[0].currency
-    print(comparison_table(result.summary(), result.policies, currency))
+    print(comparison_table(result.summary(), result.policies, currency, paired=not args.independent))
     in_run = result.in_run_summary()
     if in_run is not None:
         print(f"\nin-run champion/challenger ({args.in_run:.0%} of accounts to the challenger, shared teams):")
@@ -272,8 +272,13 @@ def _print_sweep(result: ExperimentResult, spec: SweepSpec) -> None:
     if len(means) > len(shown):
         print(f"… {len(means) - len(shown)} more points in sweep.csv and report.html")
     if result.sobol is not None:
-        print("\nSobol indices (first order S1, total ST):")
+        from collectsim.experiments.design import sobol_trust_warning
+
+        print("\nSobol indices (first order S1, total ST; conf = 95% bootstrap half-width):")
         print(result.sobol.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        warning = sobol_trust_warning(result.sobol, spec.points)
+        if warning:
+            print(warning)
 
 
 def _cmd_staff(args: argparse.Namespace) -> int:

@@ -7,14 +7,17 @@ designs are reproducible and tested on their own, apart from the simulations tha
 
 * ``grid``: full factorial over explicit levels.
 * ``latin_hypercube``: space-filling random sample over ``[low, high]`` ranges.
-* ``sobol_saltelli``: the Saltelli (2010) A/B/AB_i scheme on a scrambled Sobol' sample, whose
-  ``indices`` turn one model output per point into first-order and total Sobol' indices.
+* ``sobol_saltelli``: SALib's Saltelli (2010) A/B/AB_i scheme on a scrambled Sobol' sample, whose
+  ``indices`` turn one model output per point into first-order and total Sobol' indices with
+  bootstrap intervals (SALib, rather than our own estimator, so the numbers match a library
+  analysts already trust).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
+
+from collectsim.errors import CollectsimError
 
 
 @dataclass(frozen=True)
@@ -107,64 +112,98 @@ def latin_hypercube(params: Sequence[Parameter], n: int, seed: int) -> list[dict
     return _to_points(params, qmc.scale(engine.random(n), lows, highs))
 
 
+# Below this base size the indices of a simulation KPI are too noisy to rank parameters (Saltelli et al. 2010
+# ask for hundreds to thousands); the sweep still runs, with one warning line.
+MIN_TRUSTED_POINTS = 64
+
+
 @dataclass(frozen=True)
 class SaltelliDesign:
-    """Saltelli sample: ``n`` A rows, ``n`` B rows, then ``n`` AB_i rows for each parameter i."""
+    """Saltelli sample as SALib lays it out: for each of the ``n`` base rows, A, then AB_1 … AB_d, then B.
+
+    ``seed`` seeds the sample and the bootstrap of the indices' confidence intervals, so a sweep gives the
+    same table every time.
+    """
 
     params: tuple[Parameter, ...]
     n: int
     points: tuple[dict[str, Any], ...]
+    seed: int = 0
+
 
     def indices(self, y: Sequence[float]) -> pd.DataFrame:
-        """First-order (Saltelli 2010) and total (Jansen 1999) Sobol' indices, one row per parameter.
+        """First-order and total Sobol' indices with their 95% bootstrap half-widths, one row per parameter.
 
-        ``y`` holds one model output per point, in the order of ``points``. The indices are NaN (undefined)
-        when an output is NaN or infinite, or constant over A and B.
+        SALib's estimators (Saltelli 2010 for S1, Jansen 1999 for ST) on one model output per point, in the
+        order of ``points``; columns ``parameter, S1, S1_conf, ST, ST_conf``. The indices are NaN (undefined)
+        when an output is NaN or infinite, or constant: a KPI with nothing to measure or one no parameter moves.
         """
+        salib_sobol = _salib("analyze")
         n, d = self.n, len(self.params)
         f = np.asarray(y, dtype=float)
         if f.ndim != 1 or f.size != n * (d + 2):
             raise ValueError(f"y needs one output per design point: expected {n * (d + 2)} values, got shape {f.shape}")
         names = [p.path for p in self.params]
-        if not np.all(np.isfinite(f)) or np.var(f[: 2 * n]) == 0:
-            # Undefined, not an error: a KPI with nothing to measure (NaN) or one no parameter moves (constant),
-            # found only after every run; a sweep must still finish and save its table.
-            return pd.DataFrame({"parameter": names, "S1": np.nan, "ST": np.nan})
-        # Centre the outputs: the S1 estimator multiplies by f(B), so a large mean (money KPIs
-        # are ~1e7) inflates its variance; subtracting the mean leaves the indices unchanged in expectation.
-        f = f - np.mean(f[: 2 * n])
-        f_a, f_b = f[:n], f[n : 2 * n]
-        var = np.var(np.concatenate([f_a, f_b]))
-        s1, st = [], []
-        for i in range(d):
-            f_ab = f[(2 + i) * n : (3 + i) * n]
-            s1.append(np.mean(f_b * (f_ab - f_a)) / var)
-            st.append(np.mean((f_a - f_ab) ** 2) / 2 / var)
-        return pd.DataFrame({"parameter": names, "S1": s1, "ST": st})
+        if not np.all(np.isfinite(f)) or np.ptp(f) == 0:
+            # Undefined, not an error: found only after every run; a sweep must still finish and save its table.
+            return pd.DataFrame({"parameter": names, "S1": np.nan, "S1_conf": np.nan, "ST": np.nan, "ST_conf": np.nan})
+        # SALib seeds its bootstrap only with a truthy seed; derive one that is never 0.
+        boot = int(np.random.SeedSequence(self.seed).generate_state(1)[0]) + 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SALib's own notes (constant A/B blocks); NaN is handled above
+            res = salib_sobol.analyze(_problem(self.params), f, calc_second_order=False, seed=boot)
+        return pd.DataFrame(
+            {"parameter": names, "S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"]}
+        )
 
 
-def _sobol(d: int, n: int, seed: int) -> np.ndarray:
-    """First ``n`` points of a scrambled Sobol' sequence in ``d`` dimensions.
+def sobol_trust_warning(sobol: pd.DataFrame, points: int) -> str | None:
+    """One line when a Sobol' table is too small to trust: fewer than 64 base points, or an interval wider
+    than its index (the index could be zero). None when it can be read."""
+    reasons = []
+    if points < MIN_TRUSTED_POINTS:
+        reasons.append(f"{points} base points (fewer than {MIN_TRUSTED_POINTS})")
+    if {"S1_conf", "ST_conf"} <= set(sobol.columns):
+        wide = sum(
+            int(np.sum(np.asarray(sobol[f"{k}_conf"], float) > np.abs(np.asarray(sobol[k], float))))
+            for k in ("S1", "ST")
+        )
+        if wide:
+            reasons.append(f"{wide} of {2 * len(sobol)} intervals wider than their index")
+    if not reasons:
+        return None
+    return f"warning: Sobol' indices too uncertain to rank parameters: {'; '.join(reasons)}; raise points"
 
-    Drawn as the next power of two and truncated: the same points ``engine.random(n)`` would give,
-    without scipy's balance warning when ``n`` is not a power of two.
-    """
-    engine = qmc.Sobol(d=d, scramble=True, rng=np.random.default_rng(seed))
-    return engine.random_base2((n - 1).bit_length())[:n]
+
+def _problem(params: Sequence[Parameter]) -> dict[str, Any]:
+    """SALib's problem dict; integer parameters get the padded range that gives every value the same odds."""
+    lows, highs = _check_ranges(params)
+    return {"num_vars": len(params), "names": [p.path for p in params], "bounds": list(zip(lows, highs, strict=True))}
+
+
+def _salib(part: str) -> Any:
+    """SALib's Sobol' sampler or analyser; SALib is an extra (it pulls in matplotlib), so say how to get it."""
+    try:
+        if part == "sample":
+            from SALib.sample import sobol
+        else:
+            from SALib.analyze import sobol
+    except ImportError:
+        raise CollectsimError(
+            "design = \"sobol\" needs SALib: pip install 'collectsim[sobol]' (grid and lhs designs do not)"
+        ) from None
+    return sobol
 
 
 def sobol_saltelli(params: Sequence[Parameter], n: int, seed: int) -> SaltelliDesign:
-    """Saltelli design with base size ``n`` (a power of two is recommended): ``n * (d + 2)`` points."""
-    lows, highs = _check_ranges(params)
+    """Saltelli design from SALib with base size ``n`` (a power of two is recommended): ``n * (d + 2)`` points."""
+    problem = _problem(params)
     _check_n(n)
-    n, d = int(n), len(params)
-    base = _sobol(2 * d, n, seed)
-    a = qmc.scale(base[:, :d], lows, highs)
-    b = qmc.scale(base[:, d:], lows, highs)
-    blocks = [a, b]
-    for i in range(d):
-        ab = a.copy()
-        ab[:, i] = b[:, i]
-        blocks.append(ab)
-    points = _to_points(params, np.vstack(blocks))  # integer rounding happens here, after AB is built
-    return SaltelliDesign(params=tuple(params), n=n, points=tuple(points))
+    n = int(n)
+    salib_sample = _salib("sample")
+    with warnings.catch_warnings():
+        # scipy's note that n is not a power of two (the design stays valid; the trust warning covers small n)
+        warnings.simplefilter("ignore")
+        x = salib_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    points = _to_points(params, x)  # integer rounding happens here, after AB is built
+    return SaltelliDesign(params=tuple(params), n=n, points=tuple(points), seed=seed)

@@ -18,10 +18,12 @@ from scipy import stats
 DIRECTIONS: tuple[tuple[str, int], ...] = (
     ("recovery_rate", 1),
     ("recovery_rate_with_sale", 1),
+    ("recovery_rate_with_terminal", 1),
     ("sale_proceeds", 1),
     ("sale_price_realised", 1),
     ("collected", 1),
     ("net_recovery", 1),
+    ("net_recovery_per_account", 1),
     ("net_value", 1),
     ("npv*", 1),
     ("terminal_costs", -1),

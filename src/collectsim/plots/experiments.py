@@ -22,6 +22,7 @@ from collectsim.plots._style import (
     _bar_labels,
     _figure,
     _formatter,
+    _kind,
     _kpi_axis_label,
     _percent,
     _pretty,
@@ -29,6 +30,8 @@ from collectsim.plots._style import (
     _short_param,
     _thousands,
 )
+
+MAX_LABELLED = 12
 
 
 def _frontier(cost: np.ndarray, collected: np.ndarray) -> np.ndarray:
@@ -44,7 +47,9 @@ def _frontier(cost: np.ndarray, collected: np.ndarray) -> np.ndarray:
 def cost_vs_recovery(points: pd.DataFrame, label: str, currency: str) -> Figure:
     """Total cost against collected, one point per policy or sweep point, efficient frontier connected.
 
-    ``label`` names the column that labels the points (e.g. ``"policy"`` or ``"point"``).
+    ``label`` names the column that labels the points (e.g. ``"policy"`` or ``"point"``); with more than
+    ``MAX_LABELLED`` points only the frontier and the best net recovery are labelled. The frontier line (and
+    its legend entry) appears only when at least two points are undominated.
     """
     _require(points, [label, "total_cost", "collected"], "cost_vs_recovery")
     pts = points.dropna(subset=["total_cost", "collected"]).reset_index(drop=True)
@@ -71,7 +76,8 @@ def cost_vs_recovery(points: pd.DataFrame, label: str, currency: str) -> Figure:
         ax.scatter(cost[~front], coll[~front], s=45, color=GREY, zorder=3, label="dominated", gid="scatter:dominated")
     ax.scatter(cost[front], coll[front], s=60, color=BLUE, zorder=4, label="not dominated", gid="scatter:frontier")
     order = np.argsort(cost[front], kind="stable")
-    ax.plot(cost[front][order], coll[front][order], color=BLUE, lw=1.8, label="efficient frontier", gid="frontier")
+    if front.sum() > 1:  # one undominated point is no frontier: a legend entry for a line not drawn misleads
+        ax.plot(cost[front][order], coll[front][order], color=BLUE, lw=1.8, label="efficient frontier", gid="frontier")
     ax.margins(0.12)
     ax.autoscale_view()
     xlim, ylim = ax.get_xlim(), ax.get_ylim()
@@ -81,8 +87,13 @@ def cost_vs_recovery(points: pd.DataFrame, label: str, currency: str) -> Figure:
     ax.plot(xs, xs + best_net, ls="--", color=GREEN, lw=1, label=f"same net recovery as the best ({best_net:,.0f})")
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
-    for name, x, y in zip(pts[label], cost, coll, strict=True):
-        ax.annotate(str(name), (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8)
+    # Every point is named when there are few; among many (a sweep's 96) only the frontier and the best net
+    # recovery, since a cloud of overlapping numbers names nothing.
+    named = np.ones(len(pts), dtype=bool) if len(pts) <= MAX_LABELLED else front.copy()
+    named[best] = True
+    for name, x, y, show in zip(pts[label], cost, coll, named, strict=True):
+        if show:
+            ax.annotate(str(name), (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8)
     ax.xaxis.set_major_formatter(_thousands())
     ax.yaxis.set_major_formatter(_thousands())
     ax.set_title(f"Cost against collections by {label}: up and left is better")
@@ -93,10 +104,15 @@ def cost_vs_recovery(points: pd.DataFrame, label: str, currency: str) -> Figure:
     return fig
 
 
+PANELS = (("money", "Money"), ("pct", "Rates and shares"), ("count", "Activity and time"))
+
+
 def paired_differences(summary: pd.DataFrame, champion: str, kpis: Sequence[str] | None = None) -> Figure:
     """Each challenger's paired difference from the champion with its 95% interval, as % of the champion's mean.
 
-    One row per KPI; annotated with P(challenger better) (P(larger) for KPIs with no better direction).
+    One row per KPI, in one panel per kind of KPI (money, rates, activity), each panel on its own scale: a
+    KPI that moves +105% (contacts per account) no longer squeezes a 2% change in recovery to a dot.
+    Annotated with P(challenger better), or "no better side" for KPIs without a direction.
     ``summary`` is ``Comparison.summary()``; a KPI whose champion mean is 0 is marked n/a. A summary
     with parameter uncertainty (``plain_*`` columns) adds, just below each interval, the one from
     simulation noise only (hollow marker), so the widening is seen at a glance.
@@ -112,12 +128,26 @@ def paired_differences(summary: pd.DataFrame, champion: str, kpis: Sequence[str]
         missing = [k for k in kpis if k not in present]
         if missing:
             raise ValueError(f"KPIs not in the summary: {missing}")
-    kpis = list(kpis)
     challengers = [p for p in policies if p != champion]
+    groups = [(title, [k for k in kpis if _kind(k) == kind]) for kind, title in PANELS]
+    groups = [(title, ks) for title, ks in groups if ks]
+    per_row = 0.3 * max(1, len(challengers))
+    rows_total = sum(len(ks) for _, ks in groups)
+    fig = _figure((9.0, min(11.0, max(5.0, per_row * rows_total + 1.2 * len(groups) + 1.0))))
+    axes = fig.subplots(len(groups), 1, squeeze=False, height_ratios=[len(ks) + 0.8 for _, ks in groups])[:, 0]
+    for ax, (title, group) in zip(axes, groups, strict=True):
+        _difference_panel(ax, summary, champion, challengers, group)
+        ax.set_title(title, fontsize=10, loc="left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, title="challenger", loc="outside lower center", ncols=min(4, len(handles)), fontsize=8)
+    fig.suptitle(f"Challengers against champion '{champion}': paired difference, 95% interval")
+    return fig
+
+
+def _difference_panel(ax, summary: pd.DataFrame, champion: str, challengers: list[str], kpis: list[str]) -> None:
+    """One panel of ``paired_differences``: its KPIs' rows on a scale of their own."""
     uncertain = "plain_diff" in summary
     rows = summary.set_index(["kpi", "policy"])
-    fig = _figure((9.0, min(8.0, max(5.0, 0.28 * len(kpis) * max(1, len(challengers)) + 1.5))))
-    ax = fig.add_subplot()
     offsets = np.linspace(-0.25, 0.25, len(challengers)) if len(challengers) > 1 else np.zeros(1)
     lo, hi = 0.0, 0.0
     for j, (name, dy) in enumerate(zip(challengers, offsets, strict=False)):
@@ -161,31 +191,38 @@ def paired_differences(summary: pd.DataFrame, champion: str, kpis: Sequence[str]
             h = h if math.isfinite(h) else 0.0
             lo, hi = min(lo, x - h), max(hi, x + h)
             p = float(r["p_better"])
-            word = "better" if direction(kpi) else "larger"
-            text = f"P({word}) {p:.0%}" if math.isfinite(p) else f"P({word}) n/a"
-            edge = x + h
-            ax.annotate(text, (edge, i + dy), xytext=(5, 0), textcoords="offset points", va="center", fontsize=8)
+            if not direction(kpi):
+                text = "no better side"
+            else:
+                text = f"P(better) {p:.0%}" if math.isfinite(p) else "P(better) n/a"
+            ax.annotate(text, (x + h, i + dy), xytext=(5, 0), textcoords="offset points", va="center", fontsize=8)
     ax.axvline(0, color="0.2", lw=1)
     word = {1: "higher is better", -1: "lower is better"}
     ax.set_yticks(range(len(kpis)), [f"{_pretty(k)}\n({word.get(direction(k), 'no better side')})" for k in kpis])
     ax.tick_params(axis="y", labelsize=8)
     ax.set_ylim(len(kpis) - 0.5, -0.5)
     span = max(hi - lo, 1e-3)
-    ax.set_xlim(lo - 0.08 * span, hi + 0.3 * span)  # room on the right for the P(better) labels
+    ax.set_xlim(lo - 0.08 * span, hi + 0.35 * span)  # room on the right for the P(better) labels
     ax.xaxis.set_major_formatter(_percent())
-    ax.set_title(f"Challengers against champion '{champion}': paired difference, 95% interval")
     ax.set_xlabel("Challenger − champion (% of champion's mean)")
     ax.set_ylabel("KPI")
-    ax.legend(title="challenger", loc="best", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    return fig
 
 
-def staffing_curve(summary: pd.DataFrame, team: str, chosen: int, target: float | None, currency: str) -> Figure:
+def staffing_curve(
+    summary: pd.DataFrame,
+    team: str,
+    chosen: int,
+    target: float | None,
+    currency: str,
+    *,
+    meeting: int | None = None,
+) -> Figure:
     """Net recovery (with 95% interval) and service level against one team's headcount.
 
-    ``summary`` is ``StaffingResult.summary``; ``chosen`` is marked with a vertical line and ``target``
-    (a service level) with a horizontal one.
+    ``summary`` is ``StaffingResult.summary``; ``chosen`` (the best net recovery) is marked with a vertical
+    line, ``meeting`` (the smallest headcount meeting the target) with a dotted one, and ``target`` (a
+    service level) with a horizontal one: both answers in sight, as the verdict states them.
     """
     _require(summary, ["headcount", "net_recovery"], "staffing_curve")
     s = summary.sort_values("headcount")
@@ -198,7 +235,9 @@ def staffing_curve(summary: pd.DataFrame, team: str, chosen: int, target: float 
         half = s["net_recovery_half_width"].to_numpy(dtype=float)
         if np.isfinite(half).any():
             ax.fill_between(x, net - half, net + half, color=BLUE, alpha=0.15, lw=0, label="net recovery 95% interval")
-    ax.axvline(chosen, color="black", ls="--", lw=1.2, label=f"chosen: {chosen} agents", gid="staff:chosen")
+    ax.axvline(chosen, color="black", ls="--", lw=1.2, label=f"best net recovery: {chosen} agents", gid="staff:chosen")
+    if meeting is not None and meeting != chosen:
+        ax.axvline(meeting, color=RED, ls=":", lw=1.2, label=f"meets the target: {meeting} agents", gid="staff:meeting")
     fig.suptitle(f"Staffing '{team}': net recovery and service level by headcount")
     ax.set_xlabel(f"Headcount of {team} (agents)")
     ax.set_ylabel(f"Net recovery ({currency})", color=BLUE)
@@ -281,7 +320,8 @@ def sweep_responses(table: pd.DataFrame, parameters: Sequence[str], kpis: Sequen
 
 
 def sobol_bars(sobol: pd.DataFrame) -> Figure:
-    """First-order (S1) and total (ST) Sobol' indices per parameter, one panel per KPI."""
+    """First-order (S1) and total (ST) Sobol' indices per parameter, one panel per KPI; with ``S1_conf`` and
+    ``ST_conf`` columns (SALib's bootstrap half-widths) each bar carries its 95% interval."""
     _require(sobol, ["parameter", "S1", "ST"], "sobol_bars")
     frame = sobol if "kpi" in sobol else sobol.assign(kpi="output")
     kpis = list(dict.fromkeys(frame["kpi"]))
@@ -292,17 +332,25 @@ def sobol_bars(sobol: pd.DataFrame) -> Figure:
     h = 0.38
     for ax, kpi in zip(axes, kpis, strict=True):
         sub = frame[frame["kpi"] == kpi].set_index("parameter").reindex(params)
-        b1 = ax.barh(y - h / 2, sub["S1"], height=h, color=BLUE, label="S1 first-order", gid=f"S1:{kpi}")
+        err = {k: sub[f"{k}_conf"].to_numpy(float) if f"{k}_conf" in sub else None for k in ("S1", "ST")}
+        whisker = {"ecolor": "0.25", "capsize": 3, "lw": 1}
+        b1 = ax.barh(
+            y - h / 2, sub["S1"], height=h, xerr=err["S1"], color=BLUE, label="S1 first-order", gid=f"S1:{kpi}",
+            error_kw=whisker,
+        )  # fmt: skip
         b2 = ax.barh(
-            y + h / 2, sub["ST"], height=h, color=ORANGE, label="ST total (with interactions)", gid=f"ST:{kpi}"
-        )
+            y + h / 2, sub["ST"], height=h, xerr=err["ST"], color=ORANGE, label="ST total (with interactions)",
+            gid=f"ST:{kpi}", error_kw=whisker,
+        )  # fmt: skip
         _bar_labels(ax, b1, [f"{v:.2f}" for v in sub["S1"]])
         _bar_labels(ax, b2, [f"{v:.2f}" for v in sub["ST"]])
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_yticks(y, [_short_param(p) for p in params])
         ax.set_ylim(len(params) - 0.5, -0.5)
-        hi = float(np.nanmax(np.r_[sub["S1"].to_numpy(float), sub["ST"].to_numpy(float), 1.0]))
-        lo = float(np.nanmin(np.r_[sub["S1"].to_numpy(float), 0.0]))
+        reach = {k: sub[k].to_numpy(float) + (0 if err[k] is None else err[k]) for k in ("S1", "ST")}
+        low = {k: sub[k].to_numpy(float) - (0 if err[k] is None else err[k]) for k in ("S1", "ST")}
+        hi = float(np.nanmax(np.r_[reach["S1"], reach["ST"], 1.0]))
+        lo = float(np.nanmin(np.r_[low["S1"], low["ST"], 0.0]))
         ax.set_xlim(lo * 1.2 - 0.02, hi * 1.15)
         values = sub[["S1", "ST"]].to_numpy(dtype=float)
         odd = bool(np.any((values < -0.1) | (values > 1.1)))

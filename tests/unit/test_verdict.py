@@ -1,0 +1,122 @@
+"""Verdicts in words: the staffing decision and the comparison table say only what the numbers support."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from collectsim.experiments.stats import direction
+from collectsim.present import comparison_table, fmt_diff, fmt_value
+from collectsim.results import Comparison
+from collectsim.verdict import staffing_verdict
+
+
+def _curve(service: list[float], net: list[float], heads: list[int] | None = None) -> pd.DataFrame:
+    heads = heads or [4 + 2 * i for i in range(len(service))]
+    return pd.DataFrame({"headcount": heads, "net_recovery": net, "service_level": service, "n": 3})
+
+
+def test_best_headcount_below_target_says_so_and_names_the_smallest_adequate() -> None:
+    """A best headcount missing the target is shown with its service level, beside the fewest agents meeting it."""
+    lines = staffing_verdict(_curve([0.687, 0.85, 0.93, 0.99], [500, 450, 300, 100]), 0.9, "USD")
+    text = "\n".join(lines)
+    assert "best net recovery at headcount 4: USD 500, service level 68.7%" in text
+    assert "smallest headcount with service level ≥ 90%: 8 (93.0%)" in text
+    assert "headcount 4 misses the 90% target; meeting it with 8 agents costs USD 200 of net recovery" in text
+
+
+def test_best_headcount_at_either_edge_of_the_range_is_warned() -> None:
+    """An optimum at the smallest or largest headcount tried may lie outside the range: one warning line."""
+    low = staffing_verdict(_curve([0.9, 0.95, 0.99], [300, 200, 100]), None, "USD")
+    high = staffing_verdict(_curve([0.9, 0.95, 0.99], [100, 200, 300]), None, "USD")
+    inside = staffing_verdict(_curve([0.9, 0.95, 0.99], [100, 300, 200]), None, "USD")
+    assert [x for x in low if x.startswith("warning")] == [
+        "warning: the best headcount is the smallest tried (4); the optimum may be lower: widen --headcount"
+    ]
+    assert any("largest tried (8)" in x for x in high)
+    assert not any(x.startswith("warning") for x in inside)
+    zero = staffing_verdict(_curve([0.5, 0.9], [300, 200], heads=[0, 2]), None, "USD")
+    assert not any(x.startswith("warning") for x in zero)  # fewer than none is not an option
+
+
+def test_no_headcount_meeting_the_target_is_said_plainly() -> None:
+    """When no headcount tried reaches the target, the verdict says so instead of naming one."""
+    lines = staffing_verdict(_curve([0.2, 0.4, 0.6], [100, 300, 200]), 0.9, "USD")
+    assert "no headcount tried (4–8) reaches the 90% service target; try more agents" in lines
+
+
+def _comparison(n: int, crn: bool = True) -> Comparison:
+    rng = np.random.default_rng(3)
+    rows = []
+    for p, shift in (("A", 0.0), ("B", 0.02)):
+        for r in range(n):
+            rows.append(
+                {
+                    "policy": p,
+                    "replication": r,
+                    "recovery_rate": 0.5 + shift + rng.normal(0, 0.01),
+                    "contacts_per_account": 10 + 100 * shift + rng.normal(0, 0.1),
+                }
+            )
+    return Comparison(pd.DataFrame(rows), ("A", "B"), common_random_numbers=crn)
+
+
+def _row(text: str, kpi: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(kpi))
+
+
+def test_p_better_is_a_dash_for_a_kpi_with_no_better_side() -> None:
+    """Contacts per account has no better side: P(better) is "—", not P(larger) passed off as P(better)."""
+    cmp = _comparison(4)
+    text = comparison_table(cmp.summary(), cmp.policies, "USD", ("recovery_rate", "contacts_per_account"))
+    assert _row(text, "contacts_per_account").split()[-2] == "—"
+    assert _row(text, "recovery_rate").split()[-2] not in ("—", "nan")
+
+
+def test_independent_streams_drop_the_vrf_column_and_the_crn_header() -> None:
+    """Without common random numbers there is no variance reduction to report."""
+    cmp = _comparison(4, crn=False)
+    text = comparison_table(cmp.summary(), cmp.policies, "USD", ("recovery_rate",), paired=False)
+    assert "VRF" not in text and "common random numbers" not in text
+    assert "independent random numbers" in text
+
+
+def test_one_replication_prints_no_interval_and_no_nan() -> None:
+    """With n = 1 there is no interval: the table says so once, and never prints "nan"."""
+    cmp = _comparison(1)
+    text = comparison_table(cmp.summary(), cmp.policies, "USD", ("recovery_rate", "contacts_per_account"))
+    assert "no interval with one replication" in text
+    assert "nan" not in text.lower() and "VRF" not in text
+    assert fmt_diff("recovery_rate", 0.0123, float("nan"), "USD") == "+1.23 pp"
+
+
+def test_lifetime_and_per_account_net_recovery_have_a_better_side() -> None:
+    """Recovery including the horizon value, and net recovery per account, are better higher (were neutral)."""
+    assert direction("recovery_rate_with_terminal") == 1
+    assert direction("net_recovery_per_account") == 1
+    assert direction("contacts_per_account") == 0
+
+
+def test_counts_read_as_whole_numbers_and_ratios_keep_decimals() -> None:
+    """One run's legal filings are "252", not "252.00"; a mean of counts or a ratio keeps two places."""
+    assert fmt_value("legal_filed", 252.0, "USD") == "252"
+    assert fmt_value("legal_filed", 94.5, "USD") == "94.50"
+    assert fmt_value("complaints_per_1000", 3.0, "USD") == "3.00"
+
+
+def test_report_verdict_with_one_replication_says_there_is_no_interval() -> None:
+    """The report's 'which policy wins' table prints no "nan" for one replication: a dash and the reason."""
+    from collectsim.report import verdicts
+
+    cmp = _comparison(1)
+    rows = verdicts(cmp.summary(), list(cmp.policies), "USD")
+    assert rows and all("nan" not in " ".join(r).lower() for r in rows)
+    assert rows[0][3] == "—" and rows[0][4] == "no interval with one replication"
+
+
+def test_report_subtitle_reads_wall_time_in_seconds() -> None:
+    """The subtitle says "wall time 2.1 s", not "wall time s 2.126"."""
+    from collectsim.report import _subtitle
+
+    text = _subtitle({"version": "0", "seed": 1, "replications": 1, "wall_time_s": 2.126})
+    assert "wall time 2.1 s" in text and "1 replication" in text and "replications" not in text
