@@ -102,7 +102,11 @@ def test_cli_compares_a_policy_from_the_users_own_module_on_worker_processes(tmp
     )
     assert out.returncode == 0, out.stderr
     assert "Δ sms_only − champion" in out.stdout
-    assert len(list((tmp_path / "res").glob("compare-baseline-sms_only-*"))) == 1
+    (folder,) = (tmp_path / "res").glob("compare-baseline-sms_only-*")
+    report = _cli(["report", str(folder)], tmp_path)
+    assert report.returncode == 0, report.stderr
+    page = (folder / "report.html").read_text()
+    assert "Research policies" in page and "mypolicies:SmsOnly" in page
 
 
 @pytest.mark.parametrize(

@@ -337,8 +337,19 @@ def _compare(folder: Path) -> Report:
     champ = policies[0]
     cur = scen[champ].currency
     rep = Report(f"Comparison: {', '.join(policies)}", _subtitle(man), scenario_in_words(scen[champ]))
+    research = man.get("research_policies", {})
     for p in policies[1:]:
-        rep.words[f"Challenger {p}: policy ladder"] = scenario_in_words(scen[p])["Policy ladder"]
+        if p in research:
+            rep.words[f"Challenger {p}: research policy"] = [
+                f"Python policy {research[p]} in place of the scenario's ladder; portfolio, teams and channels "
+                f"as in its scenario ({scen[p].name})."
+            ]
+        else:
+            rep.words[f"Challenger {p}: policy ladder"] = scenario_in_words(scen[p])["Policy ladder"]
+    if research:
+        rep.notes["Research policies"] = [
+            f"{p}: {spec}, run on the portfolio and teams of {scen[p].name}" for p, spec in research.items()
+        ]
     rows = []
     for kpi in HEADLINE:
         sub = summary[summary["kpi"] == kpi].set_index("policy")
