@@ -274,4 +274,4 @@ def test_the_shipped_space_runs_end_to_end(tmp_path: Path) -> None:
         result = cs.optimise(SHIPPED, executor=ex)
     gain = result.gains().set_index("kpi").loc["npv"]
     assert len(result.trials) == 40 and gain.p_better > 0.9
-    assert 0 < gain.confirmed_gain_pct < 0.2  # DOMAIN T7: single digits to low tens of percent
+    assert 0 < gain.confirmed_gain_pct < 0.2  # NY State (docs/sources.md): single digits to low tens of percent

@@ -89,7 +89,7 @@ def minimum_actionable_balance(p: CGWParams, rho: float, cost: float, delta_2: f
 # w_i* = w₀*(1 − r̲)^{-i}. Holding λ at l is worth V_s(l) = [l·V̄(l) − ĉκ(l − λ∞)]/(ρ + l); from below l it
 # costs ĉ per unit of intensity, so λ*(w) = argmax_l V_s(l) − ĉl (the smooth-fit condition V_λ = ĉ).
 # In the terminal region w̲ ≤ w ≤ w₁* the frontier is λ₀*(w), where one treatment and then none is optimal:
-# ρw∫α e^{−ρt−λα−κβ}dt = ĉ (DOMAIN.md §1.2); λ₀*(w₀*) = λ∞. docs/optimal-policy.md has the derivation.
+# ρw∫α e^{−ρt−λα−κβ}dt = ĉ (Chehrazi, Glynn & Weber 2019); λ₀*(w₀*) = λ∞. docs/optimal-policy.md has the derivation.
 
 _LAMBDA_POINTS = 480
 _W_POINTS = 20  # balances per interval of the recursion

@@ -1,4 +1,4 @@
-"""The Chehrazi–Glynn–Weber optimal frontier λ*(w) against DOMAIN.md §1.2 and against simulated paths."""
+"""The Chehrazi–Glynn–Weber optimal frontier λ*(w) against reference values (docs/optimal-policy.md) and simulations."""
 
 from __future__ import annotations
 
