@@ -125,3 +125,63 @@ def test_cli_bad_policy_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, sp
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1 and message in out.stderr
     assert not (tmp_path / "res").exists() or not any((tmp_path / "res").iterdir())
+
+
+def test_sweep_and_staffing_run_a_research_policy_at_every_point(baseline: cs.Scenario) -> None:
+    from collectsim.experiments import sweep
+    from collectsim.experiments.design import Parameter, grid
+    from collectsim.experiments.staffing import size_staff
+
+    design = grid([Parameter("teams.early_callers.headcount", levels=(2, 6))])
+    ladder = sweep(baseline, design, 1, seed=2).table
+    sms = sweep(baseline, design, 1, seed=2, policy=EverySecondDaySms()).table
+    assert not np.allclose(ladder["collected"], sms["collected"])
+    curve = size_staff(baseline, "early_callers", [2, 6], 1, seed=2, policy=EverySecondDaySms()).table
+    assert np.allclose(curve.sort_values("headcount")["collected"], sms.sort_values("point")["collected"])
+
+
+def test_cli_sweep_file_and_staff_take_a_research_policy(tmp_path: Path) -> None:
+    scenario = ROOT / "scenarios" / "baseline.toml"
+    sweep_file = tmp_path / "s.toml"
+    sweep_file.write_text(
+        textwrap.dedent(
+            f"""
+            scenario = "{scenario}"
+            replications = 1
+            policy = "collectsim.policy.cgw:UpliftPolicy"
+            kpis = ["collected"]
+            [set]
+            "population.accounts" = 300
+            "horizon.days" = 30
+            [parameters."teams.early_callers.headcount"]
+            levels = [2, 4]
+            """
+        )
+    )
+    out = _cli(["sweep", str(sweep_file), "--results", str(tmp_path / "r"), "--no-report", "--quiet"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    bad = sweep_file.read_text().replace("cgw:UpliftPolicy", "cgw:Nope")
+    sweep_file.write_text(bad)
+    out = _cli(["sweep", str(sweep_file), "--results", str(tmp_path / "r2")], tmp_path)
+    assert out.returncode == 2 and "has no class" in out.stderr and not (tmp_path / "r2").exists()
+    sets = [f"--set={k}={v}" for k, v in SMALL.items()]
+    out = _cli(
+        [
+            "staff",
+            str(scenario),
+            "--team",
+            "early_callers",
+            "--headcount",
+            "2,4",
+            "-n",
+            "1",
+            "--policy",
+            "collectsim.policy.cgw:UpliftPolicy",
+            "--results",
+            str(tmp_path / "st"),
+            "--no-report",
+            *sets,
+        ],
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr

@@ -196,6 +196,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from collectsim.store import SweepStore, fingerprint
 
     spec, base, design = load_sweep(args.sweep)
+    if spec.policy is not None:
+        from collectsim.experiments.policies import load_policy
+
+        load_policy(spec.policy)  # a bad name fails before any run
     points = design.points if hasattr(design, "points") else design
     accounts = max([base.population.accounts, *(int(p.get("population.accounts", 0)) for p in points)])
     _preflight(args, base, len(points) * spec.replications, accounts=accounts)
@@ -236,6 +240,7 @@ def _sweep_in(store: SweepStore, spec: SweepSpec, base: cs.Scenario, design: Des
                 on_rows=store.append,
                 progress=lambda k, n: bar.update(k - bar.n),
                 sobol_kpis=spec.kpis,
+                policy=spec.policy,
             )
     except KeyboardInterrupt:
         bar.close()
@@ -293,6 +298,10 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     if args.plan and len(args.team) > 1:
         raise CollectsimError("--plan: plan one team at a time")
     sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+    if args.policy is not None:
+        from collectsim.experiments.policies import load_policy
+
+        load_policy(args.policy)  # a bad name fails before any run
     for team in args.team:
         if team not in sc.teams:
             raise CollectsimError(f"--team: '{team}' is not a team; defined: {', '.join(sc.teams)}")
@@ -317,6 +326,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
                     progress=progress,
                     target_service=args.target_service,
                     weekly=args.plan,
+                    policy=args.policy,
                 )
                 chosen, curves = {team: curve.best_net}, {team: curve}
             else:
@@ -329,6 +339,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
                     progress=progress,
                     target_service=args.target_service,
                     max_runs=args.max_runs,
+                    policy=args.policy,
                 )
     finally:
         bar.close()
@@ -350,6 +361,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
             "overrides": args.overrides,
             "chosen": chosen,
             "target_service": args.target_service,
+            "research_policy": args.policy,
         },
     )
     print(text)

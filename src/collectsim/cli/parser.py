@@ -142,6 +142,11 @@ def _build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--quiet", action="store_true", help="no progress bar")
 
     stf = sub.add_parser("staff", help="size teams by simulation: recovery, cost and service level by headcount")
+    stf.add_argument(
+        "--policy",
+        metavar="MODULE:CLASS",
+        help="size teams for a Python research policy instead of the scenario's ladder",
+    )
     stf.add_argument("scenario", type=Path)
     stf.add_argument("--team", action="append", required=True, help="team to size (repeatable)")
     stf.add_argument(

@@ -28,11 +28,17 @@ ESTIMATE, DRAWN = "estimate", "drawn"
 
 
 def replicate(
-    scenario: Scenario, n: int, *, seed: int, executor: Executor | None = None, progress: Progress | None = None
+    scenario: Scenario,
+    n: int,
+    *,
+    seed: int,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    policy: PolicyRef | None = None,
 ) -> ExperimentResult:
-    """``n`` independent replications of one scenario."""
+    """``n`` independent replications of one scenario (``policy``: a research policy instead of its ladder)."""
     _check_n(n)
-    jobs = [Job(scenario, s, {"replication": r}) for r, s in enumerate(replication_seeds(seed, n))]
+    jobs = [Job(scenario, s, {"replication": r}, policy=policy) for r, s in enumerate(replication_seeds(seed, n))]
     table = pd.DataFrame(run_jobs(jobs, executor, progress=progress))
     return ExperimentResult(table)
 
@@ -190,8 +196,11 @@ def sweep(
     done: Mapping[int, list[Row]] | None = None,
     on_rows: Callable[[int, list[Row]], None] | None = None,
     sobol_kpis: Sequence[str] = ("recovery_rate", "net_recovery"),
+    policy: PolicyRef | None = None,
 ) -> ExperimentResult:
     """Every design point × ``n`` replications (replication r has the same seed at every point).
+
+    ``policy`` (an object or a ``MODULE:CLASS`` name) replaces the scenario's ladder at every point.
 
     ``done`` maps job index (point × n + replication) to rows already computed (a resumed
     sweep); they are not run again, but an entry without rows or outside the sweep is, so a
@@ -201,7 +210,7 @@ def sweep(
     points = _points(design)
     variants = [variant(scenario, p, where=f"point {i}") for i, p in enumerate(points)]
     jobs = [
-        Job(variants[ident["point"]], ident["seed"], {k: v for k, v in ident.items() if k != "seed"})
+        Job(variants[ident["point"]], ident["seed"], {k: v for k, v in ident.items() if k != "seed"}, policy=policy)
         for ident in sweep_identities(points, n, seed=seed)
     ]
     done = {j: list(rows) for j, rows in (done or {}).items() if rows and 0 <= j < len(jobs)}

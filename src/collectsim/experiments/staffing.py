@@ -19,6 +19,7 @@ import pandas as pd
 from collectsim.engine.operations.teams import roster
 from collectsim.errors import CollectsimError
 from collectsim.experiments.executors import Executor
+from collectsim.experiments.policies import PolicyRef
 from collectsim.experiments.runner import Job, Progress, replication_seeds, run_jobs
 from collectsim.experiments.stats import mean_ci
 from collectsim.queueing import ErlangReport, erlang_report
@@ -67,8 +68,9 @@ def size_staff(
     progress: Progress | None = None,
     target_service: float | None = None,
     weekly: bool = False,
+    policy: PolicyRef | None = None,
 ) -> StaffingResult:
-    """Simulate every headcount of ``team`` on the same ``n`` replications."""
+    """Simulate every headcount of ``team`` on the same ``n`` replications (``policy``: instead of the ladder)."""
     if team not in scenario.teams:
         raise CollectsimError(f"--team: '{team}' is not a team; defined: {', '.join(scenario.teams)}")
     headcounts = sorted(set(int(h) for h in headcounts))
@@ -78,7 +80,11 @@ def size_staff(
     extra = {"weekly_team": team} if weekly else {}
     jobs = [
         Job(
-            with_overrides(scenario, {f"teams.{team}.headcount": h}), s, {"headcount": h, "replication": r}, extra=extra
+            with_overrides(scenario, {f"teams.{team}.headcount": h}),
+            s,
+            {"headcount": h, "replication": r},
+            extra=extra,
+            policy=policy,
         )
         for h in headcounts
         for r, s in enumerate(seeds)
@@ -119,6 +125,7 @@ def size_teams(
     progress: Progress | None = None,
     target_service: float | None = None,
     max_runs: int = 2000,
+    policy: PolicyRef | None = None,
 ) -> tuple[dict[str, int], dict[str, StaffingResult]]:
     """Coordinate search over several teams for the headcounts that maximise net recovery.
 
@@ -148,6 +155,7 @@ def size_teams(
                 executor=executor,
                 progress=progress,
                 target_service=target_service,
+                policy=policy,
             )
             runs += cost
             curves[team] = curve

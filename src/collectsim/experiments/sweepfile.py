@@ -46,6 +46,8 @@ class SweepSpec(Model):
     )
     set: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, SweepParameter]
+    # A research policy (MODULE:CLASS) run at every point instead of the scenario's ladder.
+    policy: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")] | None = None
 
     @model_validator(mode="after")
     def _design_needs(self) -> SweepSpec:
