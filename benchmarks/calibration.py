@@ -88,10 +88,11 @@ def main() -> None:
     for tid, what, value, target in rows:
         print(f"{tid:<4}{what:<72}{value:>8.3f}   target {target}")
     print(
-        "Notes: T2 is measured on 30-day DPD buckets, not statement months; T3 needs statements; T7 needs an "
-        "optimised policy; T8: tests/validation/test_chehrazi.py checks the engine against E[w_t] and "
-        "reproduces U(λ,w)/w and the minimum actionable balance (the optimal-action frontier is not "
-        "implemented); T9 is the Erlang C test suite."
+        "Notes: T2 is measured on 30-day DPD buckets, not statement months; T3 needs statements; T7 is "
+        "measured by `collectsim optimise` (docs/optimise.md) and the uplift policy (README); T8: "
+        "tests/validation/test_chehrazi.py checks the engine against E[w_t], U(λ,w)/w and the minimum "
+        "actionable balance, tests/validation/test_cgw_optimal.py the optimal frontier; T9 is the Erlang C "
+        "test suite."
     )
 
 
