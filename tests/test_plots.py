@@ -303,9 +303,12 @@ def test_liquidation_without_group_or_with_one_row_draws_one_line(res: Results) 
 
 def test_waterfall_bars_add_up_to_the_opening_balance(res: Results, figs: dict[str, Figure]) -> None:
     fig, kpis = figs["money_waterfall"], res.run.kpis
-    parts = [_by_gid(fig, f"waterfall:{k}")[0] for k in ("collected", "discount", "written_off", "outstanding")]
+    paid = [_by_gid(fig, f"waterfall:{k}") for k in ("collected_in_house", "agency_collected", "legal_collected")]
+    parts = [p for found in paid for p in found]
+    parts += [_by_gid(fig, f"waterfall:{k}")[0] for k in ("discount", "written_off", "outstanding")]
     assert sum(p.get_height() for p in parts) == pytest.approx(kpis["opening_balance"])
-    assert parts[0].get_height() == pytest.approx(kpis["collected"])
+    assert sum(p[0].get_height() for p in paid if p) == pytest.approx(kpis["collected"])
+    assert paid[1][0].get_height() == pytest.approx(kpis["agency_collected"])  # the agency's share is drawn apart
     assert kpis["written_off"] > 0  # the horizon reaches DPD 180, so the step is really drawn
     costs = [p for p in fig.findobj() if str(p.get_gid()).startswith("cost:")]
     assert sum(p.get_height() for p in costs) == pytest.approx(res.run.costs["cost"].sum())
@@ -320,9 +323,11 @@ def test_waterfall_and_journeys_show_the_debt_sale(res: Results) -> None:
     k = run.kpis
     assert k["accounts_sold"] > 0
     fig = plots.money_waterfall(k, run.costs, sc.currency)
-    parts = [_by_gid(fig, f"waterfall:{n}")[0] for n in ("collected", "discount", "written_off", "sold", "outstanding")]
+    paid = ("collected_in_house", "agency_collected", "legal_collected")
+    names = (*paid, "discount", "written_off", "sold", "outstanding")
+    parts = [p for n in names for p in _by_gid(fig, f"waterfall:{n}")]
     assert sum(p.get_height() for p in parts) == pytest.approx(k["opening_balance"])
-    assert parts[3].get_height() == pytest.approx(k["debt_sold"])
+    assert _by_gid(fig, "waterfall:sold")[0].get_height() == pytest.approx(k["debt_sold"])
     assert not _by_gid(fig, "waterfall:unreconciled")
     (proceeds,) = _by_gid(fig, "costs:sale")
     assert proceeds.get_height() == pytest.approx(k["sale_proceeds"])

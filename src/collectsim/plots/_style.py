@@ -18,7 +18,7 @@ from collectsim.metrics import BUCKET_DAYS
 
 FIGSIZE = (9.0, 5.0)
 PALETTE: tuple[tuple[float, float, float], ...] = tuple(matplotlib.colormaps["tab10"].colors)
-BLUE, ORANGE, GREEN, RED, PURPLE, BROWN, PINK, GREY = PALETTE[:8]
+BLUE, ORANGE, GREEN, RED, PURPLE, BROWN, PINK, GREY, OLIVE, CYAN = PALETTE[:10]
 ROLL_BUCKETS = 6
 ROLL_OUTCOMES = (
     "cured or\nsettled",

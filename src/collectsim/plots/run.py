@@ -17,8 +17,10 @@ from collectsim.plots._style import (
     _LIQUIDATION,
     BLUE,
     BROWN,
+    CYAN,
     GREEN,
     GREY,
+    OLIVE,
     ORANGE,
     PALETTE,
     PINK,
@@ -95,8 +97,17 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     # What was owed: the opening balance plus interest and late fees charged while in collection.
     opening = float(kpis.get("owed", kpis["opening_balance"]))
     charged = opening - float(kpis["opening_balance"])
+    # Collected, split by who collected it where the run says (in house, at the agency, through the courts).
+    agency = float(kpis.get("agency_collected", 0.0))
+    legal = float(kpis.get("legal_collected", 0.0))
+    collected_parts = [("collected", "Collected", GREEN)]
+    if agency > 0 or legal > 0:
+        collected_parts = [("collected_in_house", "Paid\nin house", GREEN)]
+        collected_parts += [("agency_collected", "Paid to\nagency", CYAN)] if agency > 0 else []
+        collected_parts += [("legal_collected", "Paid via\ncourts", OLIVE)] if legal > 0 else []
+    kpis = {**kpis, "collected_in_house": float(kpis["collected"]) - agency - legal}
     parts = [
-        ("collected", "Collected", GREEN),
+        *collected_parts,
         ("discount", "Settlement\ndiscount", ORANGE),
         ("written_off", "Written off", RED),
         ("outstanding", "Still\noutstanding", GREY),
@@ -123,8 +134,9 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
         _bar_labels(left, bar, [f"{v:,.0f}\n{share(v):.1%}"])
         left.plot([i - 1.3, i + 0.3], [top, top], color="0.5", lw=0.8, ls=":")
         top -= v
-    first = "Opening balance\n+ interest, fees" if charged > 0 else "Opening\nbalance"
-    left.set_xticks(range(len(parts) + 1), [first, *(lbl for _, lbl, _ in parts)])
+    first = "Owed" if charged > 0 else "Opening\nbalance"
+    small = 8 if len(parts) > 5 else None
+    left.set_xticks(range(len(parts) + 1), [first, *(lbl for _, lbl, _ in parts)], fontsize=small)
     left.set_ylim(0, max(opening, 1.0) * 1.6)  # room for the legend above the bars
     left.yaxis.set_major_formatter(_thousands())
     left.set_title("Where what was owed went" if charged > 0 else "Where the opening balance went")
