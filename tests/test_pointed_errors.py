@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from collectsim.cli import main
@@ -107,3 +110,34 @@ def test_policy_names_for_one_file_twice_are_file_safe() -> None:
 
     sc = load_scenario(BASELINE)
     assert _policy_names([BASELINE, BASELINE], [sc, sc]) == ["baseline-1", "baseline-2"]
+
+
+def _strict(text: str) -> object:
+    """Parse JSON as any standard reader would: a bare NaN or Infinity is an error."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_kpis_json_is_standard_json_and_reads_back_nan(tmp_path: Path) -> None:
+    """A KPI with no value is written null (valid JSON) in kpis.json and read back by the report as NaN."""
+    from collectsim import readback
+
+    args = ["run", str(BASELINE), "--set", "horizon.days=30", "--set", "population.accounts=200"]
+    assert main([*args, "--quiet", "--no-report", "--results", str(tmp_path)]) == 0
+    (folder,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    kpis = _strict((folder / "kpis.json").read_text())
+    assert isinstance(kpis, dict) and kpis["cure_rate_dpd90"] is None
+    _strict((folder / "manifest.json").read_text())
+    back = readback.kpis_json(folder / "kpis.json")
+    assert math.isnan(back["cure_rate_dpd90"]) and 0 < back["recovery_rate"] < 1
+
+
+def test_json_text_writes_null_for_non_finite() -> None:
+    """Every store JSON writer's helper turns NaN and infinities, numpy ones too, into null."""
+    from collectsim.store.files import json_text
+
+    value = {"a": math.nan, "b": [math.inf, np.float64("nan"), np.float32(1.5)], "c": 2}
+    assert _strict(json_text(value)) == {"a": None, "b": [None, None, 1.5], "c": 2}
