@@ -22,12 +22,13 @@ class ScenarioError(CollectsimError):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
+        """The first problem, after its source and field path (each left out when empty)."""
         path, msg = self.problems[0]
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        return f"{self.source}: {path}: {msg}{more}"
+        return ": ".join(part for part in (self.source, path, f"{msg}{more}") if part)
 
     def lines(self) -> list[str]:
-        return [f"{path}: {msg}" for path, msg in self.problems]
+        return [f"{path}: {msg}" if path else msg for path, msg in self.problems]
 
 
 _BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

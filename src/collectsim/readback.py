@@ -9,6 +9,7 @@ truncated table is refused instead of silently giving a report from partial data
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +62,11 @@ def parquet(path: Path) -> pd.DataFrame:
 def json_file(path: Path) -> Any:
     """A JSON document (UTF-8)."""
     return _read(path, lambda p: json.loads(p.read_bytes().decode("utf-8")))
+
+
+def kpis_json(path: Path) -> dict[str, Any]:
+    """A ``kpis.json``: the ``null`` written for a KPI with no value (NaN) read back as NaN."""
+    return {k: math.nan if v is None else v for k, v in json_file(path).items()}
 
 
 def toml_file(path: Path) -> dict[str, Any]:

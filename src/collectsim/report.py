@@ -199,7 +199,7 @@ def _run(folder: Path) -> Report:
     from collectsim import plots
 
     sc = _scenario(folder / "scenario.toml")
-    kpis = readback.json_file(folder / "kpis.json")
+    kpis = readback.kpis_json(folder / "kpis.json")
     daily = readback.csv(folder / "daily.csv")
     teams = _teams(folder)
     costs = readback.csv(folder / "costs.csv")

@@ -10,7 +10,7 @@ import time
 import collectsim as cs
 from collectsim.cli.experiments import _executor
 from collectsim.cli.preflight import check_results_root
-from collectsim.cli.run import _overrides
+from collectsim.cli.run import _overrides, _set_blame
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -81,7 +81,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
     refuse_existing(args.out)  # before any simulation: a fit is too dear to lose at the end
     check_results_root(args.out, "--out")
-    sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+    sc = cs.load_scenario(args.scenario, _overrides(args.overrides), blame=_set_blame(args.overrides))
     spec = load_targets(args.targets, sc)
     bar = tqdm(total=args.max_evals, desc=f"calibrate {spec.name}", unit="eval", disable=args.quiet, file=sys.stderr)
 

@@ -16,7 +16,7 @@ import tomli_w
 import collectsim as cs
 from collectsim.cli.parser import MAX_RUNS
 from collectsim.cli.preflight import check_memory, check_results_root
-from collectsim.cli.run import _overrides, _report
+from collectsim.cli.run import _overrides, _report, _set_blame
 from collectsim.errors import CollectsimError
 
 if TYPE_CHECKING:
@@ -75,13 +75,18 @@ def _policy_names(paths: Sequence[Path], scenarios: list[cs.Scenario]) -> list[s
     names = [sc.name for sc in scenarios]
     if len(set(names)) < len(names):
         names = [p.stem for p in paths]
-    if len(set(names)) < len(names):
-        names = [f"{n}#{i}" for i, n in enumerate(names)]
+    if len(set(names)) < len(names):  # one file twice: baseline-1, baseline-2 (file-safe, for folder names)
+        seen: dict[str, int] = {}
+        numbered = []
+        for n in names:
+            seen[n] = seen.get(n, 0) + 1
+            numbered.append(f"{n}-{seen[n]}" if names.count(n) > 1 else n)
+        names = numbered
     return names
 
 
 def _research_policies(
-    specs: Sequence[str], default: Path, overrides: dict, scenarios: dict[str, cs.Scenario]
+    specs: Sequence[str], default: Path, sets: Sequence[str], scenarios: dict[str, cs.Scenario]
 ) -> dict[str, str]:
     """``--policy NAME=MODULE:CLASS[@SCENARIO]`` entries: each adds an arm to ``scenarios`` and names its policy.
 
@@ -91,6 +96,7 @@ def _research_policies(
     from collectsim.experiments.policies import load_policy
     from collectsim.scenario.schema_base import file_safe_name
 
+    overrides = _overrides(sets)
     policies: dict[str, str] = {}
     for spec in specs:
         name, eq, rest = spec.partition("=")
@@ -102,7 +108,7 @@ def _research_policies(
         if name in scenarios:
             raise CollectsimError(f"--policy: name '{name}' is already taken by a scenario or another --policy")
         load_policy(target)
-        scenarios[name] = cs.load_scenario(Path(path) if at else default, overrides)
+        scenarios[name] = cs.load_scenario(Path(path) if at else default, overrides, blame=_set_blame(sets))
         policies[name] = target
     return policies
 
@@ -116,10 +122,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise CollectsimError(
             "compare: give at least two scenario files, or a scenario and a --policy (the first is the champion)"
         )
-    overrides = _overrides(args.overrides)
-    loaded = [cs.load_scenario(p, overrides) for p in args.scenarios]
+    overrides, blame = _overrides(args.overrides), _set_blame(args.overrides)
+    loaded = [cs.load_scenario(p, overrides, blame=blame) for p in args.scenarios]
     scenarios = dict(zip(_policy_names(args.scenarios, loaded), loaded, strict=True))
-    policies = _research_policies(args.policies, args.scenarios[0], overrides, scenarios)
+    policies = _research_policies(args.policies, args.scenarios[0], args.overrides, scenarios)
     loaded = list(scenarios.values())
     most = max(loaded, key=lambda sc: sc.population.accounts)
     _preflight(args, most, len(loaded) * max(args.replications, args.max_n if args.target_half_width else 0))
@@ -297,7 +303,7 @@ def _cmd_staff(args: argparse.Namespace) -> int:
         )
     if args.plan and len(args.team) > 1:
         raise CollectsimError("--plan: plan one team at a time")
-    sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+    sc = cs.load_scenario(args.scenario, _overrides(args.overrides), blame=_set_blame(args.overrides))
     if args.policy is not None:
         from collectsim.experiments.policies import load_policy
 

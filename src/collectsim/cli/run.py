@@ -15,6 +15,7 @@ from collectsim.cli.preflight import check_memory, check_results_root
 from collectsim.errors import CollectsimError, ScenarioError, one_line
 from collectsim.experiments.policies import load_policy
 from collectsim.present import kpi_table
+from collectsim.scenario.load import Blame
 from collectsim.scenario.overrides import parse_assignment
 
 
@@ -22,9 +23,15 @@ def _overrides(items: Sequence[str]) -> dict[str, Any]:
     return dict(parse_assignment(item) for item in items)
 
 
+def _set_blame(items: Sequence[str]) -> Blame:
+    """Name the ``--set`` flag behind a problem an override caused (the last one wins, as in ``_overrides``)."""
+    texts = {parse_assignment(item)[0]: item for item in items}
+    return lambda path: ("", f"--set {texts[path]}") if path in texts else None
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     try:
-        sc = cs.load_scenario(args.scenario, _overrides(args.overrides))
+        sc = cs.load_scenario(args.scenario, _overrides(args.overrides), blame=_set_blame(args.overrides))
     except ScenarioError as exc:
         print(f"{args.scenario}: {len(exc.problems)} problem(s)")
         for line in exc.lines():
@@ -54,7 +61,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from collectsim.present import conduct_table
     from collectsim.store import write_run
 
-    sc = cs.load_scenario(args.scenario, {**_overrides(args.overrides), **_conduct_overrides(args)})
+    overrides = {**_overrides(args.overrides), **_conduct_overrides(args)}
+    sc = cs.load_scenario(args.scenario, overrides, blame=_set_blame(args.overrides))
     check_results_root(args.results)
     check_memory(sc, events=args.events)
     policy = load_policy(args.policy) if args.policy else None

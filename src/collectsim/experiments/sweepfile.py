@@ -18,7 +18,7 @@ from collectsim.engine import simulate
 from collectsim.errors import ScenarioError
 from collectsim.experiments.design import Parameter, SaltelliDesign, grid, latin_hypercube, sobol_saltelli
 from collectsim.scenario import Scenario, load_scenario, with_overrides
-from collectsim.scenario.load import read_toml, validation_problems
+from collectsim.scenario.load import read_toml, scenario_from_dict, validation_problems
 from collectsim.scenario.schema import Int, Model, Real, Slug
 
 MAX_RUNS = 100_000  # design points × replications: a day of work on a large machine, loaded in seconds
@@ -87,6 +87,12 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario, list[dict[str, An
     path = Path(path)
     source = str(path)
     raw = read_toml(path)
+    if "scenario" not in raw and "parameters" not in raw and set(raw) & (set(Scenario.model_fields) - {"name"}):
+        problem = (
+            "this is a scenario file, not a sweep file (a sweep file has `scenario = …` and `[parameters]`; "
+            "run it with `collectsim run`)"
+        )
+        raise ScenarioError([("", problem)], source)
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:
@@ -94,14 +100,21 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario, list[dict[str, An
     base_path = (path.parent / spec.scenario).resolve()
     if not base_path.exists():
         raise ScenarioError([("scenario", f"'{spec.scenario}' not found (looked for {base_path})")], source)
-    base = load_scenario(base_path, spec.set)
+    base = load_scenario(base_path, spec.set, blame=lambda key: (source, f"set.{key}"))
     design = build_design(spec)
     for i, point in enumerate(design.points if isinstance(design, SaltelliDesign) else design):
         try:
-            with_overrides(base, point)
+            scenario_from_dict(
+                base.model_dump(mode="json", exclude_none=True),
+                point,
+                source=base.name,
+                blame=lambda key: (source, f"parameters.{key}"),
+            )
         except ScenarioError as exc:
             field, msg = exc.problems[0]
-            raise ScenarioError([(f"parameters ({field})", f"{msg} at design point {i}")], source) from None
+            if exc.source != source:  # a value that breaks a rule spanning several fields
+                field = f"parameters ({field})"
+            raise ScenarioError([(field, f"{msg} at design point {i}")], source) from None
     _check_kpis(spec, base, source)
     return spec, base, design
 

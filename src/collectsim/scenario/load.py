@@ -7,7 +7,7 @@ import stat
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,26 @@ from collectsim.scenario.overrides import apply_overrides
 from collectsim.scenario.schema import CrossReferenceError, Scenario
 from collectsim.scenario.schema_base import file_safe_name
 
+Blame = Callable[[str], tuple[str, str] | None]
+"""Who to name for a problem an override caused: override path → (source, label), or None for the file."""
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Read, override and validate a scenario file; raise ``ScenarioError`` listing every problem."""
-    return scenario_from_dict(read_toml(path), overrides, source=str(path))
+
+def load_scenario(
+    path: str | Path, overrides: Mapping[str, Any] | None = None, *, blame: Blame | None = None
+) -> Scenario:
+    """Read, override and validate a scenario file; raise ``ScenarioError`` listing every problem.
+
+    ``blame`` names the origin of each override (a ``--set`` flag, a sweep file's key), so a
+    problem an override caused is reported against it rather than against the file.
+    """
+    raw = read_toml(path)
+    if "scenario" in raw and "parameters" in raw:
+        problem = (
+            "this is a sweep file, not a scenario file (a scenario file has [population], [teams], "
+            "[channels] and [policy]; run it with `collectsim sweep`)"
+        )
+        raise ScenarioError([("", problem)], str(path))
+    return scenario_from_dict(raw, overrides, source=str(path), blame=blame)
 
 
 MAX_TOML_BYTES = 10_000_000  # a scenario is a few kB; a sweep with 10,000 levels well under 1 MB
@@ -72,10 +88,18 @@ def read_text(path: Path, limit: int, kind: str) -> str:
 
 
 def scenario_from_dict(
-    raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None, *, source: str = "scenario"
+    raw: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    source: str = "scenario",
+    blame: Blame | None = None,
 ) -> Scenario:
     """Validate raw scenario data (after overrides) into a frozen ``Scenario``."""
-    data = apply_overrides(raw, overrides or {}, may_create=is_section)
+    overrides = overrides or {}
+    try:
+        data = apply_overrides(raw, overrides, may_create=is_section)
+    except ScenarioError as exc:
+        raise pointed_error(exc.problems, overrides, source, blame) from None
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -84,7 +108,34 @@ def scenario_from_dict(
         for extra in cross_reference_problems(data):
             if extra not in problems:
                 problems.append(extra)
-        raise ScenarioError(problems, source) from None
+        raise pointed_error(problems, overrides, source, blame) from None
+
+
+def pointed_error(
+    problems: list[tuple[str, str]], overrides: Mapping[str, Any], source: str, blame: Blame | None
+) -> ScenarioError:
+    """The problems with the likely cause first: one an override caused (named by ``blame``), else an unknown key.
+
+    A misspelt key also makes its table miss the real one, so "unknown key … did you mean" goes before
+    the consequent "required field is missing".
+    """
+    problems = sorted(problems, key=lambda p: not p[1].startswith("unknown key"))
+    for i, (path, msg) in enumerate(problems):
+        culprit = _override_at(path, overrides)
+        named = None if blame is None or culprit is None else blame(culprit)
+        if culprit is not None and named is not None:
+            where, label = named
+            inner = f": {path}" if len(path) > len(culprit) else ""
+            return ScenarioError([(f"{label}{inner}", msg), *problems[:i], *problems[i + 1 :]], where)
+    return ScenarioError(problems, source)
+
+
+def _override_at(path: str, overrides: Mapping[str, Any]) -> str | None:
+    """The override whose path is ``path``, lies under it or above it, if any."""
+    for op in overrides:
+        if path == op or path.startswith(f"{op}.") or op.startswith(f"{path}."):
+            return op
+    return None
 
 
 def is_section(keys: tuple[str, ...]) -> bool:

@@ -10,16 +10,39 @@ created with the default modes, so the user's umask decides who can read results
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import re
 import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 PARTIAL_DIR = ".partial-"
 PARTIAL_FILE = ".partial"
 _OWNER = re.compile(r"^\.(?:.*?\.)?partial-(\d+)-[0-9a-f]+$|^\..*\.(\d+)-[0-9a-f]+\.partial$")
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (recursively, numpy ones too) made ``None``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+def json_text(value: Any, **kwargs: Any) -> str:
+    """``value`` as standard JSON: a non-finite float is written ``null``, never the invalid bare ``NaN``."""
+    return json.dumps(finite(value), allow_nan=False, **kwargs)
 
 
 def _token() -> str:

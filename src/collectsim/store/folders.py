@@ -27,7 +27,7 @@ from collectsim.calibration.uncertainty import ParameterDraws
 from collectsim.errors import CollectsimError
 from collectsim.results import Comparison, RunResult
 from collectsim.scenario.schema import Scenario
-from collectsim.store.files import clean_stale, partial_dir
+from collectsim.store.files import clean_stale, json_text, partial_dir
 from collectsim.store.integrity import seal
 
 
@@ -98,7 +98,7 @@ def _atomic_folder(root: str | Path, stem: str, fill: Callable[[Path], None], ma
 def _write_files(folder: Path, result: RunResult, scenario: Scenario) -> None:
     _write_scenario(folder / "scenario.toml", scenario)
     result.kpi_frame().to_csv(folder / "kpis.csv", index=False)
-    (folder / "kpis.json").write_text(json.dumps(result.kpis, indent=2), encoding="utf-8")
+    (folder / "kpis.json").write_text(json_text(result.kpis, indent=2), encoding="utf-8")
     result.daily.to_csv(folder / "daily.csv", index=False)
     result.teams.to_csv(folder / "teams.csv", index=False)
     result.costs.to_csv(folder / "costs.csv", index=False)
@@ -136,7 +136,7 @@ def write_comparison(
         if comparison.draws is not None:
             comparison.draws.to_csv(tmp / "parameter_draws.csv", index=False)
         if parameter_draws is not None:
-            text = json.dumps(parameter_draws.to_dict(), indent=1)
+            text = json_text(parameter_draws.to_dict(), indent=1)
             (tmp / "parameter_fit.json").write_text(text, encoding="utf-8")
         summary = comparison.summary()
         summary.to_csv(tmp / "summary.csv", index=False)
@@ -210,7 +210,7 @@ def write_calibration(
 
     def fill(tmp: Path) -> None:
         body = {"created": now.isoformat(), **manifest, **fit.to_dict()}
-        (tmp / "fit.json").write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+        (tmp / "fit.json").write_text(json_text(body, indent=2, default=str), encoding="utf-8")
         fit.table.to_csv(tmp / "fit.csv", index=False)
         fit.trace.to_csv(tmp / "trace.csv", index=False)
         fit.runs.to_csv(tmp / "runs.csv", index=False)
@@ -244,7 +244,7 @@ def write_history_fit(
 
     def fill(tmp: Path) -> None:
         body = {"created": now.isoformat(), **manifest, **fit.to_dict()}
-        (tmp / "fit.json").write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+        (tmp / "fit.json").write_text(json_text(body, indent=2, default=str), encoding="utf-8")
         fit.table().to_csv(tmp / "fit.csv", index=False)
         fit.curves.to_csv(tmp / "curves.csv", index=False)
         if fit.holdout is not None:

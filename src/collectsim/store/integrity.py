@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from collectsim.errors import CollectsimError
-from collectsim.store.files import PARTIAL_FILE, atomic_write
+from collectsim.store.files import PARTIAL_FILE, atomic_write, finite, json_text
 
 MANIFEST = "manifest.json"
 SELF = "manifest_sha256"
@@ -52,8 +52,8 @@ def seal(folder: Path, manifest: dict[str, Any]) -> None:
     recorded checksum would otherwise blame the table), and a sealed manifest from an older one.
     """
     files = {name: digest(folder / name) for name in data_files(folder)}
-    body = json.loads(json.dumps({**manifest, "files": files}, default=str))
-    text = json.dumps({**body, SELF: _self_sum(body)}, indent=2)
+    body = finite(json.loads(json.dumps({**manifest, "files": files}, default=str)))
+    text = json_text({**body, SELF: _self_sum(body)}, indent=2)
     atomic_write(folder / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
 
 

@@ -11,7 +11,6 @@ own journal lock file, if a kill left one behind, safe to remove.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +24,7 @@ from filelock import FileLock, Timeout
 from collectsim.errors import CollectsimError
 from collectsim.scenario import Scenario
 from collectsim.store import integrity
-from collectsim.store.files import atomic_write, clean_stale
+from collectsim.store.files import atomic_write, clean_stale, json_text
 from collectsim.store.folders import _inside
 
 if TYPE_CHECKING:
@@ -123,7 +122,7 @@ class StudyStore:
             atomic_write(_inside(f, f / f"{name}.csv"), lambda p, df=df: df.to_csv(p, index=False))
         for name, sc in scenarios.items():
             _scenario(_inside(f, f / f"{name}.toml"), sc.model_dump(mode="json", exclude_none=True))
-        text = json.dumps(summary, indent=2, default=str)
+        text = json_text(summary, indent=2, default=str)
         atomic_write(f / "optimise.json", lambda p: p.write_text(text, encoding="utf-8"))
         integrity.seal(f, manifest)
 

@@ -108,4 +108,3 @@ class SweepStore:
         atomic_write(self.folder / "summary.csv", lambda p: result.summary().to_csv(p, index=False))
         atomic_write(self.folder / "sweep.parquet", lambda p: result.table.to_parquet(p, index=False))
         integrity.seal(self.folder, manifest)
-
