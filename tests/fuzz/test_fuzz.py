@@ -29,7 +29,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectsim import metrics
+from collectsim import metrics, readback
 from collectsim.cli import main
 from strategies import SHIPPED, shipped
 
@@ -281,7 +281,7 @@ def invoke(args: list[str], folder: Path, label: str) -> int:
     }
     assert not outside, (args, outside)
     for kpis in results.rglob("kpis.json"):
-        found = metrics.impossible_kpis(json.loads(kpis.read_text()))
+        found = metrics.impossible_kpis(readback.kpis_json(kpis))
         assert not found, (args, found)
     return code
 
