@@ -141,3 +141,18 @@ def test_json_text_writes_null_for_non_finite() -> None:
 
     value = {"a": math.nan, "b": [math.inf, np.float64("nan"), np.float32(1.5)], "c": 2}
     assert _strict(json_text(value)) == {"a": None, "b": [None, None, 1.5], "c": 2}
+
+
+def test_optimise_space_set_typo_blames_the_space_file(tmp_path: Path) -> None:
+    from collectsim.errors import ScenarioError
+    from collectsim.experiments.space import load_space
+
+    space = tmp_path / "space.toml"
+    space.write_text(
+        f'scenario = "{ROOT / "scenarios" / "baseline.toml"}"\n'
+        '[set]\n"teams.early_callers.headcont" = 3\n'
+        '[parameters."teams.late_callers.headcount"]\nlow = 2\nhigh = 6\n'
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_space(space)
+    assert str(space) in err.value.one_line() and "set.teams.early_callers.headcont" in err.value.one_line()

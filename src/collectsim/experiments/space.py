@@ -257,7 +257,7 @@ def load_space(path: str | Path) -> Space:
     base_path = (path.parent / spec.scenario).resolve()
     if not base_path.exists():
         raise ScenarioError([("scenario", f"'{spec.scenario}' not found (looked for {base_path})")], source)
-    champion = load_scenario(base_path, spec.set)
+    champion = load_scenario(base_path, spec.set, blame=lambda key: (source, f"set.{key}"))
     return check_space(spec, champion, source)
 
 
