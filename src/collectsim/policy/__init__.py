@@ -48,24 +48,25 @@ class PolicyContext:
 class AccountView:
     """Read-only observable state of every account; latent traits are deliberately absent.
 
+    Every field is an array indexed by account (0 … n − 1, as in ``PolicyContext.n_accounts``).
     ``in_house`` marks accounts the in-house policy may treat today (entered, open,
     not placed with an agency). Day fields hold ``NEVER`` when the event has not happened.
     """
 
-    dpd: np.ndarray
-    balance: np.ndarray
-    opening_balance: np.ndarray
-    score: np.ndarray
-    segment: np.ndarray
-    in_house: np.ndarray
-    promise_due_day: np.ndarray
-    broken_promise_day: np.ndarray
-    last_payment_day: np.ndarray
-    last_rpc_day: np.ndarray
-    legal_active: np.ndarray
-    on_plan: np.ndarray
-    broken_plan_day: np.ndarray
-    collectability: Collectability | None = None
+    dpd: np.ndarray  # int: days past due today (entry DPD + days since entry)
+    balance: np.ndarray  # float: what the account owes now (after payments, interest and fees)
+    opening_balance: np.ndarray  # float: what it owed on entry
+    score: np.ndarray  # float in (0, 1): calibrated probability of untreated self-cure within score.horizon_days
+    segment: np.ndarray  # int: index into PolicyContext.segment_names
+    in_house: np.ndarray  # bool: the in-house policy may treat it today
+    promise_due_day: np.ndarray  # int: day a pending promise to pay falls due, else NEVER
+    broken_promise_day: np.ndarray  # int: day the last promise was broken, else NEVER
+    last_payment_day: np.ndarray  # int: day of the last payment, else NEVER
+    last_rpc_day: np.ndarray  # int: day of the last right-party contact, else NEVER
+    legal_active: np.ndarray  # bool: a court case is open
+    on_plan: np.ndarray  # bool: paying an instalment plan (not in house meanwhile)
+    broken_plan_day: np.ndarray  # int: day the last plan broke, else NEVER
+    collectability: Collectability | None = None  # set when the policy has uses_collectability = True
 
     @property
     def intensity(self) -> np.ndarray:
