@@ -275,3 +275,25 @@ def test_the_shipped_space_runs_end_to_end(tmp_path: Path) -> None:
     gain = result.gains().set_index("kpi").loc["npv"]
     assert len(result.trials) == 40 and gain.p_better > 0.9
     assert 0 < gain.confirmed_gain_pct < 0.2  # NY State (docs/sources.md): single digits to low tens of percent
+
+
+def test_a_kill_between_two_asks_resumes_to_the_same_trials(tmp_path: Path) -> None:
+    """The kill lands after two trials of the second batch were asked and before the others: the resumed
+    study asks the rest of that batch before telling any of it, and ends as an uninterrupted one."""
+    import optuna
+
+    from collectsim.experiments.optimise import STUDY, _sampler
+    from collectsim.store.study import journal_storage
+
+    space_file = tmp_path / "space.toml"
+    space_file.write_text(SPACE_FILE.format(b=BASELINE.as_posix(), s=STEP0, trials=8), encoding="utf-8")
+    space = load_space(space_file)
+    fresh = cs.optimise(space).trials
+    journal = tmp_path / "study.journal"
+    cs.optimise(space, trials=4, storage=journal)  # the first batch, told
+    study = optuna.load_study(study_name=STUDY, storage=journal_storage(journal))
+    for number in (4, 5):  # two asks of the next batch, then the kill
+        study.sampler = _sampler(space, number, optuna)
+        study.ask()
+    resumed = cs.optimise(space, storage=journal).trials
+    pd.testing.assert_frame_equal(resumed.reset_index(drop=True), fresh.reset_index(drop=True))

@@ -12,8 +12,9 @@ Why each piece is there:
   be named best. Cheap runs go to the many poor candidates, replications to the few good ones.
 * **Batches through ask/tell.** ``batch`` trials are asked at once (TPE with a constant liar
   spreads them), their runs go to the executor together, and they are told in trial order. The
-  sampler is reseeded from (seed, batch index) before each batch, so the study depends on neither
-  the number of workers nor on where a killed study was resumed.
+  sampler is reseeded from (seed, trial number) before each trial is asked and suggested, so the
+  study depends on neither the number of workers nor on where a killed study was resumed (a batch
+  the kill cut short gets the trials it was still to ask before any of it is told).
 * **Resume.** Run results are stored on the trial (user attributes) as soon as they exist, in the
   study's storage; a study reopened from the same storage re-evaluates only what is missing (trials
   left running by a kill) and continues to the same number of trials.
@@ -272,9 +273,15 @@ def _open_study(space: Space, storage: str | Path | None, optuna: Any) -> optuna
     return study
 
 
-def _sampler(space: Space, batch_index: int, optuna: Any) -> optuna.samplers.BaseSampler:
-    """TPE for one objective, NSGA-II for several; seeded from (seed, batch index) so resumes repeat a run."""
-    seq = np.random.SeedSequence(space.spec.seed, spawn_key=(SAMPLER_STREAM, batch_index))
+def _sampler(space: Space, trial_number: int, optuna: Any) -> optuna.samplers.BaseSampler:
+    """TPE for one objective, NSGA-II for several, seeded from (seed, trial number).
+
+    A sampler made afresh for each trial, just before the trial is asked and again just before its
+    parameters are suggested, gives that trial the same draws whatever happened before in this
+    process: a study resumed after a kill — even one that landed between two asks of a batch —
+    repeats an uninterrupted one.
+    """
+    seq = np.random.SeedSequence(space.spec.seed, spawn_key=(SAMPLER_STREAM, trial_number))
     seed = int(seq.generate_state(1)[0] >> 1)
     constraints = _constraint_values if space.constraints else None
     if len(space.objectives) == 1:
@@ -349,15 +356,20 @@ def _search(
         finished = sum(t.state.is_finished() for t in every)
         if progress is not None:
             progress(finished, n_trials, _best_value(study, space, optuna))
-        orphans = [t for t in every if t.state == running_state]
-        if orphans:  # left running by a killed study: finish them first, with the sampler they were asked with
-            study.sampler = _sampler(space, min(t.number for t in orphans) // size, optuna)
-            batch = [optuna.trial.Trial(study, t._trial_id) for t in orphans]
+        orphans = sorted((t for t in every if t.state == running_state), key=lambda t: t.number)
+        batch = []
+        for t in orphans:  # left running by a killed study: take them up as they were asked
+            study.sampler = _sampler(space, t.number, optuna)
+            batch.append(optuna.trial.Trial(study, t._trial_id))
+        if orphans:  # the kill may have landed between two asks: the batch gets the trials it was still to ask
+            end = min(orphans[0].number // size * size + size, n_trials)
         elif finished >= n_trials:
             return
         else:
-            study.sampler = _sampler(space, len(every) // size, optuna)
-            batch = [study.ask() for _ in range(min(size, n_trials - finished))]
+            end = min(len(every) + size, n_trials)
+        for number in range(len(every), end):
+            study.sampler = _sampler(space, number, optuna)
+            batch.append(study.ask())
         _evaluate(study, space, batch, seeds, executor, optuna)
 
 
@@ -374,6 +386,7 @@ def _evaluate(
     batch = sorted(batch, key=lambda t: t.number)
     scenarios: dict[int, Scenario] = {}
     for trial in batch:
+        study.sampler = _sampler(space, trial.number, optuna)
         params = _suggest(trial, space)
         try:
             scenarios[trial.number] = space.candidate(params)
