@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -100,7 +102,12 @@ def test_public_api_is_documented_both_ways() -> None:
 
 
 def test_package_exports_nothing_else() -> None:
-    """Besides its submodules, the package namespace holds only ``__all__``: no leaked helper names."""
+    """Besides its submodules, the package namespace holds only ``__all__``: no leaked helper names.
+
+    The names load on first use, so every one is touched first.
+    """
+    for name in collectsim.__all__:
+        getattr(collectsim, name)
     public = {n for n, v in vars(collectsim).items() if not n.startswith("_") and not isinstance(v, ModuleType)}
     assert public == set(collectsim.__all__) - {"__version__"}
 
@@ -141,3 +148,18 @@ def test_room_order_check_sees_an_upward_import() -> None:
         f"{ENGINE}.daily.loop": {f"{ENGINE}.accounts.state"},
     }
     assert upward(graph) == ["accounts.state -> daily.loop"]
+
+
+def test_starting_the_cli_loads_neither_pandas_nor_scipy_nor_the_engine() -> None:
+    """`import collectsim` and `collectsim --help` stay light: every worker and every start pays for imports."""
+    code = (
+        "import sys, contextlib, io\n"
+        "import collectsim\n"
+        "from collectsim.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'simpy', 'matplotlib', 'collectsim.engine') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,15 +1,37 @@
-"""collectsim: a discrete-event simulator for testing debt-collection strategies."""
+"""collectsim: a discrete-event simulator for testing debt-collection strategies.
 
-from collectsim.calibration import HistoryFit, TargetFit, calibrate_targets, fit_histories
-from collectsim.engine import simulate
-from collectsim.errors import CollectsimError, ScenarioError
-from collectsim.experiments import compare, replicate, sweep
-from collectsim.experiments.optimise import Optimisation, optimise
-from collectsim.policy import ActionPlan, Policy
-from collectsim.results import Comparison, ExperimentResult, RunResult
-from collectsim.scenario import Scenario, load_scenario, with_overrides
+The public names are imported on first use (PEP 562), so ``import collectsim`` — and every
+command-line start and worker process — pays only for what it touches.
+"""
+
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 __version__ = "0.1.0"
+
+_HOMES = {
+    "ActionPlan": "collectsim.policy",
+    "CollectsimError": "collectsim.errors",
+    "Comparison": "collectsim.results",
+    "ExperimentResult": "collectsim.results",
+    "HistoryFit": "collectsim.calibration.history_fit",
+    "Optimisation": "collectsim.experiments.optimise",
+    "Policy": "collectsim.policy",
+    "RunResult": "collectsim.results",
+    "Scenario": "collectsim.scenario",
+    "ScenarioError": "collectsim.errors",
+    "TargetFit": "collectsim.calibration.fit",
+    "calibrate_targets": "collectsim.calibration.fit",
+    "compare": "collectsim.experiments",
+    "fit_histories": "collectsim.calibration.history_fit",
+    "load_scenario": "collectsim.scenario",
+    "optimise": "collectsim.experiments.optimise",
+    "replicate": "collectsim.experiments",
+    "simulate": "collectsim.engine",
+    "sweep": "collectsim.experiments",
+    "with_overrides": "collectsim.scenario",
+}
 
 __all__ = [
     "ActionPlan",
@@ -34,3 +56,28 @@ __all__ = [
     "sweep",
     "with_overrides",
 ]
+
+
+def __getattr__(name: str) -> _Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'collectsim' has no attribute '{name}'")
+    value = getattr(_importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
+
+if _TYPE_CHECKING:
+    from collectsim.calibration.fit import TargetFit, calibrate_targets
+    from collectsim.calibration.history_fit import HistoryFit, fit_histories
+    from collectsim.engine import simulate
+    from collectsim.errors import CollectsimError, ScenarioError
+    from collectsim.experiments import compare, replicate, sweep
+    from collectsim.experiments.optimise import Optimisation, optimise
+    from collectsim.policy import ActionPlan, Policy
+    from collectsim.results import Comparison, ExperimentResult, RunResult
+    from collectsim.scenario import Scenario, load_scenario, with_overrides

@@ -3,21 +3,32 @@
 ``calibrate_targets`` fits free scenario fields to aggregate KPI targets (a targets file)
 by simulation under common random numbers; ``load_targets`` reads and checks such a file.
 ``fit_histories`` fits the repayment intensity to account histories by its exact likelihood.
+Names load on first use (PEP 562), so the command line can read ``METHODS`` without the fitting code.
 """
 
-from collectsim.calibration.fit import METHODS, TargetFit, calibrate_targets
-from collectsim.calibration.history_fit import HistoryFit, fit_histories
-from collectsim.calibration.targets import FreeParameter, Target, TargetsSpec, check_targets, load_targets
+import importlib as _importlib
+from typing import Any as _Any
 
-__all__ = [
-    "METHODS",
-    "FreeParameter",
-    "HistoryFit",
-    "Target",
-    "TargetFit",
-    "TargetsSpec",
-    "calibrate_targets",
-    "check_targets",
-    "fit_histories",
-    "load_targets",
-]
+_HOMES = {
+    "METHODS": "collectsim.calibration.methods",
+    "FreeParameter": "collectsim.calibration.targets",
+    "HistoryFit": "collectsim.calibration.history_fit",
+    "Target": "collectsim.calibration.targets",
+    "TargetFit": "collectsim.calibration.fit",
+    "TargetsSpec": "collectsim.calibration.targets",
+    "calibrate_targets": "collectsim.calibration.fit",
+    "check_targets": "collectsim.calibration.targets",
+    "fit_histories": "collectsim.calibration.history_fit",
+    "load_targets": "collectsim.calibration.targets",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> _Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'collectsim.calibration' has no attribute '{name}'")
+    value = getattr(_importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares, minimize
 
+from collectsim.calibration.methods import METHODS
 from collectsim.calibration.targets import FreeParameter, Target, TargetsSpec, check_targets, load_targets
 from collectsim.errors import CollectsimError
 from collectsim.experiments.executors import Executor
@@ -41,7 +42,6 @@ from collectsim.experiments.stats import mean_ci
 from collectsim.scenario import Scenario, with_overrides
 
 Method = Literal["least-squares", "nelder-mead"]
-METHODS: tuple[str, ...] = ("least-squares", "nelder-mead")
 FitProgress = Callable[[int, int, float], None]
 """Called after each batch of simulations: (evaluations done, evaluation budget, best objective so far)."""
 

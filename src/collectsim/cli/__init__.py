@@ -6,36 +6,37 @@ Every user error (bad file, bad flag) ends with one line naming the field and ex
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from collectsim.cli.calibrate import _cmd_calibrate
-from collectsim.cli.experiments import _cmd_compare, _cmd_staff, _cmd_sweep
-from collectsim.cli.optimise import _cmd_optimise
 from collectsim.cli.parser import EXIT_USAGE, _build_parser
-from collectsim.cli.run import _cmd_erlang, _cmd_portfolio, _cmd_report, _cmd_run, _cmd_validate
 from collectsim.errors import CollectsimError, one_line
+
+# Each command's module is imported only when that command runs, so `collectsim --help` and a
+# one-line error on a bad flag do not wait for the simulator, pandas or scipy to load.
+COMMANDS = {
+    "validate": "collectsim.cli.run:_cmd_validate",
+    "run": "collectsim.cli.run:_cmd_run",
+    "compare": "collectsim.cli.experiments:_cmd_compare",
+    "sweep": "collectsim.cli.experiments:_cmd_sweep",
+    "staff": "collectsim.cli.experiments:_cmd_staff",
+    "optimise": "collectsim.cli.optimise:_cmd_optimise",
+    "erlang": "collectsim.cli.run:_cmd_erlang",
+    "report": "collectsim.cli.run:_cmd_report",
+    "portfolio": "collectsim.cli.run:_cmd_portfolio",
+    "calibrate": "collectsim.cli.calibrate:_cmd_calibrate",
+}
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a closed pipe
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    commands = {
-        "validate": _cmd_validate,
-        "run": _cmd_run,
-        "compare": _cmd_compare,
-        "sweep": _cmd_sweep,
-        "staff": _cmd_staff,
-        "optimise": _cmd_optimise,
-        "erlang": _cmd_erlang,
-        "report": _cmd_report,
-        "portfolio": _cmd_portfolio,
-        "calibrate": _cmd_calibrate,
-    }
+    module, _, name = COMMANDS[args.command].partition(":")
     try:
-        code = commands[args.command](args)
+        code = getattr(importlib.import_module(module), name)(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
         return code
     except CollectsimError as exc:
