@@ -258,17 +258,27 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
     lines = []
     for team, c in curves.items():
         s = c.summary
-        lines.append(f"team {team} — {int(s['n'].max())} replications per headcount, 95% intervals")
+        n = int(s["n"].max())
+        lines.append(
+            f"team {team} — {n} replications per headcount, 95% intervals"
+            if n > 1
+            else f"team {team} — one replication per headcount: no interval"
+        )
         lines.append(
             f"{'headcount':>9}{'recovery':>18}{'net recovery':>30}{'total cost':>24}{'service':>16}"
             f"{'backlog':>10}{'utilisation':>13}{'marginal net/agent':>20}{'marginal NPV/agent':>20}"
         )
+
+        def pm(value: float, width: int, spec: str) -> str:
+            """'±value', or blanks of the same width where there is no interval."""
+            return f" ±{value:>{width}{spec}}" if not math.isnan(value) else " " * (width + 2)
+
         for r in s.itertuples():
             lines.append(
-                f"{r.headcount:>9}{r.recovery_rate:>11.2%} ±{r.recovery_rate_half_width * 100:.2f}"
-                f"{cur:>6} {r.net_recovery:>12,.0f} ±{r.net_recovery_half_width:>8,.0f}"
-                f"{cur:>5} {r.total_cost:>11,.0f} ±{r.total_cost_half_width:>6,.0f}"
-                f"{r.service_level:>9.1%} ±{r.service_level_half_width * 100:.1f}"
+                f"{r.headcount:>9}{r.recovery_rate:>11.2%}{pm(r.recovery_rate_half_width * 100, 4, '.2f')}"
+                f"{cur:>6} {r.net_recovery:>12,.0f}{pm(r.net_recovery_half_width, 8, ',.0f')}"
+                f"{cur:>5} {r.total_cost:>11,.0f}{pm(r.total_cost_half_width, 6, ',.0f')}"
+                f"{r.service_level:>9.1%}{pm(r.service_level_half_width * 100, 3, '.1f')}"
                 f"{r.backlog_mean:>10,.0f}{r.utilisation:>13.1%}{number_or_dash(r.marginal_net_per_agent, ',.0f'):>20}"
                 f"{number_or_dash(getattr(r, 'marginal_npv_per_agent', float('nan')), ',.0f'):>20}"
             )

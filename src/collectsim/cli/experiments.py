@@ -314,6 +314,9 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     ranges = dict(zip(args.team, args.headcount, strict=True))
     total = sum(len(v) for v in ranges.values()) * args.replications
     _preflight(args, sc, total)
+    if not args.quiet:  # a range without a step can be many runs: say how many before they start
+        counts = ", ".join(f"{team}: {len(levels)} headcounts" for team, levels in ranges.items())
+        print(f"staff: {counts} × {args.replications} replications = {total:,} runs", file=sys.stderr)
     bar = _bar(total, f"staff {', '.join(ranges)}", args.quiet)
     progress = _batch_progress(bar)
 

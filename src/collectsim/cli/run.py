@@ -55,6 +55,15 @@ def _conduct_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _rules_note(args: argparse.Namespace, sc: cs.Scenario) -> str | None:
+    """``--mode`` on a scenario with no rules to apply changes nothing: say so rather than run silently."""
+    from collectsim.scenario.conduct import Rules
+
+    if args.mode and not sc.conduct.presets and sc.conduct.rules == Rules():
+        return f"note: --mode {args.mode} but no conduct rules (--rules or [conduct.rules]): nothing to {args.mode}"
+    return None
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -66,6 +75,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_results_root(args.results)
     check_memory(sc, events=args.events)
     policy = load_policy(args.policy) if args.policy else None
+    if note := _rules_note(args, sc):
+        print(note, file=sys.stderr)
     bar = tqdm(
         total=sc.horizon.days,
         unit="day",
