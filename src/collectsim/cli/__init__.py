@@ -35,8 +35,15 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer kille
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     module, _, name = COMMANDS[args.command].partition(":")
+    as_json = getattr(args, "json", False)
     try:
-        code = getattr(importlib.import_module(module), name)(args)
+        # With --json the command's text goes to stderr and stdout carries only the JSON document.
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            code = getattr(importlib.import_module(module), name)(args)
+        if as_json and code == 0:
+            from collectsim.store.files import json_text
+
+            print(json_text(args.json_payload, indent=2))
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
         return code
     except CollectsimError as exc:

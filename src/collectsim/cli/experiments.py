@@ -193,6 +193,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     runs = len(result.table) + (0 if result.plain is None else len(result.plain))
     print(f"\n{runs} runs in {wall:.1f} s; results: {folder}")
     _report(folder, args)
+    args.json_payload = {
+        "command": "compare",
+        "champion": result.policies[0],
+        "policies": list(result.policies),
+        "results": str(folder),
+        "summary": result.summary().to_dict(orient="records"),
+    }
     return 0
 
 
@@ -376,4 +383,10 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     print(text)
     print(f"\n{sum(len(c.table) for c in curves.values())} runs in {wall:.1f} s; results: {folder}")
     _report(folder, args)
+    args.json_payload = {
+        "command": "staff",
+        "chosen": chosen,
+        "results": str(folder),
+        "curves": {team: c.summary.to_dict(orient="records") for team, c in curves.items()},
+    }
     return 0

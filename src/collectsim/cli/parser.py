@@ -63,6 +63,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="conduct rules: enforce (block or defer) or audit (count violations)",
     )
     run.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results as JSON on stdout (the usual text goes to stderr)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     cmp_ = sub.add_parser("compare", help="paired comparison of policies over replications (first = champion)")
@@ -115,6 +120,11 @@ def _build_parser() -> argparse.ArgumentParser:
     _executor_args(cmp_)
     cmp_.add_argument("--results", type=Path, default=Path("results"))
     cmp_.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    cmp_.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results as JSON on stdout (the usual text goes to stderr)",
+    )
     cmp_.add_argument("--quiet", action="store_true")
 
     swp = sub.add_parser("sweep", help="run a sweep file (grid, Latin hypercube or Sobol); resumable")
@@ -177,6 +187,11 @@ def _build_parser() -> argparse.ArgumentParser:
     _executor_args(stf)
     stf.add_argument("--results", type=Path, default=Path("results"))
     stf.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    stf.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results as JSON on stdout (the usual text goes to stderr)",
+    )
     stf.add_argument("--quiet", action="store_true")
 
     erl = sub.add_parser("erlang", help="Erlang C staffing for an inbound queue (first estimate)")

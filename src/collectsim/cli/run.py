@@ -109,6 +109,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print("\n" + conduct)
     print(f"\n{sc.population.accounts:,} accounts × {sc.horizon.days} days in {wall:.1f} s; results: {folder}")
     _report(folder, args)
+    args.json_payload = {
+        "command": "run",
+        "scenario": sc.name,
+        "seed": args.seed,
+        "results": str(folder),
+        "kpis": result.kpis,
+    }
     return 0
 
 
