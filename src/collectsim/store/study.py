@@ -10,28 +10,24 @@ own journal lock file, if a kill left one behind, safe to remove.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import tomli_w
-from filelock import FileLock, Timeout
 
 from collectsim.errors import CollectsimError
 from collectsim.scenario import Scenario
 from collectsim.store import integrity
-from collectsim.store.files import atomic_write, clean_stale, json_text
+from collectsim.store.files import atomic_write, json_text
 from collectsim.store.folders import _inside
+from collectsim.store.locked import LockedFolder
 
 if TYPE_CHECKING:
     from optuna.storages import JournalStorage
 
 JOURNAL = "study.journal"
-OWNER = ".owner"
 
 
 def journal_storage(path: Path) -> JournalStorage:
@@ -47,49 +43,19 @@ def journal_storage(path: Path) -> JournalStorage:
     return JournalStorage(JournalFileBackend(str(path)))
 
 
-class StudyStore:
+class StudyStore(LockedFolder):
     """An optimisation's folder; use it as a context manager, which holds the folder's lock."""
 
+    what = "optimisation folder"
+
     def __init__(self, root: str | Path, name: str, key: str) -> None:
-        self.root = Path(root)
-        self.folder = _inside(self.root, self.root / f"optimise-{name}-{key}")
+        super().__init__(Path(root), _inside(Path(root), Path(root) / f"optimise-{name}-{key}"))
         self.journal = self.folder / JOURNAL
-        self._lock = FileLock(self.folder / ".lock", timeout=0)
 
-    def __enter__(self) -> Self:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            self._lock.acquire()
-        except Timeout:
-            raise CollectsimError(
-                f"optimisation folder {self.folder} is in use by another collectsim process (pid {self._owner()}); "
-                "wait for it to finish, or stop it and run the same command to resume"
-            ) from None
-        try:
-            atomic_write(self.folder / OWNER, lambda p: p.write_text(str(os.getpid()), encoding="utf-8"))
-            # We hold the folder: an optuna journal lock still here was left by a killed process.
-            for stale in self.folder.glob(f"{JOURNAL}.lock*"):
-                stale.unlink(missing_ok=True)
-            clean_stale(self.folder)
-            clean_stale(self.root)
-        except BaseException:
-            self._release()
-            raise
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._release()
-
-    def _release(self) -> None:
-        (self.folder / OWNER).unlink(missing_ok=True)
-        self._lock.release()
-
-    def _owner(self) -> str:
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            return (self.folder / OWNER).read_text(encoding="utf-8").strip() or "unknown"
-        return "unknown"
+    def _held(self) -> None:
+        # We hold the folder: an optuna journal lock still here was left by a killed process.
+        for stale in self.folder.glob(f"{JOURNAL}.lock*"):
+            stale.unlink(missing_ok=True)
 
     def complete(self, trials: int, confirm_n: int) -> bool:
         """Whether a sealed result for this many trials and confirmation replications is already here."""

@@ -8,71 +8,33 @@ stops at once with one line naming the holder's pid (kept in ``.owner``).
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
-
-from filelock import FileLock, Timeout
+from typing import Any
 
 from collectsim.errors import CollectsimError
 from collectsim.results import ExperimentResult
 from collectsim.store import integrity, journal
-from collectsim.store.files import atomic_write, clean_stale
+from collectsim.store.files import atomic_write
 from collectsim.store.folders import _inside
+from collectsim.store.locked import LockedFolder
 
 WHAT = "sweep folder"
-OWNER = ".owner"
 
 
-class SweepStore:
+class SweepStore(LockedFolder):
     """A sweep's folder; use it as a context manager, which holds the folder's lock.
 
     ``identities`` are the jobs' labels and seeds in job order: each journal line is checked against
     its job's identity, so a line cannot stand in for another job.
     """
 
+    what = WHAT
+
     def __init__(self, root: str | Path, name: str, key: str, identities: Sequence[Mapping[str, Any]]) -> None:
-        self.root = Path(root)
-        self.folder = _inside(self.root, self.root / f"{name}-{key}")
+        super().__init__(Path(root), _inside(Path(root), Path(root) / f"{name}-{key}"))
         self.journal = self.folder / "journal.jsonl"
         self.identities = list(identities)
-        self._lock = FileLock(self.folder / ".lock", timeout=0)
-
-    def __enter__(self) -> Self:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            self._lock.acquire()
-        except Timeout:
-            raise CollectsimError(
-                f"sweep folder {self.folder} is in use by another collectsim process (pid {self._owner()}); "
-                "wait for it to finish, or stop it and run the same command to resume"
-            ) from None
-        try:
-            atomic_write(self.folder / OWNER, lambda p: p.write_text(str(os.getpid()), encoding="utf-8"))
-            clean_stale(self.folder)
-            clean_stale(self.root)
-        except BaseException:
-            self._release()
-            raise
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._release()
-
-    def _release(self) -> None:
-        """Forget the owner before unlocking, so a later refusal never names a finished process."""
-        (self.folder / OWNER).unlink(missing_ok=True)
-        self._lock.release()
-
-    def _owner(self) -> str:
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            return (self.folder / OWNER).read_text(encoding="utf-8").strip() or "unknown"
-        return "unknown"
 
     def status(self) -> tuple[bool, str | None]:
         """(complete, warning): complete when the final tables are in place and match their checksums.
