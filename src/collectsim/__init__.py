@@ -4,11 +4,11 @@ The public names are imported on first use (PEP 562), so ``import collectsim`` â
 command-line start and worker process â€” pays only for what it touches.
 """
 
-import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
-from typing import Any as _Any
 
 __version__ = "0.1.0"
+
+from collectsim.lazy import lazy_attributes as _lazy_attributes
 
 _HOMES = {
     "ActionPlan": "collectsim.policy",
@@ -58,13 +58,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> _Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'collectsim' has no attribute '{name}'")
-    value = getattr(_importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_attributes("collectsim", _HOMES, globals())
 
 
 def __dir__() -> list[str]:

@@ -6,8 +6,7 @@ by simulation under common random numbers; ``load_targets`` reads and checks suc
 Names load on first use (PEP 562), so the command line can read ``METHODS`` without the fitting code.
 """
 
-import importlib as _importlib
-from typing import Any as _Any
+from collectsim.lazy import lazy_attributes as _lazy_attributes
 
 _HOMES = {
     "METHODS": "collectsim.calibration.methods",
@@ -25,10 +24,4 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str) -> _Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'collectsim.calibration' has no attribute '{name}'")
-    value = getattr(_importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_attributes("collectsim.calibration", _HOMES, globals())
