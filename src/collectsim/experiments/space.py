@@ -30,13 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from collectsim.engine import simulate
 from collectsim.errors import ScenarioError
 from collectsim.experiments.stats import direction
-from collectsim.scenario import Scenario, load_scenario, with_overrides
-from collectsim.scenario.load import read_toml, scenario_from_dict, validation_problems
+from collectsim.experiments.sweepfile import spec_and_scenario
+from collectsim.scenario import Scenario, with_overrides
+from collectsim.scenario.load import read_toml, scenario_from_dict
 from collectsim.scenario.overrides import apply_overrides
 from collectsim.scenario.schema import Model, Slug
 
@@ -250,14 +251,7 @@ def load_space(path: str | Path) -> Space:
     path = Path(path)
     source = str(path)
     raw = read_toml(path)
-    try:
-        spec = SpaceSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(validation_problems(exc, SpaceSpec), source) from None
-    base_path = (path.parent / spec.scenario).resolve()
-    if not base_path.exists():
-        raise ScenarioError([("scenario", f"'{spec.scenario}' not found (looked for {base_path})")], source)
-    champion = load_scenario(base_path, spec.set, blame=lambda key: (source, f"set.{key}"))
+    spec, champion = spec_and_scenario(raw, SpaceSpec, path)
     return check_space(spec, champion, source)
 
 

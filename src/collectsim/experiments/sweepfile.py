@@ -82,6 +82,22 @@ class SweepSpec(Model):
         return points * self.replications
 
 
+def spec_and_scenario(raw: dict[str, Any], model: type[Model], path: Path) -> tuple[Any, Scenario]:
+    """A sweep or search-space file's spec, and the scenario it names (relative to the file) with its ``set``.
+
+    Problems are one line naming the file and the field; a typo in ``set`` is blamed on the file's key.
+    """
+    source = str(path)
+    try:
+        spec = model.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(validation_problems(exc, model), source) from None
+    base_path = (path.parent / spec.scenario).resolve()
+    if not base_path.exists():
+        raise ScenarioError([("scenario", f"'{spec.scenario}' not found (looked for {base_path})")], source)
+    return spec, load_scenario(base_path, spec.set, blame=lambda key: (source, f"set.{key}"))
+
+
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario, list[dict[str, Any]] | SaltelliDesign]:
     """Read and check a sweep file; returns the spec, the base scenario (with ``set``) and the design."""
     path = Path(path)
@@ -93,14 +109,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario, list[dict[str, An
             "run it with `collectsim run`)"
         )
         raise ScenarioError([("", problem)], source)
-    try:
-        spec = SweepSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(validation_problems(exc, SweepSpec), source) from None
-    base_path = (path.parent / spec.scenario).resolve()
-    if not base_path.exists():
-        raise ScenarioError([("scenario", f"'{spec.scenario}' not found (looked for {base_path})")], source)
-    base = load_scenario(base_path, spec.set, blame=lambda key: (source, f"set.{key}"))
+    spec, base = spec_and_scenario(raw, SweepSpec, path)
     design = build_design(spec)
     for i, point in enumerate(design.points if isinstance(design, SaltelliDesign) else design):
         try:
