@@ -185,3 +185,22 @@ def test_cli_sweep_file_and_staff_take_a_research_policy(tmp_path: Path) -> None
         tmp_path,
     )
     assert out.returncode == 0, out.stderr
+
+
+class SmsTwiceToTheFirstAccounts:
+    """Names accounts 0 and 1 twice in one dispatch, unsorted, on day 0 only."""
+
+    def reset(self, ctx) -> None:
+        pass
+
+    def decide(self, day, view) -> ActionPlan:
+        idx = np.array([1, 0, 1, 0], dtype=np.int64) if day == 0 else np.empty(0, dtype=np.int64)
+        return ActionPlan([Dispatch("sms", idx, "sms_twice")])
+
+
+def test_an_account_named_twice_in_a_dispatch_is_sent_once(baseline: cs.Scenario) -> None:
+    r = cs.simulate(
+        cs.with_overrides(baseline, {"channels.sms.cost": 1.0}), seed=1, policy=SmsTwiceToTheFirstAccounts()
+    )
+    sms = r.costs[(r.costs["category"] == "channel") & (r.costs["item"] == "sms")]["cost"].sum()
+    assert sms == pytest.approx(2.0)
