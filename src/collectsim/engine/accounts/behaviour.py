@@ -108,7 +108,7 @@ class Repayment:
     def _intensity_payments(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s, p = self.s, self.s.pop
         live = np.flatnonzero((s.status == ACTIVE) | s.placed)
-        age = day - p.entry_day[live]
+        age = day - s.episode_start[live]
         base = p.lam_inf[live] + (p.lam_0[live] - p.lam_inf[live]) * np.exp(-self.kappa * age) * self.day_integral
         excited = s.excite[live] * self.day_integral + s.jump_integral[live]
         hazard = base + excited
