@@ -103,7 +103,7 @@ def _product_problems(data: Mapping[str, Any], reasons: dict) -> Problems:
         out.append(
             (
                 "interest.statement_days",
-                f"{fee_cycle} differs from product.statement_days {cycle}; with a product late fees fall on its due dates",
+                f"{fee_cycle} differs from product.statement_days {cycle}; late fees fall on the product's due dates",
             )
         )
     return out

@@ -391,8 +391,9 @@ class Interest(Model):
     holiday), not in court, and (with ``freeze_from_dpd``) below that DPD accrues ``apr`` ÷ 365 of its balance
     (compounding daily). On each due date after entry (DPD 1, 1 + ``statement_days``, …) it is
     charged ``late_fee`` (with a ``[product]``: on each due date that finds a due still unpaid, and
-    ``statement_days`` must then be left out or equal the product's). Both raise what is owed: opening + interest + fees = paid + discount +
-    written off + sold + outstanding on every account, every day.
+    ``statement_days`` must then be left out or equal the product's). Both raise what is owed:
+    opening + interest + fees = paid + discount + written off + sold + outstanding on every
+    account, every day.
     """
 
     apr: Annotated[Real, Field(ge=0.0, le=2.0)] = 0.0
@@ -418,8 +419,11 @@ class Product(Model):
     balance performing, and may **re-default** with the monthly probability of its latent reason
     (``redefault_monthly``; reasons not listed never re-default), coming back at DPD 1. A plan or
     payment holiday holds DPD while it lasts. A court case accelerates the debt: the whole balance
-    falls due. ``kind`` also sets the charge-off DPD when ``[chargeoff]`` does not: 180 revolving,
-    120 instalment (FFIEC). A cure that lasts ``sustained_days`` is a sustained cure.
+    falls due. A payment that does not cure pays a share of the arrears drawn from
+    ``repayment.partial_fraction`` (``partial_payment = "share"``), or exactly one due
+    (``"minimum_due"``: what card holders behind on a statement mostly pay). ``kind`` also sets the
+    charge-off DPD when ``[chargeoff]`` does not: 180 revolving, 120 instalment (FFIEC). A cure
+    that lasts ``sustained_days`` is a sustained cure.
     """
 
     kind: Literal["revolving", "instalment"]
@@ -427,6 +431,7 @@ class Product(Model):
     minimum_due_share: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.03
     minimum_due_floor: Money = 25.0
     term_months: Annotated[Int, Field(ge=1, le=600)] = 36
+    partial_payment: Literal["share", "minimum_due"] = "share"
     redefault_monthly: dict[str, Prob] = Field(default_factory=dict)
     sustained_days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 90
 
@@ -557,9 +562,9 @@ class Scenario(Model):
         if not isinstance(data, dict):
             return data
         product, chargeoff = data.get("product"), data.get("chargeoff", {})
-        if isinstance(product, dict) and product.get("kind") == "instalment" and isinstance(chargeoff, dict):
-            if "dpd" not in chargeoff:
-                data = {**data, "chargeoff": {**chargeoff, "dpd": 120}}
+        instalment = isinstance(product, dict) and product.get("kind") == "instalment"
+        if instalment and isinstance(chargeoff, dict) and "dpd" not in chargeoff:
+            data = {**data, "chargeoff": {**chargeoff, "dpd": 120}}
         return data
 
     @model_validator(mode="after")

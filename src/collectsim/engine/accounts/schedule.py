@@ -41,7 +41,7 @@ DUE_TOLERANCE = 1e-9
 
 
 def due_amounts(spec: Product, balance: np.ndarray) -> np.ndarray:
-    """Each account's due: a minimum payment (share of the balance, floored) or a loan instalment, at most the balance."""
+    """Each account's due: a minimum payment (a share of the balance, floored) or a loan instalment, capped."""
     if spec.kind == "revolving":
         due = np.maximum(spec.minimum_due_floor, spec.minimum_due_share * balance)
     else:
@@ -62,6 +62,7 @@ class Schedule:
         self.spec, self.reage, self.s = spec, reage, state
         self.cycle = spec.statement_days
         self.due = due_amounts(spec, p.balance)
+        s.minimum_due = self.due
         missed = np.maximum(1, -(-p.entry_dpd // self.cycle))
         s.arrears = missed * self.due
         self.next_due = (p.entry_day - p.entry_dpd + missed * self.cycle).astype(np.int64)
@@ -146,7 +147,7 @@ class Schedule:
         self.cures[new] += 1
         owing = new[(s.balance[new] > CENT) & (self.hazard[new] > 0)]
         wait = -np.log(self.clock.draw(owing)) / self.hazard[owing]
-        self.redefault_day[owing] = day + np.ceil(np.minimum(wait, 1e7)).astype(np.int64)
+        self.redefault_day[owing] = day + np.maximum(1, np.ceil(np.minimum(wait, 1e7))).astype(np.int64)
 
     def _redefault(self, day: int) -> None:
         s = self.s

@@ -87,6 +87,7 @@ class AccountState:
         self.sale_day = np.full(n, -1, dtype=np.int32)
         self.dpd = np.zeros(n, dtype=np.int32)
         self.arrears: np.ndarray | None = None  # missed dues, with a contractual schedule (engine/accounts/schedule.py)
+        self.minimum_due: np.ndarray | None = None  # the size of one due, with a schedule
         self.episode_start = pop.entry_day.copy()  # start of the current delinquency: entry, or a re-default
         self.in_house = np.zeros(n, dtype=bool)
         self.excite = np.zeros(n)
