@@ -57,9 +57,7 @@ class _Socket:
         mask = os.urandom(4)
         n = len(data)
         header = bytes([0x81]) + (
-            bytes([0x80 | n])
-            if n < 126
-            else bytes([0x80 | 126]) + struct.pack(">H", n)
+            bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n)
             if n < 65536
             else bytes([0x80 | 127]) + struct.pack(">Q", n)
         )

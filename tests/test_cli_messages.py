@@ -52,7 +52,6 @@ def test_json_on_stdout_text_on_stderr(
     args = [str(ROOT / "scenarios" / "baseline.toml") if a == "BASE" else a for a in args]
     assert main([*args, "--json", "--quiet", "--no-report", "--results", str(tmp_path), *SMALL]) == 0
     out = capsys.readouterr()
-
     def no_nan(token: str) -> None:
         raise AssertionError(f"{token} is not standard JSON")
 

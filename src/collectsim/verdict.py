@@ -64,7 +64,8 @@ def staffing_verdict(
         hit = smallest_meeting(s, target)
         if hit is None:
             lines.append(
-                f"no headcount tried ({heads[0]}–{heads[-1]}) reaches the {target:.0%} service target; try more agents"
+                f"no headcount tried ({heads[0]}–{heads[-1]}) reaches the {target:.0%} service target; "
+                "try more agents"
             )
         else:
             lines.append(f"smallest headcount with service level ≥ {target:.0%}: {hit} ({_service(s, hit):.1%})")
@@ -76,11 +77,13 @@ def staffing_verdict(
                 )
     if len(heads) > 1 and chosen == heads[-1]:
         lines.append(
-            f"warning: the best headcount is the largest tried ({chosen}); the optimum may be higher: widen --headcount"
+            f"warning: the best headcount is the largest tried ({chosen}); the optimum may be higher: "
+            "widen --headcount"
         )
     elif len(heads) > 1 and chosen == heads[0] and chosen > 0:
         lines.append(
-            f"warning: the best headcount is the smallest tried ({chosen}); the optimum may be lower: widen --headcount"
+            f"warning: the best headcount is the smallest tried ({chosen}); the optimum may be lower: "
+            "widen --headcount"
         )
     if erlang is not None:
         lines.append(

@@ -130,6 +130,7 @@ def test_forbearance_before_legal(conduct: cs.Scenario) -> None:
     assert audit["violations.ccd2_forbearance_before_enforcement"] > 0
 
 
+
 def test_a_plan_never_breaks_after_the_account_was_paid_off() -> None:
     """A plan whose account paid off another way (its own payments, a settlement) ends completed, never broken."""
     root = Path(__file__).resolve().parents[2] / "scenarios"

@@ -103,7 +103,9 @@ def test_bad_callback_channel(small: cs.Scenario) -> None:
 
 def test_weekly_plan_rosters_and_pays_by_week(small: cs.Scenario) -> None:
     """With a weekly plan, cost and on-floor time follow the plan week by week (last value repeats)."""
-    sc = cs.with_overrides(small, {"horizon.days": 70, "teams.early_callers.weekly_headcount": [12, 12, 12, 12, 12, 4]})
+    sc = cs.with_overrides(
+        small, {"horizon.days": 70, "teams.early_callers.weekly_headcount": [12, 12, 12, 12, 12, 4]}
+    )
     r = cs.simulate(sc, seed=1)
     t = r.teams.set_index("team").loc["early_callers"]
     # 10 weeks from a Monday, 5 working days each: 5 weeks × 12 agents + 5 weeks × 4 agents.

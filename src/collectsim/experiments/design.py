@@ -130,6 +130,7 @@ class SaltelliDesign:
     points: tuple[dict[str, Any], ...]
     seed: int = 0
 
+
     def indices(self, y: Sequence[float]) -> pd.DataFrame:
         """First-order and total Sobol' indices with their 95% bootstrap half-widths, one row per parameter.
 

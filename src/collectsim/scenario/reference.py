@@ -115,7 +115,7 @@ def scenario_reference() -> str:
         "",
         "Generated from the schema (`python -m collectsim.scenario.reference`); every field of every table,",
         "its type, its default and the bounds validation enforces. Numbers are strict: `12` and `1.5` are",
-        'numbers, `"12"` and `true` are not, and NaN or infinity are refused everywhere.',
+        "numbers, `\"12\"` and `true` are not, and NaN or infinity are refused everywhere.",
         "",
     ]
     i = 0
