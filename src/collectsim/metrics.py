@@ -85,7 +85,7 @@ def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:
 
     ``cure_rate_ever``: accounts that paid their arrears (or were re-aged) at least once ÷ accounts
     entered. ``sustained_cure_share``: of the accounts first cured at least ``sustained_days`` before
-    the horizon, the share with a cure that lasted that long. ``redefault_rate``: accounts that
+    the horizon, the share still current that long after (no re-default in between). ``redefault_rate``: accounts that
     re-defaulted ÷ accounts ever cured. ``performing_balance``: what cured accounts still owe at the
     horizon, current again (collections' success, not cash).
     """

@@ -180,7 +180,7 @@ def test_reageing_comes_after_the_streak_and_not_before() -> None:
 
 
 @pytest.mark.parametrize(("back_on", "sustained"), [(100, 1.0), (50, 0.0)])
-def test_a_cure_that_lasted_long_enough_is_sustained_even_if_it_later_failed(back_on: int, sustained: float) -> None:
+def test_a_first_cure_that_lasted_long_enough_is_sustained_even_if_it_later_failed(back_on: int, sustained: float) -> None:
     s = accounts()
     sch = schedule(s, sustained_days=90)
     for day in range(150):

@@ -72,7 +72,7 @@ class Schedule:
         self.redefault_day = np.full(s.n, NEVER, dtype=np.int64)
         self.cured_day = np.full(s.n, -1, dtype=np.int32)  # the day the current cure began
         self.first_cure_day = np.full(s.n, -1, dtype=np.int32)
-        self.longest_cure = np.zeros(s.n, dtype=np.int32)  # longest cure that ended in a re-default
+        self.first_redefault_day = np.full(s.n, -1, dtype=np.int32)
         self.cures = np.zeros(s.n, dtype=np.int16)
         self.redefaults = np.zeros(s.n, dtype=np.int16)
         self.reach_day = np.full((s.n, len(ROLL_STARTS)), -1, dtype=np.int32)
@@ -155,7 +155,8 @@ class Schedule:
         back = back[s.status[back] == CURED]
         self.redefault_day[back] = NEVER
         self.redefaults[back] += 1
-        self.longest_cure[back] = np.maximum(self.longest_cure[back], day - self.cured_day[back])
+        first = back[self.first_redefault_day[back] < 0]
+        self.first_redefault_day[first] = day
         self.cured_day[back] = -1
         s.status[back] = ACTIVE
         s.in_house[back] = True
@@ -169,9 +170,9 @@ class Schedule:
         s.dpd[back] = 0  # _age adds the day
 
     def sustained(self, horizon: int) -> np.ndarray:
-        """1 where a cure lasted ``sustained_days`` (a running one counts its days so far), else 0; NaN where
-        there was no cure or the first came too late to tell."""
-        running = np.where(self.cured_day >= 0, horizon - self.cured_day, 0)
-        lasted = (np.maximum(self.longest_cure, running) >= self.spec.sustained_days).astype(float)
-        judged = (self.first_cure_day >= 0) & (horizon - self.first_cure_day >= self.spec.sustained_days)
-        return np.where(judged, lasted, np.nan)
+        """1 where the first cure lasted ``sustained_days`` without a re-default, else 0; NaN where there was
+        no cure or the first came too late to tell."""
+        days = self.spec.sustained_days
+        lasted = (self.first_redefault_day < 0) | (self.first_redefault_day - self.first_cure_day >= days)
+        judged = (self.first_cure_day >= 0) & (horizon - self.first_cure_day >= days)
+        return np.where(judged, lasted.astype(float), np.nan)
