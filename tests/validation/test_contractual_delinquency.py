@@ -55,7 +55,7 @@ def test_an_unpaid_account_ages_one_dpd_a_day_and_its_arrears_grow_a_due_a_cycle
         seen.append((int(s.dpd[0]), float(s.arrears[0])))
     assert [d for d, _ in seen] == list(range(1, 96))
     assert seen[0][1] == 50.0 and seen[29][1] == 100.0 and seen[59][1] == 150.0  # dues at DPD 30, 60, …
-    assert sch.reach_day[0].tolist() == [0, 30, 60, 90, -1, -1]
+    assert sch.reach_day[:, 0].tolist() == [0, 30, 60, 90, -1, -1]
 
 
 def test_a_minimum_payment_each_cycle_holds_the_bucket() -> None:
@@ -180,7 +180,7 @@ def test_reageing_comes_after_the_streak_and_not_before() -> None:
 
 
 @pytest.mark.parametrize(("back_on", "sustained"), [(100, 1.0), (50, 0.0)])
-def test_a_first_cure_that_lasted_long_enough_is_sustained_even_if_it_later_failed(back_on: int, sustained: float) -> None:
+def test_a_first_cure_lasting_long_enough_is_sustained_even_if_it_later_fails(back_on: int, sustained: float) -> None:
     s = accounts()
     sch = schedule(s, sustained_days=90)
     for day in range(150):

@@ -61,7 +61,7 @@ class Schedule:
         s, p = state, state.pop
         self.spec, self.reage, self.s = spec, reage, state
         self.cycle = spec.statement_days
-        self.due = due_amounts(spec, p.balance)
+        self.due = np.maximum(due_amounts(spec, p.balance), CENT)  # a due is never zero: DPD divides by it
         s.minimum_due = self.due
         missed = np.maximum(1, -(-p.entry_dpd // self.cycle))
         s.arrears = missed * self.due
@@ -75,7 +75,7 @@ class Schedule:
         self.first_redefault_day = np.full(s.n, -1, dtype=np.int32)
         self.cures = np.zeros(s.n, dtype=np.int16)
         self.redefaults = np.zeros(s.n, dtype=np.int16)
-        self.reach_day = np.full((s.n, len(ROLL_STARTS)), -1, dtype=np.int32)
+        self.reach_day = np.full((len(ROLL_STARTS), s.n), -1, dtype=np.int32)  # first day at each bucket
         self.paid_at_due = np.zeros(s.n)
         self.streak = np.zeros(s.n, dtype=np.int16)
         self.reages = np.zeros(s.n, dtype=np.int16)
@@ -88,6 +88,10 @@ class Schedule:
         s = self.s
         self._redefault(day)
         active = np.flatnonzero(s.status == ACTIVE)
+        # Payments in court go to the arrears too: a case that ends with them paid leaves a cured account.
+        settled = active[(s.arrears[active] <= CENT) & ~s.legal_active[active]]
+        s.close(settled, CURED, day)
+        active = active[s.status[active] == ACTIVE]
         held = active[OfferDesk.paused(s)[active]]
         self.next_due[held] += 1
         due = active[self.next_due[active] == day]
@@ -100,20 +104,22 @@ class Schedule:
         self.next_due[due] += self.cycle
         if self.reage is not None:
             self._reage(due, day)
-        self._age(day, active)
+        self._age(day)
 
-    def _age(self, day: int, scheduled: np.ndarray) -> None:
+    def _age(self, day: int) -> None:
+        """Whole-array operations: most accounts are in collection, where gathers cost more than masks."""
         s = self.s
-        entered = s.status != PENDING
         # Accelerated (in court) and closed accounts age by the calendar; cured ones are current.
-        s.dpd[entered] += 1
+        np.add(s.dpd, 1, out=s.dpd, where=s.status != PENDING)
         s.dpd[s.status == CURED] = 0
-        scheduled = scheduled[(s.status[scheduled] == ACTIVE) & ~s.legal_active[scheduled]]
-        k = np.ceil(s.arrears[scheduled] / self.due[scheduled] - DUE_TOLERANCE)
-        s.dpd[scheduled] = day - self.next_due[scheduled] + k.astype(np.int64) * self.cycle
+        live = s.status == ACTIVE
+        k = np.ceil(s.arrears / self.due - DUE_TOLERANCE)
+        np.copyto(
+            s.dpd, day - self.next_due + k.astype(np.int64) * self.cycle, where=live & ~s.legal_active, casting="unsafe"
+        )
         for j, start in enumerate(ROLL_STARTS):
-            first = (s.status == ACTIVE) & (s.dpd >= start) & (self.reach_day[:, j] < 0)
-            self.reach_day[first, j] = day
+            reached = self.reach_day[j]
+            reached[live & (s.dpd >= start) & (reached < 0)] = day
 
     def _count_cycle(self, due: np.ndarray) -> None:
         """At each due date: did the cycle just ended bring at least one due? A streak counts such cycles."""

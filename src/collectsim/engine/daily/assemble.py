@@ -25,7 +25,7 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
     sch, s = sim.schedule, sim.state
     if sch is None:
         return {}
-    reached = {f"reached_dpd_{start}_day": sch.reach_day[:, j] for j, start in enumerate(ROLL_STARTS)}
+    reached = {f"reached_dpd_{start}_day": sch.reach_day[j] for j, start in enumerate(ROLL_STARTS)}
     return {
         "dpd": s.dpd,
         "arrears": s.arrears,
