@@ -105,7 +105,19 @@ def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:
         "reaged_accounts": float((acc["reages"].to_numpy() > 0).sum()),
         "performing_balance": float(acc["outstanding"].to_numpy()[status == "cured"].sum()),
         "arrears_outstanding": float(acc["arrears"].to_numpy()[status == "active"].sum()),
+        **statement_no_payment_rates(acc),
     }
+
+
+def statement_no_payment_rates(acc: pd.DataFrame) -> dict[str, float]:
+    """P(no payment in the next statement cycle | 1–2 or 3+ months late at a statement): the UCI card data's
+    measure (docs/sources.md, validation target T2: 0.47–0.51 and 0.81), exact with statements. A cycle ended
+    by a cure counts as paid; one cut short by charge-off, settlement or the horizon is not counted."""
+    out = {}
+    for name in ("1_2", "3_plus"):
+        unpaid, cycles = acc[f"statement_unpaid_{name}"].sum(), acc[f"statement_cycles_{name}"].sum()
+        out[f"statement_no_payment_rate_{name}"] = _safe(float(unpaid), float(cycles))
+    return out
 
 
 def no_payment_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
@@ -322,6 +334,7 @@ FRACTION_KPIS: tuple[str, ...] = (
     "cure_rate_ever",
     "sustained_cure_share",
     "redefault_rate",
+    "statement_no_payment_rate_*",
     "roll_rate_*",
     "no_payment_rate_*",
     "liquidation_d*",
@@ -344,6 +357,7 @@ UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
     "cure_rate_dpd*",
     "sustained_cure_share",
     "redefault_rate",
+    "statement_no_payment_rate_*",
     "roll_rate_*",
     "no_payment_rate_*",
     "team.*.utilisation",

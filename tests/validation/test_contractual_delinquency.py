@@ -169,8 +169,10 @@ def test_reageing_obeys_its_streak_and_limits_on_any_payment_path(pays, k, per_y
 def test_reageing_comes_after_the_streak_and_not_before() -> None:
     reage = Reage(consecutive_payments=3)
     # A one-due payment in each of the cycles ending on days 29, 59 and 89 makes three.
-    _, days, _ = _reage_path([1, 1, 1, 0, 0], reage)
+    sch, days, _ = _reage_path([1, 1, 1, 0, 0], reage)
     assert days == [89]
+    # Panel: paid cycles to days 59 and 89 (the re-age ends the second, counted once), an unpaid one to 149.
+    assert sch.cycles[0, 0] == 3 and sch.unpaid_cycles[0, 0] == 1
     _, days, _ = _reage_path([1, 1, 0, 1, 1, 0], reage)
     assert days == []  # the streak broke in cycle 2
     _, days, _ = _reage_path([0.9] * 8, reage)
@@ -326,3 +328,36 @@ def test_minimum_payers_pay_exactly_one_due_when_they_do_not_cure() -> None:
         outcomes[rule] = payers["paid"] / payers["due_amount"]
     assert np.allclose(outcomes["minimum_due"], 1.0)
     assert outcomes["share"].mean() < 0.8  # a Beta(2, 5) share of two dues
+
+
+def test_the_statement_panel_counts_cycles_by_months_late_at_the_statement() -> None:
+    """UCI's measure: months late at a statement, then whether the next cycle brought any payment.
+
+    Unpaid from DPD 1, statements fall on days 29, 59, …: the first only opens the panel (1 month late);
+    the cycles to days 59 and 89 begin 1 and 2 months late, those to 119, 149 and 179 begin 3+ late.
+    """
+    s = accounts()
+    sch = schedule(s)
+    for day in range(180):
+        sch.morning(day)
+        sch.evening(day)
+    assert sch.cycles[:, 0].tolist() == [2, 3] and sch.unpaid_cycles[:, 0].tolist() == [2, 3]
+    s = accounts(entry_dpd=31)
+    sch = schedule(s)
+    for day in range(60):
+        sch.morning(day)
+        if day == 40:  # two months late at the statement on day 29; cured on day 40: a paid cycle
+            s.book_payment(np.array([0]), np.array([150.0]), day)
+        sch.evening(day)
+    assert s.status[0] == CURED
+    assert sch.cycles[:, 0].tolist() == [1, 0] and sch.unpaid_cycles[:, 0].tolist() == [0, 0]
+
+
+def test_statement_no_payment_rates_read_the_panel() -> None:
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["reasons"]["payer"]["lambda_inf"] = 0.0
+    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    assert k["statement_no_payment_rate_1_2"] == 1.0 and k["statement_no_payment_rate_3_plus"] == 1.0
+    raw["reasons"]["payer"].update(lambda_inf=0.5, ability=0.0)  # pays a share of the arrears most days
+    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    assert k["statement_no_payment_rate_1_2"] < 0.05

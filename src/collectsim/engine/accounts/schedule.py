@@ -77,6 +77,11 @@ class Schedule:
         self.redefaults = np.zeros(s.n, dtype=np.int16)
         self.reach_day = np.full((len(ROLL_STARTS), s.n), -1, dtype=np.int32)  # first day at each bucket
         self.paid_at_due = np.zeros(s.n)
+        # The statement panel (UCI's "no payment next month" by months late): months late at the last
+        # statement, and per class (1–2, 3+) the cycles observed and those with no payment at all.
+        self.months_late = np.zeros(s.n, dtype=np.int16)
+        self.cycles = np.zeros((2, s.n), dtype=np.int16)
+        self.unpaid_cycles = np.zeros((2, s.n), dtype=np.int16)
         self.streak = np.zeros(s.n, dtype=np.int16)
         self.reages = np.zeros(s.n, dtype=np.int16)
         keep = max(reage.per_12_months, reage.per_5_years) if reage else 0
@@ -98,8 +103,7 @@ class Schedule:
         before = s.arrears[due]
         # A due still unpaid when the next one falls earns a late fee (from the first due after entry).
         self.missed_today = due[(before > CENT) & (s.pop.entry_day[due] < day)]
-        if self.reage is not None:
-            self._count_cycle(due)
+        self._count_cycle(due, before)
         s.arrears[due] = before + self.due[due]
         self.next_due[due] += self.cycle
         if self.reage is not None:
@@ -121,12 +125,21 @@ class Schedule:
             reached = self.reach_day[j]
             reached[live & (s.dpd >= start) & (reached < 0)] = day
 
-    def _count_cycle(self, due: np.ndarray) -> None:
-        """At each due date: did the cycle just ended bring at least one due? A streak counts such cycles."""
+    def _count_cycle(self, due: np.ndarray, arrears: np.ndarray) -> None:
+        """At each statement: how much the cycle just ended brought, for the panel and the re-age streak."""
         s = self.s
         paid = s.paid[due] - self.paid_at_due[due]
+        self._observe(due, paid <= 0)
+        self.months_late[due] = np.ceil(arrears / self.due[due] - DUE_TOLERANCE)
         self.streak[due] = np.where(paid >= self.due[due] - CENT, self.streak[due] + 1, 0)
         self.paid_at_due[due] = s.paid[due]
+
+    def _observe(self, idx: np.ndarray, unpaid: np.ndarray | bool) -> None:
+        """Count a cycle that began with the account 1–2 or 3+ months late, and whether it brought nothing."""
+        late = self.months_late[idx]
+        for c, where in enumerate(((late >= 1) & (late <= 2), late >= 3)):
+            self.cycles[c, idx[where]] += 1
+            self.unpaid_cycles[c, idx[where & unpaid]] += 1
 
     def _reage(self, due: np.ndarray, day: int) -> None:
         """Bring current the accounts with a long enough streak, within the 12-month and 5-year limits."""
@@ -140,6 +153,7 @@ class Schedule:
         self.reage_days[go, 0] = day
         self.reages[go] += 1
         self.streak[go] = 0
+        self.months_late[go] = 0  # current again: its next cycle is not a delinquent one
         s.arrears[go] = 0.0
         s.placed[go] = False
         s.close(go, CURED, day)
@@ -148,6 +162,8 @@ class Schedule:
         """Today's cures start their clock: each may re-default after Exp(hazard) days."""
         s = self.s
         new = np.flatnonzero((s.status == CURED) & (self.cured_day < 0))
+        self._observe(new, False)  # the cycle a cure ends paid
+        self.months_late[new] = 0
         self.cured_day[new] = day
         self.first_cure_day[new[self.first_cure_day[new] < 0]] = day
         self.cures[new] += 1

@@ -35,6 +35,10 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
         "redefaults": sch.redefaults,
         "sustained_cure": sch.sustained(sim.sc.horizon.days),
         "reages": sch.reages,
+        "statement_cycles_1_2": sch.cycles[0],
+        "statement_unpaid_1_2": sch.unpaid_cycles[0],
+        "statement_cycles_3_plus": sch.cycles[1],
+        "statement_unpaid_3_plus": sch.unpaid_cycles[1],
         **reached,
     }
 
