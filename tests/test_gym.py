@@ -6,6 +6,8 @@ the week is simulated with; the rewards add up to the run's net recovery; money 
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import warnings
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import collectsim as cs
+from collectsim.experiments.policies import load_policy
 from collectsim.gym import CollectionsEnv, TablePolicy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,3 +206,31 @@ def test_table_policy_checks_its_table(tiny: cs.Scenario) -> None:
         cs.simulate(tiny, 1, policy=TablePolicy([7] * 10))
     shaped = cs.simulate(tiny, 1, policy=TablePolicy(np.full((2, 5), CALL))).kpis
     assert same(shaped, cs.simulate(tiny, 1, policy=TablePolicy([CALL] * 10)).kpis)
+
+
+def _example():
+    spec = importlib.util.spec_from_file_location("gym_agent", ROOT / "examples" / "gym_agent.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gym_agent"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_core_learns_and_confirms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """examples/gym_agent.py on a tiny budget: trains a table, confirms it against the ladder on fresh seeds, saves
+    it as a ``--policy`` class."""
+    ex = _example()
+    env = ex.make_env(600)
+    assert env.scenario.teams["early_callers"].headcount == 1  # 12 × 600/20,000, at least one
+    train = ex.cross_entropy(env, generations=2, population=3, seeds_per_table=1, seed=3)
+    assert train.table.shape == (env.n_cells,) and len(train.history) == 2 and train.episodes == 6
+    assert np.allclose(train.probs.sum(axis=1), 1.0)
+    comp = ex.confirm(env, train.table, 2, seed=3, training_seeds=train.seeds)
+    summary = comp.summary(["net_recovery"]).set_index("policy")
+    assert list(summary.index) == ["ladder", "learned"] and np.isfinite(summary.loc["learned", "diff"])
+    path = ex.save_policy(tmp_path / "out", train.table, env)
+    monkeypatch.chdir(tmp_path / "out")
+    learned = load_policy(f"{path.stem}:Learned")
+    direct = cs.simulate(env.scenario, 5, policy=env.policy(train.table)).kpis
+    assert same(cs.simulate(env.scenario, 5, policy=learned).kpis, direct)
+    assert "digital" in ex.table_text(env, train.table) or "call" in ex.table_text(env, train.table)
