@@ -34,7 +34,15 @@ from collectsim.gym import CollectionsEnv
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 TRAIN_STREAM = 7  # the training seeds' stream; compare draws its seeds from stream 0
-KPIS = ("net_recovery", "recovery_rate", "total_cost", "cost_channel", "complaints_per_1000")
+KPIS = (
+    "net_recovery",
+    "npv",
+    "recovery_rate",
+    "total_cost",
+    "cost_channel",
+    "agency_commission",
+    "complaints_per_1000",
+)
 
 
 def make_env(accounts: int, scenario: Path = BASELINE) -> CollectionsEnv:

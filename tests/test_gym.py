@@ -7,6 +7,7 @@ the week is simulated with; the rewards add up to the run's net recovery; money 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -237,3 +238,17 @@ def test_example_core_learns_and_confirms(tmp_path: Path, monkeypatch: pytest.Mo
     direct = cs.simulate(env.scenario, 5, policy=env.policy(train.table)).kpis
     assert same(cs.simulate(env.scenario, 5, policy=learned).kpis, direct)
     assert "digital" in ex.table_text(env, train.table) or "call" in ex.table_text(env, train.table)
+
+
+def test_without_the_extra_the_import_says_how_to_install_it() -> None:
+    """With gymnasium missing, ``import collectsim.gym`` names the extra; the table policy still works."""
+    code = (
+        "import sys\n"
+        "sys.modules['gymnasium'] = None\n"
+        "from collectsim.policy.table import TablePolicy\n"
+        "TablePolicy([0] * 10)\n"
+        "import collectsim.gym\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "collectsim.gym needs gymnasium: pip install 'collectsim[gym]'" in out.stderr
