@@ -161,10 +161,23 @@ class Simulation:
                 return enq.astype(float)
 
     def run(self) -> None:
+        self.start()
+        self.env.run(until=self.sc.horizon.days)
+
+    def start(self) -> None:
+        """Start the teams and the daily driver; nothing is simulated until the environment runs."""
         for desk in self.teams.values():
             desk.run()
         self.env.process(self._days())
-        self.env.run(until=self.sc.horizon.days)
+
+    def run_until(self, day: int) -> None:
+        """Simulate up to midnight before ``day``: every day before it has ended, ``day`` has not begun.
+
+        A day's morning runs at exactly ``day`` (each wait lands on a whole day) and simpy takes a
+        stop before other events at the same time, so a run paused and resumed at whole days follows
+        the same events in the same order as one run straight through.
+        """
+        self.env.run(until=day)
 
     def _days(self):
         env, sc = self.env, self.sc
