@@ -13,7 +13,8 @@ r_ik ∝ π_k L_ik; the M-step sets π_k = mean r_ik, p_full,k in closed form, a
 analytic gradient). Each EM step cannot lower the marginal likelihood; it stops when the gain
 is below 1e-9 of it. κ is held at the one-class estimate while EM runs from each start (the
 excitation basis, the costly part, is then computed once), and freed for a final polish of the
-best. Starts: accounts split by their payment rate, and a random split (seeded). Classes are reported fastest first (λ∞ descending).
+best. Starts: accounts split by their payment rate, and a random split (seeded). Classes are
+reported fastest first (λ∞ descending).
 Standard errors: the inverse observed information of the marginal likelihood, by central
 differences of its gradient (the Fisher identity gives that gradient from the M-step's).
 The number of classes can be chosen by BIC = −2ℓ + (parameters) × ln(accounts).
