@@ -145,7 +145,7 @@ class TeamWork:
         desk = self._owner[id(queue)]
         when = self.conduct.next_allowed_one(i, now + 1e-9, desk.day_end(math.floor(now)))
         if math.isnan(when) or when <= now + 1e-6:
-            queue.enqueue(np.array([i]), cid, rule, now)
+            queue.enqueue_one(i, cid, rule, now)
         else:
             self._returns.add(desk, i, cid, rule, when)
 
