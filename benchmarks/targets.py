@@ -71,7 +71,9 @@ def _peak_mb() -> float:
 
 
 def work_size(n: int, seed: int) -> dict[str, Any]:
-    """One baseline run of ``n`` accounts: its CPU time and this process's peak memory."""
+    """One baseline run of ``n`` accounts: its CPU time (after a warm-up run, so the first call's lazy imports
+    are not counted) and this process's peak memory."""
+    _cpu_of_run(_load(BASELINE, 1_000), seed)
     return {"cpu_s": _cpu_of_run(_load(BASELINE, n), seed), "peak_mb": _peak_mb()}
 
 
