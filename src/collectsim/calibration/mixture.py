@@ -170,7 +170,7 @@ def _starts(d: _Data, k: int, seed: int) -> list[np.ndarray]:
     """Responsibilities to start from: accounts split into K by payment rate, then random splits."""
     st = d.stream
     rate = (d.n_full + d.n_partial) / np.maximum(st.end, 1e-9)
-    order = np.argsort(np.argsort(-rate, kind="stable"), kind="stable")
+    order = np.argsort(np.argsort(rate, kind="stable"), kind="stable")  # slowest first: the report re-sorts
     hard = np.minimum(order * k // max(st.accounts, 1), k - 1)
     starts = [np.eye(k)[hard] * 0.9 + 0.1 / k]
     rng = np.random.default_rng(np.random.SeedSequence(seed))
