@@ -120,3 +120,17 @@ def test_cli_refuses_a_bad_classes_flag(tmp_path, capsys) -> None:
         main(["calibrate", "histories", "--accounts", "a.csv", "--events", "e.csv", "--classes", "x", "--out", "o"])
     assert exit_.value.code == 2
     assert "1 to 6, or bic" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_class_intervals_cover_the_truth_at_their_rate() -> None:
+    """Over 20 seeds, the 95% intervals of the six class parameters hold the truth about 95% of the time."""
+    hits, total = 0, 0
+    for seed in range(20):
+        m = fit_mixture(prepared(*extract({"fast": FAST, "slow": SLOW}, seed=100 + seed)), 2, seed=seed)
+        for cls, true in zip(m.classes, (FAST, SLOW), strict=True):
+            for name in ("lambda_inf", "lambda_0", "p_full"):
+                est = cls[name]
+                hits += abs(est.estimate - getattr(true, name)) <= 1.96 * est.std_error
+                total += 1
+    assert hits / total >= 0.85, hits / total
