@@ -51,7 +51,7 @@ TABLES = ("accounts", "daily", "teams", "costs", "events")
 
 PINS: dict[str, dict[str, str]] = {
     "baseline": {
-        "kpis": "d2195a60dc55a7cdfce99a448b007934",
+        "kpis": "e7d5ec87a0cdd98bcd55fa47ab50e142",
         "accounts": "4f9ac82f32d82bf9237ec8e953fa1a99",
         "daily": "b1080867297f589bae7329c31ec12cb9",
         "teams": "a647a8ad2388d61b11f68c782240fd32",
@@ -60,7 +60,7 @@ PINS: dict[str, dict[str, str]] = {
         "collected": "2094535.1476747503",
     },
     "conduct_us_reg_f": {
-        "kpis": "9023e66e0de6afb7b2bc61f70f3e1f23",
+        "kpis": "bc467bc62f6cf489f4b583e9e8b04075",
         "accounts": "cfe67193cbc861e66577f85fdead87d5",
         "daily": "64242f1d45b88bf08aea98c7fee7d25f",
         "teams": "cc69caf97868df26362601161e83d021",
@@ -69,7 +69,7 @@ PINS: dict[str, dict[str, str]] = {
         "collected": "2062629.212273635",
     },
     "debt_sale_inflow": {
-        "kpis": "e8e5681fafa961aab7429ba537029d41",
+        "kpis": "231a9e4000629ac2c2d38115f3137e35",
         "accounts": "db524839f5802bc3d984aee1a8a1ba62",
         "daily": "58b5e2106b92c7b3e421be2b4ad91404",
         "teams": "38b6128c3367824cfa00abf69321d80f",
@@ -78,7 +78,7 @@ PINS: dict[str, dict[str, str]] = {
         "collected": "2036019.7188174417",
     },
     "risk_based": {
-        "kpis": "5cf63845468509cbc782731b07b40952",
+        "kpis": "bba84485ace007284274c5dd311577d3",
         "accounts": "7c96f665b2732c14324cbd8e7f4516ae",
         "daily": "49fb900aa3d6dffe40d015d6dcf9f17c",
         "teams": "0bd9ff7b0b35d0f8b1c434a4c649ffba",
@@ -87,7 +87,7 @@ PINS: dict[str, dict[str, str]] = {
         "collected": "2135693.6629397273",
     },
     "staffing_inflow": {
-        "kpis": "384dffd780ab406a18ced00c90a24bf5",
+        "kpis": "f4616105bd97185b32deb12efe9b311f",
         "accounts": "13aadd79c446222dfe065f6ef1b5d707",
         "daily": "ba1f6a2009bb0515a0ee73b403432f6e",
         "teams": "dfb46f9924c038ace3756310fb137ede",

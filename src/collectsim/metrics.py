@@ -354,6 +354,7 @@ UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
     "vulnerable_complaints_per_1000",
     "cost_per_unit_collected",
     "mean_days_to_resolution",
+    "cost_to_collect_*",
     "cure_rate_dpd*",
     "sustained_cure_share",
     "redefault_rate",

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from collectsim.engine.accounts.ledger import BucketLedger
 from collectsim.policy import NEVER
 
-PENDING, ACTIVE, CURED, SETTLED, WRITTEN_OFF, RECOVERED, SOLD = 0, 1, 2, 3, 4, 5, 6
+PENDING, ACTIVE, CURED, SETTLED, WRITTEN_OFF, RECOVERED, SOLD = 0, 1, 2, 3, 4, 5, 6  # charged off: ≥ WRITTEN_OFF
 STATUS_NAMES = ("pending", "active", "cured", "settled", "written_off", "recovered", "sold")
 
 # Legal stages.
@@ -133,6 +134,21 @@ class AccountState:
         self.complaints = np.zeros(n, dtype=np.int16)
         self.direct_cost = np.zeros(n)  # channel costs, legal fees and agency commission, per account
         self.team_minutes = np.zeros(n)  # team time spent on the account (to share team cost)
+        self.ledger = BucketLedger(self.dpd, self.status, WRITTEN_OFF)  # cost and collections by bucket
+
+    def charge(self, idx: np.ndarray, amount: np.ndarray | float) -> None:
+        """A direct cost (channel, fee, commission, complaint) on accounts ``idx`` (repeats add up)."""
+        np.add.at(self.direct_cost, idx, amount)
+        self.ledger.spend(idx, amount)
+
+    def charge_one(self, i: int, amount: float) -> None:
+        self.direct_cost[i] += amount
+        self.ledger.spend_one(i, amount)
+
+    def work(self, team: str, i: int, minutes: float) -> None:
+        """Team time spent on account ``i``."""
+        self.team_minutes[i] += minutes
+        self.ledger.work(team, i, minutes)
 
     def debt(self, idx: np.ndarray) -> np.ndarray:
         """All that is owed: the balance, or after charge-off what was written off."""
@@ -152,6 +168,7 @@ class AccountState:
         """Book payments; returns the accounts among ``idx`` now cured (arrears paid) or paid in full."""
         amount = np.minimum(amount, self.debt(idx))
         co = self.status[idx] == WRITTEN_OFF
+        self.ledger.receive(idx, amount)
         self.paid[idx] += amount
         self.balance[idx[~co]] -= amount[~co]
         self.written_off[idx[co]] -= amount[co]

@@ -95,7 +95,7 @@ class Contact:
         t.sent += idx.size
         t.cost += ch.cost * idx.size
         s.attempts[idx] += 1
-        s.direct_cost[idx] += ch.cost
+        s.charge(idx, ch.cost)
         self.intensity.record(cid, idx, day + frac)
         reached = idx[outcome > NO_ANSWER]
         if ch.counts_as_contact:
@@ -187,7 +187,7 @@ class Contact:
         t.sent += 1
         t.cost += ch.cost
         s.attempts[i] += 1
-        s.direct_cost[i] += ch.cost
+        s.charge_one(i, ch.cost)
         now = day + frac
         if self.conduct.active:
             if forced is None:

@@ -70,7 +70,7 @@ class ComplaintBook:
 
     def _book(self, idx: np.ndarray, kind: str) -> int:
         self.s.complaints[idx] += 1
-        self.s.direct_cost[idx] += self.cost
+        self.s.charge(idx, self.cost)
         self.total += idx.size
         self.by_kind[kind] = self.by_kind.get(kind, 0) + int(idx.size)
         return int(idx.size)

@@ -7,11 +7,14 @@ and a KPI is read from its table where one exists, so the two cannot disagree.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from collectsim import metrics
 from collectsim.engine.accounts.horizon import HorizonValue
+from collectsim.engine.accounts.ledger import BUCKET_NAMES
 from collectsim.engine.accounts.schedule import ROLL_STARTS
 from collectsim.engine.accounts.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.contact.outcomes import EVENT_OUTCOMES
@@ -230,6 +233,22 @@ def _costs(sim: Simulation, teams: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["category", "item", "cost"])
 
 
+def _bucket_kpis(sim: Simulation, teams: pd.DataFrame) -> dict[str, float]:
+    """Collected, cost and cost to collect per delinquency bucket (``engine/accounts/ledger.py``).
+
+    ``cost_unattributed`` is the cost of teams that spent no minute on any account (paid, idle).
+    """
+    ledger = sim.state.ledger
+    shared, idle = ledger.team_cost({r.team: float(r.cost) for r in teams.itertuples()})
+    cost = ledger.cost + shared
+    out: dict[str, float] = {"cost_unattributed": idle}
+    for b, name in enumerate(BUCKET_NAMES):
+        out[f"collected_in_{name}"] = float(ledger.collected[b])
+        out[f"cost_in_{name}"] = float(cost[b])
+        out[f"cost_to_collect_{name}"] = float(cost[b] / ledger.collected[b]) if ledger.collected[b] > 0 else math.nan
+    return out
+
+
 def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
     """Conduct, complaints, vulnerable customers and repayment offers."""
     out: dict[str, float] = {}
@@ -275,6 +294,7 @@ def run_result(sim: Simulation, seed: int) -> RunResult:
     kpis.update({f"terminal_collections_{k}": v for k, v in hv.by_source.items()})
     for cat in ("channel", "team", "legal", "agency", "complaints"):
         kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
+    kpis.update(_bucket_kpis(sim, teams))
     lt, at = sim.legal.tally, sim.agency.tally
     kpis.update(
         {

@@ -229,6 +229,7 @@ class Simulation:
                 tally = self.contact.tally[d.channel]
                 tally.sent += placed.size
                 tally.cost += ch.cost * placed.size
+                s.ledger.spend(placed, ch.cost)
                 self.recorder.events(day + frac, placed, cid, rule, PLACED_OUTCOME)
             elif ch.kind == "legal":
                 idx = idx[s.legal_stage[idx] == NO_CASE]
@@ -243,6 +244,7 @@ class Simulation:
                     self.check.touch(idx, day)
                     self.contact.tally[d.channel].sent += idx.size
                     self.contact.tally[d.channel].cost += ch.cost * idx.size
+                    s.ledger.spend(idx, ch.cost)
                     self.recorder.events(day + frac, idx, cid, rule, FILED_OUTCOME)
             elif ch.team is not None:
                 self.teams[ch.team].enqueue(idx, cid, rule, day)

@@ -55,7 +55,7 @@ class AgencyDesk:
         """Commission on what the agency collected today, booked to each account's direct cost."""
         total = float(amounts.sum())
         fee = total * self.spec.commission
-        np.add.at(self.s.direct_cost, idx, amounts * self.spec.commission)
+        self.s.charge(idx, amounts * self.spec.commission)
         np.add.at(self.s.agency_paid, idx, amounts)
         self.tally.collected += total
         self.tally.commission += fee

@@ -74,7 +74,7 @@ class LegalDesk:
         s.legal_active[i] = True
         self.tally.filed += 1
         self.tally.fees += self.spec.filing_fee
-        s.direct_cost[i] += self.spec.filing_fee
+        s.charge_one(i, self.spec.filing_fee)
         if effect > 0:
             frac = now - math.floor(now)
             self.behaviour.excite_one(i, effect * float(s.pop.responsiveness[i]), frac)
@@ -119,7 +119,7 @@ class LegalDesk:
         s.legal_stage[i] = ENFORCING
         self.tally.enforcing += 1
         self.tally.fees += spec.enforcement_fee
-        s.direct_cost[i] += spec.enforcement_fee
+        s.charge_one(i, spec.enforcement_fee)
         owed = s.written_off[i] if s.status[i] == WRITTEN_OFF else s.balance[i]
         s.garnish_amount[i] = spec.weekly_fraction * (0.5 + float(s.pop.ability[i])) * owed
         s.garnish_next[i] = math.floor(env.now) + WEEK

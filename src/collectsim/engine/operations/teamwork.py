@@ -122,9 +122,10 @@ class TeamWork:
             check.touch(i, day)
             contact.tally[contact.names[cid]].sent += 1
             contact.tally[contact.names[cid]].cost += ch.cost
+            s.ledger.spend_one(i, ch.cost)
             self.recorder.event_one(now, i, cid, rule, FILED_OUTCOME)
             minutes = handle.filing()
-            s.team_minutes[i] += minutes
+            s.work(desk.name, i, minutes)
             return minutes, False
         outcome = contact.attempt_one(cid, i, day, now - day)
         check.note_call(cid, i, day)
@@ -137,7 +138,7 @@ class TeamWork:
         minutes = handle.minutes(outcome)
         if ch.kind == "visit":
             minutes *= conduct.crew_factor()  # a crew of collectors is tied up for the visit
-        s.team_minutes[i] += minutes
+        s.work(desk.name, i, minutes)
         return minutes, rpc
 
     def _defer(self, queue: OutboundQueue, i: int, cid: int, rule: int, now: float) -> None:
@@ -161,7 +162,7 @@ class TeamWork:
         desk.tally.rpcs += 1
         self.recorder.event_one(now, i, cid, -1, INBOUND_OUTCOME)
         minutes = self._handle[desk.name].minutes(RIGHT_PARTY)
-        s.team_minutes[i] += minutes
+        s.work(desk.name, i, minutes)
         return minutes, True
 
     def schedule_callbacks(self, cid: int, reached: np.ndarray, now: float) -> None:
