@@ -20,6 +20,7 @@ from collectsim.experiments.staffing import (
     size_teams,
     weekly_plan,
 )
+from collectsim.verdict import staffing_verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -59,6 +60,34 @@ def test_best_and_smallest_from_table() -> None:
     assert res.summary.set_index("headcount").loc[4, "marginal_net_per_agent"] == pytest.approx(40.0)
     assert res.summary.set_index("headcount").loc[4, "marginal_npv_per_agent"] == pytest.approx(80.0)
     assert _result("t", pd.DataFrame(rows), 0.999).smallest_meeting is None
+
+
+def test_marginal_npv_carries_the_interval_of_its_paired_differences() -> None:
+    """Replications share seeds across headcounts: the marginal value's interval comes from per-replication
+    differences, so a common shift between replications (luck that every headcount shares) cancels."""
+    rows = []
+    for r, luck in enumerate((0.0, 1000.0, -700.0, 300.0)):
+        for h, npv in ((4, 100.0), (6, 160.0 + r)):
+            rows.append(
+                {
+                    "headcount": h,
+                    "replication": r,
+                    "recovery_rate": 0.8,
+                    "net_recovery": npv + luck,
+                    "npv": npv + luck,
+                    "total_cost": 1.0,
+                    "team.t.service_level": 0.9,
+                }
+            )
+    s = _result("t", pd.DataFrame(rows), None).summary.set_index("headcount")
+    diffs = pd.Series([60.0, 61.0, 62.0, 63.0]) / 2
+    assert s.loc[6, "marginal_npv_per_agent"] == pytest.approx(diffs.mean())
+    assert s.loc[6, "marginal_npv_per_agent_half_width"] == pytest.approx(3.182446305 * diffs.std() / 2, rel=1e-6)
+    assert s.loc[6, "npv_half_width"] > 100 * s.loc[6, "marginal_npv_per_agent_half_width"]
+    lines = staffing_verdict(s.reset_index(), None, "USD")
+    assert any(line.startswith("one more agent beyond 6") for line in lines) is False  # 6 is the largest tried
+    lines = staffing_verdict(s.reset_index().assign(net_recovery=[200.0, 100.0]), None, "USD")
+    assert "one more agent beyond 4 (at 6) is worth USD 31 ± USD 1 of NPV per agent" in " ".join(lines)
 
 
 def test_weekly_plan_picks_smallest_per_week() -> None:

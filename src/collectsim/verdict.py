@@ -85,6 +85,15 @@ def staffing_verdict(
             f"warning: the best headcount is the smallest tried ({chosen}); the optimum may be lower: "
             "widen --headcount"
         )
+    nxt = [h for h in heads if h > chosen]
+    if nxt and "marginal_npv_per_agent" in s:
+        row = s.loc[s["headcount"] == nxt[0]].iloc[0]
+        gain, hw = float(row["marginal_npv_per_agent"]), float(row.get("marginal_npv_per_agent_half_width", math.nan))
+        interval = f" ± {_money(hw, currency).replace('−', '')}" if not math.isnan(hw) else ""
+        lines.append(
+            f"one more agent beyond {chosen} (at {nxt[0]}) is worth {_money(gain, currency)}{interval} of NPV "
+            "per agent (paired replications; the value after the horizon included)"
+        )
     if erlang is not None:
         lines.append(
             f"Erlang C for its inbound calls ({erlang.arrivals_per_hour:,.1f}/h, AHT {erlang.aht_min:.1f} min, "

@@ -10,6 +10,8 @@ at their current best, until nothing changes or the run budget is spent.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -105,14 +107,27 @@ def _result(team: str, table: pd.DataFrame, target: float | None) -> StaffingRes
     summary = pd.DataFrame(rows)
     summary["marginal_net_per_agent"] = summary["net_recovery"].diff() / summary["headcount"].diff()
     if "npv" in summary:
-        # The lifetime view: one more agent's effect on NPV (cash discounted, value after the horizon included).
+        # The lifetime view: one more agent's effect on NPV (cash discounted, value after the horizon included),
+        # with the interval of its paired differences: each headcount ran on the same replication seeds.
         summary["marginal_npv_per_agent"] = summary["npv"].diff() / summary["headcount"].diff()
+        summary["marginal_npv_per_agent_half_width"] = _paired_marginal_half_width(table, "npv")
     best = int(summary.loc[summary["net_recovery"].idxmax(), "headcount"])
     meeting = None
     if target is not None:
         ok = summary[summary["service_level"] >= target]
         meeting = int(ok["headcount"].min()) if len(ok) else None
     return StaffingResult(team, table, summary, best, meeting, target)
+
+
+def _paired_marginal_half_width(table: pd.DataFrame, kpi: str) -> list[float]:
+    """Per headcount (after the first), the interval half-width of (KPI(h) − KPI(previous h)) ÷ Δh over
+    replications; NaN where fewer than two replications pair up."""
+    wide = table.pivot_table(index="replication", columns="headcount", values=kpi, aggfunc="first").sort_index(axis=1)
+    heads = list(wide.columns)
+    out = [math.nan]
+    for lo, hi in itertools.pairwise(heads):
+        out.append(mean_ci(((wide[hi] - wide[lo]) / (hi - lo)).to_numpy())[1])
+    return out
 
 
 def size_teams(
