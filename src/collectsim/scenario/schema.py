@@ -362,6 +362,14 @@ class Legal(Model):
     weekly_fraction: Prob = 0.05
 
 
+class AgencyTier(Model):
+    """A later agency for charged-off debt the previous one could not collect (secondary, tertiary …)."""
+
+    name: Slug
+    commission: Prob
+    placement_days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 180
+
+
 class Agency(Model):
     """A placed account keeps its own repayment process; the agency adds its own treatment.
 
@@ -369,6 +377,11 @@ class Agency(Model):
     ``contact_prob`` × contactability (capped at 1); a reach adds the intensity jump
     ``effect`` × responsiveness. A payment while placed clears the debt with
     ``full_payment_prob`` × ability / 0.5 (capped at 1), else pays ``partial_fraction``.
+    These settings and ``commission`` are the primary agency's. With ``place_at_chargeoff``
+    every account charged off in house (not in court) is placed with it that day. ``next_tiers``
+    lists the later agencies: when a placement of a charged-off account ends unpaid, the account
+    goes to the next tier at once, for that tier's days and commission (contacts as above); a
+    debt sale waits for the last tier to end.
     """
 
     placement_days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 180
@@ -378,6 +391,15 @@ class Agency(Model):
     effect: Annotated[Real, Field(ge=0.0, le=10.0)] = 0.025
     partial_fraction: Fraction = DistSpec(dist="uniform", low=0.05, high=0.5)
     full_payment_prob: Prob = 0.1
+    place_at_chargeoff: bool = False
+    next_tiers: Annotated[tuple[AgencyTier, ...], Field(max_length=5)] = ()
+
+    @property
+    def tiers(self) -> list[tuple[str, float, int]]:
+        """(name, commission, placement days) of every tier, the primary agency first."""
+        return [("primary", self.commission, self.placement_days)] + [
+            (t.name, t.commission, t.placement_days) for t in self.next_tiers
+        ]
 
 
 class ChargeOff(Model):

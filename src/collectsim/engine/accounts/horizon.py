@@ -41,7 +41,7 @@ import numpy as np
 
 from collectsim.dists import Distribution
 from collectsim.engine.accounts.behaviour import full_payment_odds
-from collectsim.engine.accounts.state import ACTIVE, ENFORCING, FILED, SERVED, WON, AccountState
+from collectsim.engine.accounts.state import ACTIVE, ENFORCING, FILED, SERVED, WON, WRITTEN_OFF, AccountState
 from collectsim.policy import NEVER
 from collectsim.scenario.schema import Scenario
 
@@ -117,8 +117,11 @@ class HorizonValuer:
         self.in_house = ExpectedBalance(
             rep.kappa, rep.delta_10, rep.delta_11, rep.partial_fraction.build(), sc.chargeoff.dpd + 1
         )
+        tiers = sc.agency.tiers
+        self.tier_rates = np.array([t[1] for t in tiers])
+        self.tier_days = np.array([t[2] for t in tiers], dtype=np.int64)
         self.agency = ExpectedBalance(
-            rep.kappa, rep.delta_10, rep.delta_11, sc.agency.partial_fraction.build(), sc.agency.placement_days + 1
+            rep.kappa, rep.delta_10, rep.delta_11, sc.agency.partial_fraction.build(), int(self.tier_days.sum()) + 1
         )
 
     def value(self, horizon: int) -> HorizonValue:
@@ -183,17 +186,16 @@ class HorizonValuer:
             )
             parts[IN_HOUSE, chunk] += gross
             parts_pv[IN_HOUSE, chunk] += pv
-        commission = sc.agency.commission
         for chunk in _chunks(placed):
             lam = self._intensity(chunk, horizon)
             w = s.collectible(chunk)
             p_full = full_payment_odds(sc.agency, s.pop.ability[chunk])
             window = np.maximum(s.placement_end[chunk] - horizon, 0)
-            gross, pv, left = self._flows(self.agency, chunk, w, lam, p_full, window, start=0, contacts_from=horizon)
+            gross, pv, left, fee, fee_pv = self._placements(chunk, w, lam, p_full, window, horizon)
             parts[AGENCY, chunk] += gross
             parts_pv[AGENCY, chunk] += pv
-            costs[chunk] += commission * gross
-            costs_pv[chunk] += commission * pv
+            costs[chunk] += fee
+            costs_pv[chunk] += fee_pv
             # Recalled before charge-off: back in house, untreated, until charge-off.
             back = (s.status[chunk] == ACTIVE) & (days_left[chunk] > window)
             if back.any():
@@ -212,6 +214,30 @@ class HorizonValuer:
                 )
                 parts[IN_HOUSE, sub] += g2
                 parts_pv[IN_HOUSE, sub] += pv2
+
+    def _placements(self, idx, w, lam, p_full, window, horizon: int):
+        """The current placement and, for charged-off debt, every later agency tier in turn.
+
+        Collections through the end of each tier are read off one expected-balance curve (the
+        account keeps its process from agency to agency); each tier's part pays that tier's
+        commission. Returns (gross, discounted, expected balance left, commission, discounted).
+        """
+        s = self.s
+        tier = s.agency_tier[idx].astype(np.int64)
+        onward = s.status[idx] == WRITTEN_OFF
+        end, before, before_pv = window.copy(), np.zeros(idx.size), np.zeros(idx.size)
+        fee, fee_pv = np.zeros(idx.size), np.zeros(idx.size)
+        for k in range(self.tier_rates.size):
+            gross, pv, left = self._flows(self.agency, idx, w, lam, p_full, end, start=0, contacts_from=horizon)
+            rate = self.tier_rates[np.minimum(tier + k, self.tier_rates.size - 1)]
+            fee += rate * (gross - before)
+            fee_pv += rate * (pv - before_pv)
+            before, before_pv = gross, pv
+            more = onward & (tier + k + 1 < self.tier_rates.size)
+            if not more.any():
+                break
+            end = end + np.where(more, self.tier_days[np.minimum(tier + k + 1, self.tier_days.size - 1)], 0)
+        return before, before_pv, left, fee, fee_pv
 
     def _flows(self, table: ExpectedBalance, idx, w, lam, p_full, window, *, start, contacts_from: int | None = None):
         """Expected collections over ``window`` paying days: (gross, discounted, expected balance left)."""
@@ -233,7 +259,7 @@ class HorizonValuer:
         """Π over the agency's scheduled contacts after the horizon of 1 − q + q·e^{−δα(t − s)}."""
         s, spec = self.s, self.sc.agency
         frac = self.sc.calendar.contact_hours[0] / 24.0
-        start = s.placement_end[idx] - spec.placement_days
+        start = s.placement_start[idx]
         q = np.minimum(1.0, spec.contact_prob * s.pop.contactability[idx])
         delta = spec.effect * s.pop.responsiveness[idx]
         every = spec.contact_every_days

@@ -105,6 +105,8 @@ class AccountState:
         self.resolution_day = np.full(n, -1, dtype=np.int32)
         self.placed = np.zeros(n, dtype=bool)
         self.placement_end = np.full(n, -1, dtype=np.int32)
+        self.placement_start = np.full(n, -1, dtype=np.int32)
+        self.agency_tier = np.zeros(n, dtype=np.int8)  # tier of the current (or last) placement; 0 primary
         self.ever_placed = np.zeros(n, dtype=bool)
         self.agency_paid = np.zeros(n)  # collected by the agency while placed
         self.legal_stage = np.full(n, NO_CASE, dtype=np.int8)

@@ -295,6 +295,10 @@ def run_result(sim: Simulation, seed: int) -> RunResult:
     for cat in ("channel", "team", "legal", "agency", "complaints"):
         kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
     kpis.update(_bucket_kpis(sim, teams))
+    if sc.agency.next_tiers:  # placements, collections and commission per agency tier
+        for name, (placed, collected, fee) in sim.agency.tally.by_tier.items():
+            kpis.update({f"agency_placements_{name}": placed, f"agency_collected_{name}": collected})
+            kpis[f"agency_commission_{name}"] = fee
     lt, at = sim.legal.tally, sim.agency.tally
     kpis.update(
         {

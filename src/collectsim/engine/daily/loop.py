@@ -208,6 +208,7 @@ class Simulation:
         self.accrual.morning(day)
         due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd) & ~OfferDesk.paused(s))
         s.charge_off(due, day)
+        self.agency.place_charged_off(due, day)
         self.sale.sell(day)
         for cid, idx, rule in self.delayed.pop(day, []):
             self.env.process(self._send_later(cid, idx, rule, day + LETTER_DELIVERY))

@@ -9,11 +9,11 @@ reason just as in-house recovery is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from collectsim.engine.accounts.state import ACTIVE, AccountState
+from collectsim.engine.accounts.state import ACTIVE, WRITTEN_OFF, AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Scenario
 
@@ -24,6 +24,7 @@ class AgencyTally:
     recalled: int = 0
     collected: float = 0.0
     commission: float = 0.0
+    by_tier: dict[str, list[float]] = field(default_factory=dict)  # tier → [placements, collected, commission]
 
 
 class AgencyDesk:
@@ -31,33 +32,59 @@ class AgencyDesk:
         self.spec = sc.agency
         self.s = state
         self.tally = AgencyTally()
+        tiers = self.spec.tiers
+        self.names = [t[0] for t in tiers]
+        self.rates = np.array([t[1] for t in tiers])
+        self.days = np.array([t[2] for t in tiers], dtype=np.int32)
+        self.tally.by_tier = {name: [0, 0.0, 0.0] for name in self.names}
 
     def place(self, idx: np.ndarray, day: int) -> np.ndarray:
-        """Place accounts not already placed; returns those placed."""
+        """Place accounts in collection and not already placed with the primary agency; returns those placed."""
         s = self.s
-        idx = idx[~s.placed[idx] & (s.status[idx] == ACTIVE)]
+        return self._start(idx[~s.placed[idx] & (s.status[idx] == ACTIVE)], day, 0)
+
+    def place_charged_off(self, idx: np.ndarray, day: int) -> None:
+        """At charge-off, with ``place_at_chargeoff``: accounts neither placed nor in court go to the primary agency."""
+        if self.spec.place_at_chargeoff:
+            s = self.s
+            self._start(idx[~s.placed[idx] & ~s.legal_active[idx] & (s.status[idx] == WRITTEN_OFF)], day, 0)
+
+    def _start(self, idx: np.ndarray, day: int, tier: int) -> np.ndarray:
+        s = self.s
         s.placed[idx] = True
         s.ever_placed[idx] = True
         s.in_house[idx] = False
-        s.placement_end[idx] = day + self.spec.placement_days
+        s.agency_tier[idx] = tier
+        s.placement_start[idx] = day
+        s.placement_end[idx] = day + self.days[tier]
         self.tally.placements += idx.size
+        self.tally.by_tier[self.names[tier]][0] += idx.size
         return idx
 
     def recall(self, day: int) -> None:
-        """End placements due today; open accounts return to the in-house ladder."""
+        """End placements due today: charged-off debt moves to the next tier, open accounts return in house."""
         s = self.s
         due = np.flatnonzero(s.placed & (s.placement_end <= day))
         s.placed[due] = False
         s.in_house[due[s.status[due] == ACTIVE]] = True
         self.tally.recalled += due.size
+        onward = due[(s.status[due] == WRITTEN_OFF) & (s.agency_tier[due] < len(self.names) - 1)]
+        for tier in np.unique(s.agency_tier[onward]):
+            self._start(onward[s.agency_tier[onward] == tier], day, int(tier) + 1)
 
     def charge(self, idx: np.ndarray, amounts: np.ndarray) -> float:
-        """Commission on what the agency collected today, booked to each account's direct cost."""
-        total = float(amounts.sum())
-        fee = total * self.spec.commission
-        self.s.charge(idx, amounts * self.spec.commission)
+        """Commission on what the agency collected today at each account's tier, booked to its direct cost."""
+        tier = self.s.agency_tier[idx]
+        self.s.charge(idx, amounts * self.rates[tier])
         np.add.at(self.s.agency_paid, idx, amounts)
-        self.tally.collected += total
+        fee = 0.0
+        for t in np.unique(tier):
+            collected = float(amounts[tier == t].sum())
+            row = self.tally.by_tier[self.names[t]]
+            row[1] += collected
+            row[2] += collected * self.rates[t]
+            fee += collected * self.rates[t]
+        self.tally.collected += float(amounts.sum())
         self.tally.commission += fee
         return fee
 
@@ -80,7 +107,7 @@ class AgencyContact:
         """Placed accounts the agency contacts today and reaches."""
         s, spec = self.s, self.spec
         placed = np.flatnonzero(s.placed)
-        since = day - (s.placement_end[placed] - spec.placement_days)
+        since = day - s.placement_start[placed]
         due = placed[(since > 0) & (since % spec.contact_every_days == 0)]
         p = np.minimum(1.0, spec.contact_prob * s.pop.contactability[due])
         return due[self.u.draw(due) < p]
