@@ -23,6 +23,7 @@ from collectsim.experiments import compare, sweep
 from collectsim.experiments.design import Parameter, grid, sobol_saltelli
 from collectsim.experiments.staffing import StaffingResult, size_staff
 from collectsim.metrics import roll_rate_name
+from collectsim.plots import run as run_plots
 from collectsim.plots.experiments import _frontier
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -330,6 +331,18 @@ def test_waterfall_draws_cured_balances_as_performing() -> None:
     (perf,) = _by_gid(fig, "waterfall:performing_balance")
     assert perf.get_height() == pytest.approx(k["performing_balance"]) and k["performing_balance"] > 0
     assert _by_gid(fig, "waterfall:outstanding")[0].get_height() < k["outstanding"] - k["performing_balance"] / 2
+
+
+def test_roll_matrix_with_statements_agrees_with_the_roll_kpis() -> None:
+    """With statements the heatmap reads contractual DPD: its 'rolled' column is the roll-rate KPI."""
+    sc = cs.load_scenario(SCENARIOS / "card_statements.toml", {"population.accounts": 1500})
+    run = cs.simulate(sc, seed=1)
+    matrix, counts = run_plots._contractual_roll_matrix(run.accounts, sc.horizon.days)
+    for b, name in enumerate(("roll_rate_1_30", "roll_rate_30_60", "roll_rate_60_90")):
+        assert matrix[b, 2] == pytest.approx(run.kpis[name])
+    assert np.nansum(matrix[counts > 0], axis=1) == pytest.approx(1.0)
+    fig = plots.roll_rate_matrix(run.accounts, sc.horizon.days)
+    assert "contractual" in fig.axes[0].get_title()
 
 
 def test_waterfall_and_journeys_show_the_debt_sale(res: Results) -> None:

@@ -229,6 +229,40 @@ def _roll_matrix(accounts: pd.DataFrame, horizon: int) -> tuple[np.ndarray, np.n
     return out, counts
 
 
+def _day_column(accounts: pd.DataFrame, col: str) -> np.ndarray:
+    """A day column as floats, NaN where the event did not happen (NA, or a negative sentinel)."""
+    days = pd.to_numeric(accounts[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(days >= 0, days, np.nan)
+
+
+def _contractual_roll_matrix(accounts: pd.DataFrame, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """With statements DPD can hold or fall, so row b counts accounts that reached bucket b (entering at or
+    below its first DPD) at least 30 days before the horizon's last day, and splits them into: rolled (ever
+    reached bucket b+1, the roll-rate KPI), else cured or settled, written off, or still open at the end."""
+    entry_dpd = accounts["entry_dpd"].to_numpy()
+    status = accounts["status"].to_numpy()
+    cure, wo = np.isin(status, RESOLVED_AS_CURE), np.isin(status, CHARGED_OFF)
+    out = np.full((ROLL_BUCKETS, len(ROLL_OUTCOMES)), np.nan)
+    counts = np.zeros(ROLL_BUCKETS, dtype=int)
+    for b in range(1, ROLL_BUCKETS + 1):
+        start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
+        reached = _day_column(accounts, f"reached_dpd_{start}_day")
+        base = (entry_dpd <= start) & (reached + BUCKET_DAYS <= horizon - 1)
+        n = int(base.sum())
+        counts[b - 1] = n
+        if n == 0:
+            continue
+        col = f"reached_dpd_{nxt}_day"
+        rolled = base & ~np.isnan(_day_column(accounts, col)) if col in accounts else np.zeros_like(base)
+        rest = base & ~rolled
+        out[b - 1, 0] = (rest & cure).sum() / n
+        out[b - 1, 1] = (rest & wo).sum() / n
+        if b < ROLL_BUCKETS:
+            out[b - 1, 2] = rolled.sum() / n
+        out[b - 1, 3] = (rest & ~cure & ~wo).sum() / n
+    return out, counts
+
+
 def roll_rate_matrix(accounts: pd.DataFrame, horizon: int) -> Figure:
     """Annotated heatmap of what happened to accounts in each 30-day DPD bucket, and cure rate by bucket.
 
@@ -236,7 +270,8 @@ def roll_rate_matrix(accounts: pd.DataFrame, horizon: int) -> Figure:
     to its last; each row splits them into cured/settled, written off, rolled to b+1, or still open.
     """
     _require(accounts, ["entry_day", "entry_dpd", "resolution_dpd", "status"], "roll_rate_matrix")
-    matrix, counts = _roll_matrix(accounts, horizon)
+    statements = "reached_dpd_31_day" in accounts
+    matrix, counts = (_contractual_roll_matrix if statements else _roll_matrix)(accounts, horizon)
     fig = _figure((9.5, 5.0))
     heat, bars = fig.subplots(1, 2, width_ratios=[3, 2])
     cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#f0f0f0")
@@ -254,16 +289,23 @@ def roll_rate_matrix(accounts: pd.DataFrame, horizon: int) -> Figure:
         f"B{b} DPD {BUCKET_DAYS * (b - 1) + 1}–{BUCKET_DAYS * b}\nn={counts[b - 1]:,}"
         for b in range(1, ROLL_BUCKETS + 1)
     ]
-    heat.set_xticks(range(len(ROLL_OUTCOMES)), ROLL_OUTCOMES, fontsize=8)
+    labels = (*ROLL_OUTCOMES[:3], "still open\nat the end") if statements else ROLL_OUTCOMES
+    heat.set_xticks(range(len(ROLL_OUTCOMES)), labels, fontsize=8)
     heat.set_yticks(range(ROLL_BUCKETS), rows, fontsize=8)
-    heat.set_title("Roll rates: outcome by the end of each bucket")
-    heat.set_xlabel("Outcome by the bucket's last day")
-    heat.set_ylabel("Bucket the account was open at the start of")
+    if statements:
+        heat.set_title("Roll rates (contractual DPD): did the account ever reach the next bucket?")
+        heat.set_xlabel("Rolled on, or else its status at the end")
+        heat.set_ylabel("Bucket the account reached")
+    else:
+        heat.set_title("Roll rates: outcome by the end of each bucket")
+        heat.set_xlabel("Outcome by the bucket's last day")
+        heat.set_ylabel("Bucket the account was open at the start of")
     fig.colorbar(im, ax=heat, format=_percent(), label="Share", fraction=0.05, pad=0.02)
 
     x = np.arange(1, ROLL_BUCKETS + 1)
     cure = np.nan_to_num(matrix[:, 0])
-    bar = bars.bar(x, cure, color=GREEN, width=0.65, label="cured or settled within the bucket", gid="roll:cure")
+    label = "not rolled on, cured at the end" if statements else "cured or settled within the bucket"
+    bar = bars.bar(x, cure, color=GREEN, width=0.65, label=label, gid="roll:cure")
     _bar_labels(bars, bar, [f"{v:.0%}" if n else "n/a" for v, n in zip(cure, counts, strict=True)])
     bars.set_xticks(x, [f"B{b}" for b in x])
     bars.yaxis.set_major_formatter(_percent())
