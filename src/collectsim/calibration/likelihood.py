@@ -24,6 +24,7 @@ counts as having preceded it), payments in file order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,16 +130,21 @@ def loglik(theta: np.ndarray, stream: Stream, *, grad: bool = True) -> tuple[flo
 
 
 def hessian(theta: np.ndarray, stream: Stream) -> np.ndarray:
-    """Observed Hessian of ℓ: central differences of the analytic gradient (relative steps)."""
-    k = theta.size
-    h = 1e-5 * np.maximum(np.abs(theta), 1e-6)
+    """Observed Hessian of ℓ: central differences of the analytic gradient, never stepping below 0."""
+    return central_hessian(lambda th: loglik(th, stream)[1], theta, floor=0.0)
+
+
+def central_hessian(gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray, *, floor: float | None = None):
+    """Symmetrised central differences of an analytic ``gradient`` at ``x`` (relative steps of 1e-5); a step
+    down is cut at ``floor`` when one is given (a parameter bounded there)."""
+    k = x.size
+    h = 1e-5 * np.maximum(np.abs(x), 1e-6)
     out = np.empty((k, k))
     for j in range(k):
-        step = np.zeros(k)
-        step[j] = h[j]
-        up = loglik(theta + step, stream)[1]
-        down = loglik(np.maximum(theta - step, 0.0), stream)[1]
-        out[:, j] = (up - down) / (theta[j] + h[j] - max(theta[j] - h[j], 0.0))
+        up, down = x.copy(), x.copy()
+        up[j] += h[j]
+        down[j] = x[j] - h[j] if floor is None else max(x[j] - h[j], floor)
+        out[:, j] = (gradient(up) - gradient(down)) / (up[j] - down[j])
     return (out + out.T) / 2
 
 

@@ -30,7 +30,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 
 from collectsim.calibration.histories import Prepared
-from collectsim.calibration.likelihood import KAPPA_MIN, Stream, _dg, _g, excitation
+from collectsim.calibration.likelihood import KAPPA_MIN, Stream, _dg, _g, central_hessian, excitation
 from collectsim.calibration.mle import Estimate, beta_fit, fit_intensity
 from collectsim.errors import CollectsimError
 
@@ -256,14 +256,7 @@ def _marginal_gradient(z: np.ndarray, k: int, d: _Data, free: np.ndarray) -> np.
 def _standard_errors(theta, pi, p_full, k, d, free) -> dict[str, np.ndarray]:
     """Square roots of the inverse observed information (NaN where it is not positive definite)."""
     z = np.r_[theta[free], np.log(pi[: k - 1] / pi[k - 1]), p_full]
-    m = z.size
-    h = 1e-5 * np.maximum(np.abs(z), 1e-6)
-    hess = np.empty((m, m))
-    for j in range(m):
-        step = np.zeros(m)
-        step[j] = h[j]
-        hess[:, j] = (_marginal_gradient(z + step, k, d, free) - _marginal_gradient(z - step, k, d, free)) / (2 * h[j])
-    hess = (hess + hess.T) / 2
+    hess = central_hessian(lambda x: _marginal_gradient(x, k, d, free), z)
     nan = {"theta": np.full(free.size, np.nan), "weight": np.full(k, np.nan), "p_full": np.full(k, np.nan)}
     try:
         cov = np.linalg.inv(-hess)
