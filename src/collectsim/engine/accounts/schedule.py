@@ -65,11 +65,11 @@ class Schedule:
         s.minimum_due = self.due
         missed = np.maximum(1, -(-p.entry_dpd // self.cycle))
         s.arrears = missed * self.due
-        self.next_due = (p.entry_day - p.entry_dpd + missed * self.cycle).astype(np.int64)
+        self.next_due = (p.entry_day - p.entry_dpd + missed * self.cycle).astype(np.int32)
         hazard = np.array([daily_hazard(spec.redefault_monthly.get(r, 0.0)) for r in reasons])
         self.hazard = hazard[p.reason]
         self.clock = KeyedUniforms(streams, "redefault", s.n)
-        self.redefault_day = np.full(s.n, NEVER, dtype=np.int64)
+        self.redefault_day = np.full(s.n, NEVER, dtype=np.int32)
         self.cured_day = np.full(s.n, -1, dtype=np.int32)  # the day the current cure began
         self.first_cure_day = np.full(s.n, -1, dtype=np.int32)
         self.first_redefault_day = np.full(s.n, -1, dtype=np.int32)
@@ -85,7 +85,7 @@ class Schedule:
         self.streak = np.zeros(s.n, dtype=np.int16)
         self.reages = np.zeros(s.n, dtype=np.int16)
         keep = max(reage.per_12_months, reage.per_5_years) if reage else 0
-        self.reage_days = np.full((s.n, keep), LONG_AGO, dtype=np.int64)  # most recent first
+        self.reage_days = np.full((s.n, keep), LONG_AGO, dtype=np.int32)  # most recent first
         self.missed_today = np.zeros(0, dtype=np.int64)
 
     def morning(self, day: int) -> None:
@@ -169,7 +169,7 @@ class Schedule:
         self.cures[new] += 1
         owing = new[(s.balance[new] > CENT) & (self.hazard[new] > 0)]
         wait = -np.log(self.clock.draw(owing)) / self.hazard[owing]
-        self.redefault_day[owing] = day + np.maximum(1, np.ceil(np.minimum(wait, 1e7))).astype(np.int64)
+        self.redefault_day[owing] = day + np.maximum(1, np.ceil(np.minimum(wait, 1e7))).astype(np.int32)
 
     def _redefault(self, day: int) -> None:
         s = self.s
