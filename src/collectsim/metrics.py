@@ -125,7 +125,7 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     owed = opening + interest + fees
     collected = float(acc["paid"].sum())
     status = acc["status"]
-    resolved = acc["resolution_day"] >= 0
+    res_day = acc["resolution_day"].to_numpy(dtype=float)  # NaN: never resolved
     sale = sale_kpis(acc)
     cash = collected + sale["sale_proceeds"]
     kpis = {
@@ -157,7 +157,7 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     kpis.update(roll_rates(acc, horizon))
     if "paid_buckets" in acc:
         kpis.update(no_payment_rates(acc, horizon))
-    days = (acc["resolution_day"] - acc["entry_day"])[resolved]
+    days = (res_day - acc["entry_day"].to_numpy())[res_day >= 0]
     kpis["mean_days_to_resolution"] = float(days.mean()) if len(days) else float("nan")
     kpis["attempts_per_account"] = _safe(float(acc["attempts"].sum()), n)
     kpis["contacts_per_account"] = _safe(float(acc["contacts"].sum()), n)

@@ -203,7 +203,7 @@ def _run(folder: Path) -> Report:
     daily = readback.csv(folder / "daily.csv")
     teams = _teams(folder)
     costs = readback.csv(folder / "costs.csv")
-    accounts = readback.parquet(folder / "accounts.parquet")
+    accounts = readback.accounts(folder / "accounts.parquet")
     cur, horizon = sc.currency, sc.horizon.days
     rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
     rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]

@@ -8,6 +8,10 @@ intense_any_week, promises, promises_kept, promises_broken, promises_cancelled,
 legal_stage, ever_placed, direct_cost,
 and the latent traits (self_cure_label, lambda_inf, willingness, ability,
 contactability) that a policy never sees but an analyst may.
+
+A day that has not happened (no payment yet, never resolved, never sold, no broken plan) is NA in
+a nullable ``Int64`` column, never a sentinel number: ``mean()`` skips it, a CSV leaves it empty
+and JSON writes ``null``. The engine keeps its sentinels inside; ``day_or_na`` converts them here.
 """
 
 from __future__ import annotations
@@ -15,7 +19,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+# Columns of the accounts table whose missing value is NA ("has not happened"); the engine's own
+# arrays hold a negative sentinel there, as do accounts tables saved by earlier versions (-1, -1_000_000).
+MISSING_DAY_COLUMNS = ("sale_day", "resolution_day", "resolution_dpd", "first_payment_day", "broken_plan_day")
+
+
+def day_or_na(days: np.ndarray, missing: np.ndarray | None = None) -> pd.arrays.IntegerArray:
+    """A day (or DPD) column as nullable ``Int64``: NA where ``missing`` is true, else where the day is negative.
+
+    Every day of a run is ≥ 0, so a negative value can only be an engine sentinel (-1, ``NEVER``).
+    """
+    days = np.asarray(days)
+    mask = days < 0 if missing is None else np.asarray(missing, dtype=bool)
+    return pd.arrays.IntegerArray(np.where(mask, 0, days).astype(np.int64), mask)
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,6 @@ def test_score_priority(small: cs.Scenario, rule: str) -> None:
     queued = acc.index[
         (acc["entry_dpd"] + day >= 3)
         & ~np.isin(acc.index, called)
-        & ((acc["resolution_day"] < 0) | (acc["resolution_day"] > day))
+        & (acc["resolution_day"].isna() | (acc["resolution_day"] > day)).to_numpy(dtype=bool)
     ]
     assert np.median(value[called]) > np.quantile(value[queued], 0.75)

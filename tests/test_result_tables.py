@@ -1,0 +1,94 @@
+"""Conventions every result table keeps: a missing value is NA, never a sentinel number.
+
+The engine marks "has not happened" with -1 or -1_000_000 inside; a user's ``mean()`` must never
+see those. Folders saved by earlier versions, which hold the sentinels, read back the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import collectsim as cs
+from collectsim import metrics, readback
+from collectsim.results import MISSING_DAY_COLUMNS
+from collectsim.store import write_run
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+INFLOW = {"population.mode": "inflow", "population.inflow_days": 60}  # late entrants are still open at the horizon
+
+
+def legacy(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts table as versions before NA wrote it: int32 sentinels, NaN for an unresolved DPD."""
+    old = accounts.copy()
+    for col in MISSING_DAY_COLUMNS:
+        if col == "resolution_dpd":
+            old[col] = old[col].to_numpy(dtype=float)
+        else:
+            old[col] = old[col].fillna(-1_000_000 if col == "broken_plan_day" else -1).to_numpy(dtype=np.int32)
+    return old
+
+
+@pytest.fixture(scope="module")
+def sale_scenario() -> cs.Scenario:
+    """Repayment plans (some break), an inflow (late entrants still open at the horizon) and debt sale after
+    charge-off: every day column has both values and NAs."""
+    over = {"population.accounts": 3000, **INFLOW, "chargeoff.dpd": 150, "debt_sale.price": 0.12}
+    return cs.load_scenario(SCENARIOS / "conduct_none.toml", over)
+
+
+@pytest.fixture(scope="module")
+def sale_run(sale_scenario: cs.Scenario) -> cs.RunResult:
+    return cs.simulate(sale_scenario, seed=5)
+
+
+def test_day_columns_are_nullable_with_no_sentinel(sale_run: cs.RunResult) -> None:
+    """Every "day it happened" column is Int64, and holds no negative number: a day that never came is NA."""
+    acc = sale_run.accounts
+    for col in MISSING_DAY_COLUMNS:
+        assert acc[col].dtype == "Int64", col
+        assert acc[col].isna().any() and acc[col].notna().any(), col
+        assert (acc[col].dropna() >= 0).all(), col
+
+
+def test_na_exactly_where_the_event_did_not_happen(sale_run: cs.RunResult) -> None:
+    """No payment ⇔ no first-payment day; unresolved ⇔ no resolution day or DPD; unsold ⇔ no sale day."""
+    acc = sale_run.accounts
+    np.testing.assert_array_equal(acc["first_payment_day"].isna(), acc["payments"] == 0)
+    unresolved = acc["status"].isin(["active", "pending"]).to_numpy()
+    np.testing.assert_array_equal(acc["resolution_day"].isna(), unresolved)
+    np.testing.assert_array_equal(acc["resolution_dpd"].isna(), unresolved)
+    np.testing.assert_array_equal(acc["sale_day"].isna(), acc["status"] != "sold")
+    first = acc["first_payment_day"].dropna()
+    assert first.mean() == pytest.approx(first[first >= 0].mean())  # no sentinel drags the mean down
+
+
+def test_kpis_read_the_same_from_na_and_from_sentinels(sale_run: cs.RunResult, sale_scenario: cs.Scenario) -> None:
+    """The KPIs computed from the table are the run's, bit for bit, whether it holds NA or old sentinels."""
+    total_cost, days = sale_run.kpis["total_cost"], sale_scenario.horizon.days
+    now = metrics.portfolio_kpis(sale_run.accounts, days, total_cost)
+    before = metrics.portfolio_kpis(legacy(sale_run.accounts), days, total_cost)
+    assert now.keys() == before.keys()
+    for k, v in now.items():
+        assert v == pytest.approx(sale_run.kpis[k], rel=0, abs=0, nan_ok=True), k
+        assert v == pytest.approx(before[k], rel=0, abs=0, nan_ok=True), k
+
+
+def test_saved_run_keeps_na(small_run: cs.RunResult, small: cs.Scenario, tmp_path: Path) -> None:
+    """accounts.parquet keeps the nullable columns, and reading it back gives the table the run returned."""
+    folder = write_run(small_run, small, tmp_path, manifest={}, now=datetime(2024, 1, 1, tzinfo=UTC))
+    back = readback.accounts(folder / "accounts.parquet")
+    pd.testing.assert_frame_equal(back, small_run.accounts)
+
+
+def test_old_folder_sentinels_read_back_as_na(sale_run: cs.RunResult, tmp_path: Path) -> None:
+    """An accounts table saved with sentinels (-1, -1_000_000, NaN) reads back with NA in their place."""
+    path = tmp_path / "accounts.parquet"
+    legacy(sale_run.accounts).to_parquet(path, index=False)
+    back = readback.accounts(path)
+    for col in MISSING_DAY_COLUMNS:
+        pd.testing.assert_series_equal(back[col], sale_run.accounts[col])
