@@ -52,7 +52,7 @@ TABLES = ("accounts", "daily", "teams", "costs", "events")
 PINS: dict[str, dict[str, str]] = {
     "baseline": {
         "kpis": "d2195a60dc55a7cdfce99a448b007934",
-        "accounts": "263c673e3d0e91290fe34023b4507879",
+        "accounts": "d30882af2d82184fdce0497594d2ccd3",
         "daily": "b1080867297f589bae7329c31ec12cb9",
         "teams": "a647a8ad2388d61b11f68c782240fd32",
         "costs": "cf19ba4fa22f19419ef2da95dd8337db",
@@ -61,7 +61,7 @@ PINS: dict[str, dict[str, str]] = {
     },
     "conduct_us_reg_f": {
         "kpis": "9023e66e0de6afb7b2bc61f70f3e1f23",
-        "accounts": "589fa89ec3dd1f04e1164441dde435c6",
+        "accounts": "46d08faab12cf9052060dabf955730c8",
         "daily": "64242f1d45b88bf08aea98c7fee7d25f",
         "teams": "cc69caf97868df26362601161e83d021",
         "costs": "2e029ebcbb428447df2e29debc33d263",
@@ -70,7 +70,7 @@ PINS: dict[str, dict[str, str]] = {
     },
     "debt_sale_inflow": {
         "kpis": "e8e5681fafa961aab7429ba537029d41",
-        "accounts": "d7f2d7884754303f5f9c2b4c32d4b52e",
+        "accounts": "19cec74b6c140c9aa3b9a28f69e2e60a",
         "daily": "58b5e2106b92c7b3e421be2b4ad91404",
         "teams": "38b6128c3367824cfa00abf69321d80f",
         "costs": "d2a40a64ad14e9a6cd599978b5360767",
@@ -79,7 +79,7 @@ PINS: dict[str, dict[str, str]] = {
     },
     "risk_based": {
         "kpis": "5cf63845468509cbc782731b07b40952",
-        "accounts": "47a6cdc1a292326502cb423e90978bb7",
+        "accounts": "7ae99ae4ed9b51f7fcbb683ac15787df",
         "daily": "49fb900aa3d6dffe40d015d6dcf9f17c",
         "teams": "0bd9ff7b0b35d0f8b1c434a4c649ffba",
         "costs": "4935bb5c58facbf78a2f2f294c7e8013",
@@ -88,7 +88,7 @@ PINS: dict[str, dict[str, str]] = {
     },
     "staffing_inflow": {
         "kpis": "384dffd780ab406a18ced00c90a24bf5",
-        "accounts": "987923bf7a8b5fdd93ea172ad898c77b",
+        "accounts": "b38fb581f6cec976cc714a0c58998066",
         "daily": "ba1f6a2009bb0515a0ee73b403432f6e",
         "teams": "dfb46f9924c038ace3756310fb137ede",
         "costs": "e2f4bc59dee1fc0bfe06fb67f86ff56c",

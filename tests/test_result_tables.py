@@ -1,7 +1,8 @@
-"""Conventions every result table keeps: a missing value is NA, never a sentinel number.
+"""Conventions every result table keeps: a missing value is NA, never a sentinel number; one name per concept.
 
 The engine marks "has not happened" with -1 or -1_000_000 inside; a user's ``mean()`` must never
-see those. Folders saved by earlier versions, which hold the sentinels, read back the same way.
+see those. An account is ``account`` in every table, as in the calibration inputs. Folders saved by
+earlier versions (sentinels, ``account_id``) read back the same way.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ INFLOW = {"population.mode": "inflow", "population.inflow_days": 60}  # late ent
 
 
 def legacy(accounts: pd.DataFrame) -> pd.DataFrame:
-    """The accounts table as versions before NA wrote it: int32 sentinels, NaN for an unresolved DPD."""
-    old = accounts.copy()
+    """The accounts table as earlier versions wrote it: ``account_id``, int32 sentinels, NaN for an unresolved DPD."""
+    old = accounts.rename(columns={"account": "account_id"})
     for col in MISSING_DAY_COLUMNS:
         if col == "resolution_dpd":
             old[col] = old[col].to_numpy(dtype=float)
@@ -85,10 +86,29 @@ def test_saved_run_keeps_na(small_run: cs.RunResult, small: cs.Scenario, tmp_pat
     pd.testing.assert_frame_equal(back, small_run.accounts)
 
 
-def test_old_folder_sentinels_read_back_as_na(sale_run: cs.RunResult, tmp_path: Path) -> None:
-    """An accounts table saved with sentinels (-1, -1_000_000, NaN) reads back with NA in their place."""
+def test_old_folder_reads_back_as_today(sale_run: cs.RunResult, tmp_path: Path) -> None:
+    """An accounts table saved with ``account_id`` and sentinels (-1, -1_000_000, NaN) reads back as a new one."""
     path = tmp_path / "accounts.parquet"
     legacy(sale_run.accounts).to_parquet(path, index=False)
     back = readback.accounts(path)
-    for col in MISSING_DAY_COLUMNS:
+    assert list(back.columns) == list(sale_run.accounts.columns)
+    for col in (*MISSING_DAY_COLUMNS, "account"):
         pd.testing.assert_series_equal(back[col], sale_run.accounts[col])
+
+
+def test_one_name_for_an_account(small_run: cs.RunResult) -> None:
+    """Accounts and events name the account ``account``, with the same keys; no table says ``account_id``."""
+    for name in ("accounts", "daily", "teams", "costs", "events"):
+        assert "account_id" not in getattr(small_run, name).columns, name
+    acc, ev = small_run.accounts, small_run.events
+    assert acc["account"].is_unique and len(ev) > 0
+    assert ev["account"].isin(acc["account"]).all()
+    joined = ev.merge(acc[["account", "entry_day"]], on="account", how="left", validate="many_to_one")
+    assert joined["entry_day"].notna().all() and (joined["day"] >= joined["entry_day"]).all()
+
+
+def test_calibration_inputs_use_the_same_name() -> None:
+    """The account histories a calibration reads key their rows by ``account``, as the result tables do."""
+    from collectsim.calibration.histories import ACCOUNT_COLUMNS, EVENT_COLUMNS
+
+    assert ACCOUNT_COLUMNS[0] == "account" and EVENT_COLUMNS[0] == "account"

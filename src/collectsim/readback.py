@@ -64,10 +64,13 @@ def parquet(path: Path) -> pd.DataFrame:
 def accounts(path: Path) -> pd.DataFrame:
     """A run's ``accounts.parquet``, as the current version writes it.
 
-    A table saved by an earlier version held a sentinel for a day that never came (-1, or
+    A table saved by an earlier version named its key ``account_id`` (now ``account``, as in the
+    events table and the calibration inputs) and held a sentinel for a day that never came (-1, or
     -1_000_000 for ``broken_plan_day``) and NaN in ``resolution_dpd``; those become NA in ``Int64``.
     """
     table = parquet(path)
+    if "account_id" in table and "account" not in table:
+        table = table.rename(columns={"account_id": "account"})
     for col in MISSING_DAY_COLUMNS:
         if col in table and not isinstance(table[col].dtype, pd.Int64Dtype):
             days = table[col].to_numpy(dtype=float)

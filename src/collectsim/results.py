@@ -1,6 +1,6 @@
 """Result types returned by the engine: tidy tables, one row per thing.
 
-``RunResult`` columns (``accounts``): account_id, segment, reason, entry_day,
+``RunResult`` columns (``accounts``): account, segment, reason, entry_day,
 entry_dpd, opening_balance, score, paid, discount, written_off,
 recovered_after_write_off, sold, sale_proceeds, sale_day, outstanding, status, resolution_day, resolution_dpd,
 first_payment_day, payments, attempts, contacts, rpcs, intense_calls_week,

@@ -24,7 +24,7 @@ def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
     res_dpd = day_or_na(p.entry_dpd + s.resolution_day - p.entry_day, missing=s.resolution_day < 0)
     return pd.DataFrame(
         {
-            "account_id": np.arange(s.n),
+            "account": np.arange(s.n),
             "segment": pd.Categorical.from_codes(p.segment, list(sc.population.segments)),
             "reason": pd.Categorical.from_codes(p.reason, list(sc.reasons)),
             "entry_day": p.entry_day,
