@@ -297,46 +297,70 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
     return "\n".join(lines)
 
 
-def erlang_text(
+SHARED_FIELDS = ("arrivals_per_hour", "aht_min", "load", "target", "within_s")  # the same on every level
+
+
+def erlang_rows(
     per_hour: float, aht: float, target: float, within_s: float, shrinkage: float, simulate_hours: float | None
-) -> str:
+):
+    """The Erlang C answer and one row per staffing level around it (two below to two above).
+
+    Each row has the level's fields of ``ErlangReport`` (``agents, rostered, p_wait, mean_wait_s`` — inf where
+    the queue is unstable — ``service_level, occupancy``), ``meets_target`` and, with
+    ``simulate_hours``, ``simulated_p_wait`` and ``simulated_mean_wait_s``: the mean of five simulated
+    replications of the queue on the team machinery (NaN for an unstable level, which is not simulated).
+    """
+    from dataclasses import asdict
+
     from collectsim import queueing as q
 
     rep = q.erlang_report(per_hour, aht, target, within_s, shrinkage)
+    levels = range(max(1, rep.agents - 2), rep.agents + 3)
+    rows = []
+    for r in q.erlang_table(per_hour, aht, within_s, levels, target=target, shrinkage=shrinkage):
+        row = {k: v for k, v in asdict(r).items() if k not in SHARED_FIELDS} | {"meets_target": r.meets_target}
+        if simulate_hours:
+            row["simulated_p_wait"], row["simulated_mean_wait_s"] = (
+                _simulated_mmc(per_hour, aht, r.agents, within_s, simulate_hours)
+                if r.agents > rep.load
+                else (float("nan"), float("nan"))
+            )
+        rows.append(row)
+    return rep, rows
+
+
+def _simulated_mmc(per_hour: float, aht: float, agents: int, within_s: float, hours: float) -> tuple[float, float]:
+    """P(wait) and mean wait (s) of ``agents`` agents, averaged over five seeded simulated replications."""
+    from collectsim.engine.operations.validation import simulate_mmc
+
+    runs = [
+        simulate_mmc(
+            per_hour, aht, agents, hours=hours, warmup_hours=min(24.0, hours / 5), within_s=within_s, seed=seed
+        )
+        for seed in range(5)
+    ]
+    return sum(r.p_wait for r in runs) / 5, sum(r.mean_wait_min for r in runs) / 5 * 60
+
+
+def erlang_text(rep, rows: list[dict], shrinkage: float) -> str:
+    """What `collectsim erlang` prints: the load, the answer, and the table of levels around it (← the answer)."""
+    simulated = bool(rows) and "simulated_p_wait" in rows[0]
     lines = [
-        f"offered load {rep.load:.2f} Erlangs ({per_hour:g} calls/h × {aht:g} min)",
-        f"agents needed for {target:.0%} within {within_s:g} s: {rep.agents} on the floor"
+        f"offered load {rep.load:.2f} Erlangs ({rep.arrivals_per_hour:g} calls/h × {rep.aht_min:g} min)",
+        f"agents needed for {rep.target:.0%} within {rep.within_s:g} s: {rep.agents} on the floor"
         + (f", {rep.rostered} rostered with {shrinkage:.0%} shrinkage" if shrinkage else ""),
         "",
-        f"{'agents':>7}{'P(wait)':>10}{'mean wait':>12}{'service level':>15}{'occupancy':>11}",
+        f"{'agents':>7}{'P(wait)':>10}{'mean wait':>12}{'service level':>15}{'occupancy':>11}"
+        + (f"{'simulated P(wait)':>19}{'sim. wait':>11}" if simulated else ""),
     ]
-    sims = {}
-    if simulate_hours:
-        from collectsim.engine.operations.validation import simulate_mmc
-
-        lines[-1] += f"{'simulated P(wait)':>19}{'sim. wait':>11}"
-        for n in range(max(1, rep.agents - 2), rep.agents + 3):
-            if n > rep.load:
-                runs = [
-                    simulate_mmc(
-                        per_hour,
-                        aht,
-                        n,
-                        hours=simulate_hours,
-                        warmup_hours=min(24.0, simulate_hours / 5),
-                        within_s=within_s,
-                        seed=s,
-                    )
-                    for s in range(5)
-                ]
-                sims[n] = (sum(r.p_wait for r in runs) / 5, sum(r.mean_wait_min for r in runs) / 5 * 60)
-    for r in q.erlang_table(
-        per_hour, aht, within_s, range(max(1, rep.agents - 2), rep.agents + 3), target=target, shrinkage=shrinkage
-    ):
-        mark = "  ←" if r.agents == rep.agents else ""
-        line = f"{r.agents:>7}{r.p_wait:>10.3f}{r.mean_wait_s:>10.1f} s{r.service_level:>15.1%}{r.occupancy:>11.1%}"
-        if r.agents in sims:
-            line += f"{sims[r.agents][0]:>19.3f}{sims[r.agents][1]:>9.1f} s"
+    for r in rows:
+        mark = "  ←" if r["agents"] == rep.agents else ""
+        line = (
+            f"{r['agents']:>7}{r['p_wait']:>10.3f}{r['mean_wait_s']:>10.1f} s{r['service_level']:>15.1%}"
+            f"{r['occupancy']:>11.1%}"
+        )
+        if simulated and r["simulated_p_wait"] == r["simulated_p_wait"]:
+            line += f"{r['simulated_p_wait']:>19.3f}{r['simulated_mean_wait_s']:>9.1f} s"
         lines.append(line + mark)
     return "\n".join(lines)
 

@@ -167,7 +167,7 @@ MIN_SIMULATED_CALLS = 100  # fewer measure nothing (an empty mean, NaN waits)
 
 
 def _cmd_erlang(args: argparse.Namespace) -> int:
-    from collectsim.present import erlang_text
+    from collectsim.present import erlang_rows, erlang_text
 
     if args.simulate_hours and args.arrivals_per_hour * args.simulate_hours < MIN_SIMULATED_CALLS:
         raise CollectsimError(
@@ -179,9 +179,21 @@ def _cmd_erlang(args: argparse.Namespace) -> int:
             f"--simulate-hours: {args.arrivals_per_hour:g} calls/h for {args.simulate_hours:g} h (plus warm-up) is "
             f"more than {MAX_SIMULATED_CALLS:,} calls per replication; simulate fewer hours"
         )
-    print(
-        erlang_text(
-            args.arrivals_per_hour, args.aht_min, args.target, args.within_s, args.shrinkage, args.simulate_hours
-        )
+    rep, rows = erlang_rows(
+        args.arrivals_per_hour, args.aht_min, args.target, args.within_s, args.shrinkage, args.simulate_hours
     )
+    print(erlang_text(rep, rows, args.shrinkage))
+    args.json_payload = {
+        "command": "erlang",
+        "arrivals_per_hour": args.arrivals_per_hour,
+        "aht_min": args.aht_min,
+        "target": args.target,
+        "within_s": args.within_s,
+        "shrinkage": args.shrinkage,
+        "simulate_hours": args.simulate_hours,
+        "load": rep.load,
+        "agents": rep.agents,
+        "rostered": rep.rostered,
+        "levels": rows,
+    }
     return 0
