@@ -158,7 +158,8 @@ def test_starting_the_cli_loads_neither_pandas_nor_scipy_nor_the_engine() -> Non
         "from collectsim.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
         "    main(['--help'])\n"
-        "heavy = [m for m in ('pandas', 'scipy', 'simpy', 'matplotlib', 'collectsim.engine') if m in sys.modules]\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'simpy', 'matplotlib', 'jinja2', 'rich', 'collectsim.engine')\n"
+        "         if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
