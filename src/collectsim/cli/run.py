@@ -134,7 +134,7 @@ def _report(folder: Path, args: argparse.Namespace) -> None:
 
 
 def _cmd_portfolio(args: argparse.Namespace) -> int:
-    from collectsim.portfolio import fit_portfolio, write_scenario
+    from collectsim.portfolio import assumptions, fit_portfolio, write_scenario
 
     fit = fit_portfolio(
         args.csv,
@@ -150,9 +150,20 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     for name, seg in fit.segments.items():
         print(
             f"  {name:<16}{seg['share']:>8.1%}  mean balance {seg['balance_mean']:>12,.2f}  "
-            f"entry DPD {seg['entry_dpd']}"
+            f"entry DPD {_dpd_spread_words(seg)}"
         )
+    for line in assumptions(fit, args.template):
+        print(f"assumed: {line}")
     return 0
+
+
+def _dpd_spread_words(seg: dict) -> str:
+    """ "31" for one day; "1–59 (median 31, in 6 ranges)" for a spread."""
+    spec = seg["entry_dpd"]
+    if isinstance(spec, int):
+        return str(spec)
+    n, low, high = len(spec["ranges"]), spec["ranges"][0][0], spec["ranges"][-1][1]
+    return f"{low}–{high} (median {seg['entry_dpd_median']}, in {n} range{'s' * (n > 1)})"
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
