@@ -111,7 +111,7 @@ def build_report(folder: str | Path, *, warn: Callable[[str], None] | None = Non
     images = []
     for stem, caption, fig in report.figures:
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(buf, format="png", dpi=110)  # constrained layout already fits the figure: no tight-bbox pass
         png = buf.getvalue()
         atomic_bytes(figdir / f"{stem}.png", png)
         images.append((caption, base64.b64encode(png).decode("ascii")))

@@ -282,7 +282,10 @@ def daily_overview(daily: pd.DataFrame, currency: str) -> Figure:
     bal.set_ylabel(f"Balance ({currency})")
     bal.set_ylim(bottom=0)
 
-    col.bar(day, daily["collected"], width=1.0, color=GREEN, alpha=0.45, label="collected that day", gid="daily:col")
+    # One stepped area, not a bar per day: it looks the same and draws as one artist instead of hundreds.
+    edges = np.append(day - 0.5, day[-1] + 0.5) if day.size else np.zeros(1)
+    collected = daily["collected"].to_numpy()
+    col.stairs(collected, edges, fill=True, color=GREEN, alpha=0.45, label="collected that day", gid="daily:col")
     roll = daily["collected"].rolling(7, min_periods=1).mean()
     col.plot(day, roll, color=GREEN, lw=2, label="7-day average")
     col.set_title("Daily collections")
