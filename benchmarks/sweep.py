@@ -18,12 +18,10 @@ includes starting the pool), (c) ``DaskExecutor("local", 2)`` (wall time include
 starting the cluster; the sweep call alone is also shown).
 
 Printed: the mean single-run time (sequential wall / runs), then per executor the
-wall time and speed-up against 1 worker; then the target line
-``target: >= 1.7x on 2 workers for runs >= 1 s: PASS/FAIL`` (judged on the
-process pool, whose speed-up is shown with it); then ``tables identical: yes/no``
+wall time and speed-up against 1 worker; then ``tables identical: yes/no``
 (``pandas.testing.assert_frame_equal(check_exact=True)`` of every table against
-the sequential one). A baseline run of 20,000 accounts takes about 1 s on a
-2-core machine, so the default of 30,000 gives runs of at least 1 s.
+the sequential one). The speed-up target itself (2 workers ≥ 1.8× one for
+1-second runs) is judged by ``benchmarks/targets.py``.
 """
 
 from __future__ import annotations
@@ -43,8 +41,6 @@ if TYPE_CHECKING:
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 PARAMETER = "teams.late_callers.headcount"
 LEVELS = (4, 8, 12, 16)
-TARGET_SPEEDUP = 2 * 0.85  # 1.7x on 2 workers
-MIN_RUN_S = 1.0
 
 
 def timed_sweep(base: Scenario, runs: int, seed: int, executor: Executor) -> tuple[pd.DataFrame, float]:
@@ -107,10 +103,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'dask local (2, sweep call only)':<34} {dask_sweep:>8.2f} {seq / dask_sweep:>8.2f}x")
         print(f"  (cluster start: {start:.2f} s)")
 
-    ok = seq / proc >= TARGET_SPEEDUP and mean_run >= MIN_RUN_S
-    verdict = "PASS" if ok else "FAIL"
-    note = f"process pool {seq / proc:.2f}x, mean run {mean_run:.2f} s"
-    print(f"target: >= {TARGET_SPEEDUP:.1f}x on 2 workers for runs >= {MIN_RUN_S:g} s: {verdict} ({note})")
     same = all(identical(tables["sequential"], t) for t in tables.values())
     print(f"tables identical: {'yes' if same else 'no'} ({', '.join(tables)})")
     return 0

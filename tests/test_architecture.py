@@ -42,6 +42,7 @@ PURE = [
     PKG / "chehrazi.py",
     *(EXPERIMENTS / f for f in ("__init__.py", "runner.py", "stats.py", "design.py", "executors.py")),
     PKG / "calibration" / "fit.py",
+    PKG / "gym",
 ]
 
 
@@ -158,8 +159,8 @@ def test_starting_the_cli_loads_neither_pandas_nor_scipy_nor_the_engine() -> Non
         "from collectsim.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
         "    main(['--help'])\n"
-        "heavy = [m for m in ('pandas', 'scipy', 'simpy', 'matplotlib', 'jinja2', 'rich', 'collectsim.engine')\n"
-        "         if m in sys.modules]\n"
+        "heavy = ('pandas', 'scipy', 'simpy', 'matplotlib', 'gymnasium', 'jinja2', 'rich', 'collectsim.engine')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -59,7 +59,9 @@ def test_guard_flags_impossible_values() -> None:
 
 
 def test_every_kpi_is_declared_or_plain(small_run: cs.RunResult) -> None:
-    """Every declared pattern matches some KPI of a baseline run, so a renamed KPI cannot escape the guard."""
-    names = list(small_run.kpis)
+    """Every declared pattern matches some KPI of a baseline run or of a run with statements
+    (card_statements), so a renamed KPI cannot escape the guard."""
+    statements = cs.load_scenario(SCENARIOS / "card_statements.toml", overrides={"population.accounts": 500})
+    names = [*small_run.kpis, *cs.simulate(statements, seed=1).kpis]
     for pattern in (*metrics.FRACTION_KPIS, *metrics.UNDEFINED_WHEN_EMPTY):
         assert any(metrics._declared(n, (pattern,)) for n in names), pattern

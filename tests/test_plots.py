@@ -316,6 +316,22 @@ def test_waterfall_bars_add_up_to_the_opening_balance(res: Results, figs: dict[s
     assert net.get_height() == pytest.approx(kpis["net_recovery"])
 
 
+def test_waterfall_draws_cured_balances_as_performing() -> None:
+    """With statements a cure leaves a balance: drawn apart from what is still in collection, and the bars add up."""
+    sc = cs.load_scenario(SCENARIOS / "baseline.toml", overrides={"population.accounts": 1500})
+    raw = sc.model_dump(mode="json")
+    raw["product"] = {"kind": "revolving"}
+    run = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1)
+    k = run.kpis
+    fig = plots.money_waterfall(k, run.costs, sc.currency)
+    names = ("collected_in_house", "agency_collected", "legal_collected", "discount", "written_off", "outstanding")
+    parts = [p for n in (*names, "performing_balance") for p in _by_gid(fig, f"waterfall:{n}")]
+    assert sum(p.get_height() for p in parts) == pytest.approx(k["owed"])
+    (perf,) = _by_gid(fig, "waterfall:performing_balance")
+    assert perf.get_height() == pytest.approx(k["performing_balance"]) and k["performing_balance"] > 0
+    assert _by_gid(fig, "waterfall:outstanding")[0].get_height() < k["outstanding"] - k["performing_balance"] / 2
+
+
 def test_waterfall_and_journeys_show_the_debt_sale(res: Results) -> None:
     """With a sale the waterfall has a 'sold' step and still adds up; journeys move sold accounts out of written off."""
     sc = cs.with_overrides(res.scenario, {"chargeoff.dpd": 140, "agency.placement_days": 30, "debt_sale.price": 0.12})

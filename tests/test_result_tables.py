@@ -112,3 +112,22 @@ def test_calibration_inputs_use_the_same_name() -> None:
     from collectsim.calibration.histories import ACCOUNT_COLUMNS, EVENT_COLUMNS
 
     assert ACCOUNT_COLUMNS[0] == "account" and EVENT_COLUMNS[0] == "account"
+
+
+def test_schedule_day_columns_are_nullable_too(tmp_path: Path) -> None:
+    """With a card contract, first_cure_day and reached_dpd_<d>_day are Int64 with NA for "never"; a table
+    saved with their -1 sentinels reads back the same."""
+    sc = cs.load_scenario(SCENARIOS / "card_statements.toml", {"population.accounts": 1500, "horizon.days": 120})
+    acc = cs.simulate(sc, seed=2).accounts
+    days = [c for c in acc.columns if c == "first_cure_day" or (c.startswith("reached_dpd_") and c.endswith("_day"))]
+    assert "first_cure_day" in days and len(days) > 2
+    for col in days:
+        assert acc[col].dtype == "Int64" and (acc[col].dropna() >= 0).all(), col
+    assert acc["first_cure_day"].isna().any() and acc["first_cure_day"].notna().any()
+    old = acc.copy()
+    for col in days:
+        old[col] = old[col].fillna(-1).to_numpy(dtype=np.int32)
+    old.to_parquet(tmp_path / "accounts.parquet", index=False)
+    back = readback.accounts(tmp_path / "accounts.parquet")
+    for col in days:
+        pd.testing.assert_series_equal(back[col], acc[col])

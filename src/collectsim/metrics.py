@@ -50,6 +50,8 @@ def roll_rate_name(b: int) -> str:
 
 def roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     """P(still open at the start of bucket b+1 | open at the start of bucket b), by industry name."""
+    if "reached_dpd_31_day" in acc:
+        return contractual_roll_rates(acc, horizon)
     out = {}
     seen_to = observed_to_dpd(acc, horizon)
     for b in range(1, ROLL_BUCKETS + 1):
@@ -57,6 +59,64 @@ def roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
         base = _open_at(acc, start) & (seen_to >= nxt)
         rolled = base & _open_at(acc, nxt)
         out[roll_rate_name(b)] = _safe(float(rolled.sum()), float(base.sum()))
+    return out
+
+
+def contractual_roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
+    """With statements DPD can hold or fall, so a roll is P(ever reach bucket b+1 | reached bucket b).
+
+    An account counts for bucket b if it entered at or below b's first DPD and reached it at least
+    30 days before the horizon's last day (the soonest it could roll); without a schedule this is the
+    calendar definition above.
+    """
+    out = {}
+    entry = acc["entry_dpd"].to_numpy()
+    for b in range(1, ROLL_BUCKETS + 1):
+        start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
+        reached = acc[f"reached_dpd_{start}_day"].to_numpy(dtype=float)  # NaN: never reached
+        base = (entry <= start) & (reached >= 0) & (reached + BUCKET_DAYS <= horizon - 1)
+        rolled = base & (acc[f"reached_dpd_{nxt}_day"].to_numpy(dtype=float) >= 0)
+        out[roll_rate_name(b)] = _safe(float(rolled.sum()), float(base.sum()))
+    return out
+
+
+def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:
+    """Cures, sustained cures, re-defaults and re-ageing, with a contractual schedule (``[product]``).
+
+    ``cure_rate_ever``: accounts that paid their arrears (or were re-aged) at least once ÷ accounts
+    entered. ``sustained_cure_share``: of the accounts first cured at least ``sustained_days`` before
+    the horizon, the share still current that long after (no re-default in between). ``redefault_rate``: accounts that
+    re-defaulted ÷ accounts ever cured. ``performing_balance``: what cured accounts still owe at the
+    horizon, current again (collections' success, not cash).
+    """
+    if "cures" not in acc:
+        return {}
+    entered = (acc["status"] != "pending").to_numpy()
+    cured = acc["cures"].to_numpy() > 0
+    sustained = acc["sustained_cure"].to_numpy(dtype=float)  # NaN: no cure, or first cured too late to tell
+    judged = ~np.isnan(sustained)
+    status = acc["status"].to_numpy()
+    return {
+        "cure_rate_ever": _safe(float(cured.sum()), float(entered.sum())),
+        "sustained_cure_share": _safe(float(sustained[judged].sum()), float(judged.sum())),
+        "redefault_rate": _safe(float((acc["redefaults"].to_numpy() > 0).sum()), float(cured.sum())),
+        "redefaults": float(acc["redefaults"].sum()),
+        "reages": float(acc["reages"].sum()),
+        "reaged_accounts": float((acc["reages"].to_numpy() > 0).sum()),
+        "performing_balance": float(acc["outstanding"].to_numpy()[status == "cured"].sum()),
+        "arrears_outstanding": float(acc["arrears"].to_numpy()[status == "active"].sum()),
+        **statement_no_payment_rates(acc),
+    }
+
+
+def statement_no_payment_rates(acc: pd.DataFrame) -> dict[str, float]:
+    """P(no payment in the next statement cycle | 1–2 or 3+ months late at a statement): the UCI card data's
+    measure (docs/sources.md, validation target T2: 0.47–0.51 and 0.81), exact with statements. A cycle ended
+    by a cure counts as paid; one cut short by charge-off, settlement or the horizon is not counted."""
+    out = {}
+    for name in ("1_2", "3_plus"):
+        unpaid, cycles = acc[f"statement_unpaid_{name}"].sum(), acc[f"statement_cycles_{name}"].sum()
+        out[f"statement_no_payment_rate_{name}"] = _safe(float(unpaid), float(cycles))
     return out
 
 
@@ -157,6 +217,7 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     kpis.update(roll_rates(acc, horizon))
     if "paid_buckets" in acc:
         kpis.update(no_payment_rates(acc, horizon))
+    kpis.update(schedule_kpis(acc))
     days = (res_day - acc["entry_day"].to_numpy())[res_day >= 0]
     kpis["mean_days_to_resolution"] = float(days.mean()) if len(days) else float("nan")
     kpis["attempts_per_account"] = _safe(float(acc["attempts"].sum()), n)
@@ -270,6 +331,10 @@ FRACTION_KPIS: tuple[str, ...] = (
     "ecl_rate_at_entry",
     "vulnerable_recovery_rate",
     "cure_rate_dpd*",
+    "cure_rate_ever",
+    "sustained_cure_share",
+    "redefault_rate",
+    "statement_no_payment_rate_*",
     "roll_rate_*",
     "no_payment_rate_*",
     "liquidation_d*",
@@ -290,6 +355,9 @@ UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
     "cost_per_unit_collected",
     "mean_days_to_resolution",
     "cure_rate_dpd*",
+    "sustained_cure_share",
+    "redefault_rate",
+    "statement_no_payment_rate_*",
     "roll_rate_*",
     "no_payment_rate_*",
     "team.*.utilisation",

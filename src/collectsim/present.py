@@ -29,6 +29,8 @@ MONEY = (
     "terminal_value",
     "net_value",
     "npv",
+    "performing_balance",
+    "arrears_outstanding",
 )
 RATES = (
     "recovery_rate",
@@ -43,6 +45,9 @@ RATES = (
     "roll_rate_1_30",
     "roll_rate_30_60",
     "roll_rate_60_90",
+    "cure_rate_ever",
+    "sustained_cure_share",
+    "redefault_rate",
     "promise_kept_rate",
     "share_4_calls_per_week",
     "share_4_contacts_per_week",
@@ -62,6 +67,8 @@ COUNTS = (
     "agency_placements",
     "accounts_sold",
     "sale_price_realised",
+    "redefaults",
+    "reaged_accounts",
 )
 SALE = ("debt_sold", "sale_proceeds", "recovery_rate_with_sale", "accounts_sold", "sale_price_realised")
 CHARGES = ("interest_accrued", "fees_charged", "owed")

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from collectsim.errors import CollectsimError
-from collectsim.results import MISSING_DAY_COLUMNS, day_or_na
+from collectsim.results import day_or_na, missing_day_columns
 from collectsim.store import integrity
 
 T = TypeVar("T")
@@ -71,8 +71,8 @@ def accounts(path: Path) -> pd.DataFrame:
     table = parquet(path)
     if "account_id" in table and "account" not in table:
         table = table.rename(columns={"account_id": "account"})
-    for col in MISSING_DAY_COLUMNS:
-        if col in table and not isinstance(table[col].dtype, pd.Int64Dtype):
+    for col in missing_day_columns(table.columns):
+        if not isinstance(table[col].dtype, pd.Int64Dtype):
             days = table[col].to_numpy(dtype=float)
             table[col] = day_or_na(np.nan_to_num(days, nan=-1.0).astype(np.int64))
     return table

@@ -16,6 +16,7 @@ and JSON writes ``null``. The engine keeps its sentinels inside; ``day_or_na`` c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,14 @@ import pandas as pd
 
 # Columns of the accounts table whose missing value is NA ("has not happened"); the engine's own
 # arrays hold a negative sentinel there, as do accounts tables saved by earlier versions (-1, -1_000_000).
+# With a contractual schedule ([product]) there are also first_cure_day and reached_dpd_<d>_day.
 MISSING_DAY_COLUMNS = ("sale_day", "resolution_day", "resolution_dpd", "first_payment_day", "broken_plan_day")
+SCHEDULE_DAY_COLUMNS = re.compile(r"^(first_cure_day|reached_dpd_\d+_day)$")
+
+
+def missing_day_columns(columns) -> list[str]:
+    """The columns among ``columns`` that hold a day (or DPD) which may not have happened."""
+    return [c for c in columns if c in MISSING_DAY_COLUMNS or SCHEDULE_DAY_COLUMNS.match(str(c))]
 
 
 def day_or_na(days: np.ndarray, missing: np.ndarray | None = None) -> pd.arrays.IntegerArray:

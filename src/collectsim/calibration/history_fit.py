@@ -19,6 +19,12 @@ engine/contact/channels.py, engine/accounts/population.py):
   scenario (``[repayment]``): the precision-weighted mean over segments.
 * ``p_full`` → the fitted reason's ``ability``: the engine clears the balance with the
   account's ability (Beta-distributed around the reason's value), so its mean is p_full.
+* With a latent-class mixture (``classes``), each class becomes a reason of its own and the
+  segment's reason mix their weights. When the base segment's mix has as many reasons as there
+  are classes, classes and reasons are paired by speed (the fastest class with the reason of the
+  highest ``lambda_inf``) and a class reason keeps its reason's other traits and name,
+  ``fitted_<segment>_<reason>``; otherwise they are ``fitted_<segment>_class<j>`` with the mix-weighted
+  traits. κ, δ₁₀, δ₁₁ and δ₂ then come from the mixture (they are shared by its classes).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from collectsim.calibration.histories import load_histories, prepare
+from collectsim.calibration.mixture import MAX_CLASSES, MixtureFit, choose_classes, fit_mixture
 from collectsim.calibration.mle import Estimate, GroupFit, fit_group
 from collectsim.engine.accounts.population import macro_factor
 from collectsim.errors import CollectsimError
@@ -64,14 +71,26 @@ class HistoryFit:
     holdout_days: float | None
     accounts: int
     notes: list[str] = field(default_factory=list)
+    mixtures: dict[str, MixtureFit] = field(default_factory=dict)  # per segment, with ``classes``
+    class_bic: dict[str, dict[int, float]] = field(default_factory=dict)  # BIC per number of classes tried
 
     def table(self) -> pd.DataFrame:
-        """One row per segment and parameter: segment, parameter, estimate, std_error."""
+        """One row per segment and parameter: segment, parameter, estimate, std_error.
+
+        With a mixture its rows follow: ``class<j>.<parameter>`` per class (fastest first) and
+        ``mixture.<parameter>`` for the parameters its classes share.
+        """
         rows = [
             {"segment": seg, "parameter": name, "estimate": e.estimate, "std_error": e.std_error}
             for seg, g in self.segments.items()
             for name, e in g.params.items()
         ]
+        for seg, m in self.mixtures.items():
+            named = [(f"class{j + 1}.{n}", e) for j, c in enumerate(m.classes) for n, e in c.items()]
+            named += [(f"mixture.{n}", e) for n, e in m.shared.items()]
+            rows += [
+                {"segment": seg, "parameter": n, "estimate": e.estimate, "std_error": e.std_error} for n, e in named
+            ]
         return pd.DataFrame(rows, columns=["segment", "parameter", "estimate", "std_error"])
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +113,19 @@ class HistoryFit:
             "holdout_days": self.holdout_days,
             "holdout": None if self.holdout is None else _json_safe(self.holdout.to_dict(orient="records")),
             "covariance": {seg: _covariance_entry(g) for seg, g in self.segments.items()},
+            "classes": {
+                seg: {
+                    "k": m.k,
+                    "loglik": _json_safe(m.loglik),
+                    "bic": _json_safe(m.bic),
+                    "bic_by_classes": {str(k): _json_safe(b) for k, b in self.class_bic.get(seg, {}).items()},
+                    "iterations": m.iterations,
+                    "converged": m.converged,
+                    "classes": [{n: _entry(e) for n, e in c.items()} for c in m.classes],
+                    "shared": {n: _entry(e) for n, e in m.shared.items()},
+                }
+                for seg, m in self.mixtures.items()
+            },
         }
 
     def with_estimates(self, values: dict[str, dict[str, float]]) -> HistoryFit:
@@ -120,7 +152,7 @@ class HistoryFit:
     def _scenario_dict(self, base: Scenario) -> dict[str, Any]:
         raw = base.model_dump(mode="json", exclude_none=True)
         segs = raw["population"]["segments"]
-        fits = self.segments
+        fits = {s: self._shared_from_mixture(s, g) for s, g in self.segments.items()}
         weights = {s: g.accounts for s, g in fits.items()}
         names = list(fits)
         if list(segs) != names and not (len(names) == 1 and len(segs) >= 1):
@@ -173,18 +205,69 @@ class HistoryFit:
             reason["responsiveness"] = _clean(float(own @ eff / (eff @ eff))) if channels and eff @ eff > 0 else 1.0
             # First base segment wins when one fit stands for several; a base that was calibrated
             # before (it has this reason already) gets it replaced, not kept with stale values.
+            if fit_name in self.mixtures and self.mixtures[fit_name].k > 1:
+                if reason_name not in written:
+                    classes = _class_reasons(self.mixtures[fit_name], fit_name, reason, mix, raw["reasons"], macro)
+                    raw["reasons"].update(classes)
+                    written.add(reason_name)
+                    weights = [c["weight"] for c in classes.values()]
+                    weights[-1] = 1.0 - sum(weights[:-1])  # shares must sum to 1 exactly
+                    class_mix = dict(zip(classes, weights, strict=True))
+                segs[seg_name]["reasons"] = class_mix
+                continue
             if reason_name not in written:
                 raw["reasons"][reason_name] = reason
                 written.add(reason_name)
             segs[seg_name]["reasons"] = {reason_name: 1.0}
         used = {r for s in segs.values() for r in s["reasons"]}
-        raw["reasons"] = {k: v for k, v in raw["reasons"].items() if k in used}
+        raw["reasons"] = {k: _without_weight(v) for k, v in raw["reasons"].items() if k in used}
         raw["name"] = f"{base.name}_fitted"
         raw["description"] = (
             f"{base.description} — repayment behaviour fitted to {self.accounts:,} account histories "
             "(collectsim calibrate histories)"
         ).strip(" —")
         return raw
+
+
+    def _shared_from_mixture(self, seg: str, g: GroupFit) -> GroupFit:
+        """With a mixture, the parameters its classes share (κ, δ) replace the one-class fit's."""
+        m = self.mixtures.get(seg)
+        if m is None or m.k == 1:
+            return g
+        return replace(g, params={**g.params, **{k: e for k, e in m.shared.items() if k in g.params}})
+
+
+def _class_reasons(
+    m: MixtureFit, segment: str, template: dict[str, Any], mix: dict[str, float], reasons: dict, macro: float
+) -> dict[str, dict[str, Any]]:
+    """One reason per class, fastest first, paired with the base reasons by speed when their numbers agree.
+
+    Each carries a temporary ``weight`` (its class weight), removed before the scenario is built.
+    """
+    base = sorted(mix, key=lambda r: -float(reasons[r].get("lambda_inf", 0.0)))
+    paired = len(base) == m.k
+    out = {}
+    for j, c in enumerate(m.classes):
+        if paired:
+            name = f"fitted_{segment}_{base[j]}"
+            traits = {k: v for k, v in reasons[base[j]].items() if k in (*REASON_NUMBERS, "hardship")}
+        else:
+            name = f"fitted_{segment}_class{j + 1}"
+            traits = {k: template[k] for k in (*REASON_NUMBERS, "hardship")}
+        out[name] = {
+            **traits,
+            "lambda_inf": _clean(c["lambda_inf"].estimate / macro),
+            "lambda_0": _clean(c["lambda_0"].estimate),
+            "heterogeneity": 0.0,
+            "ability": _clean(min(max(c["p_full"].estimate, 0.0), 1.0)),
+            "responsiveness": template.get("responsiveness", 1.0),
+            "weight": c["weight"].estimate,
+        }
+    return out
+
+
+def _without_weight(reason: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in reason.items() if k != "weight"}
 
 
 def _json_safe(value: Any) -> Any:
@@ -244,6 +327,8 @@ def fit_histories(
     bootstrap: int = BOOTSTRAP,
     seed: int = 1,
     holdout_draws: int = 200,
+    classes: int | str | None = None,
+    max_classes: int = 4,
 ) -> HistoryFit:
     """Fit the Chehrazi–Weber repayment model to account histories by maximum likelihood.
 
@@ -255,12 +340,15 @@ def fit_histories(
     parameter at its bound 0). With ``holdout_days`` = D the fit sees only events before
     ``observed_days − D`` and predicts the share of balance collected in the last D days
     (``holdout_draws`` simulations drawing parameters from their sampling distribution); every
-    draw derives from ``seed``.
+    draw derives from ``seed``. With ``classes`` = K (1–6) each segment is also fitted as a
+    mixture of K latent classes by EM (``calibration/mixture.py``), or with ``classes="bic"`` the
+    K in 1…``max_classes`` with the lowest BIC; the written scenario then has one reason per class.
     """
     from collectsim.calibration.history_checks import backtest, curves
 
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise CollectsimError(f"bootstrap: {bootstrap!r} is not allowed; use an integer ≥ 0")
+    _check_classes(classes, max_classes)
     full = load_histories(accounts, events)
     h = full
     notes: list[str] = []
@@ -291,6 +379,23 @@ def fit_histories(
             fits[name].notes.append(f"{prep.dropped_events} events after a payment in full ignored")
     if not fits:
         raise CollectsimError("events: no payments at all; allowed: an extract with at least one payment")
+    mixtures, bics = {}, {}
+    for code, (name, prep) in enumerate(preps.items()):
+        if classes == "bic":
+            mixtures[name], bics[name] = choose_classes(prep, max_classes=max_classes, seed=seed + code)
+        elif classes is not None:
+            mixtures[name] = fit_mixture(prep, int(classes), seed=seed + code)
     table = curves(fits, preps)
     hold = backtest(full, fits, float(holdout_days), draws=holdout_draws, seed=seed) if holdout_days else None
-    return HistoryFit(fits, table, hold, holdout_days, h.accounts, notes)
+    return HistoryFit(fits, table, hold, holdout_days, h.accounts, notes, mixtures, bics)
+
+
+def _check_classes(classes: int | str | None, max_classes: int) -> None:
+    allowed = f"allowed: an integer 1–{MAX_CLASSES} or 'bic'"
+    if classes is None or classes == "bic":
+        ok_max = isinstance(max_classes, int) and not isinstance(max_classes, bool) and 1 <= max_classes <= MAX_CLASSES
+        if not ok_max:
+            raise CollectsimError(f"max_classes: {max_classes!r} is not allowed; allowed: an integer 1–{MAX_CLASSES}")
+        return
+    if isinstance(classes, bool) or not isinstance(classes, int) or not 1 <= classes <= MAX_CLASSES:
+        raise CollectsimError(f"--classes: {classes!r} is not allowed; {allowed}")

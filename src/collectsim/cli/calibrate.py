@@ -25,7 +25,12 @@ def _cmd_histories(args: argparse.Namespace) -> int:
     base = cs.load_scenario(args.scenario)
     started = time.perf_counter()
     fit = cs.fit_histories(
-        args.accounts, args.events, holdout_days=args.holdout_days, bootstrap=args.bootstrap, seed=args.seed
+        args.accounts,
+        args.events,
+        holdout_days=args.holdout_days,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        classes=args.classes,
     )
     scenario = fit.to_scenario(base)
     wall = time.perf_counter() - started
@@ -61,6 +66,17 @@ def _history_text(fit: cs.HistoryFit) -> str:
         for name, e in g.params.items():
             lines.append(f"{seg:<14}{name:<22}{e.estimate:>12.5g}{e.std_error:>12.3g}  {e.method}")
         lines += [f"  note ({seg}): {n}" for n in g.notes]
+    for seg, m in fit.mixtures.items():
+        tried = fit.class_bic.get(seg, {})
+        chosen = f" (BIC {', '.join(f'{k}: {b:,.0f}' for k, b in tried.items())}: lowest at {m.k})" if tried else ""
+        lines.append(f"\n{seg}: mixture of {m.k} latent classes by EM{chosen}, log-likelihood {m.loglik:,.1f}")
+        lines.append(f"  {'class':<8}{'weight':>14}{'lambda_inf':>20}{'lambda_0':>20}{'p_full':>18}")
+        for j, c in enumerate(m.classes, start=1):
+            cells = "".join(
+                f"{c[n].estimate:>{w - 9}.4g} ±{c[n].std_error:<7.2g}"
+                for n, w in (("weight", 14), ("lambda_inf", 20), ("lambda_0", 20), ("p_full", 18))
+            )
+            lines.append(f"  {j:<8}{cells}")
     if fit.holdout is not None:
         lines.append(f"\nhold-out back-test, last {fit.holdout_days:g} days: share of the balance at the cut collected")
         for r in fit.holdout.itertuples():

@@ -283,6 +283,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="fit without each account's last D days and predict what they collected (back-test)",
     )
     his.add_argument(
+        "--classes",
+        type=_classes,
+        default=None,
+        help="also fit each segment as a mixture of K latent classes by EM (K = 1–6), or 'bic' to choose K "
+        "in 1–4 by BIC; the scenario gets one reason per class",
+    )
+    his.add_argument(
         "--bootstrap",
         type=_positive("--bootstrap"),
         default=100,
@@ -341,6 +348,13 @@ def _number(
 def _positive(flag: str, hi: int = MAX_COUNT):
     """A count from 1 to ``hi``."""
     return _number(flag, int, 1, hi, hi_open=False, allowed=f"1 to {hi:,}")
+
+
+def _classes(text: str) -> int | str:
+    """``--classes``: a number of latent classes, or 'bic'."""
+    if text == "bic":
+        return text
+    return _number("--classes", int, 1, 6, hi_open=False, allowed="1 to 6, or bic")(text)
 
 
 def _fraction(flag: str):

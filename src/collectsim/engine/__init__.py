@@ -1,5 +1,8 @@
-"""The engine: ``simulate(scenario, seed)`` → ``RunResult``. No I/O, no globals, no wall clock."""
+"""The engine: ``simulate(scenario, seed)`` → ``RunResult``. No I/O, no globals, no wall clock.
 
-from collectsim.engine.daily.run import simulate
+``SteppedRun`` is the same run advanced a stretch of days at a time (the seam for ``collectsim.gym``).
+"""
 
-__all__ = ["simulate"]
+from collectsim.engine.daily.run import SteppedRun, simulate
+
+__all__ = ["SteppedRun", "simulate"]

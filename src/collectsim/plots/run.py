@@ -88,7 +88,8 @@ def liquidation_curves(runs: pd.DataFrame, group: str | None = "policy") -> Figu
 
 def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: str) -> Figure:
     """Left: the opening balance split into collected, settlement discount, written off, sold to a debt
-    buyer (when any was) and outstanding.
+    buyer (when any was) and outstanding; with a contractual schedule the outstanding part of cured
+    accounts, current again, is drawn apart as performing.
 
     Right: collected (plus debt-sale proceeds, if any), total cost stacked by category (channel, team,
     legal, agency) and net recovery.
@@ -105,13 +106,20 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
         collected_parts = [("collected_in_house", "Paid\nin house", GREEN)]
         collected_parts += [("agency_collected", "Paid to\nagency", CYAN)] if agency > 0 else []
         collected_parts += [("legal_collected", "Paid via\ncourts", OLIVE)] if legal > 0 else []
-    kpis = {**kpis, "collected_in_house": float(kpis["collected"]) - agency - legal}
+    performing = float(kpis.get("performing_balance", 0.0))
+    kpis = {
+        **kpis,
+        "collected_in_house": float(kpis["collected"]) - agency - legal,
+        "outstanding": float(kpis["outstanding"]) - performing,
+    }
     parts = [
         *collected_parts,
         ("discount", "Settlement\ndiscount", ORANGE),
         ("written_off", "Written off", RED),
         ("outstanding", "Still\noutstanding", GREY),
     ]
+    if performing > 0:
+        parts.append(("performing_balance", "Cured,\nperforming", PINK))
     if float(kpis.get("debt_sold", 0.0)) > 0:
         parts.insert(3, ("debt_sold", "Sold to a\ndebt buyer", BROWN))
     values = [float(kpis.get(key, 0.0)) for key, _, _ in parts]

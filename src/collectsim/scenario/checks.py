@@ -80,6 +80,32 @@ def cross_reference_problems(data: Mapping[str, Any]) -> Problems:
         out.append(("population.inflow_days", f"{inflow} exceeds horizon.days {days}; accounts must enter in time"))
     out += _policy_problems(data, channels, segs)
     out += _precedence_problems(data, channels, teams)
+    out += _product_problems(data, reasons)
+    return out
+
+
+def _product_problems(data: Mapping[str, Any], reasons: dict) -> Problems:
+    """Re-default odds name defined reasons; re-ageing and a late-fee cycle need (and agree with) a product."""
+    out: Problems = []
+    product = data.get("product")
+    if not isinstance(product, Mapping):
+        if isinstance(_table(data, "policy").get("reage"), Mapping):
+            out.append(("policy.reage", "re-ageing needs a [product] table (statements and minimum dues)"))
+        return out
+    for reason in _table(product, "redefault_monthly"):
+        if reasons and reason not in reasons:
+            out.append(
+                (f"product.redefault_monthly.{reason}", f"'{reason}' is not a reason; defined: {_names(reasons)}")
+            )
+    interest = data.get("interest")
+    cycle, fee_cycle = product.get("statement_days", 30), _table(data, "interest").get("statement_days")
+    if isinstance(interest, Mapping) and fee_cycle is not None and fee_cycle != cycle:
+        out.append(
+            (
+                "interest.statement_days",
+                f"{fee_cycle} differs from product.statement_days {cycle}; late fees fall on the product's due dates",
+            )
+        )
     return out
 
 

@@ -440,14 +440,64 @@ class Interest(Model):
     Each morning an active account that is in house (not at an agency, on a plan or a payment
     holiday), not in court, and (with ``freeze_from_dpd``) below that DPD accrues ``apr`` ÷ 365 of its balance
     (compounding daily). On each due date after entry (DPD 1, 1 + ``statement_days``, …) it is
-    charged ``late_fee``. Both raise what is owed: opening + interest + fees = paid + discount +
-    written off + sold + outstanding on every account, every day.
+    charged ``late_fee`` (with a ``[product]``: on each due date that finds a due still unpaid, and
+    ``statement_days`` must then be left out or equal the product's). Both raise what is owed:
+    opening + interest + fees = paid + discount + written off + sold + outstanding on every
+    account, every day.
     """
 
     apr: Annotated[Real, Field(ge=0.0, le=2.0)] = 0.0
     freeze_from_dpd: Annotated[Int, Field(ge=1, le=DAYS_MAX)] | None = None
     late_fee: Money = 0.0
-    statement_days: Annotated[Int, Field(ge=1, le=92)] = 30
+    statement_days: Annotated[Int, Field(ge=1, le=92)] | None = None  # 30, or the product's cycle
+
+    @property
+    def fee_cycle(self) -> int:
+        return self.statement_days or 30
+
+
+class Product(Model):
+    """The accounts' contractual schedule (docs/model-mechanics.md, Contractual delinquency): off unless given.
+
+    Without it an account owes its whole balance from entry and its DPD rises by one a day until it
+    is paid or charged off. With it an account owes **arrears**: the dues it has missed. A due of a
+    fixed size falls every ``statement_days`` (revolving: ``minimum_due_share`` of the balance at
+    entry, at least ``minimum_due_floor``; instalment: the balance at entry ÷ ``term_months``); an
+    account entering at DPD d has missed ⌈d ÷ statement_days⌉ dues. Payments clear the oldest due
+    first and DPD is the age of the oldest unpaid one, so paying one due a cycle holds the bucket
+    and paying more lowers it. Paying the arrears **cures**: the account leaves collection with its
+    balance performing, and may **re-default** with the monthly probability of its latent reason
+    (``redefault_monthly``; reasons not listed never re-default), coming back at DPD 1. A plan or
+    payment holiday holds DPD while it lasts. A court case accelerates the debt: the whole balance
+    falls due. A payment that does not cure pays a share of the arrears drawn from
+    ``repayment.partial_fraction`` (``partial_payment = "share"``), or exactly one due
+    (``"minimum_due"``: what card holders behind on a statement mostly pay). ``kind`` also sets the
+    charge-off DPD when ``[chargeoff]`` does not: 180 revolving, 120 instalment (FFIEC). A cure
+    that lasts ``sustained_days`` is a sustained cure.
+    """
+
+    kind: Literal["revolving", "instalment"]
+    statement_days: Annotated[Int, Field(ge=7, le=92)] = 30
+    minimum_due_share: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.03
+    minimum_due_floor: Money = 25.0
+    term_months: Annotated[Int, Field(ge=1, le=600)] = 36
+    partial_payment: Literal["share", "minimum_due"] = "share"
+    redefault_monthly: dict[str, Prob] = Field(default_factory=dict)
+    sustained_days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 90
+
+
+class Reage(Model):
+    """Re-ageing (docs/model-mechanics.md, Re-ageing): bring a delinquent account current once it has shown it pays.
+
+    The common US bank rule for open-end credit (FFIEC): ``consecutive_payments`` statement cycles in a
+    row each with payments of at least one minimum due, and at most ``per_12_months`` re-ages in any
+    365 days and ``per_5_years`` in any 1,825. The arrears are not forgiven: they stay in the balance,
+    which is simply current again. Needs a ``[product]`` table.
+    """
+
+    consecutive_payments: Annotated[Int, Field(ge=1, le=24)] = 3
+    per_12_months: Annotated[Int, Field(ge=1, le=12)] = 1
+    per_5_years: Annotated[Int, Field(ge=1, le=60)] = 2
 
 
 class DebtSale(Model):
@@ -528,6 +578,7 @@ class Policy(Model):
     recent_days: Annotated[Int, Field(ge=1, le=365)] = 7
     one_call_per_day: bool = True
     call_precedence: tuple[str, ...] = ()
+    reage: Reage | None = None
     ladders: dict[str, Ladder]
 
 
@@ -549,9 +600,22 @@ class Scenario(Model):
     chargeoff: ChargeOff = ChargeOff()
     debt_sale: DebtSale | None = None
     interest: Interest | None = None
+    product: Product | None = None
     policy: Policy
     conduct: Conduct = Conduct()
     complaints: Complaints = Complaints()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _product_chargeoff(cls, data: object) -> object:
+        """An instalment product charges off at 120 DPD unless ``[chargeoff]`` says otherwise (FFIEC)."""
+        if not isinstance(data, dict):
+            return data
+        product, chargeoff = data.get("product"), data.get("chargeoff", {})
+        instalment = isinstance(product, dict) and product.get("kind") == "instalment"
+        if instalment and isinstance(chargeoff, dict) and "dpd" not in chargeoff:
+            data = {**data, "chargeoff": {**chargeoff, "dpd": 120}}
+        return data
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

@@ -69,6 +69,7 @@ class Repayment:
         self.partial = sc.repayment.partial_fraction.build()
         self.agency_partial = sc.agency.partial_fraction.build()
         self.agency = agency
+        self.minimum_payers = sc.product is not None and sc.product.partial_payment == "minimum_due"
 
     def excite(self, idx: np.ndarray, delta: np.ndarray | float, frac: float) -> None:
         """Add an intensity jump at fraction ``frac`` of today: counts in today's integral and after."""
@@ -108,7 +109,7 @@ class Repayment:
     def _intensity_payments(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s, p = self.s, self.s.pop
         live = np.flatnonzero((s.status == ACTIVE) | s.placed)
-        age = day - p.entry_day[live]
+        age = day - s.episode_start[live]
         base = p.lam_inf[live] + (p.lam_0[live] - p.lam_inf[live]) * np.exp(-self.kappa * age) * self.day_integral
         excited = s.excite[live] * self.day_integral + s.jump_integral[live]
         hazard = base + excited
@@ -125,8 +126,13 @@ class Repayment:
         full_prob = np.where(s.placed[payers], full_payment_odds(self.sc.agency, p.ability[payers]), p.ability[payers])
         # Rescale u within the 'partial' branch so one uniform decides both branch and size.
         part_u = np.clip((u - full_prob) / np.maximum(1 - full_prob, 1e-12), 1e-12, 1 - 1e-12)
-        frac = self._partial_share(u >= full_prob, s.placed[payers], part_u)
+        partial = u >= full_prob
+        frac = self._partial_share(partial, s.placed[payers], part_u)
         amount = frac * s.collectible(payers)
+        if self.minimum_payers:
+            # Card holders behind on a statement mostly pay the minimum (docs/sources.md, UCI card data).
+            mins = partial & ~s.placed[payers] & (s.status[payers] == ACTIVE)
+            amount[mins] = np.minimum(s.minimum_due[payers[mins]], s.collectible(payers[mins]))
         source = np.where(s.placed[payers], AGENCY, SELF).astype(np.int8)
         within = self._pay(payers, amount, day, at)
         # A second payment the same day is not lost: a threshold left below zero pays tomorrow.

@@ -158,20 +158,20 @@ class HorizonValuer:
     def _intensity(self, idx: np.ndarray, horizon: int) -> np.ndarray:
         """λ at the horizon: the decaying base part plus the excitation left at the end of the last day."""
         p, s = self.s.pop, self.s
-        age = horizon - p.entry_day[idx]
+        age = horizon - s.episode_start[idx]
         return p.lam_inf[idx] + (p.lam_0[idx] - p.lam_inf[idx]) * np.exp(-self.sc.repayment.kappa * age) + s.excite[idx]
 
     def _repayment(self, horizon: int, parts, parts_pv, costs, costs_pv) -> None:
         s, sc = self.s, self.sc
         placed = np.flatnonzero(s.placed)
         active = np.flatnonzero((s.status == ACTIVE) & ~s.placed)
-        dpd = s.pop.entry_dpd + horizon - s.pop.entry_day
+        dpd = s.dpd.astype(np.int64) + 1  # tomorrow's DPD if nothing is paid: the horizon's
         # A plan or a payment holiday stops the charge-off clock: the account may pay until it ends.
         plan_end = np.where(s.on_plan, s.plan_next + (s.plan_left.astype(np.int64) - 1) * s.plan_every - horizon, 0)
         paused_until = np.maximum(np.where(s.holiday_until >= 0, s.holiday_until - horizon, 0), plan_end)
         days_left = np.maximum(sc.chargeoff.dpd - dpd, paused_until)
         for chunk in _chunks(active):
-            w = s.balance[chunk]
+            w = s.collectible(chunk)
             gross, pv, _ = self._flows(
                 self.in_house,
                 chunk,
@@ -340,7 +340,7 @@ class HorizonValuer:
         miss_first = (1 - s.pop.promise_kept[plan]) * self.miss_next[plan]
         miss_after = (1 - s.pop.promise_kept[plan]) * self.miss_after[plan]
         alive = np.ones(plan.size)
-        left = s.balance[plan].copy()
+        left = s.collectible(plan)
         for j in range(int(s.plan_left[plan].max(initial=0))):
             due = j < s.plan_left[plan]
             alive = alive * np.where(due, 1 - (miss_first if j == 0 else miss_after), 1.0)

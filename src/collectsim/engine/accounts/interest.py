@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from collectsim.engine.accounts.schedule import Schedule
 from collectsim.engine.accounts.state import ACTIVE, AccountState
 from collectsim.scenario.schema import Interest
 
@@ -19,9 +20,10 @@ DAYS_PER_YEAR = 365.0
 
 
 class Accrual:
-    def __init__(self, spec: Interest | None, state: AccountState) -> None:
+    def __init__(self, spec: Interest | None, state: AccountState, schedule: Schedule | None = None) -> None:
         self.spec = spec
         self.s = state
+        self.schedule = schedule
 
     def morning(self, day: int) -> None:
         """Today's interest on yesterday's balance, and a late fee where today is a due date after entry."""
@@ -37,8 +39,14 @@ class Accrual:
             add = s.balance[idx] * (spec.apr / DAYS_PER_YEAR)
             s.balance[idx] += add
             s.interest[idx] += add
-        if spec.late_fee > 0:
+        if spec.late_fee > 0 and self.schedule is not None:
+            # With statements, a fee falls on each due date that finds the last due still unpaid.
+            late = self.schedule.missed_today
+            late = late[live[late]]
+            s.balance[late] += spec.late_fee
+            s.fees[late] += spec.late_fee
+        elif spec.late_fee > 0:
             dpd = s.dpd[idx]
-            due = idx[(dpd > s.pop.entry_dpd[idx]) & ((dpd - 1) % spec.statement_days == 0)]
+            due = idx[(dpd > s.pop.entry_dpd[idx]) & ((dpd - 1) % spec.fee_cycle == 0)]
             s.balance[due] += spec.late_fee
             s.fees[due] += spec.late_fee

@@ -62,7 +62,7 @@ class OfferDesk:
             s.in_house[yes] = False
             s.cancel_promises(yes)
             s.plan_left[yes] = spec.instalments
-            s.plan_amount[yes] = s.balance[yes] / spec.instalments
+            s.plan_amount[yes] = s.collectible(yes) / spec.instalments
             s.plan_next[yes] = day + spec.instalment_days
             s.plan_every[yes] = spec.instalment_days
             self.miss_next[yes] = spec.miss_first
@@ -88,7 +88,8 @@ class OfferDesk:
         paying = due[kept]
         self.miss_next[paying] = self.miss_after[paying]
         last = s.plan_left[paying] == 1
-        amount = np.where(last, s.balance[paying], np.minimum(s.plan_amount[paying], s.balance[paying]))
+        owed = s.collectible(paying)
+        amount = np.where(last, owed, np.minimum(s.plan_amount[paying], owed))
         done = s.book_payment(paying, amount, day)
         s.plan_left[paying] -= 1
         s.plan_next[paying] += s.plan_every[paying]

@@ -86,6 +86,9 @@ class AccountState:
         self.sale_proceeds = np.zeros(n)  # what the buyer paid for it: lender's cash, not a borrower payment
         self.sale_day = np.full(n, -1, dtype=np.int32)
         self.dpd = np.zeros(n, dtype=np.int32)
+        self.arrears: np.ndarray | None = None  # missed dues, with a contractual schedule (engine/accounts/schedule.py)
+        self.minimum_due: np.ndarray | None = None  # the size of one due, with a schedule
+        self.episode_start = pop.entry_day.copy()  # start of the current delinquency: entry, or a re-default
         self.in_house = np.zeros(n, dtype=bool)
         self.excite = np.zeros(n)
         self.jump_integral = np.zeros(n)
@@ -131,17 +134,29 @@ class AccountState:
         self.direct_cost = np.zeros(n)  # channel costs, legal fees and agency commission, per account
         self.team_minutes = np.zeros(n)  # team time spent on the account (to share team cost)
 
-    def collectible(self, idx: np.ndarray) -> np.ndarray:
-        """What can still be collected: the balance, or after charge-off what was written off."""
+    def debt(self, idx: np.ndarray) -> np.ndarray:
+        """All that is owed: the balance, or after charge-off what was written off."""
         return np.where(self.status[idx] == WRITTEN_OFF, self.written_off[idx], self.balance[idx])
 
+    def collectible(self, idx: np.ndarray) -> np.ndarray:
+        """What collection asks for: the debt, or with a contractual schedule the arrears of a live account.
+
+        A court case accelerates the debt, so an account in court owes its whole balance.
+        """
+        if self.arrears is None:
+            return self.debt(idx)
+        scheduled = (self.status[idx] == ACTIVE) & ~self.legal_active[idx]
+        return np.where(scheduled, np.minimum(self.arrears[idx], self.balance[idx]), self.debt(idx))
+
     def book_payment(self, idx: np.ndarray, amount: np.ndarray, day: int) -> np.ndarray:
-        """Book payments; returns the accounts among ``idx`` that are now paid in full."""
-        amount = np.minimum(amount, self.collectible(idx))
+        """Book payments; returns the accounts among ``idx`` now cured (arrears paid) or paid in full."""
+        amount = np.minimum(amount, self.debt(idx))
         co = self.status[idx] == WRITTEN_OFF
         self.paid[idx] += amount
         self.balance[idx[~co]] -= amount[~co]
         self.written_off[idx[co]] -= amount[co]
+        if self.arrears is not None:
+            self.arrears[idx[~co]] = np.maximum(0.0, self.arrears[idx[~co]] - amount[~co])
         self.recovered_after_write_off[idx[co]] += amount[co]
         self.payments[idx] += 1
         bucket = np.clip((self.dpd[idx] - 1) // BUCKET_DAYS, 0, 30)
@@ -151,7 +166,11 @@ class AccountState:
         self.first_payment_day[idx[first]] = day
         left = self.collectible(idx)
         done = idx[left <= CENT]
-        self._clear_dust(done)
+        if self.arrears is None:
+            self._clear_dust(done)
+        else:
+            self.arrears[done] = 0.0
+            self._clear_dust(done[self.debt(done) <= CENT])
         live = done[self.status[done] == ACTIVE]
         self.close(live, CURED, day)
         self.status[done[self.status[done] == WRITTEN_OFF]] = RECOVERED
@@ -160,11 +179,11 @@ class AccountState:
         return done
 
     def settle(self, idx: np.ndarray, discount_share: float, day: int) -> None:
-        """Settle in one payment of the collectible less a discount, booked as discount.
+        """Settle the whole debt (not only the arrears) in one payment less a discount, booked as discount.
 
         After charge-off the waived part simply stays written off.
         """
-        owed = self.collectible(idx)
+        owed = self.debt(idx)
         disc = owed * discount_share
         live = self.status[idx] != WRITTEN_OFF
         self.discount[idx[live]] += disc[live]
@@ -188,6 +207,8 @@ class AccountState:
             idx = idx[self.status[idx] == ACTIVE]
         self.status[idx] = status
         self.in_house[idx] = False
+        if self.arrears is not None:
+            self.arrears[idx] = 0.0
         self.cancel_promises(idx)
         self.resolution_day[idx] = np.where(self.resolution_day[idx] < 0, day, self.resolution_day[idx])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -68,6 +69,8 @@ class ConductRules:
         self.crew = max((c.min_collectors for c in self.rules.crews), default=1)
         self.crew_rules: list[Crew] = list(self.rules.crews)
         self.active = bool(self.rules.all())
+        self._offset_list: list[float] = self.offset.tolist()
+        self._checks_one = [[self._check_one(r) for r in rules] for rules in self._applies]
 
     # --- checks ----------------------------------------------------------------------------------------------
 
@@ -129,34 +132,49 @@ class ConductRules:
         """Scalar twin of ``screen`` for team work (the hot path); a stopped item is tallied here:
         deferred (it goes back to the queue) unless a stop or forbearance rule blocks it for good."""
         allowed, deferrable, first = True, True, None
-        for rule in self._applies[cid]:
-            if not self._violates_one(rule, i, now):
+        for name, violates, final in self._checks_one[cid]:
+            if not violates(i, now):
                 continue
-            name = self._name(rule)
             if self.audit:
                 self.violations[name] += 1
                 continue
             if allowed:
                 first = name
                 allowed = False
-            if isinstance(rule, Stop | Forbearance):
+            if final:
                 deferrable = False
         if first is not None:
             (self.deferred if deferrable else self.blocked)[first] += 1
         return allowed, deferrable and not allowed
 
-    def _violates_one(self, rule: object, i: int, now: float) -> bool:
+    def _check_one(self, rule: object) -> tuple[str, Callable[[int, float], bool], bool]:
+        """(name, violates(i, now), final) of one rule for ``screen_one``: the rule's test bound once,
+        so the hot path does no type dispatch; ``final`` marks rules that block for good (no deferral)."""
         if isinstance(rule, _CapState):
-            return rule.full_one(i, now)
+            return rule.rule.name, rule.full_one, False
         if isinstance(rule, Hours):
-            hour = ((now + float(self.offset[i])) % 1.0) * 24.0
-            return hour < rule.start or hour >= rule.end
+            offset, start, end = self._offset_list, rule.start, rule.end
+
+            def outside(i: int, now: float) -> bool:
+                hour = ((now + offset[i]) % 1.0) * 24.0
+                return hour < start or hour >= end
+
+            return rule.name, outside, False
         if isinstance(rule, CoolOff):
-            conv = float(self.conv_time[i])
-            return math.isfinite(conv) and now > conv and math.floor(now) - math.floor(conv) < rule.days
+            conv_time, days = self.conv_time, rule.days
+
+            def cooling(i: int, now: float) -> bool:
+                conv = float(conv_time[i])
+                return math.isfinite(conv) and now > conv and math.floor(now) - math.floor(conv) < days
+
+            return rule.name, cooling, False
         if isinstance(rule, Stop):
-            return bool(self.refused[i]) if rule.on == "refusal" else float(self.dispute_until[i]) > now
-        return not self.s.offered[i]
+            refused, dispute_until = self.refused, self.dispute_until
+            if rule.on == "refusal":
+                return rule.name, lambda i, now: bool(refused[i]), True
+            return rule.name, lambda i, now: float(dispute_until[i]) > now, True
+        offered = self.s.offered
+        return self._name(rule), lambda i, now: not offered[i], True
 
     # --- what happened ---------------------------------------------------------------------------------------
 
@@ -218,3 +236,17 @@ class ConductRules:
             hour = ((t + self.offset[idx]) % 1.0) * 24.0
             ok &= (hour >= rule.start) & (hour < rule.end)
         return np.where(ok, t, np.nan)
+
+    def next_allowed_one(self, i: int, now: float, latest: float) -> float:
+        """Scalar twin of ``next_allowed_time`` for one account (a deferred team item), same float steps."""
+        t = now
+        offset = float(self.offset[i])
+        for rule in self.rules.hours:
+            t = max(t, math.floor(now) + rule.start / 24.0 - offset + 1e-7)
+        if not t <= latest:
+            return math.nan
+        for rule in self.rules.hours:
+            hour = ((t + offset) % 1.0) * 24.0
+            if not rule.start <= hour < rule.end:
+                return math.nan
+        return t

@@ -12,11 +12,35 @@ import pandas as pd
 
 from collectsim import metrics
 from collectsim.engine.accounts.horizon import HorizonValue
+from collectsim.engine.accounts.schedule import ROLL_STARTS
 from collectsim.engine.accounts.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.contact.outcomes import EVENT_OUTCOMES
 from collectsim.engine.daily.loop import Simulation
 from collectsim.engine.operations.teams import MINUTES_PER_DAY, TeamDesk
 from collectsim.results import RunResult, day_or_na
+
+
+def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
+    """With a contractual schedule: arrears, cures and re-defaults, and the day each bucket was first reached."""
+    sch, s = sim.schedule, sim.state
+    if sch is None:
+        return {}
+    reached = {f"reached_dpd_{start}_day": day_or_na(sch.reach_day[j]) for j, start in enumerate(ROLL_STARTS)}
+    return {
+        "dpd": s.dpd,
+        "arrears": s.arrears,
+        "due_amount": sch.due,
+        "cures": sch.cures,
+        "first_cure_day": day_or_na(sch.first_cure_day),
+        "redefaults": sch.redefaults,
+        "sustained_cure": sch.sustained(sim.sc.horizon.days),
+        "reages": sch.reages,
+        "statement_cycles_1_2": sch.cycles[0],
+        "statement_unpaid_1_2": sch.unpaid_cycles[0],
+        "statement_cycles_3_plus": sch.cycles[1],
+        "statement_unpaid_3_plus": sch.unpaid_cycles[1],
+        **reached,
+    }
 
 
 def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
@@ -74,6 +98,7 @@ def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
             "willingness": p.willingness,
             "ability": p.ability,
             "contactability": p.contactability,
+            **_schedule_columns(sim),
         }
     )
 

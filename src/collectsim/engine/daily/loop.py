@@ -21,6 +21,7 @@ from collectsim.engine.accounts.horizon import HorizonValuer
 from collectsim.engine.accounts.interest import Accrual
 from collectsim.engine.accounts.offers import OfferDesk
 from collectsim.engine.accounts.population import generate
+from collectsim.engine.accounts.schedule import Schedule
 from collectsim.engine.accounts.state import ACTIVE, NO_CASE, PENDING, AccountState, distinct
 from collectsim.engine.contact.channels import Contact
 from collectsim.engine.contact.complaints import ComplaintBook
@@ -78,7 +79,10 @@ class Simulation:
         self.conduct = ConductRules(sc, self.state, list(sc.channels), [c.kind for c in sc.channels.values()])
         self.complaints = ComplaintBook(sc, self.state, self.streams)
         self.offers = OfferDesk(sc, self.state, self.streams)
-        self.accrual = Accrual(sc.interest, self.state)
+        self.schedule = (
+            Schedule(sc.product, sc.policy.reage, tuple(sc.reasons), self.state, self.streams) if sc.product else None
+        )
+        self.accrual = Accrual(sc.interest, self.state, self.schedule)
         self.contact = Contact(
             sc,
             self.state,
@@ -157,10 +161,23 @@ class Simulation:
                 return enq.astype(float)
 
     def run(self) -> None:
+        self.start()
+        self.env.run(until=self.sc.horizon.days)
+
+    def start(self) -> None:
+        """Start the teams and the daily driver; nothing is simulated until the environment runs."""
         for desk in self.teams.values():
             desk.run()
         self.env.process(self._days())
-        self.env.run(until=self.sc.horizon.days)
+
+    def run_until(self, day: int) -> None:
+        """Simulate up to midnight before ``day``: every day before it has ended, ``day`` has not begun.
+
+        A day's morning runs at exactly ``day`` (each wait lands on a whole day) and simpy takes a
+        stop before other events at the same time, so a run paused and resumed at whole days follows
+        the same events in the same order as one run straight through.
+        """
+        self.env.run(until=day)
 
     def _days(self):
         env, sc = self.env, self.sc
@@ -181,8 +198,11 @@ class Simulation:
         entering = np.flatnonzero((s.status == PENDING) & (p.entry_day == day))
         s.status[entering] = ACTIVE
         s.in_house[entering] = True
-        entered = s.status != PENDING
-        s.dpd[entered] = p.entry_dpd[entered] + day - p.entry_day[entered]
+        if self.schedule is None:
+            entered = s.status != PENDING
+            s.dpd[entered] = p.entry_dpd[entered] + day - p.entry_day[entered]
+        else:
+            self.schedule.morning(day)
         self.agency.recall(day)
         self.offers.holidays(day)
         self.accrual.morning(day)
@@ -266,6 +286,8 @@ class Simulation:
         if treated is not None:
             report_day(self.collectability, s, day, treated, paid)
         self.legal.garnish(day)
+        if self.schedule is not None:
+            self.schedule.evening(day)
         by_agency = paid.source == AGENCY
         self.agency.charge(paid.accounts[by_agency], paid.amounts[by_agency])
         for desk in self.teams.values():

@@ -14,7 +14,7 @@ class Recorder:
     def __init__(self, record_events: bool) -> None:
         self.daily: dict[str, list[float]] = defaultdict(list)
         self.record_events = record_events
-        self._events: dict[str, list[np.ndarray]] = defaultdict(list)
+        self._log = EventColumns()
         self._paid_before = 0.0
         self._cost_before = 0.0
         self._proceeds_before = 0.0
@@ -58,20 +58,13 @@ class Recorder:
     def event_one(self, time: float, account: int, channel: int, rule: int, outcome: int) -> None:
         """One team action (the hot path: nothing is built unless events are recorded)."""
         if self.record_events:
-            self.events(time, np.array([account]), channel, rule, outcome)
+            self._log.one(time, account, channel, rule, outcome)
 
     def events(
         self, day: float | np.ndarray, accounts: np.ndarray, channel: int, rule: int, outcome: np.ndarray | int
     ) -> None:
-        if not self.record_events:
-            return
-        n = accounts.size
-        ev = self._events
-        ev["time"].append(np.broadcast_to(np.asarray(day, dtype=float), (n,)).copy())
-        ev["account"].append(accounts.astype(np.int64))
-        ev["channel"].append(np.full(n, channel, dtype=np.int16))
-        ev["rule"].append(np.full(n, rule, dtype=np.int32))
-        ev["outcome"].append(np.broadcast_to(np.asarray(outcome, dtype=np.int8), (n,)).copy())
+        if self.record_events:
+            self._log.many(day, accounts, channel, rule, outcome)
 
     def daily_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.daily)
@@ -79,7 +72,7 @@ class Recorder:
     def events_frame(self, channels: list[str], rules: list[str], outcomes: tuple[str, ...]) -> pd.DataFrame | None:
         if not self.record_events:
             return None
-        cols = {k: np.concatenate(v) if v else np.empty(0) for k, v in self._events.items()}
+        cols = self._log.columns()
         if not cols:
             return pd.DataFrame(columns=["day", "time", "account", "channel", "rule", "outcome"])
         order = np.argsort(cols["time"], kind="stable")
@@ -94,3 +87,58 @@ class Recorder:
                 "outcome": pd.Categorical.from_codes(cols["outcome"][order], outcomes),
             }
         )
+
+
+EVENT_COLUMNS = {"time": np.float64, "account": np.int64, "channel": np.int16, "rule": np.int32, "outcome": np.int8}
+
+
+class EventColumns:
+    """The event log as five columns, in the order the events happened.
+
+    Team actions arrive one at a time (hundreds of thousands a run) and are appended to
+    plain lists; a batch of sends first turns the scalars gathered so far into one chunk,
+    then adds its own arrays as the next. Order is kept exactly, so the stable sort by
+    time at the end breaks ties as the engine made them (a shift starting on the hour
+    the automated sends go out), while each team action costs five list appends rather
+    than five one-element arrays.
+    """
+
+    def __init__(self) -> None:
+        self._chunks: dict[str, list[np.ndarray]] = {k: [] for k in EVENT_COLUMNS}
+        self._time: list[float] = []
+        self._account: list[int] = []
+        self._channel: list[int] = []
+        self._rule: list[int] = []
+        self._outcome: list[int] = []
+
+    def one(self, time: float, account: int, channel: int, rule: int, outcome: int) -> None:
+        self._time.append(time)
+        self._account.append(account)
+        self._channel.append(channel)
+        self._rule.append(rule)
+        self._outcome.append(outcome)
+
+    def many(
+        self, time: float | np.ndarray, accounts: np.ndarray, channel: int, rule: int, outcome: np.ndarray | int
+    ) -> None:
+        self._flush()
+        n = accounts.size
+        c = self._chunks
+        c["time"].append(np.broadcast_to(np.asarray(time, dtype=float), (n,)).copy())
+        c["account"].append(accounts.astype(np.int64))
+        c["channel"].append(np.full(n, channel, dtype=np.int16))
+        c["rule"].append(np.full(n, rule, dtype=np.int32))
+        c["outcome"].append(np.broadcast_to(np.asarray(outcome, dtype=np.int8), (n,)).copy())
+
+    def _flush(self) -> None:
+        if not self._time:
+            return
+        singles = (self._time, self._account, self._channel, self._rule, self._outcome)
+        for (k, dtype), values in zip(EVENT_COLUMNS.items(), singles, strict=True):
+            self._chunks[k].append(np.array(values, dtype=dtype))
+            values.clear()
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every event so far, one array per column; empty if nothing was ever logged."""
+        self._flush()
+        return {k: np.concatenate(v) for k, v in self._chunks.items() if v}

@@ -32,8 +32,10 @@ class OutboundQueue:
         self._chan = np.empty(0, dtype=np.int16)
         self._rule = np.empty(0, dtype=np.int32)
         self._enq = np.empty(0, dtype=np.float64)
-        self._lists: tuple[list, list, list, list] = ([], [], [], [])
         self._ptr = 0
+        self._today = 0  # items [0, _today) of the arrays are today's ordered work list
+        self._lists: tuple[list, list, list, list] = ([], [], [], [])  # items [_from, _from + len) as lists
+        self._from = 0
         self.open_day = -1
         self.length = TimeWeighted()
         self.arrivals = 0
@@ -43,10 +45,11 @@ class OutboundQueue:
         self.voided_today = 0
         self.voided = 0
         self._urgent: deque[tuple[int, int, int, float]] = deque()
+        self._late: list[tuple[int, int, int, float]] = []
 
     @property
     def waiting(self) -> int:
-        return self._acct.size - self._ptr + len(self._urgent)
+        return self._acct.size - self._ptr + len(self._urgent) + len(self._late)
 
     def push_urgent(self, account: int, channel: int, rule: int, now: float) -> None:
         """Work that a rule deferred to later today: taken before the rest of today's list."""
@@ -57,11 +60,36 @@ class OutboundQueue:
         self.arrivals += 1
         self.length.update(now, self.waiting)
 
+    def enqueue_one(self, account: int, channel: int, rule: int, now: float) -> None:
+        """``enqueue`` for one account (work a rule deferred to another day).
+
+        Kept in a list until the arrays are next read: appending one item to the arrays
+        copied the whole backlog each time, quadratic under a cap that defers thousands a day.
+        """
+        if self.pending[account]:
+            return
+        self.pending[account] = True
+        self._late.append((account, channel, rule, now))
+        self.arrivals += 1
+        self.length.update(now, self.waiting)
+
+    def _settle_late(self) -> None:
+        """Append the items of ``enqueue_one`` to the arrays, in the order they came."""
+        if not self._late:
+            return
+        acct, chan, rule, enq = zip(*self._late, strict=True)
+        self._late.clear()
+        self._acct = np.concatenate([self._acct, np.array(acct, dtype=np.int64)])
+        self._chan = np.concatenate([self._chan, np.array(chan, dtype=np.int16)])
+        self._rule = np.concatenate([self._rule, np.array(rule, dtype=np.int32)])
+        self._enq = np.concatenate([self._enq, np.array(enq, dtype=np.float64)])
+
     def enqueue(self, accounts: np.ndarray, channel: int, rule: int, now: float) -> None:
         """Add work for accounts not already waiting for this team (taken from the next opening on)."""
         new = accounts[~self.pending[accounts]]
         if new.size == 0:
             return
+        self._settle_late()
         self.pending[new] = True
         self._acct = np.concatenate([self._acct, new])
         self._chan = np.concatenate([self._chan, np.full(new.size, channel, dtype=np.int16)])
@@ -72,12 +100,14 @@ class OutboundQueue:
 
     def queued(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The items the next opening starts with: (accounts, channel ids, rule ids)."""
+        self._settle_late()
         rest = slice(self._ptr, None)
         return self._acct[rest], self._chan[rest], self._rule[rest]
 
     def open(self, day: int, now: float, key: PriorityKey, wanted: np.ndarray | None = None) -> None:
         """Void the items not ``wanted`` (a mask over ``queued()``; None keeps all), then order
         today's work by the priority rule (smallest key first, ties by arrival)."""
+        self._settle_late()
         rest = slice(self._ptr, None)
         self._acct, self._chan, self._rule, self._enq = (
             a[rest] for a in (self._acct, self._chan, self._rule, self._enq)
@@ -93,8 +123,9 @@ class OutboundQueue:
         self._acct, self._chan, self._rule, self._enq = (
             a[order] for a in (self._acct, self._chan, self._rule, self._enq)
         )
-        self._lists = (self._acct.tolist(), self._chan.tolist(), self._rule.tolist(), self._enq.tolist())
         self._ptr = 0
+        self._today = self._acct.size
+        self._unlist()
         self.open_day = day
         self.done_today = 0
 
@@ -122,11 +153,35 @@ class OutboundQueue:
             acct, chan, rule, enq = self._urgent.popleft()
             return self._taken(acct, chan, rule, enq, now)
         k = self._ptr
-        if k >= len(self._lists[0]):
+        if k >= self._today:
             return None
         self._ptr = k + 1
-        acct, chan, rule, enq = (lst[k] for lst in self._lists)
-        return self._taken(acct, chan, rule, enq, now)
+        j = k - self._from
+        if j >= len(self._lists[0]):
+            self._list_from(k)
+            j = 0
+        accts, chans, rules, enqs = self._lists
+        return self._taken(accts[j], chans[j], rules[j], enqs[j], now)
+
+    def _list_from(self, k: int) -> None:
+        """Turn the next stretch of today's list, from item ``k``, into Python lists for ``pop``.
+
+        Agents take a small part of a long carried backlog each day, so the list is converted
+        in stretches as they reach it (each twice the last, from 256), never all of it.
+        """
+        size = max(256, 2 * len(self._lists[0]))
+        part = slice(k, min(k + size, self._today))
+        self._lists = (
+            self._acct[part].tolist(),
+            self._chan[part].tolist(),
+            self._rule[part].tolist(),
+            self._enq[part].tolist(),
+        )
+        self._from = k
+
+    def _unlist(self) -> None:
+        self._lists = ([], [], [], [])
+        self._from = self._ptr
 
     def _taken(self, acct: int, chan: int, rule: int, enq: float, now: float) -> tuple[int, int, int]:
         self.pending[acct] = False
@@ -136,6 +191,7 @@ class OutboundQueue:
 
     def close(self, now: float, expire: bool) -> int:
         """End of the working day: leftovers are carried (returned count) or dropped."""
+        self._settle_late()
         if self._urgent:
             acct, chan, rule, enq = (np.array(col) for col in zip(*self._urgent, strict=True))
             self._urgent.clear()
@@ -150,12 +206,14 @@ class OutboundQueue:
             self.total_wait += float(np.sum(now - self._enq[rest]))
             self._ptr = self._acct.size
             self.length.update(now, 0)
-        self._lists = ([], [], [], [])
+        self._today = self._ptr
+        self._unlist()
         self.open_day = -1
         return left
 
     def residual_wait(self, now: float) -> float:
         """Waiting time so far of items still queued at ``now`` (for Little's law at the horizon)."""
+        self._settle_late()
         return float(np.sum(now - self._enq[self._ptr :]))
 
 

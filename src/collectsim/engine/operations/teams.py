@@ -180,6 +180,8 @@ class TeamDesk:
         self.floor = floor or {}
         self._idle_factor = 1.0 / spec.max_occupancy - 1.0
         self._rpc_spacing = None if spec.max_rpc_per_hour is None else 60.0 / spec.max_rpc_per_hour
+        # Per weekday, when its last shift ends (None: nobody works): asked on every deferral.
+        self._last_end = [max((p.end for p in self.posts if wd in p.weekdays), default=None) for wd in range(7)]
 
     def weekday(self, day: int) -> int:
         return (self.start_weekday + day) % 7
@@ -216,9 +218,8 @@ class TeamDesk:
 
     def day_end(self, day: int) -> float:
         """When the last shift of ``day`` ends (the day's start if nobody works then)."""
-        wd = self.weekday(day)
-        ends = [p.end for p in self.posts if wd in p.weekdays]
-        return day + max(ends) if ends else float(day)
+        last = self._last_end[self.weekday(day)]
+        return day + last if last is not None else float(day)
 
     def wake_one(self) -> None:
         self._wake(1)

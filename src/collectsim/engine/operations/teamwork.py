@@ -25,6 +25,7 @@ from collectsim.engine.accounts.state import AccountState
 from collectsim.engine.contact.channels import Contact
 from collectsim.engine.contact.conduct import ConductRules
 from collectsim.engine.contact.outcomes import FILED_OUTCOME, INBOUND_OUTCOME, RIGHT_PARTY
+from collectsim.engine.operations.deferrals import DeferredReturns
 from collectsim.engine.operations.legal import LegalDesk
 from collectsim.engine.operations.queues import OutboundQueue, PriorityKey
 from collectsim.engine.operations.teams import DEFERRED, VOID, HandleTimeBuffer, TeamDesk
@@ -84,6 +85,7 @@ class TeamWork:
                 floor=self.teams,
             )
         self._owner = {id(d.outbound): d for d in self.teams.values()}
+        self._returns = DeferredReturns(env)
 
     def _open_day(self, first: TeamDesk, day: int) -> None:
         """Open ``first``'s queue for today and, when calls have a precedence, every other working team's."""
@@ -141,16 +143,11 @@ class TeamWork:
     def _defer(self, queue: OutboundQueue, i: int, cid: int, rule: int, now: float) -> None:
         """Deferred work returns to its queue later today when contact hours open for the borrower, else tomorrow."""
         desk = self._owner[id(queue)]
-        when = self.conduct.next_allowed_time(np.array([i]), now + 1e-9, desk.day_end(math.floor(now)))[0]
-        if np.isnan(when) or when <= now + 1e-6:
-            queue.enqueue(np.array([i]), cid, rule, now)
+        when = self.conduct.next_allowed_one(i, now + 1e-9, desk.day_end(math.floor(now)))
+        if math.isnan(when) or when <= now + 1e-6:
+            queue.enqueue_one(i, cid, rule, now)
         else:
-            self.env.process(self._return_at(desk, i, cid, rule, float(when)))
-
-    def _return_at(self, desk: TeamDesk, i: int, cid: int, rule: int, t: float):
-        yield self.env.timeout(t - self.env.now)
-        desk.outbound.push_urgent(i, cid, rule, self.env.now)
-        desk.wake_one()
+            self._returns.add(desk, i, cid, rule, when)
 
     def _answer(self, desk: TeamDesk, i: int, cid: int, now: float) -> tuple[float, bool] | str:
         """An agent of ``desk`` answers account ``i``'s inbound call on channel ``cid`` at ``now``."""

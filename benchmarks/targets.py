@@ -1,0 +1,321 @@
+"""The performance targets, measured and judged in one command.
+
+Run from the project root::
+
+    python benchmarks/targets.py                             # every target but 10M accounts (~10 min)
+    python benchmarks/targets.py --only rules,events         # a subset: scale, naive, rules, events, sweep
+    python benchmarks/targets.py --ten-million               # also 10M accounts × 180 days (minutes, ~GBs)
+    python benchmarks/targets.py --save after.json --compare before.json   # a before/after column
+
+Every engine figure is CPU time of ``simulate`` alone (``time.process_time``; imports and scenario
+loading excluded), the minimum over ``--repeat`` runs: the machines this runs on are shared, and CPU
+time is what a run costs whatever else the cores are doing. Peak memory is the worker process's peak
+resident set. Each size of the scale section runs in a fresh interpreter (so its peak is its own);
+the ratios (rulebooks, event recording) are taken within one worker, their runs interleaved so that
+drift of the machine falls on both sides of a ratio.
+
+Targets (issue 15), each printed with its measured value and PASS/FAIL:
+
+* scale: baseline 1M accounts × 180 days ≤ 15 s CPU and ≤ 1 GB peak; 100k ≤ 1.5 s; 10M (with
+  ``--ten-million``) ≤ 180 s and ≤ 12 GB; cost exponent log(cpu ratio)/log(size ratio) from 100k up ≤ 1.05;
+* naive: the naive one-process-per-borrower model of the same ladder (``naive.py``), timed once at
+  100k accounts in this run, ≥ 30× the engine's CPU time at that size;
+* rules: each shipped conduct rulebook (``collectsim.scenario.rulebooks.PRESETS``) in enforce mode on
+  ``scenarios/conduct_none.toml`` ≤ 1.3× the same run without rules;
+* events: ``record_events=True`` ≤ 1.2× the same run without;
+* sweep: a sweep of ~1-second runs on 2 worker processes ≥ 1.8× one worker (wall time, the only
+  measure of parallelism; it suffers when other work shares the cores, so the load average is
+  printed with it), and the CPU a pool worker spends before its first job can run ≤ 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+NO_RULES = ROOT / "scenarios" / "conduct_none.toml"
+DAYS = 180
+SECTIONS = ("scale", "naive", "rules", "events", "sweep")
+RATIO_ACCOUNTS = 100_000
+
+
+def _load(path: Path, n: int, extra: dict[str, Any] | None = None):
+    import collectsim as cs
+
+    return cs.load_scenario(path, overrides={"population.accounts": n, "horizon.days": DAYS, **(extra or {})})
+
+
+def _cpu_of_run(sc, seed: int, **kw: Any) -> float:
+    import collectsim as cs
+
+    t0 = time.process_time()
+    cs.simulate(sc, seed=seed, **kw)
+    return time.process_time() - t0
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# --- worker modes (each in a fresh interpreter) ------------------------------------------------------------
+
+
+def work_size(n: int, seed: int) -> dict[str, Any]:
+    """One baseline run of ``n`` accounts: its CPU time (after a warm-up run, so the first call's lazy imports
+    are not counted) and this process's peak memory."""
+    _cpu_of_run(_load(BASELINE, 1_000), seed)
+    return {"cpu_s": _cpu_of_run(_load(BASELINE, n), seed), "peak_mb": _peak_mb()}
+
+
+def work_naive(n: int, seed: int) -> dict[str, Any]:
+    """The naive model of the baseline ladder at ``n`` accounts, and the engine's KPIs beside its own."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from naive import NaiveModel
+
+    import collectsim as cs
+
+    sc = _load(BASELINE, n)
+    t0 = time.process_time()
+    kpis = NaiveModel(sc, seed).run()
+    cpu = time.process_time() - t0
+    r = cs.simulate(sc, seed=seed)
+    team_attempts = sum(v for k, v in r.kpis.items() if k.startswith("team.") and k.endswith(".attempts"))
+    engine = {
+        "recovery_rate": r.kpis["recovery_rate"],
+        "team_attempts_per_account": (team_attempts + r.kpis["legal_filed"]) / n,
+    }
+    return {"cpu_s": cpu, "naive": kpis, "engine": engine}
+
+
+def _rule_variants() -> dict[str, tuple[Path, dict[str, Any]]]:
+    from collectsim.scenario.rulebooks import PRESETS
+
+    out: dict[str, tuple[Path, dict[str, Any]]] = {"none": (NO_RULES, {})}
+    for name in PRESETS:
+        out[name] = (NO_RULES, {"conduct.presets": [name], "conduct.mode": "enforce"})
+    return out
+
+
+def work_ratios(section: str, n: int, seed: int, repeat: int) -> dict[str, Any]:
+    """CPU of each variant of ``section`` (min over ``repeat`` interleaved rounds) in this one process."""
+    variants: dict[str, tuple[Any, dict[str, Any]]]
+    if section == "rules":
+        variants = {k: (_load(p, n, ov), {}) for k, (p, ov) in _rule_variants().items()}
+    else:
+        sc = _load(BASELINE, n)
+        variants = {"without": (sc, {}), "record_events": (sc, {"record_events": True})}
+    _cpu_of_run(_load(BASELINE, 1_000), seed)  # warm-up: the lazy imports of a first run
+    best = {k: math.inf for k in variants}
+    for _ in range(repeat):
+        for k, (sc, kw) in variants.items():
+            best[k] = min(best[k], _cpu_of_run(sc, seed, **kw))
+    return {"cpu_s": best}
+
+
+def _ready(_: int) -> dict[str, float]:
+    """A pool worker's first job: the CPU it took to become ready (spawn, imports, a first run's lazy
+    imports), i.e. its CPU so far less what the same tiny run costs warm. It then idles a moment, so
+    that the second job goes to the other worker."""
+    import collectsim as cs
+
+    tiny = _load(BASELINE, 100)
+    cs.simulate(tiny, seed=0)
+    cold = time.process_time()
+    warm = _cpu_of_run(tiny, 0)
+    time.sleep(1.0)
+    return {"pid": float(os.getpid()), "start_cpu_s": cold - warm}
+
+
+def work_sweep(n: int, runs: int, seed: int) -> dict[str, Any]:
+    """Sweep wall time on 1 and on 2 workers, and each pool worker's start-up CPU."""
+    import collectsim as cs
+    from collectsim.experiments import sweep
+    from collectsim.experiments.design import Parameter, grid
+    from collectsim.experiments.executors import ProcessExecutor, SequentialExecutor
+
+    design = grid([Parameter("teams.late_callers.headcount", levels=(4, 8, 12, 16))])
+    cs.simulate(_load(BASELINE, 1_000), seed=0)  # warm-up in the parent
+    if n == 0:  # size the runs to about a second of CPU each
+        n = max(1_000, int(round(20_000 / _cpu_of_run(_load(BASELINE, 20_000), seed), -3)))
+    base = _load(BASELINE, n)
+    with ProcessExecutor(2) as ex:
+        t0 = time.perf_counter()
+        ready = [r for _, r in ex.map_unordered(_ready, [0, 1])]
+        pool_start_wall = time.perf_counter() - t0
+    walls: dict[str, float] = {}
+    cpu0 = time.process_time()
+    for label, make in (("1 worker", SequentialExecutor), ("2 workers", lambda: ProcessExecutor(2))):
+        with make() as ex:
+            t0 = time.perf_counter()
+            sweep(base, design, runs // 4, seed=seed, executor=ex)
+            walls[label] = time.perf_counter() - t0
+        if label == "1 worker":
+            run_cpu = (time.process_time() - cpu0) / runs
+    return {
+        "walls": walls,
+        "run_cpu_s": run_cpu,
+        "start_cpu_s": [r["start_cpu_s"] for r in ready],
+        "pool_start_wall_s": pool_start_wall,
+        "load": os.getloadavg()[0],
+        "accounts": n,
+    }
+
+
+# --- the parent: spawn workers, judge, print ---------------------------------------------------------------
+
+
+def spawn(*args: str) -> dict[str, Any]:
+    """Run one worker mode in a fresh interpreter and return its JSON answer."""
+    cmd = [sys.executable, __file__, "--worker", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"worker {args} failed:\n" + "\n".join(proc.stderr.strip().splitlines()[-15:]))
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+class Verdicts:
+    """Rows of (target, measured, limit, PASS/FAIL), with an optional 'before' column."""
+
+    def __init__(self, before: dict[str, float]) -> None:
+        self.rows: list[tuple[str, float, str, str, str]] = []
+        self.values: dict[str, float] = {}
+        self.before = before
+
+    def add(self, name: str, value: float, limit: float, *, at_most: bool, unit: str, fmt: str = ".2f") -> None:
+        ok = value <= limit if at_most else value >= limit
+        self.values[name] = value
+        shown = f"{value:{fmt}}{unit}"
+        was = self.before.get(name)
+        prev = "" if was is None else f"{was:{fmt}}{unit}"
+        self.rows.append(
+            (name, value, f"{'≤' if at_most else '≥'} {limit:g}{unit}", shown, prev + "|" + ("PASS" if ok else "FAIL"))
+        )
+
+    def print(self) -> None:
+        show_before = bool(self.before)
+        head = f"{'target':<44} {'before':>12} " if show_before else f"{'target':<44} "
+        print("\n" + head + f"{'measured':>12} {'limit':>12}  verdict")
+        for name, _, limit, shown, tail in self.rows:
+            prev, verdict = tail.split("|")
+            before = f"{prev:>12} " if show_before else ""
+            print(f"{name:<44} {before}{shown:>12} {limit:>12}  {verdict}")
+
+
+def scale(v: Verdicts, args: argparse.Namespace) -> dict[int, float]:
+    sizes = [100_000, 1_000_000] + ([10_000_000] if args.ten_million else [])
+    cpu: dict[int, float] = {}
+    print(f"{'accounts':>12} {'CPU s (min)':>12} {'all runs':>26} {'account-days/s':>15} {'peak MB':>9}")
+    for n in sizes:
+        reps = 1 if n >= 10_000_000 else args.repeat
+        runs = [spawn("size", str(n), str(args.seed)) for _ in range(reps)]
+        cpu[n] = min(r["cpu_s"] for r in runs)
+        peak = max(r["peak_mb"] for r in runs)
+        every = ", ".join(f"{r['cpu_s']:.2f}" for r in runs)
+        print(f"{n:>12,} {cpu[n]:>12.2f} {every:>26} {n * DAYS / cpu[n]:>15,.0f} {peak:>9,.0f}", flush=True)
+        label = {100_000: "100k", 1_000_000: "1M", 10_000_000: "10M"}[n]
+        limit_s, limit_mb = {100_000: (1.5, None), 1_000_000: (15.0, 1024.0), 10_000_000: (180.0, 12288.0)}[n]
+        v.add(f"{label} x 180 days: CPU", cpu[n], limit_s, at_most=True, unit=" s")
+        if limit_mb is not None:
+            v.add(f"{label} x 180 days: peak memory", peak, limit_mb, at_most=True, unit=" MB", fmt=".0f")
+    for n in sizes[1:]:
+        exponent = math.log(cpu[n] / cpu[100_000]) / math.log(n / 100_000)
+        v.add(f"cost exponent 100k -> {n // 1_000_000}M", exponent, 1.05, at_most=True, unit="", fmt=".3f")
+    return cpu
+
+
+def naive(v: Verdicts, args: argparse.Namespace, engine_cpu: float | None) -> None:
+    n = args.naive_accounts
+    if engine_cpu is None or n != RATIO_ACCOUNTS:
+        engine_cpu = min(spawn("size", str(n), str(args.seed))["cpu_s"] for _ in range(args.repeat))
+    r = spawn("naive", str(n), str(args.seed))
+    print(f"\nnaive model, {n:,} accounts: CPU {r['cpu_s']:.1f} s (one run); engine {engine_cpu:.2f} s")
+    for label, k in (("naive", "naive"), ("engine", "engine")):
+        kp = r[k]
+        attempts = kp.get("team_attempts_per_account", kp.get("attempts_per_account"))
+        print(f"  {label:<7} recovery rate {kp['recovery_rate']:.3f}, team attempts per account {attempts:.2f}")
+    v.add(f"naive model / engine at {n // 1000}k", r["cpu_s"] / engine_cpu, 30.0, at_most=False, unit="x", fmt=".1f")
+
+
+def ratios(v: Verdicts, args: argparse.Namespace, section: str) -> None:
+    n = args.ratio_accounts
+    r = spawn("ratios", section, str(n), str(args.seed), str(args.repeat))["cpu_s"]
+    base = "none" if section == "rules" else "without"
+    print(f"\n{section}, {n:,} accounts, CPU s (min of {args.repeat}):")
+    for k, cpu in r.items():
+        print(f"  {k:<28} {cpu:7.2f}  {cpu / r[base]:5.2f}x")
+    for k, cpu in r.items():
+        if k == base:
+            continue
+        name = f"rulebook {k} / no rules" if section == "rules" else "record_events / without"
+        v.add(name, cpu / r[base], 1.3 if section == "rules" else 1.2, at_most=True, unit="x")
+
+
+def sweep(v: Verdicts, args: argparse.Namespace) -> None:
+    r = spawn("sweep", str(args.sweep_accounts), str(args.sweep_runs), str(args.seed))
+    w = r["walls"]
+    print(
+        f"\nsweep, {args.sweep_runs} runs x {r['accounts']:,} accounts ({r['run_cpu_s']:.2f} s CPU a run), "
+        f"load average {r['load']:.1f}: 1 worker {w['1 worker']:.2f} s, 2 workers {w['2 workers']:.2f} s wall; "
+        f"pool up in {r['pool_start_wall_s']:.2f} s wall"
+    )
+    v.add("sweep: 2 workers / 1 worker (wall)", w["1 worker"] / w["2 workers"], 1.8, at_most=False, unit="x")
+    v.add("pool start CPU per worker", max(r["start_cpu_s"]), 0.5, at_most=True, unit=" s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections (default: %(default)s)")
+    ap.add_argument("--ten-million", action="store_true", help="also run 10M accounts (minutes, several GB)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per engine figure, the minimum is kept")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--naive-accounts", type=int, default=RATIO_ACCOUNTS)
+    ap.add_argument("--ratio-accounts", type=int, default=RATIO_ACCOUNTS, help="size of the rules/events runs")
+    ap.add_argument("--sweep-accounts", type=int, default=0, help="accounts of a sweep run (default: ~1 s of CPU)")
+    ap.add_argument("--sweep-runs", type=int, default=16, help="runs in the sweep, a multiple of 4")
+    ap.add_argument("--save", type=Path, help="write the measured values to this JSON file")
+    ap.add_argument("--compare", type=Path, help="show a 'before' column from a file written by --save")
+    ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker:
+        mode, *rest = args.worker
+        if mode == "ratios":
+            out = work_ratios(rest[0], *map(int, rest[1:]))
+        else:
+            out = {"size": work_size, "naive": work_naive, "sweep": work_sweep}[mode](*map(int, rest))
+        print(json.dumps(out))
+        return 0
+
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        ap.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    v = Verdicts(json.loads(args.compare.read_text()) if args.compare else {})
+    engine_cpu = None
+    if "scale" in only:
+        engine_cpu = scale(v, args).get(RATIO_ACCOUNTS)
+    if "naive" in only:
+        naive(v, args, engine_cpu)
+    for section in ("rules", "events"):
+        if section in only:
+            ratios(v, args, section)
+    if "sweep" in only:
+        sweep(v, args)
+    v.print()
+    if args.save:
+        args.save.write_text(json.dumps(v.values, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

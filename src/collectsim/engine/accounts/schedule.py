@@ -1,0 +1,200 @@
+"""Contractual delinquency: statements, arrears, DPD from the oldest unpaid due, re-ageing, re-default.
+
+Without a ``[product]`` an account owes its whole balance and its DPD only rises. With one it owes
+*arrears*, the dues it has missed, as banks age accounts (docs/model-mechanics.md):
+
+- A due of fixed size ``m`` falls every ``c`` = ``statement_days`` (revolving: a share of the balance
+  at entry with a floor; instalment: the balance at entry ÷ the term). What is collectible is the
+  arrears, at most the balance (``AccountState.collectible``); payments clear the oldest due first.
+- With ``next_due`` the account's next due date and k = ⌈arrears ÷ m⌉ unpaid dues, the oldest
+  unpaid due fell on ``next_due − k·c``, so DPD = day − next_due + k·c. Paying one due a cycle keeps
+  k, so the bucket holds; paying more lowers it; paying the arrears cures.
+- A plan or payment holiday moves the whole schedule one day per day: DPD stands still.
+- A court case accelerates the debt (the whole balance falls due): its DPD rises daily.
+- A cure leaves collection with the balance performing; the account re-defaults after an
+  exponential time with its reason's monthly odds and comes back at DPD 1, a new episode.
+- Re-ageing (a policy option): after ``consecutive_payments`` cycles each paying at least one due,
+  and within the 12-month and 5-year limits, the arrears are capitalised (left in the balance) and
+  the account is current again.
+
+Simplifications: the due size is fixed at entry (a card's minimum due would follow the balance);
+late fees and interest raise the balance, not the arrears.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from collectsim.engine.accounts.offers import OfferDesk
+from collectsim.engine.accounts.state import ACTIVE, CENT, CURED, PENDING, AccountState
+from collectsim.policy import NEVER
+from collectsim.rng import KeyedUniforms, Streams
+from collectsim.scenario.schema import Product, Reage
+
+ROLL_STARTS = (1, 31, 61, 91, 121, 151)  # the first DPD of each 30-day bucket whose arrival is recorded
+MONTH_DAYS = 30.0
+YEAR_DAYS, FIVE_YEARS = 365, 1825
+LONG_AGO = -10_000_000
+DUE_TOLERANCE = 1e-9
+
+
+def due_amounts(spec: Product, balance: np.ndarray) -> np.ndarray:
+    """Each account's due: a minimum payment (a share of the balance, floored) or a loan instalment, capped."""
+    if spec.kind == "revolving":
+        due = np.maximum(spec.minimum_due_floor, spec.minimum_due_share * balance)
+    else:
+        due = balance / spec.term_months
+    return np.minimum(due, balance)
+
+
+def daily_hazard(monthly: float) -> float:
+    """The daily hazard h with P(event within 30 days) = ``monthly``."""
+    return -math.log1p(-monthly) / MONTH_DAYS if monthly < 1.0 else math.inf
+
+
+class Schedule:
+    def __init__(
+        self, spec: Product, reage: Reage | None, reasons: tuple[str, ...], state: AccountState, streams: Streams
+    ) -> None:
+        s, p = state, state.pop
+        self.spec, self.reage, self.s = spec, reage, state
+        self.cycle = spec.statement_days
+        self.due = np.maximum(due_amounts(spec, p.balance), CENT)  # a due is never zero: DPD divides by it
+        s.minimum_due = self.due
+        missed = np.maximum(1, -(-p.entry_dpd // self.cycle))
+        s.arrears = missed * self.due
+        self.next_due = (p.entry_day - p.entry_dpd + missed * self.cycle).astype(np.int64)
+        hazard = np.array([daily_hazard(spec.redefault_monthly.get(r, 0.0)) for r in reasons])
+        self.hazard = hazard[p.reason]
+        self.clock = KeyedUniforms(streams, "redefault", s.n)
+        self.redefault_day = np.full(s.n, NEVER, dtype=np.int64)
+        self.cured_day = np.full(s.n, -1, dtype=np.int32)  # the day the current cure began
+        self.first_cure_day = np.full(s.n, -1, dtype=np.int32)
+        self.first_redefault_day = np.full(s.n, -1, dtype=np.int32)
+        self.cures = np.zeros(s.n, dtype=np.int16)
+        self.redefaults = np.zeros(s.n, dtype=np.int16)
+        self.reach_day = np.full((len(ROLL_STARTS), s.n), -1, dtype=np.int32)  # first day at each bucket
+        self.paid_at_due = np.zeros(s.n)
+        # The statement panel (UCI's "no payment next month" by months late): months late at the last
+        # statement, and per class (1–2, 3+) the cycles observed and those with no payment at all.
+        self.months_late = np.zeros(s.n, dtype=np.int16)
+        self.cycles = np.zeros((2, s.n), dtype=np.int16)
+        self.unpaid_cycles = np.zeros((2, s.n), dtype=np.int16)
+        self.streak = np.zeros(s.n, dtype=np.int16)
+        self.reages = np.zeros(s.n, dtype=np.int16)
+        keep = max(reage.per_12_months, reage.per_5_years) if reage else 0
+        self.reage_days = np.full((s.n, keep), LONG_AGO, dtype=np.int64)  # most recent first
+        self.missed_today = np.zeros(0, dtype=np.int64)
+
+    def morning(self, day: int) -> None:
+        """Re-defaults come back; held schedules slide; dues fall; re-ageing; every account's DPD."""
+        s = self.s
+        self._redefault(day)
+        active = np.flatnonzero(s.status == ACTIVE)
+        # Payments in court go to the arrears too: a case that ends with them paid leaves a cured account.
+        settled = active[(s.arrears[active] <= CENT) & ~s.legal_active[active]]
+        s.close(settled, CURED, day)
+        active = active[s.status[active] == ACTIVE]
+        held = active[OfferDesk.paused(s)[active]]
+        self.next_due[held] += 1
+        due = active[self.next_due[active] == day]
+        before = s.arrears[due]
+        # A due still unpaid when the next one falls earns a late fee (from the first due after entry).
+        self.missed_today = due[(before > CENT) & (s.pop.entry_day[due] < day)]
+        self._count_cycle(due, before)
+        s.arrears[due] = before + self.due[due]
+        self.next_due[due] += self.cycle
+        if self.reage is not None:
+            self._reage(due, day)
+        self._age(day)
+
+    def _age(self, day: int) -> None:
+        """Whole-array operations: most accounts are in collection, where gathers cost more than masks."""
+        s = self.s
+        # Accelerated (in court) and closed accounts age by the calendar; cured ones are current.
+        np.add(s.dpd, 1, out=s.dpd, where=s.status != PENDING)
+        s.dpd[s.status == CURED] = 0
+        live = s.status == ACTIVE
+        k = np.ceil(s.arrears / self.due - DUE_TOLERANCE)
+        np.copyto(
+            s.dpd, day - self.next_due + k.astype(np.int64) * self.cycle, where=live & ~s.legal_active, casting="unsafe"
+        )
+        for j, start in enumerate(ROLL_STARTS):
+            reached = self.reach_day[j]
+            reached[live & (s.dpd >= start) & (reached < 0)] = day
+
+    def _count_cycle(self, due: np.ndarray, arrears: np.ndarray) -> None:
+        """At each statement: how much the cycle just ended brought, for the panel and the re-age streak."""
+        s = self.s
+        paid = s.paid[due] - self.paid_at_due[due]
+        self._observe(due, paid <= 0)
+        self.months_late[due] = np.ceil(arrears / self.due[due] - DUE_TOLERANCE)
+        self.streak[due] = np.where(paid >= self.due[due] - CENT, self.streak[due] + 1, 0)
+        self.paid_at_due[due] = s.paid[due]
+
+    def _observe(self, idx: np.ndarray, unpaid: np.ndarray | bool) -> None:
+        """Count a cycle that began with the account 1–2 or 3+ months late, and whether it brought nothing."""
+        late = self.months_late[idx]
+        for c, where in enumerate(((late >= 1) & (late <= 2), late >= 3)):
+            self.cycles[c, idx[where]] += 1
+            self.unpaid_cycles[c, idx[where & unpaid]] += 1
+
+    def _reage(self, due: np.ndarray, day: int) -> None:
+        """Bring current the accounts with a long enough streak, within the 12-month and 5-year limits."""
+        s, spec = self.s, self.reage
+        ready = due[self.streak[due] >= spec.consecutive_payments]
+        recent = self.reage_days[ready]
+        in_year = (recent > day - YEAR_DAYS).sum(axis=1)
+        in_five = (recent > day - FIVE_YEARS).sum(axis=1)
+        go = ready[(in_year < spec.per_12_months) & (in_five < spec.per_5_years)]
+        self.reage_days[go, 1:] = self.reage_days[go, :-1]
+        self.reage_days[go, 0] = day
+        self.reages[go] += 1
+        self.streak[go] = 0
+        self.months_late[go] = 0  # current again: its next cycle is not a delinquent one
+        s.arrears[go] = 0.0
+        s.placed[go] = False
+        s.close(go, CURED, day)
+
+    def evening(self, day: int) -> None:
+        """Today's cures start their clock: each may re-default after Exp(hazard) days."""
+        s = self.s
+        new = np.flatnonzero((s.status == CURED) & (self.cured_day < 0))
+        self._observe(new, False)  # the cycle a cure ends paid
+        self.months_late[new] = 0
+        self.cured_day[new] = day
+        self.first_cure_day[new[self.first_cure_day[new] < 0]] = day
+        self.cures[new] += 1
+        owing = new[(s.balance[new] > CENT) & (self.hazard[new] > 0)]
+        wait = -np.log(self.clock.draw(owing)) / self.hazard[owing]
+        self.redefault_day[owing] = day + np.maximum(1, np.ceil(np.minimum(wait, 1e7))).astype(np.int64)
+
+    def _redefault(self, day: int) -> None:
+        s = self.s
+        back = np.flatnonzero(self.redefault_day == day)
+        back = back[s.status[back] == CURED]
+        self.redefault_day[back] = NEVER
+        self.redefaults[back] += 1
+        first = back[self.first_redefault_day[back] < 0]
+        self.first_redefault_day[first] = day
+        self.cured_day[back] = -1
+        s.status[back] = ACTIVE
+        s.in_house[back] = True
+        s.resolution_day[back] = -1
+        s.arrears[back] = self.due[back]
+        self.next_due[back] = day - 1 + self.cycle  # yesterday's due was missed: DPD 1 today
+        self.paid_at_due[back] = s.paid[back]
+        self.streak[back] = 0
+        s.episode_start[back] = day
+        s.excite[back] = 0.0
+        s.dpd[back] = 0  # _age adds the day
+
+    def sustained(self, horizon: int) -> np.ndarray:
+        """1 where the first cure lasted ``sustained_days`` without a re-default, else 0; NaN where there was
+        no cure or the first came too late to tell."""
+        days = self.spec.sustained_days
+        lasted = (self.first_redefault_day < 0) | (self.first_redefault_day - self.first_cure_day >= days)
+        judged = (self.first_cure_day >= 0) & (horizon - self.first_cure_day >= days)
+        return np.where(judged, lasted.astype(float), np.nan)

@@ -1,0 +1,363 @@
+"""Contractual delinquency against the way banks age accounts (docs/model-mechanics.md).
+
+A due of size m falls every 30 days; DPD is the age of the oldest unpaid due. Paying one due a
+cycle holds the bucket, paying two lowers it, paying the arrears cures and leaves the balance
+performing; a plan holds DPD; re-ageing obeys its streak and its 12-month and 5-year limits on
+any payment path; re-defaults come at the rate the scenario gives; money is conserved.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import collectsim as cs
+from collectsim.engine.accounts.schedule import Schedule
+from collectsim.engine.accounts.state import ACTIVE, CURED, AccountState, Population
+from collectsim.rng import Streams
+from collectsim.scenario.schema import Product, Reage
+
+CYCLE = 30
+
+
+def accounts(n: int = 1, balance: float = 1000.0, entry_dpd: int = 1) -> AccountState:
+    z = np.zeros(n)
+    fields = {f: z.copy() for f in Population.__dataclass_fields__}
+    fields.update(
+        balance=np.full(n, balance),
+        entry_dpd=np.full(n, entry_dpd, dtype=np.int32),
+        entry_day=np.zeros(n, dtype=np.int32),
+        reason=np.zeros(n, dtype=np.int64),
+    )
+    s = AccountState(Population(**fields))
+    s.status[:] = ACTIVE
+    s.in_house[:] = True
+    return s
+
+
+def schedule(s: AccountState, *, reage: Reage | None = None, redefault: float = 0.0, **product) -> Schedule:
+    spec = Product(kind="revolving", minimum_due_share=0.05, minimum_due_floor=0.0, **product)
+    spec = spec.model_copy(update={"redefault_monthly": {"r": redefault}})
+    return Schedule(spec, reage, ("r",), s, Streams(7))
+
+
+def test_an_unpaid_account_ages_one_dpd_a_day_and_its_arrears_grow_a_due_a_cycle() -> None:
+    s = accounts()
+    sch = schedule(s)
+    seen = []
+    for day in range(95):
+        sch.morning(day)
+        seen.append((int(s.dpd[0]), float(s.arrears[0])))
+    assert [d for d, _ in seen] == list(range(1, 96))
+    assert seen[0][1] == 50.0 and seen[29][1] == 100.0 and seen[59][1] == 150.0  # dues at DPD 30, 60, …
+    assert sch.reach_day[:, 0].tolist() == [0, 30, 60, 90, -1, -1]
+
+
+def test_a_minimum_payment_each_cycle_holds_the_bucket() -> None:
+    """Two dues behind, one due paid a cycle: each statement finds two dues unpaid (DPD 30), never three.
+
+    Without the payments its oldest due is 60 days old at the first statement and 30 days older at each next.
+    """
+    for pay, at_statements in ((50.0, {30}), (0.0, {60, 90, 120, 150, 180, 210})):
+        s = accounts(entry_dpd=31)
+        sch = schedule(s)
+        seen = set()
+        for day in range(180):
+            sch.morning(day)
+            if day % CYCLE == CYCLE - 1:
+                seen.add(int(s.dpd[0]))
+            if day % CYCLE == 10 and pay:
+                s.book_payment(np.array([0]), np.array([pay]), day)
+            sch.evening(day)
+        assert seen == at_statements
+        assert s.status[0] == ACTIVE
+
+
+def test_paying_the_only_due_cures() -> None:
+    s = accounts()
+    sch = schedule(s)
+    sch.morning(0)
+    assert s.book_payment(np.array([0]), np.array([50.0]), 0).tolist() == [0]
+    assert s.status[0] == CURED and s.balance[0] == pytest.approx(950.0)
+
+
+def test_paying_two_dues_lowers_the_bucket_and_the_arrears_cure() -> None:
+    s = accounts(entry_dpd=45)
+    sch = schedule(s)
+    sch.morning(0)
+    assert s.dpd[0] == 45 and s.arrears[0] == 100.0  # two dues missed: DPD 45 is in bucket 31–60
+    s.book_payment(np.array([0]), np.array([50.0]), 0)
+    sch.morning(1)
+    assert s.dpd[0] == 16  # the oldest due is paid: the next oldest fell 16 days ago
+    done = s.book_payment(np.array([0]), np.array([50.0]), 1)
+    assert done.tolist() == [0] and s.status[0] == CURED
+    assert s.balance[0] == pytest.approx(900.0)  # the rest of the balance is performing, still owed
+    assert s.conservation_error() < 1e-9
+    sch.evening(1)
+    sch.morning(2)
+    assert s.dpd[0] == 0 and sch.cures[0] == 1
+
+
+def test_a_partial_payment_counts_towards_the_oldest_due_only_when_it_covers_it() -> None:
+    s = accounts(entry_dpd=45)
+    sch = schedule(s)
+    sch.morning(0)
+    s.book_payment(np.array([0]), np.array([49.0]), 0)
+    sch.morning(1)
+    assert s.dpd[0] == 46  # one cent short of the oldest due: still that old
+    assert s.collectible(np.array([0]))[0] == pytest.approx(51.0)
+
+
+def test_a_plan_holds_dpd_while_it_lasts() -> None:
+    s = accounts()
+    sch = schedule(s)
+    for day in range(40):
+        s.on_plan[0] = 10 <= day < 25
+        sch.morning(day)
+        if 10 <= day < 25:
+            assert s.dpd[0] == 10, day
+    assert s.dpd[0] == 40 - 15
+
+
+def test_a_court_case_accelerates_the_whole_balance() -> None:
+    s = accounts()
+    schedule(s).morning(0)
+    assert s.collectible(np.array([0]))[0] == 50.0
+    s.legal_active[0] = True
+    assert s.collectible(np.array([0]))[0] == 1000.0
+
+
+def _reage_path(pays: list[int], reage: Reage) -> tuple[Schedule, list[int], AccountState]:
+    """Pay ``pays[c]`` dues in cycle c (re-defaulting a month after each cure) and return the re-age days."""
+    s = accounts(balance=1e7, entry_dpd=31)  # two dues behind; due dates on days 29, 59, …
+    sch = schedule(s, reage=reage, redefault=1.0)
+    days = []
+    for day in range(len(pays) * CYCLE):
+        sch.morning(day)
+        if sch.reages[0] > len(days):
+            assert sch.next_due[0] == day + CYCLE  # re-aged on a due date
+            days.append(day)
+        c = day // CYCLE
+        if day % CYCLE == 15 and pays[c] and s.status[0] == ACTIVE:
+            s.book_payment(np.array([0]), np.array([pays[c] * sch.due[0]]), day)
+        sch.evening(day)
+    return sch, days, s
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pays=st.lists(st.sampled_from([0, 1, 1, 1, 2]), min_size=10, max_size=100),
+    k=st.integers(1, 4),
+    per_year=st.integers(1, 2),
+    per_five=st.integers(1, 3),
+)
+def test_reageing_obeys_its_streak_and_limits_on_any_payment_path(pays, k, per_year, per_five) -> None:
+    reage = Reage(consecutive_payments=k, per_12_months=per_year, per_5_years=per_five)
+    sch, days, s = _reage_path(pays, reage)
+    for i, d in enumerate(days):
+        assert sum(1 for e in days[: i + 1] if e > d - 365) <= per_year
+        assert sum(1 for e in days[: i + 1] if e > d - 1825) <= per_five
+    assert s.conservation_error() < 1e-6 * 1e7
+    assert sch.reages[0] == len(days)
+
+
+def test_reageing_comes_after_the_streak_and_not_before() -> None:
+    reage = Reage(consecutive_payments=3)
+    # A one-due payment in each of the cycles ending on days 29, 59 and 89 makes three.
+    sch, days, _ = _reage_path([1, 1, 1, 0, 0], reage)
+    assert days == [89]
+    # Panel: paid cycles to days 59 and 89 (the re-age ends the second, counted once), an unpaid one to 149.
+    assert sch.cycles[0, 0] == 3 and sch.unpaid_cycles[0, 0] == 1
+    _, days, _ = _reage_path([1, 1, 0, 1, 1, 0], reage)
+    assert days == []  # the streak broke in cycle 2
+    _, days, _ = _reage_path([0.9] * 8, reage)
+    assert days == []  # paying, but less than a due a cycle
+    _, days, _ = _reage_path([1, 1, 1] * 6, reage)
+    assert len(days) >= 2 and days[1] - days[0] >= 365
+
+
+@pytest.mark.parametrize(("back_on", "sustained"), [(100, 1.0), (50, 0.0)])
+def test_a_first_cure_lasting_long_enough_is_sustained_even_if_it_later_fails(back_on: int, sustained: float) -> None:
+    s = accounts()
+    sch = schedule(s, sustained_days=90)
+    for day in range(150):
+        sch.morning(day)
+        if day == 0:
+            s.book_payment(np.array([0]), np.array([50.0]), day)
+        sch.evening(day)
+        if day == 0:
+            sch.redefault_day[0] = back_on
+    assert sch.redefaults[0] == 1 and s.status[0] == ACTIVE
+    assert sch.sustained(150)[0] == sustained
+
+
+NO_TREATMENT = """
+name = "redefault"
+[horizon]
+days = 240
+[population]
+accounts = 4000
+[population.segments.all]
+share = 1.0
+balance = { dist = "uniform", low = 500.0, high = 1500.0 }
+reasons = { payer = 1.0 }
+[reasons.payer]
+lambda_inf = 0.05
+heterogeneity = 0.0
+ability = 1.0
+[product]
+kind = "revolving"
+redefault_monthly = { payer = 0.2 }
+[channels.sms]
+[policy.ladders.none]
+stages = []
+"""
+
+
+def test_redefault_rate_matches_its_input() -> None:
+    """Each cure re-defaults after Exp(h) days, 1 − e^{−30h} = 0.2: P(by the horizon) is known per account."""
+    res = cs.simulate(cs.scenario.scenario_from_dict(tomllib.loads(NO_TREATMENT)), seed=3, check_invariants=True)
+    acc = res.accounts
+    first = acc["first_cure_day"].to_numpy(dtype=float)
+    cured = ~np.isnan(first)  # NA: never cured
+    h = -math.log(0.8) / 30
+    expected = 1 - np.exp(-h * np.floor(240 - 1 - first[cured]))
+    observed = acc["redefaults"].to_numpy()[cured] > 0
+    se = math.sqrt(float((expected * (1 - expected)).sum())) / cured.sum()
+    assert abs(observed.mean() - expected.mean()) < 3 * se + 1e-3, (observed.mean(), expected.mean())
+    assert res.kpis["redefault_rate"] == pytest.approx(observed.mean())
+    assert res.kpis["cure_rate_ever"] > 0.9  # everyone pays the arrears in full
+    assert res.kpis["performing_balance"] > 0
+
+
+def test_without_redefault_odds_nobody_comes_back() -> None:
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["product"]["redefault_monthly"] = {}
+    res = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=3)
+    assert res.kpis["redefaults"] == 0 and res.kpis["sustained_cure_share"] == 1.0
+
+
+@pytest.fixture(scope="module")
+def rich() -> cs.Scenario:
+    """The baseline with every mechanic on: statements, re-ageing, re-default, interest and fees, debt sale."""
+    sc = cs.load_scenario("scenarios/baseline.toml", overrides={"population.accounts": 3000, "horizon.days": 240})
+    raw = sc.model_dump(mode="json")
+    raw["product"] = {"kind": "revolving", "redefault_monthly": {r: 0.1 for r in raw["reasons"]}}
+    raw["policy"]["reage"] = {"consecutive_payments": 2}
+    raw["interest"] = {"apr": 0.25, "late_fee": 30.0}
+    raw["debt_sale"] = {"after_days": 10}
+    return cs.scenario.scenario_from_dict(raw)
+
+
+def test_money_is_conserved_every_day_with_every_mechanic(rich: cs.Scenario) -> None:
+    res = cs.simulate(rich, seed=2, check_invariants=True)
+    k = res.kpis
+    assert k["collected"] + k["discount"] + k["written_off"] + k["debt_sold"] + k["outstanding"] == pytest.approx(
+        k["owed"], rel=1e-9
+    )
+    acc = res.accounts
+    assert (acc["arrears"] <= acc["outstanding"] + 1e-6)[acc["status"] == "active"].all()
+    assert (acc["outstanding"][acc["status"] == "cured"] > 0).any()  # cures leave a performing balance
+    assert k["redefaults"] > 0 and k["fees_charged"] > 0 and k["accounts_sold"] > 0
+
+
+def test_late_fees_fall_on_due_dates_that_find_a_due_unpaid() -> None:
+    """No payments, entering at DPD 1: on days 29, 59 and 89 (DPD 30, 60, 90) a due falls with one unpaid."""
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["horizon"]["days"] = 90
+    raw["reasons"]["payer"]["lambda_inf"] = 0.0
+    raw["interest"] = {"late_fee": 25.0}
+    acc = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).accounts
+    assert (acc["fees"] == 75.0).all()
+    assert (acc["dpd"] == 90).all()
+
+
+def test_roll_rates_follow_the_contractual_buckets() -> None:
+    """Nobody pays: every account rolls; with schedules the KPI reads the first day each bucket was reached."""
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["reasons"]["payer"]["lambda_inf"] = 0.0
+    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    assert k["roll_rate_1_30"] == 1.0 and k["roll_rate_30_60"] == 1.0
+    assert k["write_off_account_rate"] == 1.0
+
+
+def test_an_instalment_product_charges_off_at_120_dpd_unless_told_otherwise() -> None:
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["product"] = {"kind": "instalment"}
+    assert cs.scenario.scenario_from_dict(raw).chargeoff.dpd == 120
+    raw["chargeoff"] = {"dpd": 150}
+    assert cs.scenario.scenario_from_dict(raw).chargeoff.dpd == 150
+    raw["product"] = {"kind": "revolving"}
+    del raw["chargeoff"]
+    assert cs.scenario.scenario_from_dict(raw).chargeoff.dpd == 180
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda r: r["policy"].update(reage={}) or r.pop("product"), "policy.reage"),
+        (lambda r: r["product"].update(redefault_monthly={"nobody": 0.1}), "product.redefault_monthly.nobody"),
+        (lambda r: r.update(interest={"late_fee": 5.0, "statement_days": 28}), "interest.statement_days"),
+    ],
+)
+def test_inconsistent_product_settings_name_the_field(change, field) -> None:
+    raw = tomllib.loads(NO_TREATMENT)
+    change(raw)
+    with pytest.raises(Exception, match=field.replace(".", r"\.")):
+        cs.scenario.scenario_from_dict(raw)
+
+
+def test_minimum_payers_pay_exactly_one_due_when_they_do_not_cure() -> None:
+    """With ``partial_payment = "minimum_due"`` a payment either clears the arrears or is one due, so an
+    account two dues behind holds its bucket instead of paying a Beta share of its arrears."""
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["reasons"]["payer"].update(ability=0.0, lambda_inf=0.1)  # almost every payment is partial
+    raw["population"]["segments"]["all"]["entry_dpd"] = 31
+    raw["horizon"]["days"] = 60
+    outcomes = {}
+    for rule in ("share", "minimum_due"):
+        raw["product"]["partial_payment"] = rule
+        res = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=4, check_invariants=True, record_events=False)
+        acc = res.accounts
+        payers = acc[(acc["payments"] == 1) & (acc["cures"] == 0)]
+        outcomes[rule] = payers["paid"] / payers["due_amount"]
+    assert np.allclose(outcomes["minimum_due"], 1.0)
+    assert outcomes["share"].mean() < 0.8  # a Beta(2, 5) share of two dues
+
+
+def test_the_statement_panel_counts_cycles_by_months_late_at_the_statement() -> None:
+    """UCI's measure: months late at a statement, then whether the next cycle brought any payment.
+
+    Unpaid from DPD 1, statements fall on days 29, 59, …: the first only opens the panel (1 month late);
+    the cycles to days 59 and 89 begin 1 and 2 months late, those to 119, 149 and 179 begin 3+ late.
+    """
+    s = accounts()
+    sch = schedule(s)
+    for day in range(180):
+        sch.morning(day)
+        sch.evening(day)
+    assert sch.cycles[:, 0].tolist() == [2, 3] and sch.unpaid_cycles[:, 0].tolist() == [2, 3]
+    s = accounts(entry_dpd=31)
+    sch = schedule(s)
+    for day in range(60):
+        sch.morning(day)
+        if day == 40:  # two months late at the statement on day 29; cured on day 40: a paid cycle
+            s.book_payment(np.array([0]), np.array([150.0]), day)
+        sch.evening(day)
+    assert s.status[0] == CURED
+    assert sch.cycles[:, 0].tolist() == [1, 0] and sch.unpaid_cycles[:, 0].tolist() == [0, 0]
+
+
+def test_statement_no_payment_rates_read_the_panel() -> None:
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["reasons"]["payer"]["lambda_inf"] = 0.0
+    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    assert k["statement_no_payment_rate_1_2"] == 1.0 and k["statement_no_payment_rate_3_plus"] == 1.0
+    raw["reasons"]["payer"].update(lambda_inf=0.5, ability=0.0)  # pays a share of the arrears most days
+    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    assert k["statement_no_payment_rate_1_2"] < 0.05
