@@ -159,7 +159,7 @@ def test_starting_the_cli_loads_neither_pandas_nor_scipy_nor_the_engine() -> Non
         "from collectsim.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
         "    main(['--help'])\n"
-        "heavy = ('pandas', 'scipy', 'simpy', 'matplotlib', 'gymnasium', 'collectsim.engine')\n"
+        "heavy = ('pandas', 'scipy', 'simpy', 'matplotlib', 'gymnasium', 'jinja2', 'rich', 'collectsim.engine')\n"
         "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

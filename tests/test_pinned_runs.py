@@ -52,7 +52,7 @@ TABLES = ("accounts", "daily", "teams", "costs", "events")
 PINS: dict[str, dict[str, str]] = {
     "baseline": {
         "kpis": "e7d5ec87a0cdd98bcd55fa47ab50e142",
-        "accounts": "4f9ac82f32d82bf9237ec8e953fa1a99",
+        "accounts": "d30882af2d82184fdce0497594d2ccd3",
         "daily": "b1080867297f589bae7329c31ec12cb9",
         "teams": "a647a8ad2388d61b11f68c782240fd32",
         "costs": "cf19ba4fa22f19419ef2da95dd8337db",
@@ -61,7 +61,7 @@ PINS: dict[str, dict[str, str]] = {
     },
     "conduct_us_reg_f": {
         "kpis": "bc467bc62f6cf489f4b583e9e8b04075",
-        "accounts": "cfe67193cbc861e66577f85fdead87d5",
+        "accounts": "46d08faab12cf9052060dabf955730c8",
         "daily": "64242f1d45b88bf08aea98c7fee7d25f",
         "teams": "cc69caf97868df26362601161e83d021",
         "costs": "2e029ebcbb428447df2e29debc33d263",
@@ -70,7 +70,7 @@ PINS: dict[str, dict[str, str]] = {
     },
     "debt_sale_inflow": {
         "kpis": "231a9e4000629ac2c2d38115f3137e35",
-        "accounts": "db524839f5802bc3d984aee1a8a1ba62",
+        "accounts": "19cec74b6c140c9aa3b9a28f69e2e60a",
         "daily": "58b5e2106b92c7b3e421be2b4ad91404",
         "teams": "38b6128c3367824cfa00abf69321d80f",
         "costs": "d2a40a64ad14e9a6cd599978b5360767",
@@ -79,7 +79,7 @@ PINS: dict[str, dict[str, str]] = {
     },
     "risk_based": {
         "kpis": "bba84485ace007284274c5dd311577d3",
-        "accounts": "7c96f665b2732c14324cbd8e7f4516ae",
+        "accounts": "7ae99ae4ed9b51f7fcbb683ac15787df",
         "daily": "49fb900aa3d6dffe40d015d6dcf9f17c",
         "teams": "0bd9ff7b0b35d0f8b1c434a4c649ffba",
         "costs": "4935bb5c58facbf78a2f2f294c7e8013",
@@ -88,7 +88,7 @@ PINS: dict[str, dict[str, str]] = {
     },
     "staffing_inflow": {
         "kpis": "f4616105bd97185b32deb12efe9b311f",
-        "accounts": "13aadd79c446222dfe065f6ef1b5d707",
+        "accounts": "b38fb581f6cec976cc714a0c58998066",
         "daily": "ba1f6a2009bb0515a0ee73b403432f6e",
         "teams": "dfb46f9924c038ace3756310fb137ede",
         "costs": "e2f4bc59dee1fc0bfe06fb67f86ff56c",

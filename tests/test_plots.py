@@ -406,6 +406,9 @@ def test_daily_overview_plots_the_daily_table(res: Results, figs: dict[str, Figu
     np.testing.assert_allclose(outstanding.get_ydata(), daily["outstanding"])
     (active,) = _by_gid(fig, "daily:active")
     np.testing.assert_array_equal(active.get_ydata(), daily["active"])
+    (collected,) = _by_gid(fig, "daily:col")  # one stepped area, one step per day
+    np.testing.assert_allclose(collected.get_data().values, daily["collected"])
+    np.testing.assert_allclose(collected.get_data().edges, np.append(daily["day"] - 0.5, daily["day"].iloc[-1] + 0.5))
 
 
 def test_team_load_bars_are_the_utilisation(res: Results, figs: dict[str, Figure]) -> None:

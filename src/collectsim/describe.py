@@ -27,9 +27,16 @@ def portfolio(sc: Scenario) -> list[str]:
         bal = seg.balance.build()
         out.append(
             f"Segment {name}: {seg.share:.0%} of accounts, mean balance {_money(bal.mean, sc.currency)}, "
-            f"entering at DPD {seg.entry_dpd}; latent reasons {mix}."
+            f"entering at {entry_dpd_words(seg.entry_dpd)}; latent reasons {mix}."
         )
     return out
+
+
+def entry_dpd_words(entry_dpd) -> str:
+    """"DPD 5", or for a spread "DPD 1–59 (mean 27.5)"."""
+    if isinstance(entry_dpd, int):
+        return f"DPD {entry_dpd}"
+    return f"DPD {entry_dpd.lowest}–{entry_dpd.ranges[-1][1]} (mean {entry_dpd.build().mean:.1f})"
 
 
 def ladder(sc: Scenario) -> list[str]:

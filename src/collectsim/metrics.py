@@ -73,9 +73,9 @@ def contractual_roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     entry = acc["entry_dpd"].to_numpy()
     for b in range(1, ROLL_BUCKETS + 1):
         start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
-        reached = acc[f"reached_dpd_{start}_day"].to_numpy()
+        reached = acc[f"reached_dpd_{start}_day"].to_numpy(dtype=float)  # NaN: never reached
         base = (entry <= start) & (reached >= 0) & (reached + BUCKET_DAYS <= horizon - 1)
-        rolled = base & (acc[f"reached_dpd_{nxt}_day"].to_numpy() >= 0)
+        rolled = base & (acc[f"reached_dpd_{nxt}_day"].to_numpy(dtype=float) >= 0)
         out[roll_rate_name(b)] = _safe(float(rolled.sum()), float(base.sum()))
     return out
 
@@ -185,7 +185,7 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     owed = opening + interest + fees
     collected = float(acc["paid"].sum())
     status = acc["status"]
-    resolved = acc["resolution_day"] >= 0
+    res_day = acc["resolution_day"].to_numpy(dtype=float)  # NaN: never resolved
     sale = sale_kpis(acc)
     cash = collected + sale["sale_proceeds"]
     kpis = {
@@ -218,7 +218,7 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     if "paid_buckets" in acc:
         kpis.update(no_payment_rates(acc, horizon))
     kpis.update(schedule_kpis(acc))
-    days = (acc["resolution_day"] - acc["entry_day"])[resolved]
+    days = (res_day - acc["entry_day"].to_numpy())[res_day >= 0]
     kpis["mean_days_to_resolution"] = float(days.mean()) if len(days) else float("nan")
     kpis["attempts_per_account"] = _safe(float(acc["attempts"].sum()), n)
     kpis["contacts_per_account"] = _safe(float(acc["contacts"].sum()), n)

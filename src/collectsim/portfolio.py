@@ -5,12 +5,15 @@ of every kept column for direct identifiers (``collectsim.identifiers``: names, 
 phone, IBAN, card and national ID numbers, dates of birth, addresses, free text — by column
 name or by content) and refuses the file while any remains. It keeps only the balance, DPD
 and segment columns and reduces them to per-segment aggregates: share, balance mean and sd
-(a lognormal fitted by moments) and median days past due. Segments of fewer than
-``MIN_SEGMENT_ROWS`` rows are merged into ``"other"`` so no small group can describe an
-individual, and a segment label that itself looks like an identifier is replaced by
-``segment_1``, ``segment_2``, … ``write_scenario`` puts those aggregates into a template
-scenario and writes it as TOML; no row or cell of the extract is ever written, and no
-error message quotes one (they name a column and a row number).
+(a lognormal fitted by moments) and the spread of entry DPD (days grouped by tens, each group
+with its share and the days it spans). Segments of fewer than ``MIN_SEGMENT_ROWS`` rows are
+merged into ``"other"`` so no small group can describe an individual (an ``"other"`` still that
+small joins the largest segment), and a segment label that itself looks like an identifier is
+replaced by ``segment_1``, ``segment_2``, … ``write_scenario`` puts those aggregates into a
+template scenario and writes it as TOML; no row or cell of the extract is ever written, and no
+error message quotes one (they name a column and a row number). Whatever the fit had to assume
+(merged segments, DPD beyond the schema's limit, settings borrowed from another template
+segment) is one line each in ``assumptions`` and in the written file's header.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ __all__ = [
     "KIND_LABELS",
     "MIN_SEGMENT_ROWS",
     "PortfolioFit",
+    "assumptions",
     "fit_portfolio",
     "identifier_columns",
     "write_scenario",
@@ -64,6 +68,7 @@ DPD_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
     (91, None, "dpd_91_plus"),
 )
 MAX_ENTRY_DPD = 720  # the scenario schema's bound on population.segments.*.entry_dpd
+DPD_GROUP_DAYS = 10  # entry DPD is kept as a spread over groups of this many days (1–10, 11–20, …)
 MAX_ACCOUNTS = 20_000_000  # the scenario schema's bound on population.accounts
 MAX_LABEL_CHARS = 48  # a longer segment label is free text, not a category
 MAX_COLUMN_NAME = 128  # a longer header cell is data, not a column name
@@ -74,10 +79,12 @@ class PortfolioFit:
     """Aggregates of an extract: one entry per segment, nothing about any single row.
 
     ``segments`` maps a segment name to ``{"share", "balance_mean", "balance_sd", "entry_dpd",
-    "count"}``; ``accounts`` counts the delinquent rows (DPD ≥ 1) the fit used and
-    ``rows_read`` every data row of the file. ``segment_column`` is None when segments are
-    DPD buckets. ``renamed`` counts segment labels replaced by ``segment_<n>`` because they
-    looked like identifiers.
+    "entry_dpd_median", "count"}``, where ``entry_dpd`` is one day when every row has the same DPD,
+    else ``{"ranges": [[low, high], …], "shares": […]}`` (the scenario's spread form); ``accounts``
+    counts the delinquent rows (DPD ≥ 1) the fit used and ``rows_read`` every data row of the file.
+    ``segment_column`` is None when segments are DPD buckets. ``renamed`` counts segment labels
+    replaced by ``segment_<n>`` because they looked like identifiers; ``notes`` says, one line
+    each, what the fit merged or clipped.
     """
 
     accounts: int
@@ -87,6 +94,7 @@ class PortfolioFit:
     segment_column: str | None
     rows_read: int = 0
     renamed: int = 0
+    notes: tuple[str, ...] = ()
 
 
 # --- reading the extract ------------------------------------------------------------------
@@ -251,16 +259,63 @@ def _dpd_bucket(dpd: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _merge_small(labels: pd.Series) -> pd.Series:
+@dataclass(frozen=True)
+class _Merges:
+    """What ``_merge_small`` did: how many small labels (and rows) went into 'other', and where a small 'other' went."""
+
+    small_labels: int = 0
+    small_rows: int = 0
+    other_rows: int = 0  # rows of 'other' when it was too small to stand alone
+    folded_into: str | None = None  # the largest segment, which took that 'other'
+
+
+def _merge_small(labels: pd.Series) -> tuple[pd.Series, _Merges]:
     """Segments under ``MIN_SEGMENT_ROWS`` rows become 'other'; a still-small 'other' joins the largest segment."""
     counts = labels.value_counts()
-    small = counts.index[counts < MIN_SEGMENT_ROWS]
+    small = counts.index[(counts < MIN_SEGMENT_ROWS) & (counts.index != OTHER)]
     labels = labels.where(~labels.isin(small), OTHER)
+    merges = _Merges(small_labels=len(small), small_rows=int(counts[small].sum()))
     counts = labels.value_counts()
     if OTHER in counts and counts[OTHER] < MIN_SEGMENT_ROWS and len(counts) > 1:
         largest = counts.drop(OTHER).idxmax()
         labels = labels.where(labels != OTHER, largest)
-    return labels
+        merges = _Merges(merges.small_labels, merges.small_rows, int(counts[OTHER]), str(largest))
+    return labels, merges
+
+
+def _merge_notes(merges: _Merges, public: Mapping[str, str]) -> list[str]:
+    """One line per merge, naming no merged label (a rare label may itself describe someone)."""
+    notes = []
+    if merges.small_labels:
+        notes.append(
+            f"{merges.small_labels} segment label(s) with fewer than {MIN_SEGMENT_ROWS} rows each "
+            f"({merges.small_rows:,} rows together) were merged into '{OTHER}'"
+        )
+    if merges.folded_into is not None:
+        notes.append(
+            f"'{OTHER}' had only {merges.other_rows:,} rows (fewer than {MIN_SEGMENT_ROWS}), too few to be a segment: "
+            f"merged into '{public[merges.folded_into]}', the largest segment"
+        )
+    return notes
+
+
+def _entry_dpd_spread(dpd: np.ndarray) -> int | dict[str, list]:
+    """A segment's entry DPD: one day if every row has it, else its spread over groups of ``DPD_GROUP_DAYS`` days.
+
+    Each group becomes the range of days its rows span (1–10 holding only DPD 1 gives [1, 1]) with
+    its share of the rows, so a draw keeps the observed shape at a resolution of ten days.
+    """
+    days = np.minimum(dpd.astype(np.int64), MAX_ENTRY_DPD)
+    if days.min() == days.max():
+        return int(days[0])
+    group = (days - 1) // DPD_GROUP_DAYS
+    ranges, counts = [], {}
+    for i, g in enumerate(np.unique(group)):
+        members = days[group == g]
+        ranges.append([int(members.min()), int(members.max())])
+        counts[str(i)] = members.size / days.size
+    shares = _rounded_shares(counts)
+    return {"ranges": ranges, "shares": [shares[str(i)] for i in range(len(ranges))]}
 
 
 def _label_is_private(label: str) -> bool:
@@ -317,7 +372,7 @@ def fit_portfolio(
     segment_column: str | None = "segment",
     drop: Sequence[str] = (),
 ) -> PortfolioFit:
-    """Per-segment share, balance mean/sd and median DPD of a CSV extract; refuses identifier columns.
+    """Per-segment share, balance mean/sd and entry-DPD spread of a CSV extract; refuses identifier columns.
 
     Segments come from ``segment_column`` when the file has it, otherwise from DPD buckets
     (1–30, 31–60, 61–90, 91+). Rows with DPD < 1 are left out (not delinquent); segments of
@@ -374,10 +429,10 @@ def fit_portfolio(
     balance, dpd = balance[delinquent], dpd[delinquent]
     if seg_col is not None:
         raw = df.loc[delinquent, seg_col].reset_index(drop=True)
-        labels = _merge_small(_slugs(raw))
+        labels, merges = _merge_small(_slugs(raw))
         private = _private_labels(raw, labels)
     else:
-        labels = _merge_small(pd.Series(_dpd_bucket(dpd)))
+        labels, merges = _merge_small(pd.Series(_dpd_bucket(dpd)))
         private = set()
 
     segments: dict[str, dict] = {}
@@ -394,9 +449,16 @@ def fit_portfolio(
             "share": int(mask.sum()) / n,
             "balance_mean": mean,
             "balance_sd": float(bal.std(ddof=1)),
-            "entry_dpd": max(1, math.floor(float(np.median(dpd[mask])) + 0.5)),
+            "entry_dpd": _entry_dpd_spread(dpd[mask]),
+            "entry_dpd_median": max(1, math.floor(float(np.median(dpd[mask])) + 0.5)),
             "count": int(mask.sum()),
         }
+    notes = _merge_notes(merges, public)
+    beyond = int((dpd > MAX_ENTRY_DPD).sum())
+    if beyond:
+        notes.append(
+            f"{beyond:,} row(s) with DPD above {MAX_ENTRY_DPD} enter at DPD {MAX_ENTRY_DPD}, the most a scenario allows"
+        )
     return PortfolioFit(
         accounts=n,
         segments=segments,
@@ -405,6 +467,7 @@ def fit_portfolio(
         segment_column=seg_col,
         rows_read=rows_read,
         renamed=len(private),
+        notes=tuple(notes),
     )
 
 
@@ -423,7 +486,7 @@ def _comment_safe(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", " ", text)
 
 
-def _header(fit: PortfolioFit, template_name: str) -> str:
+def _header(fit: PortfolioFit, template_name: str, assumed: Sequence[str]) -> str:
     cols = [f"'{fit.balance_column}' (balance)", f"'{fit.dpd_column}' (days past due)"]
     cols.append(f"'{fit.segment_column}' (segment)" if fit.segment_column else "no segment column: DPD buckets")
     read = f" of {fit.rows_read:,} read" if fit.rows_read else ""
@@ -432,8 +495,8 @@ def _header(fit: PortfolioFit, template_name: str) -> str:
         f"Rows used: {fit.accounts:,} delinquent accounts (DPD ≥ 1){read}.",
         f"Columns used: {', '.join(cols)}.",
         "Only aggregates are stored: per segment its share (4 decimals), balance mean and sd",
-        "(lognormal by moments, 2 decimals) and median DPD; segments under "
-        f"{MIN_SEGMENT_ROWS} rows are merged into '{OTHER}'.",
+        f"(lognormal by moments, 2 decimals) and entry DPD spread over groups of {DPD_GROUP_DAYS} days (each",
+        f"group's share and the days it spans); segments under {MIN_SEGMENT_ROWS} rows are merged into '{OTHER}'.",
         *(
             [f"{fit.renamed} segment label(s) that looked like identifiers were renamed segment_<n>."]
             if fit.renamed
@@ -441,22 +504,13 @@ def _header(fit: PortfolioFit, template_name: str) -> str:
         ),
         "No row or cell of the extract is copied into this file.",
         f"Everything else (reasons, channels, teams, policy) comes from the template '{template_name}'.",
+        *(f"Assumed: {line}." for line in assumed),
     ]
     return "".join(f"# {_comment_safe(line)}\n" for line in lines) + "\n"
 
 
-def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, overwrite: bool = False) -> Path:
-    """Write the template scenario with its population replaced by ``fit``; return the path written.
-
-    Each segment takes the template's segment of the same name as a base (its reason mix and
-    any other per-segment settings), else the template's first segment; share, balance and
-    entry DPD come from the fit. The result is validated before anything is written, and an
-    existing file is replaced only with ``overwrite=True``.
-    """
-    out = Path(out)
-    if out.exists() and not overwrite:
-        raise CollectsimError(f"{out}: already exists; refusing to overwrite it (choose another path or overwrite)")
-    template = Path(template)
+def _template_segments(template: Path) -> tuple[dict, dict]:
+    """The template scenario as a dict, and its population.segments; one-line errors."""
     try:
         raw = tomllib.loads(template.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -467,14 +521,50 @@ def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, 
     base_segments = population.get("segments") if isinstance(population, dict) else None
     if not isinstance(base_segments, dict) or not base_segments:
         raise CollectsimError(f"{template}: the template has no population.segments to take reason mixes from")
+    return raw, base_segments
+
+
+def _borrowed(fit: PortfolioFit, base_segments: Mapping[str, Any]) -> dict[str, str]:
+    """Fitted segments with no namesake in the template, each with the template segment it takes settings from."""
+    first = next(iter(base_segments))
+    return {name: first for name in fit.segments if name not in base_segments}
+
+
+def assumptions(fit: PortfolioFit, template: str | Path) -> list[str]:
+    """What the scenario written from ``fit`` on ``template`` assumes, one line each: merges, clipped DPD,
+    and each segment whose reason mix (and other settings) comes from another template segment."""
+    template = Path(template)
+    raw, base_segments = _template_segments(template)
+    name = str(raw.get("name", template.stem))
+    return [*fit.notes] + [
+        f"segment '{seg}' is not in the template '{name}': it takes the reason mix and other settings of "
+        f"template segment '{src}'"
+        for seg, src in _borrowed(fit, base_segments).items()
+    ]
+
+
+def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, overwrite: bool = False) -> Path:
+    """Write the template scenario with its population replaced by ``fit``; return the path written.
+
+    Each segment takes the template's segment of the same name as a base (its reason mix and
+    any other per-segment settings), else the template's first segment, and the file's header
+    says so (``assumptions``); share, balance and entry DPD come from the fit. The result is
+    validated before anything is written, and an existing file is replaced only with ``overwrite=True``.
+    """
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise CollectsimError(f"{out}: already exists; refusing to overwrite it (choose another path or overwrite)")
+    template = Path(template)
+    raw, base_segments = _template_segments(template)
+    population = raw["population"]
     if not fit.segments:
         raise CollectsimError("the portfolio fit has no segments")
 
-    first = next(iter(base_segments.values()))
+    borrowed = _borrowed(fit, base_segments)
     shares = _rounded_shares({k: v["share"] for k, v in fit.segments.items()})
     segments: dict[str, dict] = {}
     for name, seg in fit.segments.items():
-        base = base_segments.get(name, first)
+        base = base_segments[borrowed.get(name, name)]
         entry = {k: v for k, v in base.items() if k not in ("share", "balance", "entry_dpd")}
         sd = seg["balance_sd"]
         segments[name] = {
@@ -487,7 +577,7 @@ def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, 
                 ),
                 # sd of a one-balance or constant-balance segment is 0 or NaN; the schema needs > 0
             },
-            "entry_dpd": min(int(seg["entry_dpd"]), MAX_ENTRY_DPD),
+            "entry_dpd": seg["entry_dpd"],
             **entry,
         }
     template_name = str(raw.get("name", template.stem))
@@ -498,7 +588,7 @@ def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, 
     raw["population"] = {**population, "accounts": min(fit.accounts, MAX_ACCOUNTS), "segments": segments}
     scenario_from_dict(raw, source=str(out))
 
-    text = _header(fit, template_name) + tomli_w.dumps(raw)
+    text = _header(fit, template_name, assumptions(fit, template)) + tomli_w.dumps(raw)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with out.open("w" if overwrite else "x", encoding="utf-8") as fh:

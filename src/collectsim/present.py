@@ -226,30 +226,51 @@ def comparison_table(
             "policy means and 'with parameters' include it, 'noise only' is the same seeds at the estimates"
         )
     for p in policies[1:]:
-        lines.append("")
-        head = f"{'KPI':<26}{champ[:24]:>26}{p[:24]:>26}"
+        header = ["KPI", champ, p]
         if uncertain:
-            head += f"{'Δ noise only':>26}{'P(better)':>11}{'Δ with parameters':>26}{'P(better)':>11}"
+            header += ["Δ noise only", "P(better)", "Δ with parameters", "P(better)"]
         else:
-            head += f"{'Δ ' + p[:10] + ' − champion':>30}{'P(better)':>11}"
-        lines.append(head + (f"{'VRF':>7}" if vrf_shown else ""))
+            header += [f"Δ {p} − champion", "P(better)"]
+        header += ["VRF"] if vrf_shown else []
+        rows = []
         for kpi in kpis:
-            rows = summary[summary["kpi"] == kpi].set_index("policy")
-            if rows.empty:
+            sub = summary[summary["kpi"] == kpi].set_index("policy")
+            if sub.empty:
                 continue
-            a, b = rows.loc[champ], rows.loc[p]
-            diff = fmt_diff(kpi, b["diff"], b["diff_half_width"], currency)
-            line = f"{kpi:<26}{_cell(kpi, a, currency):>26}{_cell(kpi, b, currency):>26}"
+            a, b = sub.loc[champ], sub.loc[p]
+            row = [kpi, _cell(kpi, a, currency), _cell(kpi, b, currency)]
             if uncertain:
-                plain = fmt_diff(kpi, b["plain_diff"], b["plain_diff_half_width"], currency)
-                line += f"{plain:>26}{fmt_p_better(kpi, b['plain_p_better']):>11}{diff:>26}"
-                line += f"{fmt_p_better(kpi, b['p_better']):>11}"
-            else:
-                line += f"{diff:>30}{fmt_p_better(kpi, b['p_better']):>11}"
+                row += [
+                    fmt_diff(kpi, b["plain_diff"], b["plain_diff_half_width"], currency),
+                    fmt_p_better(kpi, b["plain_p_better"]),
+                ]
+            row += [fmt_diff(kpi, b["diff"], b["diff_half_width"], currency), fmt_p_better(kpi, b["p_better"])]
             if vrf_shown:
-                line += f"{number_or_dash(b.get('variance_reduction', float('nan')), '.1f'):>7}"
-            lines.append(line)
+                row.append(number_or_dash(b.get("variance_reduction", float("nan")), ".1f"))
+            rows.append(row)
+        lines += ["", text_table(header, rows)]
     return "\n".join(lines)
+
+
+def text_table(header: list[str], rows: list[list[str]], *, left: int = 1) -> str:
+    """A fixed-width text table (rich): columns as wide as their widest cell, none cut short, the first
+    ``left`` left-aligned and the rest right-aligned, a rule under the header. Plain text: no colour or
+    escape code, whether stdout is a terminal, a pipe or a file; trailing blanks stripped."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="none")
+    for i, name in enumerate(header):
+        table.add_column(Text(name), justify="left" if i < left else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))  # Text: a "[" in a name is text, not rich markup
+    out = io.StringIO()
+    Console(file=out, width=100_000, color_system=None, force_terminal=False, highlight=False).print(table)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
 
 
 def _cell(kpi: str, row, currency: str) -> str:
@@ -271,24 +292,32 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
             if n > 1
             else f"team {team} — one replication per headcount: no interval"
         )
-        lines.append(
-            f"{'headcount':>9}{'recovery':>18}{'net recovery':>30}{'total cost':>24}{'service':>16}"
-            f"{'backlog':>10}{'utilisation':>13}{'marginal net/agent':>20}{'marginal NPV/agent':>20}"
-        )
+        header = ["headcount", "recovery", "", "net recovery", "", "total cost", "", "service", "", "backlog"]
+        header += ["utilisation", "marginal net/agent", "marginal NPV/agent"]
 
-        def pm(value: float, width: int, spec: str) -> str:
-            """'±value', or blanks of the same width where there is no interval."""
-            return f" ±{value:>{width}{spec}}" if not math.isnan(value) else " " * (width + 2)
+        def pm(value: float, spec: str) -> str:
+            """'±half-width' (percentage points for shares), or nothing where there is none (one replication)."""
+            return "" if math.isnan(value) else "±" + format(value, spec)
 
-        for r in s.itertuples():
-            lines.append(
-                f"{r.headcount:>9}{r.recovery_rate:>11.2%}{pm(r.recovery_rate_half_width * 100, 4, '.2f')}"
-                f"{cur:>6} {r.net_recovery:>12,.0f}{pm(r.net_recovery_half_width, 8, ',.0f')}"
-                f"{cur:>5} {r.total_cost:>11,.0f}{pm(r.total_cost_half_width, 6, ',.0f')}"
-                f"{r.service_level:>9.1%}{pm(r.service_level_half_width * 100, 3, '.1f')}"
-                f"{r.backlog_mean:>10,.0f}{r.utilisation:>13.1%}{number_or_dash(r.marginal_net_per_agent, ',.0f'):>20}"
-                f"{number_or_dash(getattr(r, 'marginal_npv_per_agent', float('nan')), ',.0f'):>20}"
-            )
+        rows = [
+            [
+                f"{r.headcount}",
+                f"{r.recovery_rate:.2%}",
+                pm(r.recovery_rate_half_width * 100, ".2f"),
+                f"{cur} {r.net_recovery:,.0f}",
+                pm(r.net_recovery_half_width, ",.0f"),
+                f"{cur} {r.total_cost:,.0f}",
+                pm(r.total_cost_half_width, ",.0f"),
+                f"{r.service_level:.1%}",
+                pm(r.service_level_half_width * 100, ".1f"),
+                f"{r.backlog_mean:,.0f}",
+                f"{r.utilisation:.1%}",
+                number_or_dash(r.marginal_net_per_agent, ",.0f"),
+                number_or_dash(getattr(r, "marginal_npv_per_agent", float("nan")), ",.0f"),
+            ]
+            for r in s.itertuples()
+        ]
+        lines.append(text_table(header, rows, left=0))
         erlang = inbound_erlang(scenario, team, c.table)
         verdict = staffing_verdict(s, c.target_service, cur, erlang=erlang)
         lines += [f"  {line}" for line in verdict]
@@ -304,46 +333,70 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
     return "\n".join(lines)
 
 
-def erlang_text(
+SHARED_FIELDS = ("arrivals_per_hour", "aht_min", "load", "target", "within_s")  # the same on every level
+
+
+def erlang_rows(
     per_hour: float, aht: float, target: float, within_s: float, shrinkage: float, simulate_hours: float | None
-) -> str:
+):
+    """The Erlang C answer and one row per staffing level around it (two below to two above).
+
+    Each row has the level's fields of ``ErlangReport`` (``agents, rostered, p_wait, mean_wait_s`` — inf where
+    the queue is unstable — ``service_level, occupancy``), ``meets_target`` and, with
+    ``simulate_hours``, ``simulated_p_wait`` and ``simulated_mean_wait_s``: the mean of five simulated
+    replications of the queue on the team machinery (NaN for an unstable level, which is not simulated).
+    """
+    from dataclasses import asdict
+
     from collectsim import queueing as q
 
     rep = q.erlang_report(per_hour, aht, target, within_s, shrinkage)
+    levels = range(max(1, rep.agents - 2), rep.agents + 3)
+    rows = []
+    for r in q.erlang_table(per_hour, aht, within_s, levels, target=target, shrinkage=shrinkage):
+        row = {k: v for k, v in asdict(r).items() if k not in SHARED_FIELDS} | {"meets_target": r.meets_target}
+        if simulate_hours:
+            row["simulated_p_wait"], row["simulated_mean_wait_s"] = (
+                _simulated_mmc(per_hour, aht, r.agents, within_s, simulate_hours)
+                if r.agents > rep.load
+                else (float("nan"), float("nan"))
+            )
+        rows.append(row)
+    return rep, rows
+
+
+def _simulated_mmc(per_hour: float, aht: float, agents: int, within_s: float, hours: float) -> tuple[float, float]:
+    """P(wait) and mean wait (s) of ``agents`` agents, averaged over five seeded simulated replications."""
+    from collectsim.engine.operations.validation import simulate_mmc
+
+    runs = [
+        simulate_mmc(
+            per_hour, aht, agents, hours=hours, warmup_hours=min(24.0, hours / 5), within_s=within_s, seed=seed
+        )
+        for seed in range(5)
+    ]
+    return sum(r.p_wait for r in runs) / 5, sum(r.mean_wait_min for r in runs) / 5 * 60
+
+
+def erlang_text(rep, rows: list[dict], shrinkage: float) -> str:
+    """What `collectsim erlang` prints: the load, the answer, and the table of levels around it (← the answer)."""
+    simulated = bool(rows) and "simulated_p_wait" in rows[0]
     lines = [
-        f"offered load {rep.load:.2f} Erlangs ({per_hour:g} calls/h × {aht:g} min)",
-        f"agents needed for {target:.0%} within {within_s:g} s: {rep.agents} on the floor"
+        f"offered load {rep.load:.2f} Erlangs ({rep.arrivals_per_hour:g} calls/h × {rep.aht_min:g} min)",
+        f"agents needed for {rep.target:.0%} within {rep.within_s:g} s: {rep.agents} on the floor"
         + (f", {rep.rostered} rostered with {shrinkage:.0%} shrinkage" if shrinkage else ""),
         "",
-        f"{'agents':>7}{'P(wait)':>10}{'mean wait':>12}{'service level':>15}{'occupancy':>11}",
+        f"{'agents':>7}{'P(wait)':>10}{'mean wait':>12}{'service level':>15}{'occupancy':>11}"
+        + (f"{'simulated P(wait)':>19}{'sim. wait':>11}" if simulated else ""),
     ]
-    sims = {}
-    if simulate_hours:
-        from collectsim.engine.operations.validation import simulate_mmc
-
-        lines[-1] += f"{'simulated P(wait)':>19}{'sim. wait':>11}"
-        for n in range(max(1, rep.agents - 2), rep.agents + 3):
-            if n > rep.load:
-                runs = [
-                    simulate_mmc(
-                        per_hour,
-                        aht,
-                        n,
-                        hours=simulate_hours,
-                        warmup_hours=min(24.0, simulate_hours / 5),
-                        within_s=within_s,
-                        seed=s,
-                    )
-                    for s in range(5)
-                ]
-                sims[n] = (sum(r.p_wait for r in runs) / 5, sum(r.mean_wait_min for r in runs) / 5 * 60)
-    for r in q.erlang_table(
-        per_hour, aht, within_s, range(max(1, rep.agents - 2), rep.agents + 3), target=target, shrinkage=shrinkage
-    ):
-        mark = "  ←" if r.agents == rep.agents else ""
-        line = f"{r.agents:>7}{r.p_wait:>10.3f}{r.mean_wait_s:>10.1f} s{r.service_level:>15.1%}{r.occupancy:>11.1%}"
-        if r.agents in sims:
-            line += f"{sims[r.agents][0]:>19.3f}{sims[r.agents][1]:>9.1f} s"
+    for r in rows:
+        mark = "  ←" if r["agents"] == rep.agents else ""
+        line = (
+            f"{r['agents']:>7}{r['p_wait']:>10.3f}{r['mean_wait_s']:>10.1f} s{r['service_level']:>15.1%}"
+            f"{r['occupancy']:>11.1%}"
+        )
+        if simulated and r["simulated_p_wait"] == r["simulated_p_wait"]:
+            line += f"{r['simulated_p_wait']:>19.3f}{r['simulated_mean_wait_s']:>9.1f} s"
         lines.append(line + mark)
     return "\n".join(lines)
 

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from collectsim.errors import CollectsimError
+from collectsim.results import day_or_na, missing_day_columns
 from collectsim.store import integrity
 
 T = TypeVar("T")
@@ -57,6 +59,23 @@ def csv(path: Path) -> pd.DataFrame:
 def parquet(path: Path) -> pd.DataFrame:
     """A Parquet table."""
     return _read(path, pd.read_parquet)
+
+
+def accounts(path: Path) -> pd.DataFrame:
+    """A run's ``accounts.parquet``, as the current version writes it.
+
+    A table saved by an earlier version named its key ``account_id`` (now ``account``, as in the
+    events table and the calibration inputs) and held a sentinel for a day that never came (-1, or
+    -1_000_000 for ``broken_plan_day``) and NaN in ``resolution_dpd``; those become NA in ``Int64``.
+    """
+    table = parquet(path)
+    if "account_id" in table and "account" not in table:
+        table = table.rename(columns={"account_id": "account"})
+    for col in missing_day_columns(table.columns):
+        if not isinstance(table[col].dtype, pd.Int64Dtype):
+            days = table[col].to_numpy(dtype=float)
+            table[col] = day_or_na(np.nan_to_num(days, nan=-1.0).astype(np.int64))
+    return table
 
 
 def json_file(path: Path) -> Any:

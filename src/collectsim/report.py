@@ -9,7 +9,7 @@ another machine. Figures are embedded as base64 PNG: the page opens offline.
 from __future__ import annotations
 
 import base64
-import html
+import functools
 import io
 import math
 from collections.abc import Callable
@@ -30,24 +30,45 @@ from collectsim.store.files import atomic_bytes
 from collectsim.store.integrity import MANIFEST, read_manifest
 from collectsim.verdict import best_headcount, smallest_meeting, staffing_verdict
 
+TEMPLATE = "report.html.j2"  # in collectsim/templates/, shipped as package data with report.css
 REPORT_FILE = "report.html"
 FIG_DIR = "figures"
 # Every collectsim version wrote a manifest into these; calibrate-histories folders had none before checksums.
 ALWAYS_HAD_A_MANIFEST = ("run", "compare", "sweep", "staff", "optimise")
 
 
+@dataclass(frozen=True)
+class Table:
+    """A table of text cells. The page lets its headers break after "." and "_", so dotted parameter
+    paths do not widen it, and scrolls a table wider than the page inside its own box."""
+
+    header: list[str]
+    rows: list[list[str]]
+    kind: str = "table"
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A bulleted list of sentences."""
+
+    lines: list[str]
+    kind: str = "bullets"
+
+
 @dataclass
 class Report:
-    """A report's content. ``lead`` (the verdict: which policy wins, what to staff) comes first, because
-    that is what a reader opens the page for; ``words`` (the scenario in prose) follows, folded away;
-    ``notes`` are prose that qualifies the numbers (design, uncertainty) and stays open."""
+    """A report's content, as text: the template (``templates/report.html.j2``) makes the page.
+
+    ``lead`` (the verdict: which policy wins, what to staff) comes first, because that is what a
+    reader opens the page for; ``words`` (the scenario in prose) follows, folded away; ``notes``
+    are prose that qualifies the numbers (design, uncertainty) and stays open."""
 
     title: str
     subtitle: str
     words: dict[str, list[str]] = field(default_factory=dict)
-    tables: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[tuple[str, Table | Bullets]] = field(default_factory=list)
     figures: list[tuple[str, str, object]] = field(default_factory=list)  # (file stem, caption, Figure)
-    lead: list[tuple[str, str]] = field(default_factory=list)  # (heading, HTML)
+    lead: list[tuple[str, Table | Bullets]] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -90,7 +111,7 @@ def build_report(folder: str | Path, *, warn: Callable[[str], None] | None = Non
     images = []
     for stem, caption, fig in report.figures:
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(buf, format="png", dpi=110)  # constrained layout already fits the figure: no tight-bbox pass
         png = buf.getvalue()
         atomic_bytes(figdir / f"{stem}.png", png)
         images.append((caption, base64.b64encode(png).decode("ascii")))
@@ -143,19 +164,12 @@ def _subtitle(man: dict) -> str:
     return " · ".join(parts)
 
 
-def _breakable(text: str) -> str:
-    return html.escape(text).replace(".", ".<wbr>").replace("_", "_<wbr>")
+def _bullets(lines: list[str]) -> Bullets:
+    return Bullets(list(lines))
 
 
-def _bullets(lines: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    """An HTML table; headers may break after "." and "_" so dotted parameter paths do not widen the page."""
-    head = "".join(f"<th>{_breakable(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _table(header: list[str], rows: list[list[str]]) -> Table:
+    return Table(list(header), [[str(c) for c in r] for r in rows])
 
 
 # --- run ---------------------------------------------------------------------------------------------------------
@@ -203,7 +217,7 @@ def _run(folder: Path) -> Report:
     daily = readback.csv(folder / "daily.csv")
     teams = _teams(folder)
     costs = readback.csv(folder / "costs.csv")
-    accounts = readback.parquet(folder / "accounts.parquet")
+    accounts = readback.accounts(folder / "accounts.parquet")
     cur, horizon = sc.currency, sc.horizon.days
     rep = Report(f"Run: {sc.name}", _subtitle(_manifest(folder)), scenario_in_words(sc))
     rows = [[k, fmt_value(k, kpis[k], cur)] for k in HEADLINE if k in kpis]
@@ -764,50 +778,27 @@ BUILDERS: dict[str, Callable[[Path], Report]] = {
     "optimise": _optimise,
 }
 
-CSS = """
-body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
-color:#1d2330}
-h1{font-size:1.6em;margin-bottom:.1em}
-h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:.2em}
-.sub{color:#667}table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
-th,td{padding:.3em .7em;border-bottom:1px solid #e5e7ef;text-align:right}th:first-child,td:first-child{text-align:left}
-th{background:#f4f5fa}figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
-figcaption{color:#556;font-size:.92em}ul{padding-left:1.2em}li{margin:.2em 0}
-td{white-space:nowrap}.wide{max-width:100%;overflow-x:auto}details.scenario summary{cursor:pointer}
-details.scenario summary h2{display:inline-block;margin-top:1.2em;border:0}
-"""
-
-
 def render_html(rep: Report, images: list[tuple[str, str]]) -> str:
-    """The page: verdict first, the scenario folded in a ``<details>``, then tables and figures.
-
-    Tables sit in a scrolling box so a wide one (Sobol indices, many policies) never widens the page.
-    """
-    parts = [
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(rep.title)}</title>"
-        f"<style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(rep.title)}</h1><p class='sub'>{html.escape(rep.subtitle)}</p>",
-    ]
-    for heading, body in rep.lead:
-        parts.append(f"<h2>{html.escape(heading)}</h2>{_scroll(body)}")
-    for heading, lines in rep.notes.items():
-        parts.append(f"<h2>{html.escape(heading)}</h2>{_bullets(lines)}")
-    if rep.words:
-        parts.append("<details class='scenario'><summary><h2>Scenario</h2></summary>")
-        for heading, lines in rep.words.items():
-            parts.append(f"<h3>{html.escape(heading)}</h3>{_bullets(lines)}")
-        parts.append("</details>")
-    for heading, table in rep.tables:
-        parts.append(f"<h2>{html.escape(heading)}</h2>{_scroll(table)}")
-    parts.append("<h2>Figures</h2>")
-    for caption, b64 in images:
-        parts.append(
-            f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{b64}'>"
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        )
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    """The page, from the package's template: verdict first, the scenario folded in a ``<details>``,
+    then tables and figures (``images``: caption and base64 PNG). Every value is escaped."""
+    return _template().render(report=rep, images=images)
 
 
-def _scroll(body: str) -> str:
-    return f"<div class='wide'>{body}</div>" if body.startswith("<table") else body
+@functools.cache
+def _template():
+    import jinja2
+    from markupsafe import Markup, escape
+
+    def breakable(text: str) -> Markup:
+        """Escaped text that may wrap after "." and "_"."""
+        return escape(text).replace(".", Markup(".<wbr>")).replace("_", Markup("_<wbr>"))
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("collectsim", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["breakable"] = breakable
+    return env.get_template(TEMPLATE)

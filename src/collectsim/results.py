@@ -1,6 +1,6 @@
 """Result types returned by the engine: tidy tables, one row per thing.
 
-``RunResult`` columns (``accounts``): account_id, segment, reason, entry_day,
+``RunResult`` columns (``accounts``): account, segment, reason, entry_day,
 entry_dpd, opening_balance, score, paid, discount, written_off,
 recovered_after_write_off, sold, sale_proceeds, sale_day, outstanding, status, resolution_day, resolution_dpd,
 first_payment_day, payments, attempts, contacts, rpcs, intense_calls_week,
@@ -8,14 +8,41 @@ intense_any_week, promises, promises_kept, promises_broken, promises_cancelled,
 legal_stage, ever_placed, direct_cost,
 and the latent traits (self_cure_label, lambda_inf, willingness, ability,
 contactability) that a policy never sees but an analyst may.
+
+A day that has not happened (no payment yet, never resolved, never sold, no broken plan) is NA in
+a nullable ``Int64`` column, never a sentinel number: ``mean()`` skips it, a CSV leaves it empty
+and JSON writes ``null``. The engine keeps its sentinels inside; ``day_or_na`` converts them here.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+# Columns of the accounts table whose missing value is NA ("has not happened"); the engine's own
+# arrays hold a negative sentinel there, as do accounts tables saved by earlier versions (-1, -1_000_000).
+# With a contractual schedule ([product]) there are also first_cure_day and reached_dpd_<d>_day.
+MISSING_DAY_COLUMNS = ("sale_day", "resolution_day", "resolution_dpd", "first_payment_day", "broken_plan_day")
+SCHEDULE_DAY_COLUMNS = re.compile(r"^(first_cure_day|reached_dpd_\d+_day)$")
+
+
+def missing_day_columns(columns) -> list[str]:
+    """The columns among ``columns`` that hold a day (or DPD) which may not have happened."""
+    return [c for c in columns if c in MISSING_DAY_COLUMNS or SCHEDULE_DAY_COLUMNS.match(str(c))]
+
+
+def day_or_na(days: np.ndarray, missing: np.ndarray | None = None) -> pd.arrays.IntegerArray:
+    """A day (or DPD) column as nullable ``Int64``: NA where ``missing`` is true, else where the day is negative.
+
+    Every day of a run is ≥ 0, so a negative value can only be an engine sentinel (-1, ``NEVER``).
+    """
+    days = np.asarray(days)
+    mask = days < 0 if missing is None else np.asarray(missing, dtype=bool)
+    return pd.arrays.IntegerArray(np.where(mask, 0, days).astype(np.int64), mask)
 
 
 @dataclass(frozen=True)

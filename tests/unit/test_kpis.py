@@ -149,7 +149,8 @@ def test_payment_bucket_bits_follow_payments(small_run: cs.RunResult) -> None:
     """An account with a payment has at least one bucket bit; one without has none; a DPD-1 cure sets bit 0."""
     acc = small_run.accounts
     np.testing.assert_array_equal(acc["paid_buckets"].to_numpy() > 0, acc["payments"].to_numpy() > 0)
-    early = acc["first_payment_day"].between(0, 29).to_numpy() & (acc["entry_dpd"].to_numpy() == 1)
+    paid_in_30 = acc["first_payment_day"].between(0, 29).fillna(False).to_numpy(dtype=bool)  # NA: never paid
+    early = paid_in_30 & (acc["entry_dpd"].to_numpy() == 1)
     assert early.any() and (acc["paid_buckets"].to_numpy()[early] & 1 == 1).all()
 
 

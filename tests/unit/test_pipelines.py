@@ -88,7 +88,7 @@ def test_kept_promise_pays_on_its_date(small: cs.Scenario) -> None:
     over |= {f"reasons.{r}.promise_kept": 1.0 for r in REASONS}
     over |= {f"reasons.{r}.willingness": 0.999 for r in REASONS}
     r = cs.simulate(cs.with_overrides(small, over), seed=6, record_events=True)
-    ev, acc = r.events, r.accounts.set_index("account_id")
+    ev, acc = r.events, r.accounts.set_index("account")
     first_rpc = ev[(ev["channel"] == "call") & (ev["outcome"] == "right_party")].groupby("account")["day"].min()
     promised = acc.loc[first_rpc.index]
     promised = promised[promised["promises"] > 0]
@@ -139,13 +139,13 @@ def test_score_priority(small: cs.Scenario, rule: str) -> None:
     r = cs.simulate(sc, seed=1, record_events=True)
     calls = r.events[r.events["channel"] == "call"]
     day = calls["day"].min()
-    acc = r.accounts.set_index("account_id")
+    acc = r.accounts.set_index("account")
     ev = acc["outstanding"] + acc["paid"]  # balance on the day of the call, for accounts not yet paid
     called = calls[calls["day"] == day]["account"].to_numpy()
     value = (ev * (acc["score"] if rule == "expected_value" else 1 - acc["score"])).to_numpy()
     queued = acc.index[
         (acc["entry_dpd"] + day >= 3)
         & ~np.isin(acc.index, called)
-        & ((acc["resolution_day"] < 0) | (acc["resolution_day"] > day))
+        & (acc["resolution_day"].isna() | (acc["resolution_day"] > day)).to_numpy(dtype=bool)
     ]
     assert np.median(value[called]) > np.quantile(value[queued], 0.75)

@@ -25,7 +25,7 @@ def test_ladder_respects_timing(small_run: cs.RunResult) -> None:
     ev, acc = small_run.events, small_run.accounts
     letters = ev[ev["rule"] == "standard/mid/demand_letter"]
     assert letters.groupby("account").size().max() == 1
-    entry_dpd = acc.set_index("account_id").loc[letters["account"], "entry_dpd"].to_numpy()
+    entry_dpd = acc.set_index("account").loc[letters["account"], "entry_dpd"].to_numpy()
     dpd_at_send = entry_dpd + letters["day"].to_numpy()
     # Letters are delivered 3 days after they are sent at DPD ≥ 31.
     assert dpd_at_send.min() >= 31 + 3

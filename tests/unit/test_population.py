@@ -56,7 +56,7 @@ def test_score_label_is_the_untreated_outcome(baseline: cs.Scenario) -> None:
     raw["population"]["accounts"] = 5000
     sc = cs.scenario.scenario_from_dict(raw)
     acc = cs.simulate(sc, seed=8).accounts
-    paid30 = (acc["first_payment_day"] >= 0) & (acc["first_payment_day"] < 30)
+    paid30 = acc["first_payment_day"].lt(30).fillna(False)  # NA: never paid
     assert (paid30 == acc["self_cure_label"]).all()
 
 

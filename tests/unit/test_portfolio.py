@@ -21,6 +21,7 @@ from collectsim.portfolio import (
     IDENTIFIER_PATTERNS,
     MIN_SEGMENT_ROWS,
     PortfolioFit,
+    assumptions,
     fit_portfolio,
     identifier_columns,
     write_scenario,
@@ -189,7 +190,7 @@ def test_single_identifier_message_matches_the_documented_form(tmp_path: Path) -
 
 
 def test_fit_recovers_shares_balances_and_entry_dpd(csv: Path) -> None:
-    """Shares, balance mean/sd and median DPD of a synthetic extract match the parameters that generated it."""
+    """Shares, balance mean/sd and the DPD spread of a synthetic extract match the parameters that generated it."""
     fit = fit_portfolio(csv)
     total = sum(v[0] for v in SPEC.values())
     assert isinstance(fit, PortfolioFit)
@@ -201,8 +202,12 @@ def test_fit_recovers_shares_balances_and_entry_dpd(csv: Path) -> None:
         assert seg["share"] == pytest.approx(n / total)
         assert seg["balance_mean"] == pytest.approx(mean, rel=0.1)
         assert seg["balance_sd"] == pytest.approx(sd, rel=0.3)
-        assert abs(seg["entry_dpd"] - (lo + hi) / 2) <= 4
-        assert isinstance(seg["entry_dpd"], int)
+        assert abs(seg["entry_dpd_median"] - (lo + hi) / 2) <= 4
+        spread = seg["entry_dpd"]  # DPD uniform on lo..hi: every ten-day group holds about its share
+        assert spread["ranges"][0][0] == lo and spread["ranges"][-1][1] == hi
+        assert sum(spread["shares"]) == pytest.approx(1.0, abs=1e-6)
+        days = [hi_ - lo_ + 1 for lo_, hi_ in spread["ranges"]]
+        np.testing.assert_allclose(spread["shares"], np.array(days) / (hi - lo + 1), atol=0.05)
 
 
 def test_without_segment_column_segments_are_dpd_buckets(tmp_path: Path) -> None:
@@ -216,8 +221,9 @@ def test_without_segment_column_segments_are_dpd_buckets(tmp_path: Path) -> None
     kept = df[df["dpd"] >= 1]
     share_1_30 = (kept["dpd"] <= 30).mean()
     assert fit.segments["dpd_1_30"]["share"] == pytest.approx(share_1_30)
-    assert 1 <= fit.segments["dpd_1_30"]["entry_dpd"] <= 30
-    assert fit.segments["dpd_91_plus"]["entry_dpd"] >= 91
+    low = fit.segments["dpd_1_30"]["entry_dpd"]["ranges"]
+    assert low[0][0] >= 1 and low[-1][1] <= 30
+    assert fit.segments["dpd_91_plus"]["entry_dpd"]["ranges"][0][0] >= 91
 
 
 def test_semicolon_extract_with_bom_is_read(tmp_path: Path) -> None:
@@ -297,6 +303,68 @@ def test_small_segments_are_merged_into_other(tmp_path: Path) -> None:
     assert set(fit.segments) == set(SPEC)
     assert fit.segments["prime"]["count"] == SPEC["prime"][0] + 7
     assert fit.accounts == sum(v[0] for v in spec.values())
+
+
+def test_what_the_fit_assumed_is_said_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 16-row segment goes to 'other', which is too small and joins the largest segment: both merges are said,
+    as is a segment with no namesake in the template borrowing its reason mix; on screen and in the file."""
+    from collectsim.cli import main
+
+    spec = {"prime": (600, 900.0, 400.0, 1, 59), "subprime": (300, 1500.0, 700.0, 20, 90), "vip": (16, 5e4, 1e4, 1, 9)}
+    path = write_csv(tmp_path, extract(spec).drop(columns="account_id"))
+    fit = fit_portfolio(path)
+    assert list(fit.segments) == ["prime", "subprime"] and fit.segments["prime"]["count"] == 616
+    said = assumptions(fit, BASELINE)
+    assert said == [
+        "1 segment label(s) with fewer than 30 rows each (16 rows together) were merged into 'other'",
+        "'other' had only 16 rows (fewer than 30), too few to be a segment: merged into 'prime', the largest segment",
+        "segment 'subprime' is not in the template 'baseline': it takes the reason mix and other settings of "
+        "template segment 'prime'",
+    ]
+    assert not any("vip" in line for line in said)  # a rare label is never printed
+    out = tmp_path / "mine.toml"
+    assert main(["portfolio", "import", str(path), "--out", str(out), "--template", str(BASELINE)]) == 0
+    printed = [line.removeprefix("assumed: ") for line in capsys.readouterr().out.splitlines() if "assumed:" in line]
+    assert printed == said
+    header = [line for line in out.read_text().splitlines() if line.startswith("# Assumed: ")]
+    assert header == [f"# Assumed: {line}." for line in said]
+
+
+def test_only_what_was_assumed_is_said(csv: Path) -> None:
+    """No merge, no clipping: the only line is the one segment ('subprime') the baseline template lacks."""
+    fit = fit_portfolio(csv)
+    assert fit.notes == ()
+    assert assumptions(fit, BASELINE) == [
+        "segment 'subprime' is not in the template 'baseline': it takes the reason mix and other settings of "
+        "template segment 'prime'"
+    ]
+
+
+def test_entry_dpd_spread_is_kept_not_collapsed_to_its_median(tmp_path: Path) -> None:
+    """DPD spread over 1–59 in the extract is spread over 1–59 in the simulated population, with its shape."""
+    rng = np.random.default_rng(4)
+    dpd = np.concatenate([np.full(400, 1), rng.integers(25, 60, 600)])  # a spike at DPD 1 and a block at 25–59
+    df = pd.DataFrame({"segment": "prime", "balance": np.round(rng.uniform(100, 2000, dpd.size), 2), "dpd": dpd})
+    fit = fit_portfolio(write_csv(tmp_path, df))
+    spread = fit.segments["prime"]["entry_dpd"]
+    assert spread["ranges"][0] == [1, 1] and spread["shares"][0] == pytest.approx(0.4, abs=1e-4)
+    assert spread["ranges"][-1][1] == 59
+    out = write_scenario(fit, tmp_path / "fit.toml", template=BASELINE)
+    sc = cs.load_scenario(out, {"population.accounts": 5000, "horizon.days": 5})
+    drawn = cs.simulate(sc, seed=2).accounts["entry_dpd"]
+    assert (drawn == 1).mean() == pytest.approx(0.4, abs=0.03)
+    assert drawn[drawn > 1].between(21, 59).all() and drawn.max() == 59
+    assert drawn.mean() == pytest.approx(dpd.mean(), rel=0.05)
+    assert drawn.nunique() > 30
+
+
+def test_one_dpd_stays_one_day_and_dpd_beyond_the_limit_is_said(tmp_path: Path) -> None:
+    """A segment whose rows share one DPD enters at exactly that day; DPD above 720 is clipped and said so."""
+    df = pd.DataFrame({"segment": ["a"] * 40 + ["b"] * 40, "balance": 100.0, "dpd": [7] * 40 + [700] * 30 + [900] * 10})
+    fit = fit_portfolio(write_csv(tmp_path, df))
+    assert fit.segments["a"]["entry_dpd"] == 7
+    assert fit.segments["b"]["entry_dpd"] == {"ranges": [[700, 700], [720, 720]], "shares": [0.75, 0.25]}
+    assert fit.notes == ("10 row(s) with DPD above 720 enter at DPD 720, the most a scenario allows",)
 
 
 # --- bad input --------------------------------------------------------------------------

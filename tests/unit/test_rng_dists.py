@@ -48,3 +48,17 @@ def test_streams_are_named_and_seeded() -> None:
     assert Streams(1).generator("a").random() != Streams(2).generator("a").random()
     with pytest.raises(ValueError, match="seed"):
         Streams(-1)
+
+
+def test_day_ranges_moments_and_support() -> None:
+    """A spread of whole days: draws stay in their ranges, with each range's share and the analytic moments."""
+    from collectsim.dists import DayRanges
+
+    d = DayRanges(((1, 1), (11, 20), (31, 59)), (0.5, 0.2, 0.3))
+    x = d.sample(np.random.default_rng(2), 200_000)
+    assert x.dtype.kind == "i" and set(np.unique(x)) <= {1, *range(11, 21), *range(31, 60)}
+    assert (x == 1).mean() == pytest.approx(0.5, abs=0.005)
+    assert ((x >= 31) & (x <= 59)).mean() == pytest.approx(0.3, abs=0.005)
+    assert abs(x.mean() - d.mean) < 5 * np.sqrt(d.variance / x.size)
+    assert x.var() == pytest.approx(d.variance, rel=0.02)
+    assert d.mean == pytest.approx(0.5 * 1 + 0.2 * 15.5 + 0.3 * 45)

@@ -47,6 +47,26 @@ BAD = [
     ({"teams.early_callers.headcount": "many"}, "teams.early_callers.headcount", "valid integer"),
     ({"population.mode": "inflow", "population.inflow_days": 400}, "population.inflow_days", "exceeds horizon"),
     ({"calendar.working_days": []}, "calendar.working_days", "at least one working day"),
+    (
+        {"population.segments.prime.entry_dpd": {"ranges": [[1, 30], [20, 59]], "shares": [0.5, 0.5]}},
+        "population.segments.prime.entry_dpd",
+        "overlap or are out of order",
+    ),
+    (
+        {"population.segments.prime.entry_dpd": {"ranges": [[1, 30], [31, 59]], "shares": [0.5, 0.4]}},
+        "population.segments.prime.entry_dpd",
+        "shares must sum to 1",
+    ),
+    (
+        {"population.segments.prime.entry_dpd": {"ranges": [[1, 30]], "shares": [0.5, 0.5]}},
+        "population.segments.prime.entry_dpd",
+        "1 ranges but 2 shares",
+    ),
+    (
+        {"population.segments.prime.entry_dpd": {"ranges": [[1, 900]], "shares": [1.0]}},
+        "population.segments.prime.entry_dpd.ranges.0.1",
+        "720",
+    ),
 ]
 
 
@@ -58,6 +78,17 @@ def test_bad_value_names_field(override: dict, path: str, phrase: str) -> None:
     hits = [msg for p, msg in info.value.problems if p == path]
     assert hits, info.value.problems
     assert any(phrase in m for m in hits), hits
+
+
+def test_entry_dpd_spread_draws_within_its_ranges() -> None:
+    """A segment entering over a spread of DPD draws each account's entry DPD from it; a plain day stays exact."""
+    spread = {"ranges": [[1, 10], [31, 59]], "shares": [0.7, 0.3]}
+    sc = cs.load_scenario(BASELINE, {"population.accounts": 4000, "population.segments.prime.entry_dpd": spread})
+    acc = cs.simulate(cs.with_overrides(sc, {"horizon.days": 5}), seed=1).accounts
+    prime = acc.loc[acc["segment"] == "prime", "entry_dpd"]
+    assert prime.between(1, 59).all() and not prime.between(11, 30).any()
+    assert prime.le(10).mean() == pytest.approx(0.7, abs=0.04)
+    assert (acc.loc[acc["segment"] == "near_prime", "entry_dpd"] == 1).all()
 
 
 def test_not_toml(tmp_path: Path) -> None:
@@ -128,3 +159,14 @@ def test_a_file_without_a_name_gets_its_file_safe_stem(tmp_path) -> None:
     f = tmp_path / "my portfolio (v2).toml"
     f.write_text(body, encoding="utf-8")
     assert cs.load_scenario(f).name == "my_portfolio__v2_"
+
+
+def test_entry_dpd_errors_speak_of_the_form_given() -> None:
+    """A table for entry_dpd is judged as a spread only (no "should be an integer"), and a mistyped key gets
+    the spread's keys as the did-you-mean."""
+    bad = {"population.segments.prime.entry_dpd": {"ranges": [[1, 30]], "shres": [1.0]}}
+    with pytest.raises(ScenarioError) as info:
+        cs.load_scenario(BASELINE, bad)
+    problems = dict(info.value.problems)
+    assert "did you mean 'shares'?" in problems["population.segments.prime.entry_dpd.shres"]
+    assert not any("integer" in m for m in problems.values()), problems

@@ -120,3 +120,32 @@ def test_report_subtitle_reads_wall_time_in_seconds() -> None:
 
     text = _subtitle({"version": "0", "seed": 1, "replications": 1, "wall_time_s": 2.126})
     assert "wall time 2.1 s" in text and "1 replication" in text and "replications" not in text
+
+
+def test_long_policy_names_are_printed_whole_and_columns_line_up() -> None:
+    """The compare table sizes its columns to the widest cell: a 40-character policy name is not cut, the
+    Δ header names the challenger in full, and every row ends at the same column."""
+    cmp = _comparison(4)
+    long_a, long_b = "champion_ladder_with_a_very_long_name_v1", "challenger[soft]_with_an_even_longer_name"
+    table = cmp.table.assign(policy=cmp.table["policy"].map({"A": long_a, "B": long_b}))
+    named = Comparison(table, (long_a, long_b))
+    text = comparison_table(named.summary(), named.policies, "USD", ("recovery_rate", "contacts_per_account"))
+    assert long_a in text and long_b in text and f"Δ {long_b} − champion" in text  # "[" is text, not markup
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("KPI"))
+    block = lines[start : start + 4]  # header, rule, two KPI rows
+    assert len({len(line) for line in block}) == 1, block
+    assert "\x1b" not in text  # plain text, never a terminal escape code
+
+
+def test_text_table_is_plain_aligned_text() -> None:
+    """text_table: left-aligned leading columns, right-aligned numbers, a rule under the header, nothing cut."""
+    from collectsim.present import text_table
+
+    text = text_table(
+        ["team", "agents", "service"], [["early_callers_long_team_name", "4", "68.7%"], ["x", "12", "100.0%"]]
+    )
+    head, rule, first, second = text.splitlines()
+    assert head.startswith("team") and set(rule) <= {"─", " "} and first.startswith("early_callers_long_team_name")
+    assert first.endswith(" 68.7%") and second.endswith("100.0%") and len(first) == len(second) == len(head)
+    assert second.startswith("x ") and first.index("4") == second.index("12") + 1  # numbers right-aligned

@@ -48,7 +48,7 @@ def brute_force(sc: cs.Scenario, events: pd.DataFrame, accounts: pd.DataFrame) -
     """Re-derive every rule breach from the event log alone, independently of the engine's state."""
     kinds = {name: ch.kind for name, ch in sc.channels.items()}
     offsets = {name: seg.utc_offset_h / 24 for name, seg in sc.population.segments.items()}
-    seg_of = accounts.set_index("account_id")["segment"].astype(str)
+    seg_of = accounts.set_index("account")["segment"].astype(str)
     ev = events.copy()
     ev["channel"] = ev["channel"].astype(str)
     ev["outcome"] = ev["outcome"].astype(str)

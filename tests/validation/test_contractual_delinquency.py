@@ -223,8 +223,8 @@ def test_redefault_rate_matches_its_input() -> None:
     """Each cure re-defaults after Exp(h) days, 1 − e^{−30h} = 0.2: P(by the horizon) is known per account."""
     res = cs.simulate(cs.scenario.scenario_from_dict(tomllib.loads(NO_TREATMENT)), seed=3, check_invariants=True)
     acc = res.accounts
-    first = acc["first_cure_day"].to_numpy()
-    cured = first >= 0
+    first = acc["first_cure_day"].to_numpy(dtype=float)
+    cured = ~np.isnan(first)  # NA: never cured
     h = -math.log(0.8) / 30
     expected = 1 - np.exp(-h * np.floor(240 - 1 - first[cured]))
     observed = acc["redefaults"].to_numpy()[cured] > 0

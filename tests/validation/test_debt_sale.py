@@ -60,7 +60,7 @@ def test_proceeds_are_price_times_face(sale) -> None:
     assert (sold["sale_proceeds"] == 0.12 * sold["sold"]).all()  # exact: one product per account
     assert (sold["written_off"] == 0).all() and (sold["sold"] > 0).all()
     rest = acc[acc["status"] != "sold"]
-    assert (rest["sold"] == 0).all() and (rest["sale_proceeds"] == 0).all() and (rest["sale_day"] == -1).all()
+    assert (rest["sold"] == 0).all() and (rest["sale_proceeds"] == 0).all() and rest["sale_day"].isna().all()
     assert k["accounts_sold"] == len(sold)
     assert k["debt_sold"] == pytest.approx(sold["sold"].sum(), rel=1e-12)
     assert k["sale_proceeds"] == pytest.approx(sold["sale_proceeds"].sum(), rel=1e-12)
@@ -81,6 +81,7 @@ def test_sale_waits_for_after_days(small: cs.Scenario) -> None:
     r, _ = _run(small, {**SALE, "debt_sale.after_days": 20})
     sold = r.accounts[r.accounts["status"] == "sold"]
     assert len(sold) > 0
+    assert sold["sale_day"].notna().all()
     assert ((sold["sale_day"] - sold["resolution_day"]) >= 20).all()
 
 

@@ -111,7 +111,7 @@ def test_done_is_real_work(small_run: cs.RunResult) -> None:
 
 def test_stale_work_is_voided(small_run: cs.RunResult, small: cs.Scenario) -> None:
     """No early-stage call happens past DPD 30 and no account gets two outbound calls a day."""
-    ev, acc = small_run.events, small_run.accounts.set_index("account_id")
+    ev, acc = small_run.events, small_run.accounts.set_index("account")
     kinds = {k: c.kind for k, c in small.channels.items()}
     ev = ev.assign(kind=ev["channel"].astype(str).map(kinds))
     dpd = acc.loc[ev["account"], "entry_dpd"].to_numpy() + ev["day"].to_numpy() - acc.loc[ev["account"], "entry_day"]

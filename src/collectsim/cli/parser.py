@@ -210,6 +210,11 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also simulate the queue on the team machinery for this many hours (5 replications)",
     )
+    erl.add_argument(
+        "--json",
+        action="store_true",
+        help="print the answer and the table as JSON on stdout (the usual text goes to stderr)",
+    )
 
     prt = sub.add_parser("portfolio", help="portfolio extracts: fit a synthetic population without copying rows")
     psub = prt.add_subparsers(dest="portfolio_command", required=True, parser_class=_Parser)

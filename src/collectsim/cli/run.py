@@ -134,7 +134,7 @@ def _report(folder: Path, args: argparse.Namespace) -> None:
 
 
 def _cmd_portfolio(args: argparse.Namespace) -> int:
-    from collectsim.portfolio import fit_portfolio, write_scenario
+    from collectsim.portfolio import assumptions, fit_portfolio, write_scenario
 
     fit = fit_portfolio(
         args.csv,
@@ -150,9 +150,20 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     for name, seg in fit.segments.items():
         print(
             f"  {name:<16}{seg['share']:>8.1%}  mean balance {seg['balance_mean']:>12,.2f}  "
-            f"entry DPD {seg['entry_dpd']}"
+            f"entry DPD {_dpd_spread_words(seg)}"
         )
+    for line in assumptions(fit, args.template):
+        print(f"assumed: {line}")
     return 0
+
+
+def _dpd_spread_words(seg: dict) -> str:
+    """ "31" for one day; "1–59 (median 31, in 6 ranges)" for a spread."""
+    spec = seg["entry_dpd"]
+    if isinstance(spec, int):
+        return str(spec)
+    n, low, high = len(spec["ranges"]), spec["ranges"][0][0], spec["ranges"][-1][1]
+    return f"{low}–{high} (median {seg['entry_dpd_median']}, in {n} range{'s' * (n > 1)})"
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -167,7 +178,7 @@ MIN_SIMULATED_CALLS = 100  # fewer measure nothing (an empty mean, NaN waits)
 
 
 def _cmd_erlang(args: argparse.Namespace) -> int:
-    from collectsim.present import erlang_text
+    from collectsim.present import erlang_rows, erlang_text
 
     if args.simulate_hours and args.arrivals_per_hour * args.simulate_hours < MIN_SIMULATED_CALLS:
         raise CollectsimError(
@@ -179,9 +190,21 @@ def _cmd_erlang(args: argparse.Namespace) -> int:
             f"--simulate-hours: {args.arrivals_per_hour:g} calls/h for {args.simulate_hours:g} h (plus warm-up) is "
             f"more than {MAX_SIMULATED_CALLS:,} calls per replication; simulate fewer hours"
         )
-    print(
-        erlang_text(
-            args.arrivals_per_hour, args.aht_min, args.target, args.within_s, args.shrinkage, args.simulate_hours
-        )
+    rep, rows = erlang_rows(
+        args.arrivals_per_hour, args.aht_min, args.target, args.within_s, args.shrinkage, args.simulate_hours
     )
+    print(erlang_text(rep, rows, args.shrinkage))
+    args.json_payload = {
+        "command": "erlang",
+        "arrivals_per_hour": args.arrivals_per_hour,
+        "aht_min": args.aht_min,
+        "target": args.target,
+        "within_s": args.within_s,
+        "shrinkage": args.shrinkage,
+        "simulate_hours": args.simulate_hours,
+        "load": rep.load,
+        "agents": rep.agents,
+        "rostered": rep.rostered,
+        "levels": rows,
+    }
     return 0

@@ -49,7 +49,7 @@ def reason_params(sc: Scenario) -> list[CGWParams]:
 
 def window_rate(sc: Scenario) -> float:
     """ρ per day: funding cost plus the exit rate from the in-house window (see module docstring)."""
-    entry = min(seg.entry_dpd for seg in sc.population.segments.values())
+    entry = min(seg.lowest_entry_dpd for seg in sc.population.segments.values())
     return sc.economy.cost_of_funds / 365.0 + 1.0 / max(sc.chargeoff.dpd - entry, 30)
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from collectsim.errors import ScenarioError
 from collectsim.scenario.checks import cross_reference_problems
 from collectsim.scenario.overrides import apply_overrides
-from collectsim.scenario.schema import CrossReferenceError, Scenario
+from collectsim.scenario.schema import UNION_TAGS, CrossReferenceError, Scenario
 from collectsim.scenario.schema_base import file_safe_name
 
 Blame = Callable[[str], tuple[str, str] | None]
@@ -162,7 +162,7 @@ def validation_problems(exc: ValidationError, root: type[BaseModel] = Scenario) 
     """Each pydantic error as (field path, message); unknown keys get a did-you-mean from ``root``."""
     out: list[tuple[str, str]] = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        loc = tuple(p for p in err["loc"] if p not in UNION_TAGS)  # a tagged union's branch is not a key
         path = ".".join(str(p) for p in loc) or "(top level)"
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, CrossReferenceError):
@@ -214,8 +214,9 @@ def _unwrap(ann: Any) -> Any:
         if origin is typing.Annotated:
             ann = typing.get_args(ann)[0]
         elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(ann) if a is not type(None)]
-            ann = args[0]
+            args = [_unwrap(a) for a in typing.get_args(ann) if a is not type(None)]
+            tables = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            ann = (tables or args)[0]  # a key can only be wrong in the form that is a table
         else:
             return ann
 

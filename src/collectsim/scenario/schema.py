@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from collectsim import dists
 from collectsim.scenario.checks import cross_reference_problems
@@ -149,14 +149,64 @@ class Calendar(Model):
     )
 
 
+EntryDay = Annotated[Int, Field(ge=1, le=720)]
+# The input's type picks the form, so an error speaks of that form only. The tags hold a space, which no
+# key of a scenario can, and errors drop them from the field path (UNION_TAGS).
+ONE_DAY, SPREAD = "one day", "spread of days"
+UNION_TAGS = frozenset({ONE_DAY, SPREAD})
+
+
+class EntryDpdRanges(Model):
+    """Entry DPD spread over whole-day ranges: ``{ranges = [[1, 10], [11, 59]], shares = [0.6, 0.4]}``.
+
+    Each account draws a range with its share, then a day in it uniformly; ranges ascend without
+    overlapping, and ``[5, 5]`` is exactly DPD 5. ``portfolio import`` writes one from an extract.
+    """
+
+    ranges: Annotated[tuple[tuple[EntryDay, EntryDay], ...], Field(min_length=1, max_length=720)]
+    shares: tuple[Prob, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EntryDpdRanges:
+        if len(self.shares) != len(self.ranges):
+            raise ValueError(f"{len(self.ranges)} ranges but {len(self.shares)} shares; give one share per range")
+        for (lo, hi), nxt in zip(self.ranges, [*self.ranges[1:], None], strict=True):
+            if lo > hi:
+                raise ValueError(f"range [{lo}, {hi}] is empty; write each range as [low, high] with low ≤ high")
+            if nxt is not None and nxt[0] <= hi:
+                raise ValueError(f"ranges [{lo}, {hi}] and [{nxt[0]}, {nxt[1]}] overlap or are out of order")
+        total = sum(self.shares)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1 (they sum to {total:.6g})")
+        return self
+
+    def build(self) -> dists.DayRanges:
+        return dists.DayRanges(tuple(tuple(r) for r in self.ranges), tuple(self.shares))
+
+    @property
+    def lowest(self) -> int:
+        return self.ranges[0][0]
+
+
 class Segment(Model):
-    """An observable portfolio segment: its share, balances, entry DPD and latent reason mix."""
+    """An observable portfolio segment: its share, balances, entry DPD and latent reason mix.
+
+    ``entry_dpd`` is one day for every account of the segment, or a spread of days (``EntryDpdRanges``).
+    """
 
     share: Prob
     balance: Amount
-    entry_dpd: Annotated[Int, Field(ge=1, le=720)] = 1
+    entry_dpd: Annotated[
+        Annotated[EntryDay, Tag(ONE_DAY)] | Annotated[EntryDpdRanges, Tag(SPREAD)],
+        Discriminator(lambda v: ONE_DAY if isinstance(v, int | str | float) else SPREAD),
+    ] = 1
     utc_offset_h: Annotated[Real, Field(ge=-12, le=14)] = 0.0  # borrowers' local time vs the teams' clock
     reasons: Annotated[dict[str, Prob], Field(min_length=1)]
+
+    @property
+    def lowest_entry_dpd(self) -> int:
+        """The smallest DPD at which an account of the segment can enter."""
+        return self.entry_dpd if isinstance(self.entry_dpd, int) else self.entry_dpd.lowest
 
 
 class Reason(Model):

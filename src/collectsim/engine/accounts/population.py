@@ -68,12 +68,14 @@ def generate(sc: Scenario, streams: Streams, first_threshold: np.ndarray) -> Pop
     balance = np.empty(n)
     reason = np.empty(n, dtype=np.int16)
     entry_dpd = np.empty(n, dtype=np.int32)
+    spread = streams.generator("entry_dpd")  # its own stream: a spread of entry DPD moves no other draw
     for k, seg in enumerate(segs):
         idx = np.flatnonzero(segment == k)
         balance[idx] = np.round(np.maximum(seg.balance.build().sample(rng, idx.size), 1.0), 2)
         mix = np.array([seg.reasons.get(r, 0.0) for r in reason_names])
         reason[idx] = rng.choice(len(reasons), size=idx.size, p=mix / mix.sum())
-        entry_dpd[idx] = seg.entry_dpd
+        one_day = isinstance(seg.entry_dpd, int)
+        entry_dpd[idx] = seg.entry_dpd if one_day else seg.entry_dpd.build().sample(spread, idx.size)
 
     def per_reason(attr: str) -> np.ndarray:
         return np.array([getattr(r, attr) for r in reasons], dtype=float)[reason]

@@ -20,7 +20,7 @@ from collectsim.engine.accounts.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.contact.outcomes import EVENT_OUTCOMES
 from collectsim.engine.daily.loop import Simulation
 from collectsim.engine.operations.teams import MINUTES_PER_DAY, TeamDesk
-from collectsim.results import RunResult
+from collectsim.results import RunResult, day_or_na
 
 
 def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
@@ -28,13 +28,13 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
     sch, s = sim.schedule, sim.state
     if sch is None:
         return {}
-    reached = {f"reached_dpd_{start}_day": sch.reach_day[j] for j, start in enumerate(ROLL_STARTS)}
+    reached = {f"reached_dpd_{start}_day": day_or_na(sch.reach_day[j]) for j, start in enumerate(ROLL_STARTS)}
     return {
         "dpd": s.dpd,
         "arrears": s.arrears,
         "due_amount": sch.due,
         "cures": sch.cures,
-        "first_cure_day": sch.first_cure_day,
+        "first_cure_day": day_or_na(sch.first_cure_day),
         "redefaults": sch.redefaults,
         "sustained_cure": sch.sustained(sim.sc.horizon.days),
         "reages": sch.reages,
@@ -48,11 +48,10 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
 
 def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
     s, p, sc = sim.state, sim.state.pop, sim.sc
-    resolved = s.resolution_day >= 0
-    res_dpd = np.where(resolved, p.entry_dpd + s.resolution_day - p.entry_day, np.nan)
+    res_dpd = day_or_na(p.entry_dpd + s.resolution_day - p.entry_day, missing=s.resolution_day < 0)
     return pd.DataFrame(
         {
-            "account_id": np.arange(s.n),
+            "account": np.arange(s.n),
             "segment": pd.Categorical.from_codes(p.segment, list(sc.population.segments)),
             "reason": pd.Categorical.from_codes(p.reason, list(sc.reasons)),
             "entry_day": p.entry_day,
@@ -67,12 +66,12 @@ def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
             "recovered_after_write_off": s.recovered_after_write_off,
             "sold": s.sold,
             "sale_proceeds": s.sale_proceeds,
-            "sale_day": s.sale_day,
+            "sale_day": day_or_na(s.sale_day),
             "outstanding": s.balance,
             "status": pd.Categorical.from_codes(s.status, list(STATUS_NAMES)),
-            "resolution_day": s.resolution_day,
+            "resolution_day": day_or_na(s.resolution_day),
             "resolution_dpd": res_dpd,
-            "first_payment_day": s.first_payment_day,
+            "first_payment_day": day_or_na(s.first_payment_day),
             "payments": s.payments,
             "paid_buckets": s.paid_buckets,
             "attempts": s.attempts,
@@ -89,7 +88,7 @@ def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
             "agency_paid": s.agency_paid,
             "complaints": s.complaints,
             "vulnerable": p.vulnerable,
-            "broken_plan_day": s.broken_plan_day,
+            "broken_plan_day": day_or_na(s.broken_plan_day),
             "direct_cost": s.direct_cost,
             "open_at_horizon": (s.status == ACTIVE) | s.placed | s.legal_active,
             "expected_after_horizon": hv.collections,
