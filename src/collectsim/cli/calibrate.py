@@ -99,7 +99,8 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     check_results_root(args.out, "--out")
     sc = cs.load_scenario(args.scenario, _overrides(args.overrides), blame=_set_blame(args.overrides))
     spec = load_targets(args.targets, sc)
-    bar = tqdm(total=args.max_evals, desc=f"calibrate {spec.name}", unit="eval", disable=args.quiet, file=sys.stderr)
+    quiet = args.quiet or not sys.stderr.isatty()  # a bar only at a terminal
+    bar = tqdm(total=args.max_evals, desc=f"calibrate {spec.name}", unit="eval", disable=quiet, file=sys.stderr)
 
     def progress(done: int, budget: int, best: float) -> None:
         bar.set_postfix_str(f"best objective {best:,.4g}", refresh=False)

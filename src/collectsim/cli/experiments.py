@@ -31,6 +31,8 @@ MAX_POINTS_SHOWN = 20
 def _bar(total: int, desc: str, quiet: bool, initial: int = 0):
     from tqdm import tqdm
 
+    # A bar is for a person at a terminal: piped or logged stderr gets none.
+    quiet = quiet or not sys.stderr.isatty()
     return tqdm(total=total, initial=initial, desc=desc, unit="run", disable=quiet, file=sys.stderr)
 
 

@@ -81,7 +81,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         total=sc.horizon.days,
         unit="day",
         desc=f"{sc.name} ({sc.population.accounts:,} accounts)",
-        disable=args.quiet,
+        disable=args.quiet or not sys.stderr.isatty(),  # a bar is for a person at a terminal, not a log
         file=sys.stderr,
     )
 
