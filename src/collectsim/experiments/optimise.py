@@ -10,11 +10,13 @@ Why each piece is there:
   several) gets the remaining ``full_replications`` (stage 2, seeds r1…r2−1). The value told to
   optuna is the mean over the runs a candidate got; only candidates with full replications can
   be named best. Cheap runs go to the many poor candidates, replications to the few good ones.
-* **Batches through ask/tell.** ``batch`` trials are asked at once (TPE with a constant liar
-  spreads them), their runs go to the executor together, and they are told in trial order. The
-  sampler is reseeded from (seed, trial number) before each trial is asked and suggested, so the
-  study depends on neither the number of workers nor on where a killed study was resumed (a batch
-  the kill cut short gets the trials it was still to ask before any of it is told).
+* **Batches through ask/tell.** ``batch`` trials are asked at once (each from its own seed, so they
+  differ), their runs go to the executor together, and they are told in trial order. The sampler
+  is reseeded from (seed, trial number) before each trial is asked and suggested and sees only
+  finished trials (no constant liar: a liar makes a trial's draw depend on how many of its batch
+  were already asked, which a kill changes), so the study depends on neither the number of
+  workers nor on where a killed study was resumed (a batch the kill cut short gets the trials it
+  was still to ask before any of it is told).
 * **Resume.** Run results are stored on the trial (user attributes) as soon as they exist, in the
   study's storage; a study reopened from the same storage re-evaluates only what is missing (trials
   left running by a kill) and continues to the same number of trials.
@@ -286,7 +288,7 @@ def _sampler(space: Space, trial_number: int, optuna: Any) -> optuna.samplers.Ba
     constraints = _constraint_values if space.constraints else None
     if len(space.objectives) == 1:
         return optuna.samplers.TPESampler(
-            seed=seed, multivariate=True, constant_liar=True, constraints_func=constraints
+            seed=seed, multivariate=True, constant_liar=False, constraints_func=constraints
         )
     return optuna.samplers.NSGAIISampler(seed=seed, population_size=space.spec.population, constraints_func=constraints)
 
