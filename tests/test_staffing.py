@@ -85,7 +85,7 @@ def test_marginal_npv_carries_the_interval_of_its_paired_differences() -> None:
     assert s.loc[6, "marginal_npv_per_agent_half_width"] == pytest.approx(3.182446305 * diffs.std() / 2, rel=1e-6)
     assert s.loc[6, "npv_half_width"] > 100 * s.loc[6, "marginal_npv_per_agent_half_width"]
     lines = staffing_verdict(s.reset_index(), None, "USD")
-    assert any(line.startswith("one more agent beyond 6") for line in lines) is False  # 6 is the largest tried
+    assert not any(line.startswith("one more agent beyond 6") for line in lines)  # 6 is the largest tried
     lines = staffing_verdict(s.reset_index().assign(net_recovery=[200.0, 100.0]), None, "USD")
     assert "one more agent beyond 4 (at 6) is worth USD 31 ± USD 1 of NPV per agent" in " ".join(lines)
 

@@ -70,14 +70,27 @@ def contractual_roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     calendar definition above.
     """
     out = {}
-    entry = acc["entry_dpd"].to_numpy()
     for b in range(1, ROLL_BUCKETS + 1):
-        start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
-        reached = acc[f"reached_dpd_{start}_day"].to_numpy(dtype=float)  # NaN: never reached
-        base = (entry <= start) & (reached >= 0) & (reached + BUCKET_DAYS <= horizon - 1)
-        rolled = base & (acc[f"reached_dpd_{nxt}_day"].to_numpy(dtype=float) >= 0)
+        base, rolled = contractual_reach(acc, horizon, b)
         out[roll_rate_name(b)] = _safe(float(rolled.sum()), float(base.sum()))
     return out
+
+
+def contractual_reach(acc: pd.DataFrame, horizon: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket b's accounts for a contractual roll (see ``contractual_roll_rates``), and those of them that
+    ever reached bucket b+1 (none when b+1's first day is not recorded)."""
+    start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
+    reached = day_column(acc, f"reached_dpd_{start}_day")
+    base = (acc["entry_dpd"].to_numpy() <= start) & (reached + BUCKET_DAYS <= horizon - 1)  # NaN: never
+    col = f"reached_dpd_{nxt}_day"
+    rolled = base & ~np.isnan(day_column(acc, col)) if col in acc else np.zeros_like(base)
+    return base, rolled
+
+
+def day_column(acc: pd.DataFrame, col: str) -> np.ndarray:
+    """A day column as floats, NaN where the event did not happen (NA, or a negative sentinel)."""
+    days = pd.to_numeric(acc[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(days >= 0, days, np.nan)
 
 
 def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:

@@ -235,6 +235,18 @@ def test_redefault_rate_matches_its_input() -> None:
     assert res.kpis["performing_balance"] > 0
 
 
+def test_a_redefault_is_a_new_episode_whose_intensity_starts_afresh() -> None:
+    """Re-defaulting borrowers start again from λ₀: with λ∞ = 0 the old episode's intensity has long
+    decayed (κ = 0.1), so only a fresh start lets most of them pay their arrears a second time."""
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["reasons"]["payer"].update(lambda_inf=0.0, lambda_0=0.3)
+    raw["product"]["redefault_monthly"] = {"payer": 0.5}
+    acc = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=3, check_invariants=True).accounts
+    back = acc[(acc["redefaults"] > 0) & (acc["first_cure_day"] < 120)]
+    assert len(back) > 200
+    assert (back["cures"] >= 2).mean() > 0.8
+
+
 def test_without_redefault_odds_nobody_comes_back() -> None:
     raw = tomllib.loads(NO_TREATMENT)
     raw["product"]["redefault_monthly"] = {}

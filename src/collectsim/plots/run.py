@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from collectsim.metrics import BUCKET_DAYS, CHARGED_OFF, RESOLVED_AS_CURE
+from collectsim.metrics import BUCKET_DAYS, CHARGED_OFF, RESOLVED_AS_CURE, contractual_reach
 from collectsim.plots._style import (
     _LIQUIDATION,
     BLUE,
@@ -229,31 +229,20 @@ def _roll_matrix(accounts: pd.DataFrame, horizon: int) -> tuple[np.ndarray, np.n
     return out, counts
 
 
-def _day_column(accounts: pd.DataFrame, col: str) -> np.ndarray:
-    """A day column as floats, NaN where the event did not happen (NA, or a negative sentinel)."""
-    days = pd.to_numeric(accounts[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return np.where(days >= 0, days, np.nan)
-
-
 def _contractual_roll_matrix(accounts: pd.DataFrame, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """With statements DPD can hold or fall, so row b counts accounts that reached bucket b (entering at or
     below its first DPD) at least 30 days before the horizon's last day, and splits them into: rolled (ever
     reached bucket b+1, the roll-rate KPI), else cured or settled, written off, or still open at the end."""
-    entry_dpd = accounts["entry_dpd"].to_numpy()
     status = accounts["status"].to_numpy()
     cure, wo = np.isin(status, RESOLVED_AS_CURE), np.isin(status, CHARGED_OFF)
     out = np.full((ROLL_BUCKETS, len(ROLL_OUTCOMES)), np.nan)
     counts = np.zeros(ROLL_BUCKETS, dtype=int)
     for b in range(1, ROLL_BUCKETS + 1):
-        start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
-        reached = _day_column(accounts, f"reached_dpd_{start}_day")
-        base = (entry_dpd <= start) & (reached + BUCKET_DAYS <= horizon - 1)
+        base, rolled = contractual_reach(accounts, horizon, b)
         n = int(base.sum())
         counts[b - 1] = n
         if n == 0:
             continue
-        col = f"reached_dpd_{nxt}_day"
-        rolled = base & ~np.isnan(_day_column(accounts, col)) if col in accounts else np.zeros_like(base)
         rest = base & ~rolled
         out[b - 1, 0] = (rest & cure).sum() / n
         out[b - 1, 1] = (rest & wo).sum() / n

@@ -88,6 +88,14 @@ class Contact:
         p_rpc = ch.contact_prob * np.minimum(1.0, ch.rpc_prob * self.s.pop.contactability[idx])
         return np.where(u < p_rpc, RIGHT_PARTY, np.where(u < ch.contact_prob, WRONG_PARTY, NO_ANSWER))
 
+    def book_action(self, cid: int, idx: np.ndarray) -> None:
+        """An action that contacts nobody (a placement, a filing): counted and costed on its channel, and the
+        cost booked to each account's delinquency bucket."""
+        t = self.tally[self.names[cid]]
+        t.sent += idx.size
+        t.cost += self.specs[cid].cost * idx.size
+        self.s.ledger.spend(idx, self.specs[cid].cost)
+
     def apply(self, cid: int, idx: np.ndarray, outcome: np.ndarray, day: int, frac: float) -> np.ndarray:
         """Book an attempt's cost and counts and its effects; returns the right-party accounts."""
         ch, s = self.specs[cid], self.s

@@ -227,10 +227,7 @@ class Simulation:
             ch = self.contact.specs[cid]
             if ch.kind == "agency":
                 placed = self.agency.place(idx, day)
-                tally = self.contact.tally[d.channel]
-                tally.sent += placed.size
-                tally.cost += ch.cost * placed.size
-                s.ledger.spend(placed, ch.cost)
+                self.contact.book_action(cid, placed)
                 self.recorder.events(day + frac, placed, cid, rule, PLACED_OUTCOME)
             elif ch.kind == "legal":
                 idx = idx[s.legal_stage[idx] == NO_CASE]
@@ -243,9 +240,7 @@ class Simulation:
                     for i in idx.tolist():
                         self.legal.file(i, day + frac, ch.effect)
                     self.check.touch(idx, day)
-                    self.contact.tally[d.channel].sent += idx.size
-                    self.contact.tally[d.channel].cost += ch.cost * idx.size
-                    s.ledger.spend(idx, ch.cost)
+                    self.contact.book_action(cid, idx)
                     self.recorder.events(day + frac, idx, cid, rule, FILED_OUTCOME)
             elif ch.team is not None:
                 self.teams[ch.team].enqueue(idx, cid, rule, day)

@@ -120,9 +120,7 @@ class TeamWork:
         if ch.kind == "legal":
             self.legal.file(i, now, ch.effect)
             check.touch(i, day)
-            contact.tally[contact.names[cid]].sent += 1
-            contact.tally[contact.names[cid]].cost += ch.cost
-            s.ledger.spend_one(i, ch.cost)
+            contact.book_action(cid, np.array([i]))
             self.recorder.event_one(now, i, cid, rule, FILED_OUTCOME)
             minutes = handle.filing()
             s.work(desk.name, i, minutes)
