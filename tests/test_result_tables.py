@@ -37,8 +37,9 @@ def legacy(accounts: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def sale_scenario() -> cs.Scenario:
     """Repayment plans (some break), an inflow (late entrants still open at the horizon) and debt sale after
-    charge-off: every day column has both values and NAs."""
-    over = {"population.accounts": 3000, **INFLOW, "chargeoff.dpd": 150, "debt_sale.price": 0.12}
+    charge-off (placed accounts too, so some are sold whatever the luck): every day column has both values and NAs."""
+    over = {"population.accounts": 3000, **INFLOW, "chargeoff.dpd": 150}
+    over |= {"debt_sale.price": 0.12, "debt_sale.skip_placed": False}
     return cs.load_scenario(SCENARIOS / "conduct_none.toml", over)
 
 

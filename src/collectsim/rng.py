@@ -5,6 +5,7 @@
 ``KeyedUniforms`` gives account *i* its *n*-th uniform for a purpose independently
 of which other accounts drew before it: two policies that treat accounts in a
 different order still hand the same account the same luck (common random numbers).
+It computes each draw from a counter instead of storing columns of draws.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-
-MAX_KEYED_COLUMNS = 24
 
 
 def _purpose_key(name: str) -> int:
@@ -36,47 +35,59 @@ class Streams:
 
 
 class KeyedUniforms:
-    """Per-account sequences of uniforms in (0, 1) for one purpose.
+    """Per-account sequences of uniforms in (0, 1) for one purpose, computed, not stored.
 
-    Column *n* holds every account's *n*-th draw and is generated lazily, whole,
-    from its own seed, so the value does not depend on draw order. Past
-    ``MAX_KEYED_COLUMNS`` draws an account falls back to a shared overflow stream:
-    still deterministic, no longer paired across policies.
+    Account *i*'s *n*-th draw is a hash of (purpose key, i, n): SplitMix64's output
+    function (Steele, Lea & Flood 2014) applied to the counter, as in counter-based
+    generators (Salmon et al. 2011, "Random123"). Nothing depends on draw order or on
+    how many draws other accounts made, so two policies that treat accounts in a
+    different order still hand the same account the same luck, for every draw. Memory
+    is one counter per account, whatever the number of draws.
     """
 
     def __init__(self, streams: Streams, purpose: str, n_accounts: int) -> None:
-        self._streams = streams
-        self._purpose = purpose
-        self._n = n_accounts
-        self._columns: list[np.ndarray] = []
-        self.count = np.zeros(n_accounts, dtype=np.int32)
-        self._overflow = streams.generator(purpose, 1_000_000)
-
-    def _column(self, c: int) -> np.ndarray:
-        while len(self._columns) <= c:
-            gen = self._streams.generator(self._purpose, len(self._columns))
-            # (0, 1): never exactly 0, so -log(u) and quantiles stay finite.
-            self._columns.append(1.0 - gen.random(self._n))
-        return self._columns[c]
+        self.key = int(streams.sequence(purpose).generate_state(1, np.uint64)[0])
+        self.count = np.zeros(n_accounts, dtype=np.int64)
 
     def draw(self, idx: np.ndarray) -> np.ndarray:
         """The next uniform for each account in ``idx`` (accounts must be distinct)."""
-        out = np.empty(idx.size)
-        if idx.size == 0:
-            return out
-        n = self.count[idx]
-        for c in np.unique(n):
-            sel = n == c
-            if c < MAX_KEYED_COLUMNS:
-                out[sel] = self._column(int(c))[idx[sel]]
-            else:
-                out[sel] = 1.0 - self._overflow.random(int(sel.sum()))
+        idx = np.asarray(idx)
+        counter = (idx.astype(np.uint64) << _SHIFT) | self.count[idx].astype(np.uint64)
         self.count[idx] += 1
-        return out
+        return _uniform(_mix(counter ^ np.uint64(self.key)))
 
     def draw_one(self, i: int) -> float:
-        c = int(self.count[i])
-        self.count[i] = c + 1
-        if c < MAX_KEYED_COLUMNS:
-            return float(self._column(c)[i])
-        return 1.0 - float(self._overflow.random())
+        n = int(self.count[i])
+        self.count[i] = n + 1
+        return _uniform_one(_mix_one(((int(i) << 32) | n) ^ self.key))
+
+
+# Account in the high 32 bits, draw number in the low 32: distinct for up to 4.29e9 of each.
+_SHIFT = np.uint64(32)
+_MASK = (1 << 64) - 1
+_GAMMA, _M1, _M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser on a Weyl step, element-wise; uint64 arithmetic wraps."""
+    z = z * np.uint64(_GAMMA) + np.uint64(_GAMMA)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
+    return z ^ (z >> np.uint64(31))
+
+
+def _mix_one(z: int) -> int:
+    """``_mix`` on one Python integer, bit for bit."""
+    z = (z * _GAMMA + _GAMMA) & _MASK
+    z = ((z ^ (z >> 30)) * _M1) & _MASK
+    z = ((z ^ (z >> 27)) * _M2) & _MASK
+    return z ^ (z >> 31)
+
+
+def _uniform(z: np.ndarray) -> np.ndarray:
+    """The top 53 bits as a double strictly inside (0, 1), so -log(u) and quantiles stay finite."""
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
+def _uniform_one(z: int) -> float:
+    return ((z >> 11) + 0.5) * 2.0**-53

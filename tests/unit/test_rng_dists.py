@@ -41,6 +41,48 @@ def test_keyed_uniforms_ignore_draw_order() -> None:
     assert a_first[5] != a_second[5]
 
 
+def test_keyed_uniforms_pair_every_draw_however_many() -> None:
+    """The 40th draw of an account is the same whether other accounts drew 0 or 100 times: no draw is unpaired."""
+    a = KeyedUniforms(Streams(4), "x", 50)
+    b = KeyedUniforms(Streams(4), "x", 50)
+    for _ in range(100):
+        b.draw(np.arange(0, 50, 2))
+    for _ in range(39):
+        a.draw(np.array([7]))
+    for _ in range(39):
+        b.draw_one(7)
+    assert a.draw(np.array([7]))[0] == b.draw_one(7)
+
+
+def test_keyed_uniforms_are_uniform_and_independent() -> None:
+    """Draws are uniform on (0, 1), uncorrelated across accounts, draw numbers, purposes and seeds."""
+    from scipy import stats
+
+    n = 200_000
+    everyone = np.arange(n)
+    k = KeyedUniforms(Streams(1), "y", n)
+    first, second = k.draw(everyone), k.draw(everyone)
+    other_purpose = KeyedUniforms(Streams(1), "z", n).draw(everyone)
+    other_seed = KeyedUniforms(Streams(2), "y", n).draw(everyone)
+    assert first.min() > 0.0 and first.max() < 1.0
+    assert stats.kstest(first, "uniform").pvalue > 1e-3 and stats.kstest(second, "uniform").pvalue > 1e-3
+    se = 1 / np.sqrt(n)
+    for x, y in ((first[:-1], first[1:]), (first, second), (first, other_purpose), (first, other_seed)):
+        assert abs(np.corrcoef(x, y)[0, 1]) < 5 * se
+    # Pairs of successive accounts fill the unit square evenly (no lattice): a 10 x 10 chi-square.
+    counts = np.histogram2d(first[:-1:2], first[1::2], bins=10, range=((0, 1), (0, 1)))[0]
+    assert stats.chisquare(counts.ravel()).pvalue > 1e-3
+
+
+def test_keyed_uniforms_single_and_batch_draws_agree_bit_for_bit() -> None:
+    """``draw_one`` (pure Python integers) and ``draw`` (numpy uint64) compute the same hash."""
+    a = KeyedUniforms(Streams(9), "x", 3_000)
+    b = KeyedUniforms(Streams(9), "x", 3_000)
+    batch = np.concatenate([a.draw(np.arange(3_000)), a.draw(np.arange(3_000))])
+    single = [b.draw_one(i) for i in range(3_000)] + [b.draw_one(i) for i in range(3_000)]
+    assert np.array_equal(batch, np.array(single))
+
+
 def test_streams_are_named_and_seeded() -> None:
     """Different purposes and seeds give different draws; the same ones repeat."""
     assert Streams(1).generator("a").random() == Streams(1).generator("a").random()
