@@ -15,7 +15,7 @@ import numpy as np
 
 from collectsim.engine.accounts.state import ACTIVE, WRITTEN_OFF, AccountState
 from collectsim.rng import KeyedUniforms, Streams
-from collectsim.scenario.schema import Scenario
+from collectsim.scenario.schema import Agency, Recovery, Scenario
 
 
 @dataclass
@@ -137,15 +137,14 @@ class CadenceContact:
 
 def agency_contact(sc: Scenario, state: AccountState, streams: Streams) -> CadenceContact:
     """The agency's own treatment of placed accounts, on its cadence rather than the policy's."""
-    spec = sc.agency
+    return cadence_of(sc, sc.agency, state, streams, "agency_contact", state.placed, state.placement_start)
+
+
+def cadence_of(
+    sc: Scenario, spec: Agency | Recovery, state: AccountState, streams: Streams, purpose: str, holding, start
+) -> CadenceContact:
+    """The contacts a table's ``contact_every_days``, ``contact_prob`` and ``effect`` describe."""
+    every, prob, effect = spec.contact_every_days, spec.contact_prob, spec.effect
     return CadenceContact(
-        sc,
-        state,
-        streams,
-        "agency_contact",
-        holding=state.placed,
-        start=state.placement_start,
-        every=spec.contact_every_days,
-        prob=spec.contact_prob,
-        effect=spec.effect,
+        sc, state, streams, purpose, holding=holding, start=start, every=every, prob=prob, effect=effect
     )

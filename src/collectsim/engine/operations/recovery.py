@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from collectsim.engine.accounts.state import RECOVERED, WRITTEN_OFF, AccountState
-from collectsim.engine.operations.agency import CadenceContact
+from collectsim.engine.operations.agency import cadence_of
 from collectsim.rng import Streams
 from collectsim.scenario.schema import Recovery, Scenario
 
@@ -41,17 +41,7 @@ class RecoveryDesk:
         self.spec = spec
         self.s = state
         self.tally = RecoveryTally()
-        self.contact = CadenceContact(
-            sc,
-            state,
-            streams,
-            "recovery_contact",
-            holding=state.in_recovery,
-            start=state.recovery_start,
-            every=spec.contact_every_days,
-            prob=spec.contact_prob,
-            effect=spec.effect,
-        )
+        self.contact = cadence_of(sc, spec, state, streams, "recovery_contact", state.in_recovery, state.recovery_start)
         self.effect = spec.effect
         self.frac = self.contact.frac
 
