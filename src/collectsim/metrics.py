@@ -336,6 +336,7 @@ FRACTION_KPIS: tuple[str, ...] = (
     "write_off_rate",
     "write_off_account_rate",
     "sale_price_realised",
+    "recovery_stage_yield",
     "promise_kept_rate",
     "share_4_calls_per_week",
     "share_4_contacts_per_week",
@@ -359,6 +360,8 @@ FRACTION_KPIS: tuple[str, ...] = (
 # the horizon never reaches): NaN there means "nothing to measure", and reports show it as a blank.
 UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
     "sale_price_realised",
+    "recovery_stage_yield",
+    "recovery_stage_yield",
     "promise_kept_rate",
     "share_4_calls_per_week",
     "share_4_contacts_per_week",

@@ -19,6 +19,7 @@ from collectsim.metrics import BUCKET_DAYS
 FIGSIZE = (9.0, 5.0)
 PALETTE: tuple[tuple[float, float, float], ...] = tuple(matplotlib.colormaps["tab10"].colors)
 BLUE, ORANGE, GREEN, RED, PURPLE, BROWN, PINK, GREY, OLIVE, CYAN = PALETTE[:10]
+LIGHT_GREEN: tuple[float, float, float] = tuple(matplotlib.colormaps["tab20"].colors[5])  # beside GREEN: also paid
 ROLL_BUCKETS = 6
 ROLL_OUTCOMES = (
     "cured or\nsettled",
@@ -56,6 +57,9 @@ _MONEY_KPIS = {
     "legal_collected",
     "agency_collected",
     "agency_commission",
+    "recovery_stage_balance",
+    "recovery_stage_collected",
+    "recovery_stage_cost",
     "collected_per_account",
     "cost_per_account",
     "net_recovery_per_account",

@@ -20,6 +20,7 @@ from collectsim.plots._style import (
     CYAN,
     GREEN,
     GREY,
+    LIGHT_GREEN,
     OLIVE,
     ORANGE,
     PALETTE,
@@ -87,7 +88,8 @@ def liquidation_curves(runs: pd.DataFrame, group: str | None = "policy") -> Figu
 
 
 def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: str) -> Figure:
-    """Left: the opening balance split into collected, settlement discount, written off, sold to a debt
+    """Left: the opening balance split into collected (in house, in-house recovery after charge-off,
+    agency, courts, when any of them collected), settlement discount, written off, sold to a debt
     buyer (when any was) and outstanding; with a contractual schedule the outstanding part of cured
     accounts, current again, is drawn apart as performing.
 
@@ -98,18 +100,21 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     # What was owed: the opening balance plus interest and late fees charged while in collection.
     opening = float(kpis.get("owed", kpis["opening_balance"]))
     charged = opening - float(kpis["opening_balance"])
-    # Collected, split by who collected it where the run says (in house, at the agency, through the courts).
+    # Collected, split by who collected it where the run says (in house, in the in-house recovery stage
+    # after charge-off, at the agency, through the courts).
     agency = float(kpis.get("agency_collected", 0.0))
     legal = float(kpis.get("legal_collected", 0.0))
+    recovery = float(kpis.get("recovery_stage_collected", 0.0))
     collected_parts = [("collected", "Collected", GREEN)]
-    if agency > 0 or legal > 0:
+    if agency > 0 or legal > 0 or recovery > 0:
         collected_parts = [("collected_in_house", "Paid\nin house", GREEN)]
+        collected_parts += [("recovery_stage_collected", "In-house\nrecovery", LIGHT_GREEN)] if recovery > 0 else []
         collected_parts += [("agency_collected", "Paid to\nagency", CYAN)] if agency > 0 else []
         collected_parts += [("legal_collected", "Paid via\ncourts", OLIVE)] if legal > 0 else []
     performing = float(kpis.get("performing_balance", 0.0))
     kpis = {
         **kpis,
-        "collected_in_house": float(kpis["collected"]) - agency - legal,
+        "collected_in_house": float(kpis["collected"]) - agency - legal - recovery,
         "outstanding": float(kpis["outstanding"]) - performing,
     }
     parts = [

@@ -452,6 +452,30 @@ class Agency(Model):
         ]
 
 
+class Recovery(Model):
+    """In-house recovery of charged-off debt (docs/sources.md, In-house recovery): off unless the table is given.
+
+    Charged-off debt is not dead: card issuers keep part of it with their own recovery unit before
+    placing it with agencies or selling it (CFPB 2014: about 10% of charged-off card balances go to
+    internal recovery first). An account charged off in house (neither at an agency nor in court)
+    stays in the stage for ``days``; its borrower keeps its own repayment process, and every
+    ``contact_every_days`` the unit contacts it (a letter or call, ``cost_per_contact`` each),
+    reaching it with ``contact_prob`` × contactability; a reach adds the intensity jump ``effect``
+    × responsiveness, as an agency contact does. A payment in the stage clears the debt with
+    ``full_payment_prob`` × ability / 0.5 (capped at 1), else pays ``partial_fraction`` of it, and
+    reduces what is written off. When the stage ends unpaid the account goes to the primary agency
+    with ``agency.place_at_chargeoff``, and a debt sale waits for the stage to end.
+    """
+
+    days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 120
+    contact_every_days: Annotated[Int, Field(ge=1, le=365)] = 14
+    contact_prob: Prob = 0.3
+    effect: Annotated[Real, Field(ge=0.0, le=10.0)] = 0.025
+    cost_per_contact: Money = 5.0
+    partial_fraction: Fraction = DistSpec(dist="uniform", low=0.05, high=0.5)
+    full_payment_prob: Prob = 0.1
+
+
 class ChargeOff(Model):
     dpd: Annotated[Int, Field(ge=1, le=3650)] = 180
 
@@ -621,6 +645,7 @@ class Scenario(Model):
     agency: Agency = Agency()
     chargeoff: ChargeOff = ChargeOff()
     debt_sale: DebtSale | None = None
+    recovery: Recovery | None = None
     interest: Interest | None = None
     product: Product | None = None
     policy: Policy

@@ -6,7 +6,8 @@ intensity exceeds an Exp(1) threshold (exact for an inhomogeneous Poisson proces
 each day's integral is computed in closed form, so the step is exact up to at most
 one payment per account per day. A placed account keeps this process; the agency's
 contacts (``AgencyContacts``, given by the simulation) add jumps to it like any other
-treatment.
+treatment. So does an account charged off into in-house recovery, with the recovery unit's
+contacts and the stage's own payment law.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from collectsim.engine.accounts.state import ACTIVE, CENT, NEVER, AccountState
 from collectsim.rng import KeyedUniforms, Streams
-from collectsim.scenario.schema import Agency, Scenario
+from collectsim.scenario.schema import Agency, Recovery, Scenario
 
 
 @dataclass(frozen=True)
@@ -28,25 +29,31 @@ class DayPayments:
 
     accounts: np.ndarray
     amounts: np.ndarray
-    source: np.ndarray  # 0 self-cure, 1 kept promise, 2 agency
+    source: np.ndarray  # 0 self-cure, 1 kept promise, 2 agency, 3 in-house recovery
 
 
-SELF, PROMISE, AGENCY = 0, 1, 2
+SELF, PROMISE, AGENCY, RECOVERY = 0, 1, 2, 3
 
 
-def full_payment_odds(spec: Agency, ability: np.ndarray) -> np.ndarray:
-    """P(a payment while placed clears the debt): ``full_payment_prob`` × ability / 0.5, capped at 1."""
+def full_payment_odds(spec: Agency | Recovery, ability: np.ndarray) -> np.ndarray:
+    """P(a payment while placed or in recovery clears the debt): ``full_payment_prob`` × ability / 0.5, capped at 1."""
     return np.minimum(1.0, spec.full_payment_prob * ability / 0.5)
 
 
 class AgencyContacts(Protocol):
-    """The agency's own treatment of placed accounts, on its cadence rather than the policy's."""
+    """The agency's (or the recovery unit's) own treatment, on its cadence rather than the policy's."""
 
-    frac: float  # when in the day the agency's contacts happen
+    frac: float  # when in the day the contacts happen
+    effect: float  # a reach adds effect × responsiveness
 
     def reached(self, day: int) -> np.ndarray:
         """Placed accounts the agency contacts today and reaches."""
         ...
+
+
+def repaying(s: AccountState) -> np.ndarray:
+    """Accounts whose repayment process runs: in collection, at an agency, or in in-house recovery."""
+    return (s.status == ACTIVE) | s.placed | s.in_recovery
 
 
 class Repayment:
@@ -57,6 +64,7 @@ class Repayment:
         streams: Streams,
         thresholds: KeyedUniforms,
         agency: AgencyContacts,
+        recovery: AgencyContacts | None = None,
     ) -> None:
         self.sc = sc
         self.s = state
@@ -69,6 +77,9 @@ class Repayment:
         self.partial = sc.repayment.partial_fraction.build()
         self.agency_partial = sc.agency.partial_fraction.build()
         self.agency = agency
+        self.recovery = recovery
+        self.recovery_spec = sc.recovery
+        self.recovery_partial = sc.recovery.partial_fraction.build() if sc.recovery else None
         self.minimum_payers = sc.product is not None and sc.product.partial_payment == "minimum_due"
 
     def excite(self, idx: np.ndarray, delta: np.ndarray | float, frac: float) -> None:
@@ -81,7 +92,7 @@ class Repayment:
         s = self.s
         self._agency_contacts(day)
         parts = [self._promises(day), self._intensity_payments(day)]
-        live = np.flatnonzero((s.status == ACTIVE) | s.placed)
+        live = np.flatnonzero(repaying(s))
         s.excite[live] = s.excite[live] * self.decay + s.jump_end[live]
         s.jump_integral[live] = 0.0
         s.jump_end[live] = 0.0
@@ -102,13 +113,15 @@ class Repayment:
         return kept, amount, np.full(kept.size, PROMISE, dtype=np.int8)
 
     def _agency_contacts(self, day: int) -> None:
-        """Today's agency contacts that reached the borrower add δ₂ = effect × responsiveness."""
-        reached = self.agency.reached(day)
-        self.excite(reached, self.sc.agency.effect * self.s.pop.responsiveness[reached], self.agency.frac)
+        """Today's agency (and recovery) contacts that reached the borrower add δ₂ = effect × responsiveness."""
+        for desk in (self.agency, self.recovery):
+            if desk is not None:
+                reached = desk.reached(day)
+                self.excite(reached, desk.effect * self.s.pop.responsiveness[reached], desk.frac)
 
     def _intensity_payments(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s, p = self.s, self.s.pop
-        live = np.flatnonzero((s.status == ACTIVE) | s.placed)
+        live = np.flatnonzero(repaying(s))
         age = day - s.episode_start[live]
         base = p.lam_inf[live] + (p.lam_0[live] - p.lam_inf[live]) * np.exp(-self.kappa * age) * self.day_integral
         excited = s.excite[live] * self.day_integral + s.jump_integral[live]
@@ -124,29 +137,38 @@ class Repayment:
         u = self.sizes.draw(payers)
         # At the agency a payment clears the debt more often for borrowers able to pay (ability vs 0.5).
         full_prob = np.where(s.placed[payers], full_payment_odds(self.sc.agency, p.ability[payers]), p.ability[payers])
+        held = s.in_recovery[payers]
+        if self.recovery_spec is not None:
+            full_prob[held] = full_payment_odds(self.recovery_spec, p.ability[payers[held]])
         # Rescale u within the 'partial' branch so one uniform decides both branch and size.
         part_u = np.clip((u - full_prob) / np.maximum(1 - full_prob, 1e-12), 1e-12, 1 - 1e-12)
         partial = u >= full_prob
-        frac = self._partial_share(partial, s.placed[payers], part_u)
+        frac = self._partial_share(partial, s.placed[payers], held, part_u)
         amount = frac * s.collectible(payers)
         if self.minimum_payers:
             # Card holders behind on a statement mostly pay the minimum (docs/sources.md, UCI card data).
             mins = partial & ~s.placed[payers] & (s.status[payers] == ACTIVE)
             amount[mins] = np.minimum(s.minimum_due[payers[mins]], s.collectible(payers[mins]))
-        source = np.where(s.placed[payers], AGENCY, SELF).astype(np.int8)
+        source = np.where(s.placed[payers], AGENCY, np.where(held, RECOVERY, SELF)).astype(np.int8)
         within = self._pay(payers, amount, day, at)
         # A second payment the same day is not lost: a threshold left below zero pays tomorrow.
         s.threshold[payers] = -np.log(self.thresholds.draw(payers)) - leftover - within
         return payers, amount, source
 
-    def _partial_share(self, partial: np.ndarray, placed: np.ndarray, part_u: np.ndarray) -> np.ndarray:
+    def _partial_share(
+        self, partial: np.ndarray, placed: np.ndarray, held: np.ndarray, part_u: np.ndarray
+    ) -> np.ndarray:
         """Share of the balance each payment clears: 1 for full payments, else the partial law's quantile.
 
         The quantile (an inverse Beta here) is the costly step, so it is taken only for the partial
-        payments, and for each only under the law that applies (the agency's when placed).
+        payments, and for each only under the law that applies (the agency's when placed, the
+        stage's in recovery).
         """
         frac = np.ones(partial.size)
-        for law, where in ((self.agency_partial, partial & placed), (self.partial, partial & ~placed)):
+        laws = [(self.agency_partial, partial & placed), (self.partial, partial & ~placed & ~held)]
+        if self.recovery_partial is not None:
+            laws.append((self.recovery_partial, partial & held))
+        for law, where in laws:
             if where.any():
                 frac[where] = np.clip(law.quantile(part_u[where]), 0.0, 1.0)
         return frac
@@ -159,7 +181,7 @@ class Repayment:
         s = self.s
         frac = amount / np.maximum(s.collectible(idx), CENT)
         s.book_payment(idx, amount, day)
-        still = (s.status[idx] == ACTIVE) | s.placed[idx]
+        still = (s.status[idx] == ACTIVE) | s.placed[idx] | s.in_recovery[idx]
         rep = self.sc.repayment
         jump = np.where(still, rep.delta_10 + rep.delta_11 * frac, 0.0)
         rest = 1.0 - np.broadcast_to(np.asarray(at, dtype=float), idx.shape)

@@ -51,9 +51,9 @@ R_NODES = 24
 CHUNK = 20_000
 WEEK = 7
 
-# Where the value sits, for the KPI breakdown.
-IN_HOUSE, AGENCY, LEGAL, OFFERS = 0, 1, 2, 3
-SOURCE_NAMES = ("in_house", "agency", "legal", "offers")
+# Where the value sits, for the KPI breakdown; "recovery" only with a [recovery] table.
+IN_HOUSE, AGENCY, LEGAL, OFFERS, RECOVERY = 0, 1, 2, 3, 4
+SOURCE_NAMES = ("in_house", "agency", "legal", "offers", "recovery")
 
 
 def daily_rate(annual: float) -> float:
@@ -96,6 +96,20 @@ class ExpectedBalance:
 
 
 @dataclass(frozen=True)
+class Cadence:
+    """Scheduled contacts of a placement or a recovery stage: every ``every`` days from ``start`` (per account).
+
+    Day 0 of the curve they act on is ``now`` (the horizon, or per account the day a stage ends).
+    """
+
+    start: np.ndarray
+    now: int | np.ndarray
+    every: int
+    prob: float
+    effect: float
+
+
+@dataclass(frozen=True)
 class HorizonValue:
     """Per account: expected collections and direct costs after the horizon, plain and discounted to it."""
 
@@ -123,6 +137,11 @@ class HorizonValuer:
         self.agency = ExpectedBalance(
             rep.kappa, rep.delta_10, rep.delta_11, sc.agency.partial_fraction.build(), int(self.tier_days.sum()) + 1
         )
+        self.sources = SOURCE_NAMES if sc.recovery else SOURCE_NAMES[:RECOVERY]
+        self.recovery = None
+        if sc.recovery is not None:
+            law = sc.recovery.partial_fraction.build()
+            self.recovery = ExpectedBalance(rep.kappa, rep.delta_10, rep.delta_11, law, sc.recovery.days + 1)
 
     def value(self, horizon: int) -> HorizonValue:
         """Value every open account; the parts are combined in the order the cash would come.
@@ -132,12 +151,14 @@ class HorizonValuer:
         """
         s = self.s
         n = s.n
-        parts = np.zeros((4, n))
-        parts_pv = np.zeros((4, n))
+        parts = np.zeros((len(self.sources), n))
+        parts_pv = np.zeros((len(self.sources), n))
         costs = np.zeros(n)
         costs_pv = np.zeros(n)
         owed = s.collectible(np.arange(n))
         self._repayment(horizon, parts, parts_pv, costs, costs_pv)
+        if self.recovery is not None:
+            self._recovery(horizon, parts, parts_pv, costs, costs_pv)
         left = np.maximum(owed - parts[IN_HOUSE] - parts[AGENCY], 0.0)
         self._legal(horizon, left, parts[LEGAL], parts_pv[LEGAL], costs, costs_pv)
         self._promises(horizon, parts, parts_pv, costs, costs_pv)
@@ -153,7 +174,7 @@ class HorizonValuer:
             collections_pv=parts_pv.sum(axis=0),
             costs=costs,
             costs_pv=costs_pv,
-            by_source={name: float(parts[k].sum()) for k, name in enumerate(SOURCE_NAMES)},
+            by_source={name: float(parts[k].sum()) for k, name in enumerate(self.sources)},
         )
 
     # -- repayment ---------------------------------------------------------------------------------
@@ -191,7 +212,10 @@ class HorizonValuer:
             w = s.collectible(chunk)
             p_full = full_payment_odds(sc.agency, s.pop.ability[chunk])
             window = np.maximum(s.placement_end[chunk] - horizon, 0)
-            gross, pv, left, fee, fee_pv = self._placements(chunk, w, lam, p_full, window, horizon)
+            at = s.placement_start[chunk]
+            gross, pv, left, fee, fee_pv = self._placements(
+                chunk, w, lam, p_full, window, tier=s.agency_tier[chunk], placed_at=at, now=horizon
+            )
             parts[AGENCY, chunk] += gross
             parts_pv[AGENCY, chunk] += pv
             costs[chunk] += fee
@@ -215,20 +239,24 @@ class HorizonValuer:
                 parts[IN_HOUSE, sub] += g2
                 parts_pv[IN_HOUSE, sub] += pv2
 
-    def _placements(self, idx, w, lam, p_full, window, horizon: int):
+    def _placements(self, idx, w, lam, p_full, window, *, tier, placed_at, now, start=0):
         """The current placement and, for charged-off debt, every later agency tier in turn.
 
-        Collections through the end of each tier are read off one expected-balance curve (the
-        account keeps its process from agency to agency); each tier's part pays that tier's
-        commission. Returns (gross, discounted, expected balance left, commission, discounted).
+        ``window`` is the days from ``now`` (day 0 of the curve: the horizon, or the day a recovery stage
+        ends) to the end of the placement at ``tier`` that began on ``placed_at``; ``start`` is the days
+        from the horizon to ``now``, for discounting. Collections through the end of each tier are read
+        off one expected-balance curve (the account keeps its process from agency to agency); each
+        tier's part pays that tier's commission. Returns (gross, discounted, expected balance left,
+        commission, discounted).
         """
         s = self.s
-        tier = s.agency_tier[idx].astype(np.int64)
+        tier = tier.astype(np.int64)
         onward = s.status[idx] == WRITTEN_OFF
         end, before, before_pv = window.copy(), np.zeros(idx.size), np.zeros(idx.size)
         fee, fee_pv = np.zeros(idx.size), np.zeros(idx.size)
+        agency = self._agency_cadence(placed_at, now)
         for k in range(self.tier_rates.size):
-            gross, pv, left = self._flows(self.agency, idx, w, lam, p_full, end, start=0, contacts_from=horizon)
+            gross, pv, left = self._flows(self.agency, idx, w, lam, p_full, end, start=start, contacts=agency)
             rate = self.tier_rates[np.minimum(tier + k, self.tier_rates.size - 1)]
             fee += rate * (gross - before)
             fee_pv += rate * (pv - before_pv)
@@ -239,33 +267,44 @@ class HorizonValuer:
             end = end + np.where(more, self.tier_days[np.minimum(tier + k + 1, self.tier_days.size - 1)], 0)
         return before, before_pv, left, fee, fee_pv
 
-    def _flows(self, table: ExpectedBalance, idx, w, lam, p_full, window, *, start, contacts_from: int | None = None):
+    def _agency_cadence(self, placed_at: np.ndarray, now) -> Cadence:
+        spec = self.sc.agency
+        return Cadence(placed_at, now, spec.contact_every_days, spec.contact_prob, spec.effect)
+
+    def _flows(self, table: ExpectedBalance, idx, w, lam, p_full, window, *, start, contacts: Cadence | None = None):
         """Expected collections over ``window`` paying days: (gross, discounted, expected balance left)."""
-        width = int(window.max(initial=0)) + 1
-        width = min(width, table.days + 1)
-        share = table.share(lam, self.s.pop.lam_inf[idx], p_full, width)
-        if contacts_from is not None:
-            share *= self._contact_factor(table, idx, p_full, width, window, contacts_from)
+        return self._read(self._share(table, idx, lam, p_full, window, contacts), w, window, start=start)
+
+    def _read(self, share: np.ndarray, w, window, *, start):
+        """(gross, discounted, expected balance left) off an expected-balance share over ``window`` days."""
+        width = share.shape[1]
         k = np.arange(width)
         inside = k[None, 1:] <= window[:, None]
         drop = (share[:, :-1] - share[:, 1:]) * inside
         disc = np.exp(-self.rho * (np.asarray(start)[..., None] + k[None, 1:]))
         gross = w * drop.sum(axis=1)
         pv = w * (drop * disc).sum(axis=1)
-        last = share[np.arange(idx.size), np.minimum(window, width - 1)]
+        last = share[np.arange(w.size), np.minimum(window, width - 1)]
         return gross, pv, w * last
 
-    def _contact_factor(self, table: ExpectedBalance, idx, p_full, width, window, horizon: int) -> np.ndarray:
-        """Π over the agency's scheduled contacts after the horizon of 1 − q + q·e^{−δα(t − s)}."""
-        s, spec = self.s, self.sc.agency
+    def _share(self, table: ExpectedBalance, idx, lam, p_full, window, contacts: Cadence | None) -> np.ndarray:
+        """E[w_t]/w for t = 0..max window, with the scheduled contacts if any."""
+        width = min(int(window.max(initial=0)) + 1, table.days + 1)
+        share = table.share(lam, self.s.pop.lam_inf[idx], p_full, width)
+        if contacts is not None:
+            share *= self._contact_factor(table, idx, p_full, width, window, contacts)
+        return share
+
+    def _contact_factor(self, table: ExpectedBalance, idx, p_full, width, window, contacts: Cadence) -> np.ndarray:
+        """Π over the scheduled contacts (the agency's or the recovery unit's) of 1 − q + q·e^{−δα(t − s)}."""
+        s = self.s
         frac = self.sc.calendar.contact_hours[0] / 24.0
-        start = s.placement_start[idx]
-        q = np.minimum(1.0, spec.contact_prob * s.pop.contactability[idx])
-        delta = spec.effect * s.pop.responsiveness[idx]
-        every = spec.contact_every_days
+        q = np.minimum(1.0, contacts.prob * s.pop.contactability[idx])
+        delta = contacts.effect * s.pop.responsiveness[idx]
+        every = contacts.every
         factor = np.ones((idx.size, width))
         shifted = table.alpha_shifted(p_full, width, frac)  # column j: α(j − frac)
-        first = _first_contact_offset(start, every, horizon)
+        first = _first_contact_offset(contacts.start, every, contacts.now)
         # Accounts placed on the same weekday share contact dates: each contact at day c touches columns > c only.
         for f in np.unique(first[first < width - 1]):
             g = np.flatnonzero(first == f)
@@ -275,6 +314,59 @@ class HorizonValuer:
                 a = shifted[g, 1 : end - c]
                 factor[g, c + 1 : end] *= 1.0 - qg + qg * np.exp(-dg * a)
         return factor
+
+    # -- in-house recovery -------------------------------------------------------------------------
+
+    def _recovery(self, horizon: int, parts, parts_pv, costs, costs_pv) -> None:
+        """Accounts in the recovery stage: the rest of the stage, then (``place_at_chargeoff``) the agency tiers.
+
+        The stage's window runs to its end with the stage's payment law and its scheduled contacts; each
+        contact costs ``cost_per_contact`` if the account still owes then (taken as the expected balance
+        share, a slight undercount). After the stage the placements are valued as for a placed account,
+        from the expected balance left and the intensity expected then (self-excitation in the stage
+        ignored, as for a recall before charge-off).
+        """
+        s, sc, spec = self.s, self.sc, self.sc.recovery
+        assert spec is not None and self.recovery is not None
+        kappa = sc.repayment.kappa
+        for chunk in _chunks(np.flatnonzero(s.in_recovery)):
+            lam = self._intensity(chunk, horizon)
+            w = s.collectible(chunk)
+            window = np.maximum(s.recovery_end[chunk].astype(np.int64) - horizon, 0)
+            p_full = full_payment_odds(spec, s.pop.ability[chunk])
+            cadence = Cadence(s.recovery_start[chunk], horizon, spec.contact_every_days, spec.contact_prob, spec.effect)
+            share = self._share(self.recovery, chunk, lam, p_full, window, cadence)
+            gross, pv, left = self._read(share, w, window, start=0)
+            parts[RECOVERY, chunk] += gross
+            parts_pv[RECOVERY, chunk] += pv
+            # Contacts on days first, first + every, … before the stage ends, while the account still owes.
+            first = _first_contact_offset(s.recovery_start[chunk], spec.contact_every_days, horizon)
+            for c in range(min(int(window.max(initial=0)), share.shape[1])):
+                on = (c >= first) & ((c - first) % spec.contact_every_days == 0) & (c < window)
+                if not on.any():
+                    continue
+                owes = np.where(on, share[:, c], 0.0) * spec.cost_per_contact
+                costs[chunk] += owes
+                costs_pv[chunk] += owes * math.exp(-self.rho * (c + 1))
+            if not sc.agency.place_at_chargeoff:
+                continue
+            end = s.recovery_end[chunk].astype(np.int64)
+            lam_end = s.pop.lam_inf[chunk] + (lam - s.pop.lam_inf[chunk]) * np.exp(-kappa * window)
+            g2, pv2, _, fee, fee_pv = self._placements(
+                chunk,
+                left,
+                lam_end,
+                full_payment_odds(sc.agency, s.pop.ability[chunk]),
+                np.full(chunk.size, self.tier_days[0]),
+                tier=np.zeros(chunk.size, dtype=np.int64),
+                placed_at=end,
+                now=end,
+                start=window,
+            )
+            parts[AGENCY, chunk] += g2
+            parts_pv[AGENCY, chunk] += pv2
+            costs[chunk] += fee
+            costs_pv[chunk] += fee_pv
 
     # -- court cases -------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Status codes: accounts are ``PENDING`` until their entry day, ``ACTIVE`` while
 delinquent, and end ``CURED`` (paid in full), ``SETTLED`` (paid after a discount)
-or ``WRITTEN_OFF`` (charged off; agency and legal may still recover afterwards). A
+or ``WRITTEN_OFF`` (charged off; in-house recovery, agency and legal may still recover afterwards). A
 written-off account whose written-off balance is later paid in full becomes
 ``RECOVERED``: its own status, so it is neither a cure nor a loss. A written-off
 account sold to a debt buyer becomes ``SOLD``: its written-off balance moves to
@@ -109,6 +109,9 @@ class AccountState:
         self.agency_tier = np.zeros(n, dtype=np.int8)  # tier of the current (or last) placement; 0 primary
         self.ever_placed = np.zeros(n, dtype=bool)
         self.agency_paid = np.zeros(n)  # collected by the agency while placed
+        self.in_recovery = np.zeros(n, dtype=bool)  # charged off, with the in-house recovery unit
+        self.recovery_start = np.full(n, -1, dtype=np.int32)  # the day the stage began (the charge-off day)
+        self.recovery_end = np.full(n, -1, dtype=np.int32)
         self.legal_stage = np.full(n, NO_CASE, dtype=np.int8)
         self.legal_active = np.zeros(n, dtype=bool)
         self.legal_next = np.zeros(n)  # time of the case's next step (service, judgement, enforcement): the court date
@@ -194,6 +197,7 @@ class AccountState:
         self.close(live, CURED, day)
         self.status[done[self.status[done] == WRITTEN_OFF]] = RECOVERED
         self.placed[done] = False
+        self.in_recovery[done] = False
         self.garnish_amount[done] = 0.0
         return done
 
@@ -256,6 +260,7 @@ class AccountState:
         self.status[idx] = SOLD
         self.sale_day[idx] = day
         self.placed[idx] = False
+        self.in_recovery[idx] = False
         court = idx[self.legal_active[idx]]
         self.legal_stage[court] = CLOSED
         self.legal_active[court] = False

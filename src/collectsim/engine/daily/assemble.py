@@ -90,7 +90,7 @@ def _accounts(sim: Simulation, hv: HorizonValue) -> pd.DataFrame:
             "vulnerable": p.vulnerable,
             "broken_plan_day": day_or_na(s.broken_plan_day),
             "direct_cost": s.direct_cost,
-            "open_at_horizon": (s.status == ACTIVE) | s.placed | s.legal_active,
+            "open_at_horizon": (s.status == ACTIVE) | s.placed | s.legal_active | s.in_recovery,
             "expected_after_horizon": hv.collections,
             "expected_after_horizon_pv": hv.collections_pv,
             "expected_costs_after_horizon": hv.costs,
@@ -229,6 +229,8 @@ def _costs(sim: Simulation, teams: pd.DataFrame) -> pd.DataFrame:
         ("agency", "commission", sim.agency.tally.commission),
         ("complaints", "handling", sim.complaints.total * sim.complaints.cost),
     ]
+    if sim.recovery is not None:  # only with a [recovery] table, so runs without one keep their tables
+        rows.append(("recovery", "contacts", sim.recovery.tally.cost))
     return pd.DataFrame(rows, columns=["category", "item", "cost"])
 
 
@@ -246,6 +248,24 @@ def _bucket_kpis(sim: Simulation, teams: pd.DataFrame) -> dict[str, float]:
         out[f"cost_in_{name}"] = float(cost[b])
         out[f"cost_to_collect_{name}"] = float(cost[b] / ledger.collected[b]) if ledger.collected[b] > 0 else math.nan
     return out
+
+
+def _recovery_kpis(sim: Simulation) -> dict[str, float]:
+    """The in-house recovery stage (``engine/operations/recovery.py``): who entered and left, contacts, money."""
+    assert sim.recovery is not None
+    t = sim.recovery.tally
+    return {
+        "recovery_stage_entered": t.entered,
+        "recovery_stage_balance": t.balance,
+        "recovery_stage_paid_off": t.paid_off,
+        "recovery_stage_ended": t.ended,
+        "recovery_stage_open": int(sim.state.in_recovery.sum()),
+        "recovery_stage_contacts": t.contacts,
+        "recovery_stage_reached": t.reached,
+        "recovery_stage_cost": t.cost,
+        "recovery_stage_collected": t.collected,
+        "recovery_stage_yield": t.collected / t.balance if t.balance > 0 else math.nan,
+    }
 
 
 def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
@@ -291,7 +311,7 @@ def run_result(sim: Simulation, seed: int) -> RunResult:
     kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["owed"]))
     kpis.update(metrics.lifetime_kpis(accounts, daily, kpis, sc.economy.cost_of_funds, sc.horizon.days))
     kpis.update({f"terminal_collections_{k}": v for k, v in hv.by_source.items()})
-    for cat in ("channel", "team", "legal", "agency", "complaints"):
+    for cat in ("channel", "team", "legal", "agency", "complaints") + (("recovery",) if sim.recovery else ()):
         kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
     kpis.update(_bucket_kpis(sim, teams))
     if sc.agency.next_tiers:  # placements, collections and commission per agency tier
@@ -319,6 +339,8 @@ def run_result(sim: Simulation, seed: int) -> RunResult:
             "agency_commission": at.commission,
         }
     )
+    if sim.recovery is not None:
+        kpis.update(_recovery_kpis(sim))
     kpis.update(_conduct_kpis(sim, accounts))
     for r in teams.itertuples():
         for col in TEAM_KPIS:

@@ -1,7 +1,8 @@
 """The daily driver: one simpy process advances all accounts a day at a time.
 
-Each day, at midnight: accounts enter, agency placements end, accounts reaching the
-charge-off DPD are written off, written-off debt due for sale is sold, delayed sends arrive, and (on a business day) the
+Each day, at midnight: accounts enter, agency placements and in-house recovery stages end,
+accounts reaching the charge-off DPD are written off (into in-house recovery, or to the
+agency), written-off debt due for sale is sold, delayed sends arrive, and (on a business day) the
 policy decides. Automated sends go out at the start of contact hours; team work
 waits in queues that workers drain during their shifts; court cases run as their
 own processes. Just before midnight every account's repayment intensity for the
@@ -16,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from collectsim.engine.accounts.behaviour import AGENCY, Repayment
+from collectsim.engine.accounts.behaviour import AGENCY, RECOVERY, Repayment
 from collectsim.engine.accounts.horizon import HorizonValuer
 from collectsim.engine.accounts.interest import Accrual
 from collectsim.engine.accounts.offers import OfferDesk
@@ -29,8 +30,9 @@ from collectsim.engine.contact.conduct import ConductRules
 from collectsim.engine.contact.outcomes import FILED_OUTCOME, PLACED_OUTCOME
 from collectsim.engine.daily.observed import report_day, treatments_today
 from collectsim.engine.daily.recorder import Recorder
-from collectsim.engine.operations.agency import AgencyContact, AgencyDesk
+from collectsim.engine.operations.agency import AgencyDesk, agency_contact
 from collectsim.engine.operations.legal import LegalDesk
+from collectsim.engine.operations.recovery import RecoveryDesk
 from collectsim.engine.operations.sale import DebtSaleDesk
 from collectsim.engine.operations.teamwork import TeamWork
 from collectsim.engine.operations.workcheck import WorkCheck
@@ -72,8 +74,9 @@ class Simulation:
         first = -np.log(thresholds.draw(np.arange(n)))
         self.state = AccountState(generate(sc, self.streams, first))
         self.state.threshold[:] = first
+        self.recovery = RecoveryDesk(sc, sc.recovery, self.state, self.streams) if sc.recovery else None
         self.behaviour = Repayment(
-            sc, self.state, self.streams, thresholds, AgencyContact(sc, self.state, self.streams)
+            sc, self.state, self.streams, thresholds, agency_contact(sc, self.state, self.streams), self.recovery
         )
         self.legal = LegalDesk(self.env, sc, self.state, self.behaviour, self.streams)
         self.conduct = ConductRules(sc, self.state, list(sc.channels), [c.kind for c in sc.channels.values()])
@@ -204,10 +207,14 @@ class Simulation:
         else:
             self.schedule.morning(day)
         self.agency.recall(day)
+        if self.recovery is not None:
+            self.agency.place_charged_off(self.recovery.end(day), day)
         self.offers.holidays(day)
         self.accrual.morning(day)
         due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd) & ~OfferDesk.paused(s))
         s.charge_off(due, day)
+        if self.recovery is not None:
+            self.recovery.enter(due, day)
         self.agency.place_charged_off(due, day)
         self.sale.sell(day)
         for cid, idx, rule in self.delayed.pop(day, []):
@@ -288,6 +295,9 @@ class Simulation:
             self.schedule.evening(day)
         by_agency = paid.source == AGENCY
         self.agency.charge(paid.accounts[by_agency], paid.amounts[by_agency])
+        if self.recovery is not None:
+            by_unit = paid.source == RECOVERY
+            self.recovery.collect(paid.accounts[by_unit], paid.amounts[by_unit])
         for desk in self.teams.values():
             rostered = desk.rostered_on(day)
             desk.tally.rostered_days += rostered
@@ -302,7 +312,8 @@ class Simulation:
         channels = sum(t.cost for t in self.contact.tally.values())
         complaints = self.complaints.total * self.complaints.cost
         overtime = sum(desk.tally.overtime_cost for desk in self.teams.values())
-        return channels + self.team_cost + overtime + self.legal.tally.fees + self.agency.tally.commission + complaints
+        total = channels + self.team_cost + overtime + self.legal.tally.fees + self.agency.tally.commission + complaints
+        return total if self.recovery is None else total + self.recovery.tally.cost
 
 
 def _ro(a: np.ndarray) -> np.ndarray:

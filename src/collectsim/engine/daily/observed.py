@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from collectsim.engine.accounts.behaviour import PROMISE, SELF, DayPayments
-from collectsim.engine.accounts.state import ACTIVE, AccountState
+from collectsim.engine.accounts.behaviour import PROMISE, SELF, DayPayments, repaying
+from collectsim.engine.accounts.state import AccountState
 from collectsim.policy.collectability import Collectability
 
 
@@ -30,7 +30,7 @@ def report_day(
     treated: tuple[np.ndarray, np.ndarray, np.ndarray],
     paid: DayPayments,
 ) -> None:
-    live = np.flatnonzero((s.status == ACTIVE) | s.placed)
+    live = np.flatnonzero(repaying(s))
     owed = s.collectible(paid.accounts)
     share = np.where(owed > 0, paid.amounts / np.maximum(owed + paid.amounts, 1e-12), 1.0)
     kind = np.where(paid.source == SELF, 0, np.where(paid.source == PROMISE, 1, 2))

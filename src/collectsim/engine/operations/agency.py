@@ -15,7 +15,7 @@ import numpy as np
 
 from collectsim.engine.accounts.state import ACTIVE, WRITTEN_OFF, AccountState
 from collectsim.rng import KeyedUniforms, Streams
-from collectsim.scenario.schema import Scenario
+from collectsim.scenario.schema import Agency, Recovery, Scenario
 
 
 @dataclass
@@ -44,10 +44,12 @@ class AgencyDesk:
         return self._start(idx[~s.placed[idx] & (s.status[idx] == ACTIVE)], day, 0)
 
     def place_charged_off(self, idx: np.ndarray, day: int) -> None:
-        """At charge-off, with ``place_at_chargeoff``: accounts neither placed nor in court go to the primary agency."""
+        """With ``place_at_chargeoff``, at charge-off or when in-house recovery ends: accounts written off and
+        neither placed, in court nor in recovery go to the primary agency."""
         if self.spec.place_at_chargeoff:
             s = self.s
-            self._start(idx[~s.placed[idx] & ~s.legal_active[idx] & (s.status[idx] == WRITTEN_OFF)], day, 0)
+            held = s.placed[idx] | s.legal_active[idx] | s.in_recovery[idx]
+            self._start(idx[~held & (s.status[idx] == WRITTEN_OFF)], day, 0)
 
     def _start(self, idx: np.ndarray, day: int, tier: int) -> np.ndarray:
         s = self.s
@@ -89,25 +91,60 @@ class AgencyDesk:
         return fee
 
 
-class AgencyContact:
-    """The agency's own treatment: a contact every ``contact_every_days`` after placement.
+class CadenceContact:
+    """A contact every ``every`` days from each holding account's start day: the agency's, or in-house recovery's.
 
-    Each contact reaches the borrower with ``contact_prob`` × contactability; the reach
-    draws come from their own keyed stream, so the n-th agency contact of an account
-    meets the same luck whatever other accounts did.
+    Accounts are held while ``holding`` (a state array, read in place) is set, from their ``start``
+    day (also read in place). Each contact reaches the borrower with ``prob`` × contactability; the
+    reach draws come from their own keyed stream, so the n-th contact of an account meets the same
+    luck whatever other accounts did. A reach adds the intensity jump ``effect`` × responsiveness.
     """
 
-    def __init__(self, sc: Scenario, state: AccountState, streams: Streams) -> None:
-        self.spec = sc.agency
+    def __init__(
+        self,
+        sc: Scenario,
+        state: AccountState,
+        streams: Streams,
+        purpose: str,
+        *,
+        holding: np.ndarray,
+        start: np.ndarray,
+        every: int,
+        prob: float,
+        effect: float,
+    ) -> None:
         self.s = state
-        self.u = KeyedUniforms(streams, "agency_contact", state.n)
-        self.frac = sc.calendar.contact_hours[0] / 24.0  # the agency works from the start of contact hours
+        self.u = KeyedUniforms(streams, purpose, state.n)
+        self.holding, self.start = holding, start
+        self.every, self.prob, self.effect = every, prob, effect
+        self.frac = sc.calendar.contact_hours[0] / 24.0  # contacts happen from the start of contact hours
+
+    def due(self, day: int) -> np.ndarray:
+        """Held accounts with a contact today."""
+        held = np.flatnonzero(self.holding)
+        since = day - self.start[held]
+        return held[(since > 0) & (since % self.every == 0)]
+
+    def reach(self, due: np.ndarray) -> np.ndarray:
+        """Those of ``due`` the contact reaches."""
+        p = np.minimum(1.0, self.prob * self.s.pop.contactability[due])
+        return due[self.u.draw(due) < p]
 
     def reached(self, day: int) -> np.ndarray:
-        """Placed accounts the agency contacts today and reaches."""
-        s, spec = self.s, self.spec
-        placed = np.flatnonzero(s.placed)
-        since = day - s.placement_start[placed]
-        due = placed[(since > 0) & (since % spec.contact_every_days == 0)]
-        p = np.minimum(1.0, spec.contact_prob * s.pop.contactability[due])
-        return due[self.u.draw(due) < p]
+        """Held accounts contacted today and reached."""
+        return self.reach(self.due(day))
+
+
+def agency_contact(sc: Scenario, state: AccountState, streams: Streams) -> CadenceContact:
+    """The agency's own treatment of placed accounts, on its cadence rather than the policy's."""
+    return cadence_of(sc, sc.agency, state, streams, "agency_contact", state.placed, state.placement_start)
+
+
+def cadence_of(
+    sc: Scenario, spec: Agency | Recovery, state: AccountState, streams: Streams, purpose: str, holding, start
+) -> CadenceContact:
+    """The contacts a table's ``contact_every_days``, ``contact_prob`` and ``effect`` describe."""
+    every, prob, effect = spec.contact_every_days, spec.contact_prob, spec.effect
+    return CadenceContact(
+        sc, state, streams, purpose, holding=holding, start=start, every=every, prob=prob, effect=effect
+    )

@@ -6,7 +6,8 @@ Debt sale). Each morning, after charge-off, the desk sells the written-off accou
 day has come (``after_days`` after their charge-off day), at ``price`` less
 ``price_drop_per_year`` per year since charge-off (floored at 0). An account at an agency
 (``skip_placed``) or with an open court case (``skip_legal``) waits until it is recalled or the
-case closes, and is sold then if still written off. A sold account is the buyer's: it never
+case closes, and one in in-house recovery waits for the stage to end; each is sold then if still
+written off. A sold account is the buyer's: it never
 pays the lender again and is worth nothing at the horizon. The proceeds are the lender's cash
 but not a borrower payment, so they are kept apart from ``paid``.
 """
@@ -43,6 +44,7 @@ class DebtSaleDesk:
             return np.empty(0, dtype=np.int64)
         # A written-off account's resolution day is its charge-off day.
         ok = (s.status == WRITTEN_OFF) & (s.resolution_day >= 0) & (day - s.resolution_day >= spec.after_days)
+        ok &= ~s.in_recovery  # in-house recovery first: the sale waits for the stage to end
         if spec.skip_placed:
             ok &= ~s.placed
         if spec.skip_legal:
