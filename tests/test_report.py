@@ -119,7 +119,7 @@ def test_staff_tables_show_the_marginal_npv_with_its_interval(made: tuple[str, P
         cell = f"{r.marginal_npv_per_agent:,.0f} ± {r.marginal_npv_per_agent_half_width:,.0f}"
         assert f"<td>{cell}</td>" in page, cell
         assert cell in printed, cell
-    assert "marginal NPV per agent (95% paired interval)" in page
+    assert "marginal NPV per agent ± paired 95%" in page
 
 
 def test_report_rebuilt_from_disk_without_simulating(made: tuple[str, Path], monkeypatch) -> None:

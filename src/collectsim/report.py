@@ -588,7 +588,7 @@ def _staff(folder: Path) -> Report:
                         "service level",
                         "utilisation",
                         "marginal net per agent",
-                        "marginal NPV per agent (95% paired interval)",
+                        "marginal NPV per agent ± paired 95%",
                     ],
                     rows,
                 ),
