@@ -104,6 +104,24 @@ def test_staff_report_and_terminal_give_one_verdict(made: tuple[str, Path]) -> N
     assert lead < page.index("<summary><h2>Scenario</h2></summary>")
 
 
+@pytest.mark.parametrize("made", ["staff"], indirect=True)
+def test_staff_tables_show_the_marginal_npv_with_its_interval(made: tuple[str, Path]) -> None:
+    """The terminal and HTML staffing tables show each marginal NPV per agent as 'value ± half-width', the two
+    columns staffing.csv holds (the half-width from the replications' paired differences)."""
+    folder = made[1]
+    page = html.unescape((folder / "report.html").read_text())
+    printed = (folder / "report.txt").read_text()
+    summary = pd.read_csv(folder / "staffing.csv")
+    assert {"marginal_npv_per_agent", "marginal_npv_per_agent_half_width"} <= set(summary.columns)
+    later = summary.iloc[1:]
+    assert later["marginal_npv_per_agent_half_width"].gt(0).all()
+    for r in later.itertuples():
+        cell = f"{r.marginal_npv_per_agent:,.0f} ± {r.marginal_npv_per_agent_half_width:,.0f}"
+        assert f"<td>{cell}</td>" in page, cell
+        assert cell in printed, cell
+    assert "marginal NPV per agent ± paired 95%" in page
+
+
 def test_report_rebuilt_from_disk_without_simulating(made: tuple[str, Path], monkeypatch) -> None:
     """`collectsim report <folder>` rebuilds the same page from saved files; the simulator is never called."""
     folder = made[1]

@@ -20,6 +20,7 @@ from collectsim.experiments.staffing import (
     size_teams,
     weekly_plan,
 )
+from collectsim.present import staffing_table
 from collectsim.verdict import staffing_verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +89,24 @@ def test_marginal_npv_carries_the_interval_of_its_paired_differences() -> None:
     assert not any(line.startswith("one more agent beyond 6") for line in lines)  # 6 is the largest tried
     lines = staffing_verdict(s.reset_index().assign(net_recovery=[200.0, 100.0]), None, "USD")
     assert "one more agent beyond 4 (at 6) is worth USD 31 ± USD 1 of NPV per agent" in " ".join(lines)
+
+
+def test_the_staffing_table_cell_carries_the_paired_interval() -> None:
+    """The terminal table shows the marginal NPV per agent as 'value ± half-width', the half-width the paired
+    one (luck shared by every headcount cancels: unpaired it would be hundreds), a dash at the first headcount."""
+    rows = []
+    for r, luck in enumerate((0.0, 1000.0, -700.0, 300.0)):
+        for h, npv in ((4, 100.0), (6, 160.0 + 4 * r)):
+            row = {"headcount": h, "replication": r, "recovery_rate": 0.8, "net_recovery": npv + luck}
+            row |= {"npv": npv + luck, "total_cost": 1.0, "team.t.service_level": 0.9}
+            row |= {"team.t.backlog_mean": 0.0, "team.t.utilisation": 0.5}
+            rows.append(row)
+    res = _result("t", pd.DataFrame(rows), None)
+    text = staffing_table(cs.load_scenario(ROOT / "scenarios" / "baseline.toml"), {"t": res}, {"t": 6})
+    by_head = {line.split()[0]: line for line in text.splitlines() if line.strip()[:1].isdigit()}
+    # Differences (60, 64, 68, 72) ÷ 2 agents: mean 33, sd √(20/3) = 2.58, half-width t₃ 3.182 × 2.58 ÷ √4 = 4.1.
+    assert by_head["6"].endswith("33 ± 4")
+    assert by_head["4"].endswith("—")
 
 
 def test_weekly_plan_picks_smallest_per_week() -> None:

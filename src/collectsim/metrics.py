@@ -304,27 +304,133 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
 
 
 STAGE_DPD = (30, 90)  # IFRS 9: more than 30 DPD is a significant increase in credit risk, more than 90 is impaired
+YEAR_DAYS = 365.0  # the 12 months of a 12-month ECL
+MONTH_DAYS = 30.0  # the month of ``redefault_monthly``
 
 
 def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     """The loss allowance at the horizon for accounts still on the book (open, not written off).
 
-    Each account's lifetime expected credit loss is what it owes less the discounted value of its
-    expected collections after the horizon (the simulation's own, untreated). IFRS 9 stages by DPD:
-    1 (≤ 30), 2 (31–90), 3 (> 90). A delinquent account is charged off within 12 months (at 180 DPD at
-    the latest), so its 12-month ECL equals its lifetime ECL and the IFRS 9 and CECL allowances coincide.
+    Each account in collection carries a lifetime expected credit loss: what it owes less the
+    discounted value of its expected collections after the horizon (the simulation's own, untreated).
+    IFRS 9 stages by DPD: 1 (≤ 30), 2 (31–90), 3 (> 90). A delinquent account is charged off within
+    12 months (at 180 DPD at the latest), so its 12-month ECL equals its lifetime ECL.
+
+    With a contractual schedule (``[product]``: the accounts table has ``dpd`` and ``cured_days``) DPD
+    is the account's contractual DPD at the horizon, and cured accounts stay on the book with their
+    performing balance: stage 1 (current), 12-month ECL = PD₁₂ × LGD × EAD under IFRS 9, lifetime ECL
+    under CECL (``performing_ecl``). Only then do the two allowances differ, and only then are
+    ``allowance_cecl_at_horizon`` and the risk parameters reported (a run without a schedule keeps its
+    KPI set: the pinned runs compare it whole).
     """
-    on_book = (acc["status"] == "active").to_numpy()
+    status = acc["status"].to_numpy()
+    on_book = status == "active"
     owed = acc["outstanding"].to_numpy()
     loss = np.maximum(owed - acc["expected_after_horizon_pv"].to_numpy(), 0.0) * on_book
-    dpd = acc["entry_dpd"].to_numpy() + horizon - acc["entry_day"].to_numpy()
+    by_calendar = acc["entry_dpd"].to_numpy() + horizon - acc["entry_day"].to_numpy()
+    dpd = acc["dpd"].to_numpy() if "dpd" in acc else by_calendar  # contractual DPD with a schedule
     stage = np.where(dpd <= STAGE_DPD[0], 1, np.where(dpd <= STAGE_DPD[1], 2, 3))
-    exposure = float(owed[on_book].sum())
-    out = {f"allowance_stage_{k}": float(loss[stage == k].sum()) for k in (1, 2, 3)}
-    out["allowance_at_horizon"] = float(loss.sum())
+    if "cured_days" not in acc:
+        exposure = float(owed[on_book].sum())
+        out = {f"allowance_stage_{k}": float(loss[stage == k].sum()) for k in (1, 2, 3)}
+        out["allowance_at_horizon"] = float(loss.sum())
+        out["exposure_at_horizon"] = exposure
+        out["coverage_at_horizon"] = _safe(float(loss.sum()), exposure)
+        return out
+    perf = performing_ecl(acc)
+    ifrs9 = loss + perf["ecl_12m"]
+    cecl = loss + perf["ecl_lifetime"]
+    exposure = float(owed[on_book].sum() + perf["ead"].sum())
+    out = {f"allowance_stage_{k}": float(ifrs9[stage == k].sum()) for k in (1, 2, 3)}
+    out["allowance_at_horizon"] = float(ifrs9.sum())
+    out["allowance_cecl_at_horizon"] = float(cecl.sum())
+    out["allowance_performing_12m"] = float(perf["ecl_12m"].sum())
+    out["allowance_performing_lifetime"] = float(perf["ecl_lifetime"].sum())
     out["exposure_at_horizon"] = exposure
-    out["coverage_at_horizon"] = _safe(float(loss.sum()), exposure)
+    out["coverage_at_horizon"] = _safe(float(ifrs9.sum()), exposure)
+    out["coverage_cecl_at_horizon"] = _safe(float(cecl.sum()), exposure)
+    risk = redefault_risk(acc)
+    h = risk.attrs["portfolio_hazard"]
+    out["redefault_monthly_observed"] = 1.0 - math.exp(-h * MONTH_DAYS) if not math.isnan(h) else h
+    out["pd_12m_observed"] = 1.0 - math.exp(-h * YEAR_DAYS) if not math.isnan(h) else h
+    out["lgd_observed"] = risk.attrs["portfolio_lgd"]
     return out
+
+
+def _hazard(events: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Daily hazard from re-defaults over days at risk: a cure's clock gives a geometric number of days,
+    so P(re-default on a given day) = events ÷ days = 1 − e^{−h}. NaN where nothing was at risk."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(days > 0, events / np.where(days > 0, days, 1.0), np.nan)
+        return -np.log1p(-np.minimum(p, 1.0))
+
+
+def redefault_risk(acc: pd.DataFrame) -> pd.DataFrame:
+    """The run's own risk parameters for a cured account, by segment: daily re-default hazard and LGD.
+
+    By segment, because the segment is what a bank observes (the latent reason that sets the true
+    re-default odds is not) and segments differ in their mix of reasons; a segment with no day at risk
+    takes the portfolio's hazard. The hazard is re-defaults ÷ days cured with a balance (``_hazard``).
+    LGD is what collection lost on the accounts that entered it, as a share of what they owed (opening
+    balance, interest, fees): 1 − (collected + sale proceeds + expected collections after the horizon +
+    balances cured back to performing) ÷ owed, undiscounted. A cured balance counts as recovered: its
+    own future loss is what this PD × LGD provides for, and counting it lost too would count it twice.
+    The portfolio's figures are in ``attrs`` (``portfolio_hazard``: NaN when nothing was at risk;
+    ``portfolio_lgd``).
+    """
+    entered = (acc["status"] != "pending").to_numpy()
+    cured = (acc["status"] == "cured").to_numpy()
+    owed = (acc["opening_balance"] + acc["interest"] + acc["fees"]).to_numpy() * entered
+    back = (
+        acc["paid"].to_numpy()
+        + acc["sale_proceeds"].to_numpy()
+        + acc["expected_after_horizon"].to_numpy()
+        + np.where(cured, acc["outstanding"].to_numpy(), 0.0)
+    ) * entered
+    parts = pd.DataFrame(
+        {
+            "segment": acc["segment"],
+            "events": acc["redefaults"].to_numpy(dtype=float),
+            "days": acc["cured_days"].to_numpy(dtype=float),
+            "owed": owed,
+            "back": back,
+        }
+    )
+    by = parts.groupby("segment", observed=True)[["events", "days", "owed", "back"]].sum()
+    total = by.sum()
+    portfolio_h = float(_hazard(np.array([total["events"]]), np.array([total["days"]]))[0])
+    hazard = _hazard(by["events"].to_numpy(), by["days"].to_numpy())
+    out = pd.DataFrame(
+        {
+            "hazard": np.where(np.isnan(hazard), portfolio_h, hazard),
+            "lgd": np.clip(1.0 - by["back"] / by["owed"].where(by["owed"] > 0), 0.0, 1.0),
+        },
+        index=by.index,
+    )
+    out.attrs["portfolio_hazard"] = portfolio_h
+    out.attrs["portfolio_lgd"] = float(np.clip(1.0 - _safe(total["back"], total["owed"]), 0.0, 1.0))
+    return out
+
+
+def performing_ecl(acc: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per account: the performing exposure (a cured account's balance) and its 12-month and lifetime ECL.
+
+    ECL = PD × LGD × EAD with the segment's ``redefault_risk``: PD over t days = 1 − e^{−h·t}, t = 365
+    for the 12-month ECL and the account's ``remaining_life_days`` for the lifetime one. EAD is the
+    balance at the horizon, held over the whole life (no amortisation, no undrawn limit), and the loss
+    is not discounted. Where the run saw no day at risk the PD is 0.
+    """
+    ead = np.where((acc["status"] == "cured").to_numpy(), acc["outstanding"].to_numpy(), 0.0)
+    risk = redefault_risk(acc)
+    seg = acc["segment"].astype(object).to_numpy()
+    h = np.nan_to_num(risk["hazard"].reindex(seg).to_numpy(dtype=float), nan=0.0)
+    lgd = np.nan_to_num(risk["lgd"].reindex(seg).to_numpy(dtype=float), nan=0.0)
+    life = acc["remaining_life_days"].to_numpy(dtype=float)
+    return {
+        "ead": ead,
+        "ecl_12m": -np.expm1(-h * YEAR_DAYS) * lgd * ead,
+        "ecl_lifetime": -np.expm1(-h * life) * lgd * ead,
+    }
 
 
 # Which KPIs are fractions, and which may be undefined. Declared here, beside the functions that name
@@ -342,6 +448,10 @@ FRACTION_KPIS: tuple[str, ...] = (
     "share_4_contacts_per_week",
     "open_share_at_horizon",
     "coverage_at_horizon",
+    "coverage_cecl_at_horizon",
+    "redefault_monthly_observed",
+    "pd_12m_observed",
+    "lgd_observed",
     "ecl_rate_at_entry",
     "vulnerable_recovery_rate",
     "cure_rate_dpd*",
@@ -366,6 +476,10 @@ UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
     "share_4_calls_per_week",
     "share_4_contacts_per_week",
     "coverage_at_horizon",
+    "coverage_cecl_at_horizon",
+    "redefault_monthly_observed",
+    "pd_12m_observed",
+    "lgd_observed",
     "vulnerable_recovery_rate",
     "vulnerable_complaints_per_1000",
     "cost_per_unit_collected",

@@ -318,7 +318,7 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
                 f"{r.backlog_mean:,.0f}",
                 f"{r.utilisation:.1%}",
                 number_or_dash(r.marginal_net_per_agent, ",.0f"),
-                number_or_dash(getattr(r, "marginal_npv_per_agent", float("nan")), ",.0f"),
+                marginal_npv_cell(r),
             ]
             for r in s.itertuples()
         ]
@@ -409,6 +409,23 @@ def erlang_text(rep, rows: list[dict], shrinkage: float) -> str:
 def number_or_dash(value: float, spec: str) -> str:
     """A number, or a dash where it is undefined (NaN)."""
     return "—" if value != value else format(value, spec)
+
+
+def number_with_interval(value: float, half_width: float, spec: str) -> str:
+    """'value ± half-width' in one cell; the value alone where there is no interval (one replication, or
+    a folder saved before the half-width was), a dash where there is no value."""
+    if value != value:
+        return "—"
+    if half_width != half_width:
+        return format(value, spec)
+    return f"{format(value, spec)} ± {format(half_width, spec)}"
+
+
+def marginal_npv_cell(row) -> str:
+    """A staffing curve's marginal NPV per agent with its paired 95% interval, for the terminal and the report."""
+    nan = float("nan")
+    value = getattr(row, "marginal_npv_per_agent", nan)
+    return number_with_interval(value, getattr(row, "marginal_npv_per_agent_half_width", nan), ",.0f")
 
 
 def conduct_table(result: RunResult, scenario) -> str:

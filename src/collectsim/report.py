@@ -24,7 +24,16 @@ from collectsim.errors import CollectsimError
 from collectsim.experiments.design import sobol_trust_warning
 from collectsim.experiments.staffing import inbound_erlang
 from collectsim.experiments.stats import direction
-from collectsim.present import HEADLINE, fmt_diff, fmt_half, fmt_p_better, fmt_value, number_or_dash, pct_or_na
+from collectsim.present import (
+    HEADLINE,
+    fmt_diff,
+    fmt_half,
+    fmt_p_better,
+    fmt_value,
+    marginal_npv_cell,
+    number_or_dash,
+    pct_or_na,
+)
 from collectsim.scenario import Scenario, scenario_from_dict
 from collectsim.store.files import atomic_bytes
 from collectsim.store.integrity import MANIFEST, read_manifest
@@ -562,7 +571,7 @@ def _staff(folder: Path) -> Report:
                 f"{r.service_level:.1%}",
                 f"{r.utilisation:.1%}",
                 number_or_dash(r.marginal_net_per_agent, ",.0f"),
-                number_or_dash(getattr(r, "marginal_npv_per_agent", float("nan")), ",.0f"),
+                marginal_npv_cell(r),
             ]
             for r in summary.itertuples()
         ]
@@ -579,7 +588,7 @@ def _staff(folder: Path) -> Report:
                         "service level",
                         "utilisation",
                         "marginal net per agent",
-                        "marginal NPV per agent",
+                        "marginal NPV per agent ± paired 95%",
                     ],
                     rows,
                 ),

@@ -171,3 +171,64 @@ def test_provision_by_stage_by_hand() -> None:
     assert k["allowance_stage_3"] == 0.0  # expected value above what is owed: no negative allowance
     assert k["allowance_at_horizon"] == 190.0 and k["exposure_at_horizon"] == 600.0
     assert k["coverage_at_horizon"] == pytest.approx(190 / 600)
+
+
+def _book_with_cures() -> pd.DataFrame:
+    """Three segments with a contractual schedule: A and B saw re-defaults, C saw no day at risk."""
+    rows = [
+        # segment, status, dpd, outstanding, pv, after, opening, paid, redefaults, cured_days, life
+        ("A", "active", 10, 100.0, 60.0, 80.0, 100.0, 0.0, 0, 0, 1095.0),
+        ("A", "cured", 0, 1000.0, 0.0, 0.0, 1200.0, 200.0, 0, 300, 1095.0),
+        ("A", "active", 45, 200.0, 50.0, 50.0, 300.0, 100.0, 1, 100, 1095.0),
+        ("B", "cured", 0, 500.0, 0.0, 0.0, 500.0, 0.0, 0, 150, 730.0),
+        ("B", "written_off", 200, 0.0, 0.0, 0.0, 400.0, 100.0, 2, 50, 730.0),
+        ("C", "cured", 0, 300.0, 0.0, 0.0, 300.0, 0.0, 0, 0, 365.0),
+        ("C", "written_off", 200, 0.0, 0.0, 0.0, 200.0, 0.0, 0, 0, 365.0),
+        ("C", "pending", 0, 1000.0, 0.0, 0.0, 1000.0, 0.0, 0, 0, 365.0),  # not yet in collection
+    ]
+    cols = ["segment", "status", "dpd", "outstanding", "expected_after_horizon_pv", "expected_after_horizon"]
+    cols += ["opening_balance", "paid", "redefaults", "cured_days", "remaining_life_days"]
+    acc = pd.DataFrame(rows, columns=cols)
+    acc["segment"] = acc["segment"].astype("category")
+    acc["interest"] = acc["fees"] = acc["sale_proceeds"] = 0.0
+    acc["entry_dpd"], acc["entry_day"] = 1, 0  # by the calendar every account would be at DPD 91: stage 3
+    acc["cures"] = (acc["cured_days"] > 0).astype(int)
+    return acc
+
+
+def test_performing_allowance_by_hand() -> None:
+    """With a schedule, cured balances are stage 1 at PD × LGD × EAD from the run's own re-default and loss
+    figures by segment (PD over t days = 1 − (1 − events ÷ days at risk)^t), staged by contractual DPD."""
+    k = metrics.provision_kpis(_book_with_cures(), horizon=90)
+    lgd_a = 1 - (80 + 1200 + 150) / (100 + 1200 + 300)  # collected + after horizon + cured balance, ÷ owed
+    lgd_b = 1 - (500 + 100) / (500 + 400)
+    lgd_c = 1 - 300 / (300 + 200)  # the pending account owes nothing to collection yet
+    p_a, p_b, p_all = 1 / 400, 2 / 200, 3 / 600  # C saw no day at risk: the portfolio's
+    twelve = (1 - (1 - p_a) ** 365) * lgd_a * 1000 + (1 - (1 - p_b) ** 365) * lgd_b * 500
+    twelve += (1 - (1 - p_all) ** 365) * lgd_c * 300
+    life = (1 - (1 - p_a) ** 1095) * lgd_a * 1000 + (1 - (1 - p_b) ** 730) * lgd_b * 500
+    life += (1 - (1 - p_all) ** 365) * lgd_c * 300
+    assert k["allowance_performing_12m"] == pytest.approx(twelve, rel=1e-12)
+    assert k["allowance_performing_lifetime"] == pytest.approx(life, rel=1e-12)
+    assert k["allowance_stage_1"] == pytest.approx(40 + twelve, rel=1e-12)  # the DPD-10 account's 100 − 60
+    assert k["allowance_stage_2"] == 150.0 and k["allowance_stage_3"] == 0.0
+    assert k["allowance_at_horizon"] == pytest.approx(190 + twelve, rel=1e-12)
+    assert k["allowance_cecl_at_horizon"] == pytest.approx(190 + life, rel=1e-12)
+    assert k["exposure_at_horizon"] == 2100.0
+    assert k["coverage_at_horizon"] == pytest.approx((190 + twelve) / 2100)
+    assert k["pd_12m_observed"] == pytest.approx(1 - (1 - p_all) ** 365)
+    assert k["redefault_monthly_observed"] == pytest.approx(1 - (1 - p_all) ** 30)
+    assert k["lgd_observed"] == pytest.approx(1 - (1430 + 600 + 300) / (1600 + 900 + 500))
+
+
+def test_without_a_schedule_the_allowance_keys_are_unchanged() -> None:
+    """No schedule columns: the KPI set and values of before (the pinned runs compare the set whole)."""
+    acc = _book_with_cures().drop(columns=["dpd", "cured_days", "cures"])
+    assert set(metrics.provision_kpis(acc, horizon=90)) == {
+        "allowance_stage_1",
+        "allowance_stage_2",
+        "allowance_stage_3",
+        "allowance_at_horizon",
+        "exposure_at_horizon",
+        "coverage_at_horizon",
+    }

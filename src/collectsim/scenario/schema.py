@@ -519,7 +519,10 @@ class Product(Model):
     ``repayment.partial_fraction`` (``partial_payment = "share"``), or exactly one due
     (``"minimum_due"``: what card holders behind on a statement mostly pay). ``kind`` also sets the
     charge-off DPD when ``[chargeoff]`` does not: 180 revolving, 120 instalment (FFIEC). A cure
-    that lasts ``sustained_days`` is a sustained cure.
+    that lasts ``sustained_days`` is a sustained cure. ``behavioural_life_months`` is the life a
+    revolving line is assumed to have left after the horizon, over which CECL provisions a cured
+    account's lifetime loss (an instalment loan's is its remaining term); 36 months is about the time a
+    3% minimum due takes to repay a balance (docs/model-mechanics.md, Provisions).
     """
 
     kind: Literal["revolving", "instalment"]
@@ -530,6 +533,7 @@ class Product(Model):
     partial_payment: Literal["share", "minimum_due"] = "share"
     redefault_monthly: dict[str, Prob] = Field(default_factory=dict)
     sustained_days: Annotated[Int, Field(ge=1, le=DAYS_MAX)] = 90
+    behavioural_life_months: Annotated[Real, Field(ge=1.0, le=120.0)] = 36.0
 
 
 class Reage(Model):

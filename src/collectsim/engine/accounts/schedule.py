@@ -73,6 +73,7 @@ class Schedule:
         self.cured_day = np.full(s.n, -1, dtype=np.int32)  # the day the current cure began
         self.first_cure_day = np.full(s.n, -1, dtype=np.int32)
         self.first_redefault_day = np.full(s.n, -1, dtype=np.int32)
+        self.cured_days_done = np.zeros(s.n, dtype=np.int32)  # days at risk of re-default in cures that ended
         self.cures = np.zeros(s.n, dtype=np.int16)
         self.redefaults = np.zeros(s.n, dtype=np.int16)
         self.reach_day = np.full((len(ROLL_STARTS), s.n), -1, dtype=np.int32)  # first day at each bucket
@@ -179,6 +180,7 @@ class Schedule:
         self.redefaults[back] += 1
         first = back[self.first_redefault_day[back] < 0]
         self.first_redefault_day[first] = day
+        self.cured_days_done[back] += day - self.cured_day[back]
         self.cured_day[back] = -1
         s.status[back] = ACTIVE
         s.in_house[back] = True
@@ -190,6 +192,23 @@ class Schedule:
         s.episode_start[back] = day
         s.excite[back] = 0.0
         s.dpd[back] = 0  # _age adds the day
+
+    def cured_days(self, horizon: int) -> np.ndarray:
+        """Days each account spent cured with a balance, at risk of re-default: the days after each cure's
+        day up to its re-default, or to the horizon's last day (a bank sees the balance, not the reason, so
+        an account whose reason never re-defaults counts too)."""
+        s = self.s
+        now = (s.status == CURED) & (self.cured_day >= 0) & (s.balance > CENT)
+        return self.cured_days_done + np.where(now, horizon - 1 - self.cured_day, 0)
+
+    def remaining_life_days(self) -> np.ndarray:
+        """Each account's remaining life, the horizon of a lifetime (CECL) loss: an instalment loan's dues
+        left (balance ÷ instalment, at most the term) × the cycle; a revolving line's behavioural life."""
+        spec = self.spec
+        if spec.kind == "revolving":
+            return np.full(self.s.n, spec.behavioural_life_months * YEAR_DAYS / 12)
+        dues = np.minimum(np.ceil(self.s.balance / self.due - DUE_TOLERANCE), spec.term_months)
+        return np.maximum(dues, 0.0) * self.cycle
 
     def sustained(self, horizon: int) -> np.ndarray:
         """1 where the first cure lasted ``sustained_days`` without a re-default, else 0; NaN where there was

@@ -36,6 +36,8 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
         "cures": sch.cures,
         "first_cure_day": day_or_na(sch.first_cure_day),
         "redefaults": sch.redefaults,
+        "cured_days": sch.cured_days(sim.sc.horizon.days),
+        "remaining_life_days": sch.remaining_life_days(),
         "sustained_cure": sch.sustained(sim.sc.horizon.days),
         "reages": sch.reages,
         "statement_cycles_1_2": sch.cycles[0],

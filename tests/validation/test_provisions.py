@@ -1,0 +1,81 @@
+"""Provisions on the performing book against what the scenario put in (docs/model-mechanics.md, Provisions).
+
+A cured account's 12-month PD comes from the run's own re-defaults per day cured; with one re-default
+rate for every borrower that estimate must give back the scenario's ``redefault_monthly``, and a book
+whose cures re-default more must carry a larger stage-1 allowance.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+
+import pytest
+
+import collectsim as cs
+from collectsim import metrics
+
+# Every borrower pays its arrears in full at λ∞ and every cure re-defaults at 0.2 a month.
+NO_TREATMENT = """
+name = "redefault"
+[horizon]
+days = 240
+[population]
+accounts = 4000
+[population.segments.all]
+share = 1.0
+balance = { dist = "uniform", low = 500.0, high = 1500.0 }
+reasons = { payer = 1.0 }
+[reasons.payer]
+lambda_inf = 0.05
+heterogeneity = 0.0
+ability = 1.0
+[product]
+kind = "revolving"
+redefault_monthly = { payer = 0.2 }
+[channels.sms]
+[policy.ladders.none]
+stages = []
+"""
+
+
+def test_the_observed_redefault_rate_gives_back_its_input() -> None:
+    """Re-defaults ÷ days cured with a balance, as a monthly probability, is 0.2 within three standard errors."""
+    res = cs.simulate(cs.scenario.scenario_from_dict(tomllib.loads(NO_TREATMENT)), seed=5)
+    acc = res.accounts
+    events, days = float(acc["redefaults"].sum()), float(acc["cured_days"].sum())
+    assert events > 500
+    p = events / days  # daily, geometric: its standard error is √(p(1 − p) ÷ days)
+    se_monthly = 30 * (1 - p) ** 29 * math.sqrt(p * (1 - p) / days)
+    assert res.kpis["redefault_monthly_observed"] == pytest.approx(0.2, abs=3 * se_monthly)
+    assert res.kpis["pd_12m_observed"] == pytest.approx(1 - 0.8 ** (365 / 30), abs=0.02)
+
+
+@pytest.fixture(scope="module")
+def card_runs() -> dict[float, cs.RunResult]:
+    """card_statements on 1,500 accounts, seed 1, with its re-default odds as given and doubled (capped at 1)."""
+    sc = cs.load_scenario("scenarios/card_statements.toml", overrides={"population.accounts": 1500})
+    odds = sc.product.redefault_monthly
+    out = {}
+    for scale in (1.0, 2.0):
+        varied = cs.with_overrides(sc, {"product.redefault_monthly": {r: min(1.0, scale * p) for r, p in odds.items()}})
+        out[scale] = cs.simulate(varied, seed=1)
+    return out
+
+
+def test_higher_redefault_odds_raise_the_stage_1_allowance(card_runs: dict[float, cs.RunResult]) -> None:
+    """Doubling the re-default odds lowers the performing balance, but raises the PD more: stage 1 grows."""
+    low, high = card_runs[1.0].kpis, card_runs[2.0].kpis
+    assert high["pd_12m_observed"] > low["pd_12m_observed"]
+    assert high["allowance_performing_12m"] > low["allowance_performing_12m"]
+    assert high["allowance_stage_1"] > low["allowance_stage_1"]
+
+
+def test_cecl_provides_at_least_ifrs_9_on_a_performing_book(card_runs: dict[float, cs.RunResult]) -> None:
+    """A 36-month behavioural life is longer than 12 months, so CECL's lifetime loss exceeds stage 1's."""
+    k = card_runs[1.0].kpis
+    assert k["allowance_cecl_at_horizon"] > k["allowance_at_horizon"] > 0
+    assert k["allowance_cecl_at_horizon"] - k["allowance_at_horizon"] == pytest.approx(
+        k["allowance_performing_lifetime"] - k["allowance_performing_12m"]
+    )
+    assert not metrics.impossible_kpis(k)
