@@ -25,5 +25,13 @@ def small(baseline: cs.Scenario) -> cs.Scenario:
 
 
 @pytest.fixture(scope="session")
+def slow_payers() -> cs.Scenario:
+    """The baseline as it was before its behaviour was calibrated (the frozen copy tests/pinned/baseline.toml:
+    flat, slower payment intensities and small treatment effects) at 3,000 accounts. Many accounts reach the
+    late stages (legal action, agency, charge-off), so tests of those mechanisms have volume to count on."""
+    return cs.with_overrides(cs.load_scenario(ROOT / "tests" / "pinned" / "baseline.toml"), {"population.accounts": 3000})
+
+
+@pytest.fixture(scope="session")
 def small_run(small: cs.Scenario) -> cs.RunResult:
     return cs.simulate(small, seed=11, record_events=True, check_invariants=True)

@@ -129,10 +129,10 @@ def test_a_placed_account_by_independent_solution(small: cs.Scenario) -> None:
     assert value.costs[i] == pytest.approx(ag.commission * value.collections[i], rel=1e-12)
 
 
-def test_open_court_cases_by_hand(small: cs.Scenario) -> None:
+def test_open_court_cases_by_hand(slow_payers: cs.Scenario) -> None:
     """A case waiting for service: settle with the settlement odds, else win, enforce and garnish what is left."""
-    sim = _valuer(cs.with_overrides(small, {"economy.cost_of_funds": 0.0}), 125, seed=2)
-    s, hv, spec = sim.state, sim.horizon, small.legal
+    sim = _valuer(cs.with_overrides(slow_payers, {"economy.cost_of_funds": 0.0}), 125, seed=2)
+    s, hv, spec = sim.state, sim.horizon, slow_payers.legal
     filed = np.flatnonzero(s.legal_active & (s.legal_stage == FILED))
     served = np.flatnonzero(s.legal_active & (s.legal_stage == SERVED))
     assert filed.size and served.size

@@ -97,8 +97,8 @@ AFTER_CHARGE_OFF = {"chargeoff.dpd": 130, "horizon.days": 240, "agency.placement
 
 
 @pytest.fixture(scope="module")
-def late_recoveries(small: cs.Scenario) -> cs.RunResult:
-    return cs.simulate(cs.with_overrides(small, AFTER_CHARGE_OFF), seed=5, check_invariants=True)
+def late_recoveries(slow_payers: cs.Scenario) -> cs.RunResult:
+    return cs.simulate(cs.with_overrides(slow_payers, AFTER_CHARGE_OFF), seed=5, check_invariants=True)
 
 
 def test_recovered_after_write_off(late_recoveries: cs.RunResult) -> None:

@@ -29,7 +29,7 @@ def sued(baseline: cs.Scenario) -> Simulation:
         "policy.ladders.standard.stages": [SUE],
         "teams.legal_officers.headcount": 40,
         "channels.legal.effect": 0.0,
-    } | {f"reasons.{r}.lambda_inf": 1e-7 for r in REASONS}
+    } | {f"reasons.{r}.{k}": 1e-7 for r in REASONS for k in ("lambda_0", "lambda_inf")}
     sim = Simulation(
         cs.with_overrides(baseline, over), 1, LadderPolicy(), record_events=False, check_invariants=False, progress=None
     )
