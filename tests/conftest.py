@@ -29,7 +29,8 @@ def slow_payers() -> cs.Scenario:
     """The baseline as it was before its behaviour was calibrated (the frozen copy tests/pinned/baseline.toml:
     flat, slower payment intensities and small treatment effects) at 3,000 accounts. Many accounts reach the
     late stages (legal action, agency, charge-off), so tests of those mechanisms have volume to count on."""
-    return cs.with_overrides(cs.load_scenario(ROOT / "tests" / "pinned" / "baseline.toml"), {"population.accounts": 3000})
+    frozen = cs.load_scenario(ROOT / "tests" / "pinned" / "baseline.toml")
+    return cs.with_overrides(frozen, {"population.accounts": 3000})
 
 
 @pytest.fixture(scope="session")
