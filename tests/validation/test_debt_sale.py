@@ -181,7 +181,12 @@ def test_price_falls_with_age(small: cs.Scenario) -> None:
     ],
 )
 def test_bad_value_names_the_field(small: cs.Scenario, override: dict, path: str, phrase: str) -> None:
+    assert_one_line_field_error(small, override, path, phrase)
+
+
+def assert_one_line_field_error(sc: cs.Scenario, override: dict, path: str, phrase: str) -> None:
+    """Applying ``override`` fails with one line that names ``path`` and says ``phrase``."""
     with pytest.raises(ScenarioError) as err:
-        cs.with_overrides(small, override)
+        cs.with_overrides(sc, override)
     msg = str(err.value)
     assert "\n" not in msg and f"{path}: " in msg and phrase in msg

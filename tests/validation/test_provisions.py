@@ -12,31 +12,11 @@ import tomllib
 
 import pytest
 
+# Every borrower pays its arrears in full at λ∞ and every cure re-defaults at 0.2 a month.
+from test_contractual_delinquency import NO_TREATMENT
+
 import collectsim as cs
 from collectsim import metrics
-
-# Every borrower pays its arrears in full at λ∞ and every cure re-defaults at 0.2 a month.
-NO_TREATMENT = """
-name = "redefault"
-[horizon]
-days = 240
-[population]
-accounts = 4000
-[population.segments.all]
-share = 1.0
-balance = { dist = "uniform", low = 500.0, high = 1500.0 }
-reasons = { payer = 1.0 }
-[reasons.payer]
-lambda_inf = 0.05
-heterogeneity = 0.0
-ability = 1.0
-[product]
-kind = "revolving"
-redefault_monthly = { payer = 0.2 }
-[channels.sms]
-[policy.ladders.none]
-stages = []
-"""
 
 
 def test_the_observed_redefault_rate_gives_back_its_input() -> None:

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 import pytest
+from test_debt_sale import assert_one_line_field_error
 from test_horizon_value import StopAt
 
 import collectsim as cs
-from collectsim.errors import ScenarioError
 
 LATE = [  # baseline's late stage without its agency placement
     {
@@ -131,10 +131,7 @@ def test_stage_value_at_the_horizon_matches_the_run_off(small: cs.Scenario, then
     ],
 )
 def test_bad_value_names_the_field(small: cs.Scenario, override: dict, path: str, phrase: str) -> None:
-    with pytest.raises(ScenarioError) as err:
-        cs.with_overrides(small, override)
-    msg = str(err.value)
-    assert "\n" not in msg and f"{path}: " in msg and phrase in msg
+    assert_one_line_field_error(small, override, path, phrase)
 
 
 def test_no_table_means_no_stage(small: cs.Scenario) -> None:
