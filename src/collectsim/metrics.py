@@ -119,6 +119,7 @@ def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:
         "performing_balance": float(acc["outstanding"].to_numpy()[status == "cured"].sum()),
         "arrears_outstanding": float(acc["arrears"].to_numpy()[status == "active"].sum()),
         **statement_no_payment_rates(acc),
+        **statement_roll_rates(acc),
     }
 
 
@@ -130,6 +131,21 @@ def statement_no_payment_rates(acc: pd.DataFrame) -> dict[str, float]:
     for name in ("1_2", "3_plus"):
         unpaid, cycles = acc[f"statement_unpaid_{name}"].sum(), acc[f"statement_cycles_{name}"].sum()
         out[f"statement_no_payment_rate_{name}"] = _safe(float(unpaid), float(cycles))
+    return out
+
+
+def statement_roll_rates(acc: pd.DataFrame) -> dict[str, float]:
+    """The monthly roll, as the industry counts it: P(k + 1 or more months late at the next statement | k months
+    late at this one), named by DPD bucket (``statement_roll_rate_30_60`` from one month late). An account that
+    holds its bucket by paying one due a month counts once per month it holds, unlike ``roll_rate_*`` (ever
+    reached the next bucket). A cycle ended by a cure counts as not rolled; one cut short by charge-off,
+    settlement or the horizon is not counted."""
+    out = {}
+    k = 1
+    while f"statement_roll_cycles_{k}" in acc:
+        rolled, cycles = acc[f"statement_rolled_{k}"].sum(), acc[f"statement_roll_cycles_{k}"].sum()
+        out[f"statement_{roll_rate_name(k + 1)}"] = _safe(float(rolled), float(cycles))
+        k += 1
     return out
 
 
@@ -459,6 +475,7 @@ FRACTION_KPIS: tuple[str, ...] = (
     "sustained_cure_share",
     "redefault_rate",
     "statement_no_payment_rate_*",
+    "statement_roll_rate_*",
     "roll_rate_*",
     "no_payment_rate_*",
     "liquidation_d*",
@@ -470,7 +487,6 @@ FRACTION_KPIS: tuple[str, ...] = (
 # the horizon never reaches): NaN there means "nothing to measure", and reports show it as a blank.
 UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
     "sale_price_realised",
-    "recovery_stage_yield",
     "recovery_stage_yield",
     "promise_kept_rate",
     "share_4_calls_per_week",
@@ -489,6 +505,7 @@ UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
     "sustained_cure_share",
     "redefault_rate",
     "statement_no_payment_rate_*",
+    "statement_roll_rate_*",
     "roll_rate_*",
     "no_payment_rate_*",
     "team.*.utilisation",

@@ -373,3 +373,35 @@ def test_statement_no_payment_rates_read_the_panel() -> None:
     raw["reasons"]["payer"].update(lambda_inf=0.5, ability=0.0)  # pays a share of the arrears most days
     k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
     assert k["statement_no_payment_rate_1_2"] < 0.05
+
+
+def test_the_monthly_roll_counts_each_statement_cycle_by_where_it_began_and_ended() -> None:
+    """Statements on days 29, 59, …, 179. Account 0 never pays: it rolls from 1, 2, 3 and 4 months late.
+    Account 1 pays one due each cycle once two are owed: it holds at 1 month late for five cycles, never
+    rolling. Account 2 rolls once, then cures from 2 months late: a cycle that ends in a cure did not roll."""
+    s = accounts(n=3)
+    sch = schedule(s)
+    for day in range(180):
+        sch.morning(day)
+        if day >= 40 and day % 30 == 10:
+            s.book_payment(np.array([1]), np.array([50.0]), day)
+        if day == 70:
+            s.book_payment(np.array([2]), np.array([150.0]), day)
+        sch.evening(day)
+    assert sch.roll_cycles[:, 0].tolist() == [1, 1, 1, 1] and sch.rolled[:, 0].tolist() == [1, 1, 1, 1]
+    assert sch.roll_cycles[:, 1].tolist() == [5, 0, 0, 0] and sch.rolled[:, 1].tolist() == [0, 0, 0, 0]
+    assert sch.roll_cycles[:, 2].tolist() == [1, 1, 0, 0] and sch.rolled[:, 2].tolist() == [1, 0, 0, 0]
+    assert s.status[2] == CURED
+
+
+def test_statement_roll_rates_read_the_monthly_roll() -> None:
+    """No payer rolls every month; minimum payers (payments never clear the arrears) hold their bucket, so
+    their monthly roll is far below the share that ever reaches the next bucket."""
+    raw = tomllib.loads(NO_TREATMENT)
+    raw["reasons"]["payer"]["lambda_inf"] = 0.0
+    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    assert k["statement_roll_rate_30_60"] == 1.0 and k["statement_roll_rate_60_90"] == 1.0
+    raw["reasons"]["payer"].update(lambda_inf=0.06, ability=0.0)
+    raw["population"]["segments"]["all"]["entry_dpd"] = 31
+    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    assert k["statement_roll_rate_30_60"] < 0.5 * k["roll_rate_30_60"]

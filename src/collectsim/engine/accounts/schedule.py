@@ -34,6 +34,7 @@ from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Product, Reage
 
 ROLL_STARTS = (1, 31, 61, 91, 121, 151)  # the first DPD of each 30-day bucket whose arrival is recorded
+STATEMENT_ROLLS = 4  # monthly rolls counted from 1, 2, 3 and 4 months late (30→60 … 120→150)
 MONTH_DAYS = 30.0
 YEAR_DAYS, FIVE_YEARS = 365, 1825
 LONG_AGO = -10_000_000
@@ -83,6 +84,10 @@ class Schedule:
         self.months_late = np.zeros(s.n, dtype=np.int16)
         self.cycles = np.zeros((2, s.n), dtype=np.int16)
         self.unpaid_cycles = np.zeros((2, s.n), dtype=np.int16)
+        # The monthly roll (the industry's): per months late k at a statement, the cycles observed and those
+        # whose next statement found the account k + 1 or more months late.
+        self.roll_cycles = np.zeros((STATEMENT_ROLLS, s.n), dtype=np.int16)
+        self.rolled = np.zeros((STATEMENT_ROLLS, s.n), dtype=np.int16)
         self.streak = np.zeros(s.n, dtype=np.int16)
         self.reages = np.zeros(s.n, dtype=np.int16)
         keep = max(reage.per_12_months, reage.per_5_years) if reage else 0
@@ -130,17 +135,23 @@ class Schedule:
         """At each statement: how much the cycle just ended brought, for the panel and the re-age streak."""
         s = self.s
         paid = s.paid[due] - self.paid_at_due[due]
-        self._observe(due, paid <= 0)
-        self.months_late[due] = np.ceil(arrears / self.due[due] - DUE_TOLERANCE)
+        late = np.ceil(arrears / self.due[due] - DUE_TOLERANCE).astype(np.int16)
+        self._observe(due, paid <= 0, late)
+        self.months_late[due] = late
         self.streak[due] = np.where(paid >= self.due[due] - CENT, self.streak[due] + 1, 0)
         self.paid_at_due[due] = s.paid[due]
 
-    def _observe(self, idx: np.ndarray, unpaid: np.ndarray | bool) -> None:
-        """Count a cycle that began with the account 1–2 or 3+ months late, and whether it brought nothing."""
+    def _observe(self, idx: np.ndarray, unpaid: np.ndarray | bool, late_now: np.ndarray | int) -> None:
+        """Count a cycle that began with the account 1–2 or 3+ months late, whether it brought nothing, and
+        whether it ended ``late_now`` ≥ one month later than it began (a roll; a cure ends it at 0)."""
         late = self.months_late[idx]
         for c, where in enumerate(((late >= 1) & (late <= 2), late >= 3)):
             self.cycles[c, idx[where]] += 1
             self.unpaid_cycles[c, idx[where & unpaid]] += 1
+        for k in range(1, STATEMENT_ROLLS + 1):
+            where = late == k
+            self.roll_cycles[k - 1, idx[where]] += 1
+            self.rolled[k - 1, idx[where & (late_now > k)]] += 1
 
     def _reage(self, due: np.ndarray, day: int) -> None:
         """Bring current the accounts with a long enough streak, within the 12-month and 5-year limits."""
@@ -163,7 +174,7 @@ class Schedule:
         """Today's cures start their clock: each may re-default after Exp(hazard) days."""
         s = self.s
         new = np.flatnonzero((s.status == CURED) & (self.cured_day < 0))
-        self._observe(new, False)  # the cycle a cure ends paid
+        self._observe(new, False, 0)  # the cycle a cure ends paid, not rolled
         self.months_late[new] = 0
         self.cured_day[new] = day
         self.first_cure_day[new[self.first_cure_day[new] < 0]] = day

@@ -15,7 +15,7 @@ import pandas as pd
 from collectsim import metrics
 from collectsim.engine.accounts.horizon import HorizonValue
 from collectsim.engine.accounts.ledger import BUCKET_NAMES
-from collectsim.engine.accounts.schedule import ROLL_STARTS
+from collectsim.engine.accounts.schedule import ROLL_STARTS, STATEMENT_ROLLS
 from collectsim.engine.accounts.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.contact.outcomes import EVENT_OUTCOMES
 from collectsim.engine.daily.loop import Simulation
@@ -29,6 +29,10 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
     if sch is None:
         return {}
     reached = {f"reached_dpd_{start}_day": day_or_na(sch.reach_day[j]) for j, start in enumerate(ROLL_STARTS)}
+    rolls = {}
+    for k in range(1, STATEMENT_ROLLS + 1):
+        rolls[f"statement_roll_cycles_{k}"] = sch.roll_cycles[k - 1]
+        rolls[f"statement_rolled_{k}"] = sch.rolled[k - 1]
     return {
         "dpd": s.dpd,
         "arrears": s.arrears,
@@ -44,6 +48,7 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
         "statement_unpaid_1_2": sch.unpaid_cycles[0],
         "statement_cycles_3_plus": sch.cycles[1],
         "statement_unpaid_3_plus": sch.unpaid_cycles[1],
+        **rolls,
         **reached,
     }
 
