@@ -1,8 +1,8 @@
 """The calibrated presets reproduce their published targets within ±10% relative (docs/calibration.md).
 
 Seeds 1–3 at each preset's own 5,000 accounts, the mean over seeds, as `benchmarks/calibration.py`
-prints them. Not asserted: the US 30→60 roll rate (≈ 0.20 counts statement cycles, which the
-model does not have yet — the account-mechanics issue).
+prints them. Not asserted: the US 30→60 roll rate (≈ 0.20, a rule of thumb that contradicts T2: a
+monthly roll can only sit a little below the share paying nothing in the cycle; docs/calibration.md).
 """
 
 from __future__ import annotations
