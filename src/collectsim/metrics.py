@@ -339,13 +339,15 @@ def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     ``allowance_cecl_at_horizon`` and the risk parameters reported (a run without a schedule keeps its
     KPI set: the pinned runs compare it whole).
     """
-    status = acc["status"].to_numpy()
-    on_book = status == "active"
+    # Compared on the categorical, not on an object array of labels; stages as int8: at 1M accounts the
+    # int64 and object temporaries made this the run's peak memory (issue 15).
+    on_book = (acc["status"] == "active").to_numpy()
     owed = acc["outstanding"].to_numpy()
     loss = np.maximum(owed - acc["expected_after_horizon_pv"].to_numpy(), 0.0) * on_book
     by_calendar = acc["entry_dpd"].to_numpy() + horizon - acc["entry_day"].to_numpy()
     dpd = acc["dpd"].to_numpy() if "dpd" in acc else by_calendar  # contractual DPD with a schedule
-    stage = np.where(dpd <= STAGE_DPD[0], 1, np.where(dpd <= STAGE_DPD[1], 2, 3))
+    one, two, three = np.int8(1), np.int8(2), np.int8(3)
+    stage = np.where(dpd <= STAGE_DPD[0], one, np.where(dpd <= STAGE_DPD[1], two, three))
     if "cured_days" not in acc:
         exposure = float(owed[on_book].sum())
         out = {f"allowance_stage_{k}": float(loss[stage == k].sum()) for k in (1, 2, 3)}

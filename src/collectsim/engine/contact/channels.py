@@ -126,8 +126,9 @@ class Contact:
         fatigue = self.specs[cid].fatigue
         if fatigue <= 0:
             return 1.0
-        # The channel's outcome stream counts the sends each account has had (this one included).
-        return (1.0 - fatigue) ** (self.outcome_u[cid].count[idx] - 1)
+        # The channel's outcome stream counts the sends each account has had (this one included);
+        # its counter is unsigned, so it is widened before the subtraction.
+        return (1.0 - fatigue) ** (self.outcome_u[cid].count[idx].astype(np.int64) - 1)
 
     def _after(self, cid: int, ch: Channel, idx: np.ndarray, outcome: np.ndarray, rpc: np.ndarray, t: float) -> None:
         """What every performed action feeds: conduct-rule counters, complaints, refusals, offers."""

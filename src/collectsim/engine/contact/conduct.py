@@ -40,6 +40,16 @@ class _CapState:
         return self.rule.max == 0 or now - self.times.oldest_one(i) < self.rule.window_days
 
 
+def _offsets_by_account(by_segment: np.ndarray, segment: np.ndarray) -> list[float]:
+    """Each account's UTC offset (days) as a Python float, for the scalar hours check (``screen_one``).
+
+    The accounts of a segment share one float object: ``offset.tolist()`` made a million distinct floats
+    at 1M accounts (32 MB rather than the list's 8 MB, issue 15). Same values as ``by_segment[segment]``.
+    """
+    floats = by_segment.tolist()
+    return [floats[k] for k in segment.tolist()]
+
+
 class ConductRules:
     def __init__(self, sc: Scenario, state: AccountState, channel_names: list[str], kinds: list[str]) -> None:
         self.s = state
@@ -69,7 +79,7 @@ class ConductRules:
         self.crew = max((c.min_collectors for c in self.rules.crews), default=1)
         self.crew_rules: list[Crew] = list(self.rules.crews)
         self.active = bool(self.rules.all())
-        self._offset_list: list[float] = self.offset.tolist()
+        self._offset_list = _offsets_by_account(offsets, state.pop.segment) if self.rules.hours else []
         self._checks_one = [[self._check_one(r) for r in rules] for rules in self._applies]
 
     # --- checks ----------------------------------------------------------------------------------------------

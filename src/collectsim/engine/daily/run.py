@@ -40,7 +40,7 @@ def simulate(
         progress=progress,
     )
     sim.run()
-    return run_result(sim, seed)
+    return run_result(sim, seed, take=True)  # ``sim`` ends here: its arrays can become the accounts table
 
 
 class SteppedRun:
