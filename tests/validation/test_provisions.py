@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,8 @@ from test_contractual_delinquency import NO_TREATMENT
 
 import collectsim as cs
 from collectsim import metrics
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_observed_redefault_rate_gives_back_its_input() -> None:
@@ -34,7 +37,7 @@ def test_the_observed_redefault_rate_gives_back_its_input() -> None:
 @pytest.fixture(scope="module")
 def card_runs() -> dict[float, cs.RunResult]:
     """card_statements on 1,500 accounts, seed 1, with its re-default odds as given and doubled (capped at 1)."""
-    sc = cs.load_scenario("scenarios/card_statements.toml", overrides={"population.accounts": 1500})
+    sc = cs.load_scenario(ROOT / "scenarios" / "card_statements.toml", overrides={"population.accounts": 1500})
     odds = sc.product.redefault_monthly
     out = {}
     for scale in (1.0, 2.0):

@@ -87,6 +87,9 @@ def liquidation_curves(runs: pd.DataFrame, group: str | None = "policy") -> Figu
     return fig
 
 
+COST_COLOURS = {"channel": BLUE, "team": PURPLE, "legal": BROWN, "agency": PINK, "recovery": CYAN, "complaints": GREY}
+
+
 def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: str) -> Figure:
     """Left: the opening balance split into collected (in house, in-house recovery after charge-off,
     agency, courts, when any of them collected), settlement discount, written off, sold to a debt
@@ -134,7 +137,8 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
         parts.append(("unreconciled", "Unreconciled", PURPLE))
         values.append(gap)
 
-    fig = _figure((9.5, 5.0))
+    many = len(parts) > 5  # in-house recovery, agency, courts, sale, performing: a wider figure, a 2-column legend
+    fig = _figure((11.5 if len(parts) > 7 else 9.5, 5.0))
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
     share = (lambda v: v / opening) if opening else (lambda v: float("nan"))
     owed_label = f"opening balance + {charged:,.0f} interest and fees" if charged > 0 else "opening balance"
@@ -148,14 +152,14 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
         left.plot([i - 1.3, i + 0.3], [top, top], color="0.5", lw=0.8, ls=":")
         top -= v
     first = "Owed" if charged > 0 else "Opening\nbalance"
-    small = 8 if len(parts) > 5 else None
+    small = 7 if len(parts) > 7 else 8 if many else None
     left.set_xticks(range(len(parts) + 1), [first, *(lbl for _, lbl, _ in parts)], fontsize=small)
     left.set_ylim(0, max(opening, 1.0) * 1.6)  # room for the legend above the bars
     left.yaxis.set_major_formatter(_thousands())
     left.set_title("Where what was owed went" if charged > 0 else "Where the opening balance went")
     left.set_xlabel("Outcome of the balance")
     left.set_ylabel(f"Amount ({currency})")
-    left.legend(loc="upper right", fontsize=8)
+    left.legend(loc="upper right", fontsize=8, ncol=2 if many else 1)
     left.grid(axis="y", alpha=0.3)
 
     by_cat = costs.groupby("category", sort=False)["cost"].sum()
@@ -177,7 +181,7 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     bottom = 0.0
     for cat in sorted(order, key=lambda c: -by_cat[c]):
         v = float(by_cat[cat])
-        color = {"channel": BLUE, "team": PURPLE, "legal": BROWN, "agency": PINK}.get(cat, GREY)
+        color = COST_COLOURS.get(cat, GREY)
         pct = v / total if total else float("nan")
         right.bar(
             1, v, bottom=bottom, color=color, width=0.6, label=f"{cat} cost: {v:,.0f} ({pct:.0%})", gid=f"cost:{cat}"

@@ -43,7 +43,7 @@ from collectsim.dists import Distribution
 from collectsim.engine.accounts.behaviour import full_payment_odds
 from collectsim.engine.accounts.state import ACTIVE, ENFORCING, FILED, SERVED, WON, WRITTEN_OFF, AccountState
 from collectsim.policy import NEVER
-from collectsim.scenario.schema import Scenario
+from collectsim.scenario.schema import Agency, Recovery, Scenario
 
 STEPS_PER_DAY = 4
 P_GRID = 41
@@ -107,6 +107,11 @@ class Cadence:
     every: int
     prob: float
     effect: float
+
+    @classmethod
+    def of(cls, spec: Agency | Recovery, start: np.ndarray, now: int | np.ndarray) -> Cadence:
+        """The contacts a table's ``contact_every_days``, ``contact_prob`` and ``effect`` describe."""
+        return cls(start, now, spec.contact_every_days, spec.contact_prob, spec.effect)
 
 
 @dataclass(frozen=True)
@@ -254,7 +259,7 @@ class HorizonValuer:
         onward = s.status[idx] == WRITTEN_OFF
         end, before, before_pv = window.copy(), np.zeros(idx.size), np.zeros(idx.size)
         fee, fee_pv = np.zeros(idx.size), np.zeros(idx.size)
-        agency = self._agency_cadence(placed_at, now)
+        agency = Cadence.of(self.sc.agency, placed_at, now)
         for k in range(self.tier_rates.size):
             gross, pv, left = self._flows(self.agency, idx, w, lam, p_full, end, start=start, contacts=agency)
             rate = self.tier_rates[np.minimum(tier + k, self.tier_rates.size - 1)]
@@ -266,10 +271,6 @@ class HorizonValuer:
                 break
             end = end + np.where(more, self.tier_days[np.minimum(tier + k + 1, self.tier_days.size - 1)], 0)
         return before, before_pv, left, fee, fee_pv
-
-    def _agency_cadence(self, placed_at: np.ndarray, now) -> Cadence:
-        spec = self.sc.agency
-        return Cadence(placed_at, now, spec.contact_every_days, spec.contact_prob, spec.effect)
 
     def _flows(self, table: ExpectedBalance, idx, w, lam, p_full, window, *, start, contacts: Cadence | None = None):
         """Expected collections over ``window`` paying days: (gross, discounted, expected balance left)."""
@@ -334,20 +335,17 @@ class HorizonValuer:
             w = s.collectible(chunk)
             window = np.maximum(s.recovery_end[chunk].astype(np.int64) - horizon, 0)
             p_full = full_payment_odds(spec, s.pop.ability[chunk])
-            cadence = Cadence(s.recovery_start[chunk], horizon, spec.contact_every_days, spec.contact_prob, spec.effect)
+            cadence = Cadence.of(spec, s.recovery_start[chunk], horizon)
             share = self._share(self.recovery, chunk, lam, p_full, window, cadence)
             gross, pv, left = self._read(share, w, window, start=0)
             parts[RECOVERY, chunk] += gross
             parts_pv[RECOVERY, chunk] += pv
             # Contacts on days first, first + every, … before the stage ends, while the account still owes.
-            first = _first_contact_offset(s.recovery_start[chunk], spec.contact_every_days, horizon)
-            for c in range(min(int(window.max(initial=0)), share.shape[1])):
-                on = (c >= first) & ((c - first) % spec.contact_every_days == 0) & (c < window)
-                if not on.any():
-                    continue
-                owes = np.where(on, share[:, c], 0.0) * spec.cost_per_contact
-                costs[chunk] += owes
-                costs_pv[chunk] += owes * math.exp(-self.rho * (c + 1))
+            first = _first_contact_offset(cadence.start, cadence.every, horizon)[:, None]
+            c = np.arange(share.shape[1])
+            owes = share * ((c >= first) & ((c - first) % cadence.every == 0) & (c < window[:, None]))
+            costs[chunk] += spec.cost_per_contact * owes.sum(axis=1)
+            costs_pv[chunk] += spec.cost_per_contact * (owes * np.exp(-self.rho * (c + 1))).sum(axis=1)
             if not sc.agency.place_at_chargeoff:
                 continue
             end = s.recovery_end[chunk].astype(np.int64)

@@ -148,10 +148,10 @@ class Schedule:
         for c, where in enumerate(((late >= 1) & (late <= 2), late >= 3)):
             self.cycles[c, idx[where]] += 1
             self.unpaid_cycles[c, idx[where & unpaid]] += 1
-        for k in range(1, STATEMENT_ROLLS + 1):
-            where = late == k
-            self.roll_cycles[k - 1, idx[where]] += 1
-            self.rolled[k - 1, idx[where & (late_now > k)]] += 1
+        counted = (late >= 1) & (late <= STATEMENT_ROLLS)
+        row, col = late[counted] - 1, idx[counted]  # accounts are distinct: one cell each
+        self.roll_cycles[row, col] += 1
+        self.rolled[row, col] += np.broadcast_to(late_now, idx.shape)[counted] > late[counted]
 
     def _reage(self, due: np.ndarray, day: int) -> None:
         """Bring current the accounts with a long enough streak, within the 12-month and 5-year limits."""

@@ -141,10 +141,23 @@ def agency_contact(sc: Scenario, state: AccountState, streams: Streams) -> Caden
 
 
 def cadence_of(
-    sc: Scenario, spec: Agency | Recovery, state: AccountState, streams: Streams, purpose: str, holding, start
+    sc: Scenario,
+    spec: Agency | Recovery,
+    state: AccountState,
+    streams: Streams,
+    purpose: str,
+    holding: np.ndarray,
+    start: np.ndarray,
 ) -> CadenceContact:
     """The contacts a table's ``contact_every_days``, ``contact_prob`` and ``effect`` describe."""
-    every, prob, effect = spec.contact_every_days, spec.contact_prob, spec.effect
     return CadenceContact(
-        sc, state, streams, purpose, holding=holding, start=start, every=every, prob=prob, effect=effect
+        sc,
+        state,
+        streams,
+        purpose,
+        holding=holding,
+        start=start,
+        every=spec.contact_every_days,
+        prob=spec.contact_prob,
+        effect=spec.effect,
     )
