@@ -42,6 +42,7 @@ import resource
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -52,20 +53,14 @@ DAYS = 180
 SECTIONS = ("scale", "naive", "rules", "events", "product", "sweep")
 RATIO_ACCOUNTS = 100_000
 PRODUCT_ACCOUNTS = 1_000_000
-# The account mechanics of issue 11 on the baseline book: statements and minimum dues, re-default,
-# re-ageing, interest and late fees (card_statements' settings).
-PRODUCT = {
-    "product": {
-        "kind": "revolving",
-        "statement_days": 30,
-        "minimum_due_share": 0.03,
-        "minimum_due_floor": 25.0,
-        "partial_payment": "minimum_due",
-        "redefault_monthly": {"forgetful": 0.02, "illiquid": 0.08, "unwilling": 0.06, "insolvent": 0.20},
-    },
-    "policy.reage": {"consecutive_payments": 3, "per_12_months": 1, "per_5_years": 2},
-    "interest": {"apr": 0.24, "late_fee": 30.0},
-}
+CARD = ROOT / "scenarios" / "card_statements.toml"
+
+
+def _mechanics() -> dict[str, Any]:
+    """The account mechanics of issue 11 as card_statements sets them (statements and minimum dues,
+    re-default, re-ageing, interest and late fees), as overrides for the baseline book."""
+    card = tomllib.loads(CARD.read_text())
+    return {"product": card["product"], "policy.reage": card["policy"]["reage"], "interest": card["interest"]}
 
 
 def _load(path: Path, n: int, extra: dict[str, Any] | None = None):
@@ -133,11 +128,12 @@ def work_ratios(section: str, n: int, seed: int, repeat: int) -> dict[str, Any]:
     elif section == "product":
         # Re-defaults bring cured accounts back for more collection work (more calls, not slower ones), so
         # the mechanics' own cost is judged without them and the run with them is shown beside it.
-        steady = {**PRODUCT, "product": {**PRODUCT["product"], "redefault_monthly": {}}}
+        mechanics = _mechanics()
+        steady = {**mechanics, "product": {**mechanics["product"], "redefault_monthly": {}}}
         variants = {
             "without": (_load(BASELINE, n), {}),
             "product": (_load(BASELINE, n, steady), {}),
-            "product + re-default": (_load(BASELINE, n, PRODUCT), {}),
+            "product + re-default": (_load(BASELINE, n, mechanics), {}),
         }
     else:
         sc = _load(BASELINE, n)
