@@ -14,6 +14,9 @@ from test_debt_sale import assert_one_line_field_error
 from test_horizon_value import StopAt
 
 import collectsim as cs
+from collectsim.engine.accounts.horizon import AGENCY
+from collectsim.engine.daily.loop import Simulation
+from collectsim.policy.ladder import LadderPolicy
 
 LATE = [  # baseline's late stage without its agency placement
     {
@@ -140,3 +143,61 @@ def test_no_table_means_no_stage(small: cs.Scenario) -> None:
     assert not any(k.startswith("recovery_stage") or k == "cost_recovery" for k in r.kpis)
     assert "recovery" not in set(r.costs["category"])
     assert np.isfinite(r.kpis["recovered_after_write_off"])
+
+
+def test_accounts_at_an_agency_at_charge_off_never_enter_the_stage(small: cs.Scenario) -> None:
+    """With the baseline ladder the agency rung places accounts at DPD 120 for 90 days, so at charge-off (180)
+    they are still placed: the stage takes only accounts nothing else holds, here none."""
+    k = cs.simulate(cs.with_overrides(small, {**STAGE, "horizon.days": 300}), seed=1, check_invariants=True).kpis
+    assert k["agency_placements"] > 100 and k["written_off"] > 0
+    assert k["recovery_stage_entered"] == 0
+
+
+def test_full_payment_odds_in_the_stage_follow_the_table(small: cs.Scenario) -> None:
+    """full_payment_prob 0: nobody pays the written-off balance off in the stage; 1: some do, and the stage
+    collects more on the same seeds."""
+    for seed in (1, 2):
+        never = _run(small, {**STAGE, "recovery.full_payment_prob": 0.0}, seed).kpis
+        often = _run(small, {**STAGE, "recovery.full_payment_prob": 1.0}, seed).kpis
+        assert never["recovery_stage_paid_off"] == 0 < often["recovery_stage_paid_off"]
+        assert often["recovery_stage_collected"] > never["recovery_stage_collected"]
+
+
+def test_the_stage_contact_costs_after_the_horizon_match_the_run_off(small: cs.Scenario) -> None:
+    """The expected contact costs of accounts in the stage at day 180 against what the 600-day run charges them
+    after day 180 (the expected-balance share stands for 'still owes', a slight undercount: within 5%)."""
+    sc = cs.with_overrides(small, {**CO, "recovery.days": 120, "economy.cost_of_funds": 0.0})
+    want = got = 0.0
+    for seed in (1, 2):
+        short = cs.simulate(cs.with_overrides(sc, {"horizon.days": 180}), seed=seed).accounts
+        long = cs.simulate(cs.with_overrides(sc, {"horizon.days": 600}), seed=seed, policy=StopAt(180)).accounts
+        held = (
+            (short["status"] == "written_off")
+            & (short["legal_stage"] == "none")
+            & ~short["ever_placed"]
+            & (short["resolution_day"] > 180 - 120)
+        ).to_numpy()
+        want += float(short["expected_costs_after_horizon"].to_numpy()[held].sum())
+        got += float((long["direct_cost"] - short["direct_cost"]).to_numpy()[held].sum())
+    assert got > 0
+    assert want == pytest.approx(got, rel=0.05)
+
+
+def test_agency_value_after_the_stage_is_discounted_from_the_stage_end(small: cs.Scenario) -> None:
+    """An account W days before the end of its stage reaches the agency only then: every agency collection
+    valued for it comes at least W + 1 days after the horizon, so its PV is at most e^{−ρ(W+1)} × gross."""
+    over = {**CO, "recovery.days": 120, "agency.place_at_chargeoff": True, "economy.cost_of_funds": 0.3}
+    sc = cs.with_overrides(small, {**over, "horizon.days": 180})
+    sim = Simulation(sc, 1, LadderPolicy(), record_events=False, check_invariants=False, progress=None)
+    sim.run()
+    s, hv = sim.state, sim.horizon
+    n = len(hv.sources)
+    parts, parts_pv, costs, costs_pv = np.zeros((n, s.n)), np.zeros((n, s.n)), np.zeros(s.n), np.zeros(s.n)
+    hv._recovery(180, parts, parts_pv, costs, costs_pv)
+    held = np.flatnonzero(s.in_recovery & (parts[AGENCY] > 0))
+    assert held.size > 20
+    wait = s.recovery_end[held] - 180
+    assert (wait > 0).all()
+    bound = parts[AGENCY, held] * np.exp(-hv.rho * (wait + 1))
+    assert (parts_pv[AGENCY, held] <= bound * (1 + 1e-12)).all()
+    assert (parts_pv[AGENCY, held] > 0.5 * bound).all()  # and not discounted beyond the tiers that follow

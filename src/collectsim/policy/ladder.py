@@ -17,11 +17,6 @@ import numpy as np
 from collectsim.policy import NEVER, AccountView, ActionPlan, PolicyContext
 from collectsim.scenario.schema import Action, Ladder
 from collectsim.scenario.schema import Policy as PolicySpec
-from collectsim.scenario.schema_base import DAYS_MAX
-
-# The day a rung last fired, before it ever has: long enough ago for any repeat interval (≤ DAYS_MAX),
-# and small enough for int16 (a day is < DAYS_MAX, so day − LONG_AGO < 3·DAYS_MAX < 2^15).
-LONG_AGO = -2 * DAYS_MAX
 
 
 @dataclass(frozen=True)
@@ -65,9 +60,10 @@ class LadderPolicy:
                     self._rungs.append(_Rung(li, f"{lname}/{stage.name}/{label}", stage.to_dpd, start, act))
         n = ctx.n_accounts
         # One row per rung and account: int16, as days and counts are < 2^15 (schema bounds); at 1M
-        # accounts and a dozen rungs int32 days cost ~20 MB more resident memory (issue 15).
+        # accounts and a dozen rungs int32 days cost ~20 MB more resident memory (issue 15). The day a
+        # rung last fired is read only once it has (``_times`` > 0), so it starts at 0.
         self._times = np.zeros((len(self._rungs), n), dtype=np.int16)
-        self._last = np.full((len(self._rungs), n), LONG_AGO, dtype=np.int16)
+        self._last = np.zeros((len(self._rungs), n), dtype=np.int16)
         self._ladder_of: np.ndarray | None = None
         self._rung_of = {rung.rule: r for r, rung in enumerate(self._rungs)}
         self._followup_rules = {self._followup_rule(li) for li in range(len(names))}
