@@ -51,9 +51,10 @@ class AgencyContacts(Protocol):
         ...
 
 
-def repaying(s: AccountState) -> np.ndarray:
-    """Accounts whose repayment process runs: in collection, at an agency, or in in-house recovery."""
-    return (s.status == ACTIVE) | s.placed | s.in_recovery
+def repaying(s: AccountState, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Whether each account (of ``idx``; all by default) has its repayment process running: in collection,
+    at an agency, or in in-house recovery."""
+    return (s.status[idx] == ACTIVE) | s.placed[idx] | s.in_recovery[idx]
 
 
 class Repayment:
@@ -181,7 +182,7 @@ class Repayment:
         s = self.s
         frac = amount / np.maximum(s.collectible(idx), CENT)
         s.book_payment(idx, amount, day)
-        still = (s.status[idx] == ACTIVE) | s.placed[idx] | s.in_recovery[idx]
+        still = repaying(s, idx)
         rep = self.sc.repayment
         jump = np.where(still, rep.delta_10 + rep.delta_11 * frac, 0.0)
         rest = 1.0 - np.broadcast_to(np.asarray(at, dtype=float), idx.shape)
