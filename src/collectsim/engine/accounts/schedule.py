@@ -34,6 +34,7 @@ from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Product, Reage
 
 ROLL_STARTS = (1, 31, 61, 91, 121, 151)  # the first DPD of each 30-day bucket whose arrival is recorded
+ROLL_STARTS_ARRAY = np.array(ROLL_STARTS)
 STATEMENT_ROLLS = 4  # monthly rolls counted from 1, 2, 3 and 4 months late (30→60 … 120→150)
 MONTH_DAYS = 30.0
 YEAR_DAYS, FIVE_YEARS = 365, 1825
@@ -78,6 +79,7 @@ class Schedule:
         self.cures = np.zeros(s.n, dtype=np.int16)
         self.redefaults = np.zeros(s.n, dtype=np.int16)
         self.reach_day = np.full((len(ROLL_STARTS), s.n), -1, dtype=np.int32)  # first day at each bucket
+        self.reached = np.zeros(s.n, dtype=np.int8)  # how many buckets each account has reached
         self.paid_at_due = np.zeros(s.n)
         # The statement panel (UCI's "no payment next month" by months late): months late at the last
         # statement, and per class (1–2, 3+) the cycles observed and those with no payment at all.
@@ -117,19 +119,31 @@ class Schedule:
         self._age(day)
 
     def _age(self, day: int) -> None:
-        """Whole-array operations: most accounts are in collection, where gathers cost more than masks."""
+        """Every account's DPD for today: by the calendar in court or closed, from the arrears otherwise.
+
+        The arrears arithmetic runs on the accounts in collection only: with statements most accounts cure
+        and leave early, and at 300k accounts the gathers cost 0.40 s over 180 days against 0.54 s for the
+        same arithmetic on every account."""
         s = self.s
         # Accelerated (in court) and closed accounts age by the calendar; cured ones are current.
         np.add(s.dpd, 1, out=s.dpd, where=s.status != PENDING)
         s.dpd[s.status == CURED] = 0
-        live = s.status == ACTIVE
-        k = np.ceil(s.arrears / self.due - DUE_TOLERANCE)
-        np.copyto(
-            s.dpd, day - self.next_due + k.astype(np.int64) * self.cycle, where=live & ~s.legal_active, casting="unsafe"
-        )
-        for j, start in enumerate(ROLL_STARTS):
-            reached = self.reach_day[j]
-            reached[live & (s.dpd >= start) & (reached < 0)] = day
+        live = np.flatnonzero(s.status == ACTIVE)
+        owe = live[~s.legal_active[live]]  # in court the whole balance is due: the calendar ages it
+        k = np.ceil(s.arrears[owe] / self.due[owe] - DUE_TOLERANCE).astype(np.int64)
+        s.dpd[owe] = day - self.next_due[owe] + k * self.cycle
+        self._record_reach(live, day)
+
+    def _record_reach(self, live: np.ndarray, day: int) -> None:
+        """The first day each live account is at or past each bucket's first DPD. The buckets an account has
+        reached are always the first ``reached`` of them (DPD past one start is past every earlier one), so
+        one sorted lookup finds who reached a new bucket today and only those few are written."""
+        now = np.searchsorted(ROLL_STARTS_ARRAY, self.s.dpd[live], side="right").astype(np.int8)
+        up = now > self.reached[live]
+        acc, old, new = live[up], self.reached[live[up]], now[up]
+        for j in range(len(ROLL_STARTS)):
+            self.reach_day[j, acc[(old <= j) & (new > j)]] = day
+        self.reached[acc] = new
 
     def _count_cycle(self, due: np.ndarray, arrears: np.ndarray) -> None:
         """At each statement: how much the cycle just ended brought, for the panel and the re-age streak."""
