@@ -179,11 +179,15 @@ def promise_kpis(acc: pd.DataFrame) -> dict[str, float]:
 
 
 def intensity_kpis(acc: pd.DataFrame) -> dict[str, float]:
-    """Share of accounts in collection ever attempted ≥ 4 times in 7 days: calls and visits; any channel."""
+    """Share of accounts ever attempted ≥ 4 times in 7 days: calls and visits, among the accounts in collection and
+    among those ever called or visited (the CFPB survey's denominator); any channel."""
     entered = (acc["status"] != "pending").to_numpy()
     n = float(entered.sum())
+    intense = float(acc["intense_calls_week"].to_numpy()[entered].sum())
+    called = float(acc["ever_called"].sum()) if "ever_called" in acc else math.nan
     return {
-        "share_4_calls_per_week": _safe(float(acc["intense_calls_week"].to_numpy()[entered].sum()), n),
+        "share_4_calls_per_week": _safe(intense, n),
+        "share_4_calls_per_week_called": _safe(intense, called),
         "share_4_contacts_per_week": _safe(float(acc["intense_any_week"].to_numpy()[entered].sum()), n),
     }
 
@@ -463,6 +467,7 @@ FRACTION_KPIS: tuple[str, ...] = (
     "recovery_stage_yield",
     "promise_kept_rate",
     "share_4_calls_per_week",
+    "share_4_calls_per_week_called",
     "share_4_contacts_per_week",
     "open_share_at_horizon",
     "coverage_at_horizon",
@@ -492,6 +497,7 @@ UNDEFINED_WHEN_EMPTY: tuple[str, ...] = (
     "recovery_stage_yield",
     "promise_kept_rate",
     "share_4_calls_per_week",
+    "share_4_calls_per_week_called",
     "share_4_contacts_per_week",
     "coverage_at_horizon",
     "coverage_cecl_at_horizon",

@@ -55,6 +55,7 @@ RATES = (
     "redefault_rate",
     "promise_kept_rate",
     "share_4_calls_per_week",
+    "share_4_calls_per_week_called",
     "share_4_contacts_per_week",
     "recovery_stage_yield",
 )

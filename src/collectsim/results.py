@@ -3,7 +3,7 @@
 ``RunResult`` columns (``accounts``): account, segment, reason, entry_day,
 entry_dpd, opening_balance, score, paid, discount, written_off,
 recovered_after_write_off, sold, sale_proceeds, sale_day, outstanding, status, resolution_day, resolution_dpd,
-first_payment_day, payments, attempts, contacts, rpcs, intense_calls_week,
+first_payment_day, payments, attempts, contacts, rpcs, ever_called, intense_calls_week,
 intense_any_week, promises, promises_kept, promises_broken, promises_cancelled,
 legal_stage, ever_placed, direct_cost,
 and the latent traits (self_cure_label, lambda_inf, willingness, ability,

@@ -87,7 +87,12 @@ def test_intensity_flags_match_the_event_log(name: str) -> None:
     n = len(acc)
     np.testing.assert_array_equal(acc["intense_calls_week"].to_numpy(), _four_in_a_week(calls, n))
     np.testing.assert_array_equal(acc["intense_any_week"].to_numpy(), _four_in_a_week(sends, n))
+    np.testing.assert_array_equal(acc["ever_called"].to_numpy(), np.isin(np.arange(n), calls["account"].to_numpy()))
     assert 0 < r.kpis["share_4_calls_per_week"] <= r.kpis["share_4_contacts_per_week"] < 1
+    called = acc["ever_called"].to_numpy()
+    assert 0 < called.sum() < (acc["status"] != "pending").sum()
+    assert r.kpis["share_4_calls_per_week_called"] == acc["intense_calls_week"].sum() / called.sum()
+    assert r.kpis["share_4_calls_per_week_called"] > r.kpis["share_4_calls_per_week"]
     if name == "staffing_inflow":
         assert (ev["outcome"] == "inbound").any()
 

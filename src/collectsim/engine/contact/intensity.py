@@ -1,7 +1,9 @@
 """Contact intensity: was an account ever attempted 4 times within 7 days (CFPB 2017 survey)?
 
 The CFPB's 2017 survey found about 40% of consumers in collection contacted at least
-four times a week (before Regulation F's 7-in-7 call cap). Two measures are kept,
+four times a week (before Regulation F's 7-in-7 call cap). Its denominator is consumers
+contacted about a debt, so whether an account was ever called or visited is kept too: a
+borrower who paid after one reminder is in a log's denominator, not in the survey's. Two measures are kept,
 because a survey respondent counts calls and visits while a log counts everything:
 calls and visits (collectors' attempts, answered or not; a borrower's own inbound
 call is not one), and every send or attempt of any channel. Each keeps a ring of
@@ -45,10 +47,12 @@ class _Ring:
 
 
 class ContactIntensity:
-    """Per-account flags: ≥ 4 calls and visits in some 7 days; ≥ 4 sends or attempts of any channel."""
+    """Per-account flags: ever called or visited; ≥ 4 calls and visits in some 7 days; ≥ 4 sends or attempts
+    of any channel."""
 
     def __init__(self, n: int, kinds: list[str]) -> None:
         self.is_call = [k in CALL_KINDS for k in kinds]
+        self.called = np.zeros(n, dtype=bool)
         self.calls = _Ring(n)
         self.any = _Ring(n)
 
@@ -58,11 +62,13 @@ class ContactIntensity:
             return
         self.any.record(idx, t)
         if self.is_call[cid]:
+            self.called[idx] = True
             self.calls.record(idx, t)
 
     def record_one(self, cid: int, i: int, t: float) -> None:
         self.any.record_one(i, t)
         if self.is_call[cid]:
+            self.called[i] = True
             self.calls.record_one(i, t)
 
     @property

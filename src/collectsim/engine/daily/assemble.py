@@ -85,6 +85,7 @@ def _accounts(sim: Simulation, hv: HorizonValue, *, take: bool) -> pd.DataFrame:
             "attempts": s.attempts,
             "contacts": s.contacts,
             "rpcs": s.rpcs,
+            "ever_called": sim.contact.intensity.called,
             "intense_calls_week": sim.contact.intensity.calls_week,
             "intense_any_week": sim.contact.intensity.any_week,
             "promises": s.promises,
