@@ -190,3 +190,22 @@ def test_report_refuses_a_folder_from_before_voided_work(tmp_path: Path, capsys)
     err = capsys.readouterr().err
     assert "lacks voided" in err and "run it again" in err
     assert not (folder / "report.html").exists()
+
+
+def test_statement_runs_headline_the_monthly_roll(tmp_path: Path) -> None:
+    """With statements the key figures carry the monthly roll and sustained cures beside the bucket roll; a run
+    without a contract shows neither (it has no such KPI)."""
+    small = ["--set", "population.accounts=600", "--set", "horizon.days=120", "--quiet"]
+    for name in ("us_card", "baseline"):
+        assert main(["run", str(SC / f"{name}.toml"), *small, "--results", str(tmp_path / name)]) == 0
+        (folder,) = list((tmp_path / name).iterdir())
+        page = (folder / "report.html").read_text()
+        lead = page[page.index("Key figures") : page.index("Scenario", page.index("Key figures"))]
+        shown = {k: k in lead for k in ("roll_rate_30_60", "statement_roll_rate_30_60", "sustained_cure_share")}
+        assert shown == {
+            "roll_rate_30_60": True,
+            "statement_roll_rate_30_60": name == "us_card",
+            "sustained_cure_share": name == "us_card",
+        }, name
+        if name == "us_card":
+            assert re.search(r"sustained_cure_share</td>\s*<td[^>]*>\d+\.\d\d%", lead), "a share, as a percentage"

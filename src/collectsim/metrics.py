@@ -528,6 +528,11 @@ def _declared(name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
+def is_fraction(kpi: str) -> bool:
+    """Whether ``kpi`` is a share in [0, 1] (shown as a percentage)."""
+    return _declared(kpi, FRACTION_KPIS)
+
+
 def impossible_kpis(kpis: dict[str, float]) -> list[str]:
     """KPIs no run can produce: infinite anywhere, NaN outside ``UNDEFINED_WHEN_EMPTY``, fractions outside [0, 1].
 

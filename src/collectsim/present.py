@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from collectsim.experiments.stats import direction
+from collectsim.metrics import is_fraction
 from collectsim.results import RunResult
 
 MONEY = (
@@ -139,6 +140,8 @@ HEADLINE = (
     "cure_rate_dpd90",
     "roll_rate_1_30",
     "roll_rate_30_60",
+    "statement_roll_rate_30_60",  # with statements only: the monthly roll a card issuer reports
+    "sustained_cure_share",
     "write_off_rate",
     "mean_days_to_resolution",
     "contacts_per_account",
@@ -150,7 +153,7 @@ HEADLINE = (
 
 
 def _is_rate(kpi: str) -> bool:
-    return "rate" in kpi or kpi.startswith("share_") or kpi == "cost_per_unit_collected"
+    return "rate" in kpi or kpi.startswith("share_") or kpi == "cost_per_unit_collected" or is_fraction(kpi)
 
 
 def fmt_value(kpi: str, value: float, currency: str) -> str:

@@ -104,6 +104,20 @@ def test_counts_read_as_whole_numbers_and_ratios_keep_decimals() -> None:
     assert fmt_value("complaints_per_1000", 3.0, "USD") == "3.00"
 
 
+def test_declared_shares_read_as_percentages() -> None:
+    """A KPI declared a fraction reads as a percentage even when its name says neither "rate" nor "share_"."""
+    assert fmt_value("sustained_cure_share", 0.868, "USD") == "86.80%"
+    assert fmt_value("statement_roll_rate_30_60", 0.479, "USD") == "47.90%"
+    assert fmt_value("mean_days_to_resolution", 31.29, "USD") == "31.29"
+
+
+def test_statement_kpis_have_a_better_side() -> None:
+    """Compare's verdicts rank the monthly roll and sustained cures, which a card issuer judges a strategy by."""
+    assert direction("statement_roll_rate_30_60") == -1
+    assert direction("sustained_cure_share") == 1
+    assert direction("redefault_rate") == -1
+
+
 def test_report_verdict_with_one_replication_says_there_is_no_interval() -> None:
     """The report's 'which policy wins' table prints no "nan" for one replication: a dash and the reason."""
     from collectsim.report import verdicts
