@@ -123,7 +123,7 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     parts = [
         *collected_parts,
         ("discount", "Settlement\ndiscount", ORANGE),
-        ("written_off", "Written off", RED),
+        ("written_off", "Written\noff", RED),
         ("outstanding", "Still\noutstanding", GREY),
     ]
     if performing > 0:
@@ -138,7 +138,7 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
         values.append(gap)
 
     many = len(parts) > 5  # in-house recovery, agency, courts, sale, performing: a wider figure, a 2-column legend
-    fig = _figure((11.5 if len(parts) > 7 else 9.5, 5.0))
+    fig = _figure((11.5 if len(parts) > 6 else 9.5, 6.0 if many else 5.0))
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
     share = (lambda v: v / opening) if opening else (lambda v: float("nan"))
     owed_label = f"opening balance + {charged:,.0f} interest and fees" if charged > 0 else "opening balance"
@@ -154,12 +154,16 @@ def money_waterfall(kpis: Mapping[str, float], costs: pd.DataFrame, currency: st
     first = "Owed" if charged > 0 else "Opening\nbalance"
     small = 7 if len(parts) > 7 else 8 if many else None
     left.set_xticks(range(len(parts) + 1), [first, *(lbl for _, lbl, _ in parts)], fontsize=small)
-    left.set_ylim(0, max(opening, 1.0) * 1.6)  # room for the legend above the bars
+    # Room above the bars for their labels, and for the legend too unless it goes below the axes.
+    left.set_ylim(0, max(opening, 1.0) * (1.2 if many else 1.6))
     left.yaxis.set_major_formatter(_thousands())
     left.set_title("Where what was owed went" if charged > 0 else "Where the opening balance went")
     left.set_xlabel("Outcome of the balance")
     left.set_ylabel(f"Amount ({currency})")
-    left.legend(loc="upper right", fontsize=8, ncol=2 if many else 1)
+    if many:  # a 2-column legend of 6+ slices is as wide as the axes: below them, clear of bars and ticks
+        left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, ncol=2, frameon=False)
+    else:
+        left.legend(loc="upper right", fontsize=8)
     left.grid(axis="y", alpha=0.3)
 
     by_cat = costs.groupby("category", sort=False)["cost"].sum()
