@@ -17,10 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import collectsim as cs
+from collectsim.engine.accounts.interest import Accrual
 from collectsim.engine.accounts.schedule import Schedule
 from collectsim.engine.accounts.state import ACTIVE, CURED, AccountState, Population
 from collectsim.rng import Streams
-from collectsim.scenario.schema import Product, Reage
+from collectsim.scenario.schema import Interest, Product, Reage
 
 CYCLE = 30
 
@@ -44,6 +45,38 @@ def schedule(s: AccountState, *, reage: Reage | None = None, redefault: float = 
     spec = Product(kind="revolving", minimum_due_share=0.05, minimum_due_floor=0.0, **product)
     spec = spec.model_copy(update={"redefault_monthly": {"r": redefault}})
     return Schedule(spec, reage, ("r",), s, Streams(7))
+
+
+def test_in_court_an_account_ages_by_the_calendar_whatever_it_pays() -> None:
+    """A suit accelerates the debt: the account in court (1) keeps ageing a day a day through a payment of
+    one due that makes the same account out of court (0) a cycle younger."""
+    s = accounts(2)
+    sch = schedule(s)
+    s.legal_active[1] = True
+    seen = []
+    for day in range(70):
+        sch.morning(day)
+        if day == 40:
+            s.book_payment(np.array([0, 1]), np.array([50.0, 50.0]), day)
+        sch.evening(day)
+        seen.append(s.dpd[:2].tolist())
+    assert [b for _, b in seen] == list(range(1, 71))
+    assert seen[41][0] == seen[40][0] + 1 - CYCLE  # one of its two dues paid
+
+
+def test_late_fees_fall_only_on_accounts_accruing_in_house() -> None:
+    """Each due date that finds a due unpaid charges the fee to an account in house (0), not to one placed at
+    an agency (1) or in court (2), whose balance is frozen."""
+    s = accounts(3)
+    sch = schedule(s)
+    accrual = Accrual(Interest(late_fee=30.0), s, sch)
+    s.in_house[1] = False
+    s.legal_active[2] = True
+    for day in range(65):
+        sch.morning(day)
+        accrual.morning(day)
+        sch.evening(day)
+    assert s.fees[:3].tolist() == [60.0, 0.0, 0.0]  # the dues of days 29 and 59 found the last one unpaid
 
 
 def test_an_unpaid_account_ages_one_dpd_a_day_and_its_arrears_grow_a_due_a_cycle() -> None:
@@ -191,7 +224,7 @@ def test_a_first_cure_lasting_long_enough_is_sustained_even_if_it_later_fails(ba
             s.book_payment(np.array([0]), np.array([50.0]), day)
         sch.evening(day)
         if day == 0:
-            sch.redefault_day[0] = back_on
+            sch.plan_redefault(np.array([0]), np.array([back_on]))
     assert sch.redefaults[0] == 1 and s.status[0] == ACTIVE
     assert sch.sustained(150)[0] == sustained
 

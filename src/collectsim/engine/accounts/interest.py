@@ -25,24 +25,30 @@ class Accrual:
         self.s = state
         self.schedule = schedule
 
+    def _accruing(self, idx: np.ndarray) -> np.ndarray:
+        """Those of ``idx`` charged interest today: in collection, in house (not placed, on a plan or a payment
+        holiday) and not in court, below the freeze DPD."""
+        s = self.s
+        idx = idx[(s.status[idx] == ACTIVE) & s.in_house[idx] & ~s.legal_active[idx]]
+        if self.spec.freeze_from_dpd is not None:
+            idx = idx[s.dpd[idx] < self.spec.freeze_from_dpd]
+        return idx
+
     def morning(self, day: int) -> None:
         """Today's interest on yesterday's balance, and a late fee where today is a due date after entry."""
         spec, s = self.spec, self.s
         if spec is None:
             return
-        # Out of house covers agency placement, plans and payment holidays; a court case freezes them too.
-        live = (s.status == ACTIVE) & s.in_house & ~s.legal_active
-        if spec.freeze_from_dpd is not None:
-            live &= s.dpd < spec.freeze_from_dpd
-        idx = np.flatnonzero(live)
+        # With a schedule, this morning's accounts in collection are at hand: no pass over every account.
+        live = np.flatnonzero(s.status == ACTIVE) if self.schedule is None else self.schedule.active
+        idx = self._accruing(live)
         if spec.apr > 0:
             add = s.balance[idx] * (spec.apr / DAYS_PER_YEAR)
             s.balance[idx] += add
             s.interest[idx] += add
         if spec.late_fee > 0 and self.schedule is not None:
             # With statements, a fee falls on each due date that finds the last due still unpaid.
-            late = self.schedule.missed_today
-            late = late[live[late]]
+            late = self._accruing(self.schedule.missed_today)
             s.balance[late] += spec.late_fee
             s.fees[late] += spec.late_fee
         elif spec.late_fee > 0:

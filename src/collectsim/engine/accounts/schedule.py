@@ -24,12 +24,12 @@ late fees and interest raise the balance, not the arrears.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 import numpy as np
 
 from collectsim.engine.accounts.offers import OfferDesk
-from collectsim.engine.accounts.state import ACTIVE, CENT, CURED, PENDING, AccountState
-from collectsim.policy import NEVER
+from collectsim.engine.accounts.state import ACTIVE, CENT, CURED, SETTLED, AccountState
 from collectsim.rng import KeyedUniforms, Streams
 from collectsim.scenario.schema import Product, Reage
 
@@ -71,7 +71,7 @@ class Schedule:
         hazard = np.array([daily_hazard(spec.redefault_monthly.get(r, 0.0)) for r in reasons])
         self.hazard = hazard[p.reason]
         self.clock = KeyedUniforms(streams, "redefault", s.n)
-        self.redefault_day = np.full(s.n, NEVER, dtype=np.int32)
+        self.comebacks: dict[int, list[np.ndarray]] = defaultdict(list)  # day -> the cures that re-default then
         self.cured_day = np.full(s.n, -1, dtype=np.int32)  # the day the current cure began
         self.first_cure_day = np.full(s.n, -1, dtype=np.int32)
         self.first_redefault_day = np.full(s.n, -1, dtype=np.int32)
@@ -95,6 +95,9 @@ class Schedule:
         keep = max(reage.per_12_months, reage.per_5_years) if reage else 0
         self.reage_days = np.full((s.n, keep), LONG_AGO, dtype=np.int32)  # most recent first
         self.missed_today = np.zeros(0, dtype=np.int64)
+        self.active = np.zeros(0, dtype=np.int64)  # the accounts in collection after this morning's changes
+        self.cured_since = np.zeros(0, dtype=np.int64)  # cured since the last morning: their DPD becomes 0
+        self.cured_this_morning = np.zeros(0, dtype=np.int64)  # paid up or re-aged at this morning's statement
 
     def morning(self, day: int) -> None:
         """Re-defaults come back; held schedules slide; dues fall; re-ageing; every account's DPD."""
@@ -104,6 +107,7 @@ class Schedule:
         # Payments in court go to the arrears too: a case that ends with them paid leaves a cured account.
         settled = active[(s.arrears[active] <= CENT) & ~s.legal_active[active]]
         s.close(settled, CURED, day)
+        cured = [self.cured_since, settled]
         active = active[s.status[active] == ACTIVE]
         held = active[OfferDesk.paused(s)[active]]
         self.next_due[held] += 1
@@ -115,21 +119,25 @@ class Schedule:
         s.arrears[due] = before + self.due[due]
         self.next_due[due] += self.cycle
         if self.reage is not None:
-            self._reage(due, day)
-        self._age(day)
+            cured.append(self._reage(due, day))
+            active = active[s.status[active] == ACTIVE]
+        self.active = active
+        self.cured_this_morning = np.concatenate(cured[1:])
+        self._age(active, np.concatenate(cured), day)
 
-    def _age(self, day: int) -> None:
-        """Every account's DPD for today: by the calendar in court or closed, from the arrears otherwise.
+    def _age(self, live: np.ndarray, cured: np.ndarray, day: int) -> None:
+        """Every account's DPD for today: by the calendar in court or closed, from the arrears in collection,
+        0 once cured.
 
-        The arrears arithmetic runs on the accounts in collection only: with statements most accounts cure
-        and leave early, and at 300k accounts the gathers cost 0.40 s over 180 days against 0.54 s for the
-        same arithmetic on every account."""
+        One pass over every account (the closed ones' calendar); the rest runs on the accounts in collection
+        (``live``) and on the cures since yesterday, which stay at 0 until a re-default: with statements most
+        accounts cure and leave early, and at 1M accounts each full pass costs about a millisecond a day."""
         s = self.s
-        # Accelerated (in court) and closed accounts age by the calendar; cured ones are current.
-        np.add(s.dpd, 1, out=s.dpd, where=s.status != PENDING)
-        s.dpd[s.status == CURED] = 0
-        live = np.flatnonzero(s.status == ACTIVE)
-        owe = live[~s.legal_active[live]]  # in court the whole balance is due: the calendar ages it
+        np.add(s.dpd, 1, out=s.dpd, where=s.status >= SETTLED)
+        s.dpd[cured] = 0
+        court = s.legal_active[live]  # accelerated: the whole balance is due, the calendar ages it
+        s.dpd[live[court]] += 1
+        owe = live[~court]
         k = np.ceil(s.arrears[owe] / self.due[owe] - DUE_TOLERANCE).astype(np.int64)
         s.dpd[owe] = day - self.next_due[owe] + k * self.cycle
         self._record_reach(live, day)
@@ -167,8 +175,9 @@ class Schedule:
         self.roll_cycles[row, col] += 1
         self.rolled[row, col] += np.broadcast_to(late_now, idx.shape)[counted] > late[counted]
 
-    def _reage(self, due: np.ndarray, day: int) -> None:
-        """Bring current the accounts with a long enough streak, within the 12-month and 5-year limits."""
+    def _reage(self, due: np.ndarray, day: int) -> np.ndarray:
+        """Bring current the accounts with a long enough streak, within the 12-month and 5-year limits; returns
+        them."""
         s, spec = self.s, self.reage
         ready = due[self.streak[due] >= spec.consecutive_payments]
         recent = self.reage_days[ready]
@@ -183,11 +192,17 @@ class Schedule:
         s.arrears[go] = 0.0
         s.placed[go] = False
         s.close(go, CURED, day)
+        return go
 
     def evening(self, day: int) -> None:
-        """Today's cures start their clock: each may re-default after Exp(hazard) days."""
+        """Today's cures start their clock: each may re-default after Exp(hazard) days.
+
+        Only an account in collection cures (``AccountState.close`` takes active accounts), so today's cures are
+        this morning's and those among the accounts in collection after it: no pass over every account."""
         s = self.s
-        new = np.flatnonzero((s.status == CURED) & (self.cured_day < 0))
+        later = self.active[s.status[self.active] == CURED]
+        new = np.sort(np.concatenate([self.cured_this_morning, later]))
+        self.cured_since = new
         self._observe(new, False, 0)  # the cycle a cure ends paid, not rolled
         self.months_late[new] = 0
         self.cured_day[new] = day
@@ -195,13 +210,20 @@ class Schedule:
         self.cures[new] += 1
         owing = new[(s.balance[new] > CENT) & (self.hazard[new] > 0)]
         wait = -np.log(self.clock.draw(owing)) / self.hazard[owing]
-        self.redefault_day[owing] = day + np.maximum(1, np.ceil(np.minimum(wait, 1e7))).astype(np.int32)
+        self.plan_redefault(owing, day + np.maximum(1, np.ceil(np.minimum(wait, 1e7))).astype(np.int32))
+
+    def plan_redefault(self, idx: np.ndarray, when: np.ndarray) -> None:
+        """Cured accounts ``idx`` fall behind again on days ``when``: kept by day, so a morning looks up its own
+        few instead of scanning every account."""
+        for d in np.unique(when).tolist():
+            self.comebacks[d].append(idx[when == d])
 
     def _redefault(self, day: int) -> None:
         s = self.s
-        back = np.flatnonzero(self.redefault_day == day)
-        back = back[s.status[back] == CURED]
-        self.redefault_day[back] = NEVER
+        due = self.comebacks.pop(day, None)
+        if due is None:
+            return
+        back = np.sort(np.concatenate(due))  # still cured: only a re-default ends a cure
         self.redefaults[back] += 1
         first = back[self.first_redefault_day[back] < 0]
         self.first_redefault_day[first] = day
@@ -216,7 +238,7 @@ class Schedule:
         self.streak[back] = 0
         s.episode_start[back] = day
         s.excite[back] = 0.0
-        s.dpd[back] = 0  # _age adds the day
+        s.dpd[back] = 0  # _age computes it from the arrears
 
     def cured_days(self, horizon: int) -> np.ndarray:
         """Days each account spent cured with a balance, at risk of re-default: the days after each cure's
