@@ -26,10 +26,10 @@ class Accrual:
         self.schedule = schedule
 
     def _accruing(self, idx: np.ndarray) -> np.ndarray:
-        """Those of ``idx`` charged interest today: in collection, in house (not placed, on a plan or a payment
-        holiday) and not in court, below the freeze DPD."""
+        """Those of ``idx``, accounts in collection, charged interest today: in house (not placed, on a plan or a
+        payment holiday) and not in court, below the freeze DPD."""
         s = self.s
-        idx = idx[(s.status[idx] == ACTIVE) & s.in_house[idx] & ~s.legal_active[idx]]
+        idx = idx[s.in_house[idx] & ~s.legal_active[idx]]
         if self.spec.freeze_from_dpd is not None:
             idx = idx[s.dpd[idx] < self.spec.freeze_from_dpd]
         return idx

@@ -136,17 +136,20 @@ class Schedule:
         np.add(s.dpd, 1, out=s.dpd, where=s.status >= SETTLED)
         s.dpd[cured] = 0
         court = s.legal_active[live]  # accelerated: the whole balance is due, the calendar ages it
-        s.dpd[live[court]] += 1
-        owe = live[~court]
-        k = np.ceil(s.arrears[owe] / self.due[owe] - DUE_TOLERANCE).astype(np.int64)
-        s.dpd[owe] = day - self.next_due[owe] + k * self.cycle
-        self._record_reach(live, day)
+        dpd = s.dpd[live] + 1
+        owe = ~court
+        who = live[owe]
+        k = np.ceil(s.arrears[who] / self.due[who] - DUE_TOLERANCE).astype(np.int64)
+        dpd[owe] = day - self.next_due[who] + k * self.cycle
+        s.dpd[live] = dpd
+        self._record_reach(live, dpd, day)
 
-    def _record_reach(self, live: np.ndarray, day: int) -> None:
-        """The first day each live account is at or past each bucket's first DPD. The buckets an account has
-        reached are always the first ``reached`` of them (DPD past one start is past every earlier one), so
-        one sorted lookup finds who reached a new bucket today and only those few are written."""
-        now = np.searchsorted(ROLL_STARTS_ARRAY, self.s.dpd[live], side="right").astype(np.int8)
+    def _record_reach(self, live: np.ndarray, dpd: np.ndarray, day: int) -> None:
+        """The first day each live account is at or past each bucket's first DPD (``dpd``, today's, aligned with
+        ``live``). The buckets an account has reached are always the first ``reached`` of them (DPD past one start
+        is past every earlier one), so one sorted lookup finds who reached a new bucket today and only those few
+        are written."""
+        now = np.searchsorted(ROLL_STARTS_ARRAY, dpd, side="right").astype(np.int8)
         up = now > self.reached[live]
         acc, old, new = live[up], self.reached[live[up]], now[up]
         for j in range(len(ROLL_STARTS)):
