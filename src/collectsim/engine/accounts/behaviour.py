@@ -124,17 +124,19 @@ class Repayment:
         s, p = self.s, self.s.pop
         live = np.flatnonzero(repaying(s))
         age = day - s.episode_start[live]
-        base = p.lam_inf[live] + (p.lam_0[live] - p.lam_inf[live]) * np.exp(-self.kappa * age) * self.day_integral
+        lam_inf = p.lam_inf[live]
+        base = lam_inf + (p.lam_0[live] - lam_inf) * np.exp(-self.kappa * age) * self.day_integral
         excited = s.excite[live] * self.day_integral + s.jump_integral[live]
         hazard = base + excited
-        before = s.threshold[live].copy()
-        s.threshold[live] -= hazard
-        paying = s.threshold[live] <= 0
+        before = s.threshold[live]
+        after = before - hazard
+        s.threshold[live] = after
+        paying = after <= 0
         payers = live[paying]
         # When in the day the threshold was crossed (the day's integral taken as accruing evenly), and
         # how much of today's intensity is left after it: that part counts towards the next payment.
         at = np.clip(before[paying] / np.maximum(hazard[paying], 1e-300), 0.0, 1.0)
-        leftover = -s.threshold[payers]
+        leftover = -after[paying]
         u = self.sizes.draw(payers)
         # At the agency a payment clears the debt more often for borrowers able to pay (ability vs 0.5).
         full_prob = np.where(s.placed[payers], full_payment_odds(self.sc.agency, p.ability[payers]), p.ability[payers])

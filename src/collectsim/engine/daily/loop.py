@@ -86,6 +86,9 @@ class Simulation:
             Schedule(sc.product, sc.policy.reage, tuple(sc.reasons), self.state, self.streams) if sc.product else None
         )
         self.accrual = Accrual(sc.interest, self.state, self.schedule)
+        # Accounts by entry day (ascending within a day), so a morning finds its arrivals without a pass over all.
+        self.arrivals = np.argsort(self.state.pop.entry_day, kind="stable")
+        self.arrival_days = self.state.pop.entry_day[self.arrivals]
         self.contact = Contact(
             sc,
             self.state,
@@ -198,20 +201,22 @@ class Simulation:
 
     def _morning(self, day: int) -> None:
         s, p = self.state, self.state.pop
-        entering = np.flatnonzero((s.status == PENDING) & (p.entry_day == day))
+        lo, hi = np.searchsorted(self.arrival_days, [day, day + 1])
+        entering = self.arrivals[lo:hi]
+        if self.schedule is None:  # without a contract DPD is the calendar's: a day older, from the DPD at entry
+            np.add(s.dpd, 1, out=s.dpd, where=s.status != PENDING)
+            s.dpd[entering] = p.entry_dpd[entering]
         s.status[entering] = ACTIVE
         s.in_house[entering] = True
-        if self.schedule is None:
-            entered = s.status != PENDING
-            s.dpd[entered] = p.entry_dpd[entered] + day - p.entry_day[entered]
-        else:
+        if self.schedule is not None:
             self.schedule.morning(day)
         self.agency.recall(day)
         if self.recovery is not None:
             self.agency.place_charged_off(self.recovery.end(day), day)
         self.offers.holidays(day)
         self.accrual.morning(day)
-        due = np.flatnonzero((s.status == ACTIVE) & (s.dpd >= self.sc.chargeoff.dpd) & ~OfferDesk.paused(s))
+        due = np.flatnonzero((s.dpd >= self.sc.chargeoff.dpd) & (s.status == ACTIVE))
+        due = due[~OfferDesk.paused(s, due)]
         s.charge_off(due, day)
         if self.recovery is not None:
             self.recovery.enter(due, day)

@@ -25,10 +25,10 @@ class Recorder:
         active = s.status == ACTIVE
         row = self.daily
         row["day"].append(day)
-        row["active"].append(int(active.sum()))
-        row["in_house"].append(int(s.in_house.sum()))
-        row["placed"].append(int(s.placed.sum()))
-        row["legal_active"].append(int(s.legal_active.sum()))
+        row["active"].append(int(np.count_nonzero(active)))  # counting flags is ~10x a sum of them at 1M accounts
+        row["in_house"].append(int(np.count_nonzero(s.in_house)))
+        row["placed"].append(int(np.count_nonzero(s.placed)))
+        row["legal_active"].append(int(np.count_nonzero(s.legal_active)))
         row["outstanding"].append(float(s.balance[active].sum()))
         row["collected"].append(paid - self._paid_before)
         row["collected_cum"].append(paid)
