@@ -54,6 +54,9 @@ RUNS: dict[str, tuple[str, dict[str, object], int]] = {
         },
         13,
     ),
+    # The card contract with re-default, re-ageing, interest, fees and the recovery stage: the schedule's daily
+    # bookkeeping (DPD, dues, cures, re-defaults, bucket arrivals) pinned bit for bit.
+    "card_statements": ("card_statements.toml", {}, 17),
 }
 TABLES = ("accounts", "daily", "teams", "costs", "events")
 

@@ -43,8 +43,9 @@ class Accrual:
         live = np.flatnonzero(s.status == ACTIVE) if self.schedule is None else self.schedule.active
         idx = self._accruing(live)
         if spec.apr > 0:
-            add = s.balance[idx] * (spec.apr / DAYS_PER_YEAR)
-            s.balance[idx] += add
+            balance = s.balance[idx]
+            add = balance * (spec.apr / DAYS_PER_YEAR)
+            s.balance[idx] = balance + add
             s.interest[idx] += add
         if spec.late_fee > 0 and self.schedule is not None:
             # With statements, a fee falls on each due date that finds the last due still unpaid.
