@@ -285,6 +285,9 @@ def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
 def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float], annual_rate: float, horizon: int):
     """Money over the account's life: the horizon's open value added, and cash flows discounted to day 0.
 
+    ``ecl_at_entry`` is what the cohort loses: what was owed less what is recovered (discounted) and, with a
+    contract, less the balance cured back to performing net of the lifetime loss provided for it.
+
     Cash collected (borrower payments and debt-sale proceeds) or spent on day d counts at the end of
     that day, discounted by e^{−ρ(d+1)} with e^{−365ρ} = 1/(1 + annual_rate); the expected value of
     what is open at the horizon (collections less agency commission and enforcement fees, untreated
@@ -306,9 +309,12 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
     still_open = float(left[acc["open_at_horizon"].to_numpy()].sum())
     recovered_pv = float(((daily["collected"].to_numpy() + proceeds) * np.exp(-rho * (day + 1))).sum())
     gross_after_today = math.exp(-rho * horizon) * float(acc["expected_after_horizon_pv"].sum())
-    ecl = owed - recovered_pv - gross_after_today  # sale proceeds recover part of the loss too
+    provisions = provision_kpis(acc, horizon)
+    # With a contract a cure leaves the balance performing: not lost, except the lifetime loss provided for it.
+    performing = kpis.get("performing_balance", 0.0) - provisions.get("allowance_performing_lifetime", 0.0)
+    ecl = owed - recovered_pv - gross_after_today - performing  # sale proceeds recover part of the loss too
     return {
-        **provision_kpis(acc, horizon),
+        **provisions,
         "ecl_at_entry": ecl,
         "ecl_rate_at_entry": _safe(ecl, owed),
         "open_share_at_horizon": _safe(still_open, owed),

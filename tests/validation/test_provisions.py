@@ -62,3 +62,16 @@ def test_cecl_provides_at_least_ifrs_9_on_a_performing_book(card_runs: dict[floa
         k["allowance_performing_lifetime"] - k["allowance_performing_12m"]
     )
     assert not metrics.impossible_kpis(k)
+
+
+def test_a_cure_back_to_performing_is_not_a_lifetime_loss() -> None:
+    """With a contract the lifetime loss at entry is what was owed less what is recovered and less the balance
+    cured back to performing net of the lifetime loss provided for it (at a 0% rate: no discounting). It was
+    0.94 of what was owed on a card book that wrote off 0.06, counting every performing dollar as lost."""
+    sc = cs.load_scenario(ROOT / "scenarios" / "card_statements.toml", overrides={"population.accounts": 1500})
+    k = cs.simulate(cs.with_overrides(sc, {"economy.cost_of_funds": 0.0}), seed=2).kpis
+    recovered = k["collected"] + k["sale_proceeds"] + k["terminal_collections"]
+    kept = k["performing_balance"] - k["allowance_performing_lifetime"]
+    assert k["performing_balance"] > 0.5 * k["owed"] and k["allowance_performing_lifetime"] > 0
+    assert k["ecl_at_entry"] == pytest.approx(k["owed"] - recovered - kept, rel=1e-9)
+    assert k["write_off_rate"] < k["ecl_rate_at_entry"] < 3 * k["write_off_rate"] + 0.1
