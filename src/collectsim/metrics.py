@@ -286,7 +286,9 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
     """Money over the account's life: the horizon's open value added, and cash flows discounted to day 0.
 
     ``ecl_at_entry`` is what the cohort loses: what was owed less what is recovered (discounted) and, with a
-    contract, less the balance cured back to performing net of the lifetime loss provided for it.
+    contract, less the balance cured back to performing net of the lifetime loss provided for it. That net
+    balance, discounted from the horizon, is what ``npv_with_performing`` adds to the cash NPV: on a contract
+    collection brings back balances as well as cash, and a cheaper policy can win on cash alone.
 
     Cash collected (borrower payments and debt-sale proceeds) or spent on day d counts at the end of
     that day, discounted by e^{−ρ(d+1)} with e^{−365ρ} = 1/(1 + annual_rate); the expected value of
@@ -313,8 +315,14 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
     # With a contract a cure leaves the balance performing: not lost, except the lifetime loss provided for it.
     performing = kpis.get("performing_balance", 0.0) - provisions.get("allowance_performing_lifetime", 0.0)
     ecl = owed - recovered_pv - gross_after_today - performing  # sale proceeds recover part of the loss too
+    book = (
+        {}
+        if "allowance_performing_lifetime" not in provisions
+        else {"npv_with_performing": npv + math.exp(-rho * horizon) * performing}
+    )
     return {
         **provisions,
+        **book,
         "ecl_at_entry": ecl,
         "ecl_rate_at_entry": _safe(ecl, owed),
         "open_share_at_horizon": _safe(still_open, owed),

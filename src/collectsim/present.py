@@ -134,6 +134,7 @@ HEADLINE = (
     "collected",
     "net_recovery",
     "npv",
+    "npv_with_performing",  # with a contract only: the cash NPV and the balance cured back to performing
     "total_cost",
     "cost_per_unit_collected",
     "cure_rate_dpd30",

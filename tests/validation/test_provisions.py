@@ -75,3 +75,8 @@ def test_a_cure_back_to_performing_is_not_a_lifetime_loss() -> None:
     assert k["performing_balance"] > 0.5 * k["owed"] and k["allowance_performing_lifetime"] > 0
     assert k["ecl_at_entry"] == pytest.approx(k["owed"] - recovered - kept, rel=1e-9)
     assert k["write_off_rate"] < k["ecl_rate_at_entry"] < 3 * k["write_off_rate"] + 0.1
+    # What collection is worth with the cured book valued: the cash NPV (at 0%, the net value) plus the same net
+    # performing balance. A run without a contract has no such KPI.
+    assert k["npv_with_performing"] == pytest.approx(k["npv"] + kept, rel=1e-9)
+    plain = cs.load_scenario(ROOT / "scenarios" / "baseline.toml", overrides={"population.accounts": 500})
+    assert "npv_with_performing" not in cs.simulate(plain, seed=2).kpis
