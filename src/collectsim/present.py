@@ -32,6 +32,7 @@ MONEY = (
     "terminal_value",
     "net_value",
     "npv",
+    "npv_with_performing",
     "performing_balance",
     "arrears_outstanding",
 )

@@ -109,6 +109,7 @@ def test_declared_shares_read_as_percentages() -> None:
     assert fmt_value("sustained_cure_share", 0.868, "USD") == "86.80%"
     assert fmt_value("statement_roll_rate_30_60", 0.479, "USD") == "47.90%"
     assert fmt_value("mean_days_to_resolution", 31.29, "USD") == "31.29"
+    assert fmt_value("npv_with_performing", 13722895.55, "USD") == "USD 13,722,896"  # money, not a count
 
 
 def test_statement_kpis_have_a_better_side() -> None:
