@@ -184,7 +184,7 @@ def intensity_kpis(acc: pd.DataFrame) -> dict[str, float]:
     entered = (acc["status"] != "pending").to_numpy()
     n = float(entered.sum())
     intense = float(acc["intense_calls_week"].to_numpy()[entered].sum())
-    called = float(acc["ever_called"].sum()) if "ever_called" in acc else math.nan
+    called = float(acc["ever_called"].sum())
     return {
         "share_4_calls_per_week": _safe(intense, n),
         "share_4_calls_per_week_called": _safe(intense, called),

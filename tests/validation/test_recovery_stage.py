@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_debt_sale import assert_one_line_field_error
 from test_horizon_value import StopAt
@@ -94,6 +95,20 @@ def test_agency_and_sale_wait_for_the_stage(small: cs.Scenario) -> None:
     assert ((sold["sale_day"] - sold["resolution_day"]) == 90).all()
 
 
+def _stage_run_off(sc: cs.Scenario, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The accounts at day 180 and after a 420-day untreated run-off of the same seed, and which were in the
+    120-day stage at day 180: written off in house within its last 120 days, never placed or in court."""
+    short = cs.simulate(cs.with_overrides(sc, {"horizon.days": 180}), seed=seed).accounts
+    long = cs.simulate(cs.with_overrides(sc, {"horizon.days": 180 + 420}), seed=seed, policy=StopAt(180)).accounts
+    held = (
+        (short["status"] == "written_off")
+        & (short["legal_stage"] == "none")
+        & ~short["ever_placed"]
+        & (short["resolution_day"] > 180 - 120)
+    ).to_numpy()
+    return short, long, held
+
+
 @pytest.mark.parametrize("then_agency", [False, True])
 def test_stage_value_at_the_horizon_matches_the_run_off(small: cs.Scenario, then_agency: bool) -> None:
     """Accounts in the stage at day 180: closed-form value (stage, then agency tiers) vs what they pay after it."""
@@ -102,15 +117,7 @@ def test_stage_value_at_the_horizon_matches_the_run_off(small: cs.Scenario, then
     )
     got, want, var = 0.0, 0.0, 0.0
     for seed in (1, 2):
-        short = cs.simulate(cs.with_overrides(sc, {"horizon.days": 180}), seed=seed).accounts
-        long = cs.simulate(cs.with_overrides(sc, {"horizon.days": 180 + 420}), seed=seed, policy=StopAt(180)).accounts
-        # In the stage at the horizon: written off in house within the last 120 days, never placed or in court.
-        held = (
-            (short["status"] == "written_off")
-            & (short["legal_stage"] == "none")
-            & ~short["ever_placed"]
-            & (short["resolution_day"] > 180 - 120)
-        ).to_numpy()
+        short, long, held = _stage_run_off(sc, seed)
         after = (long["paid"] - short["paid"]).to_numpy()[held]
         got += float(after.sum())
         want += float(short["expected_after_horizon"].to_numpy()[held].sum())
@@ -169,14 +176,7 @@ def test_the_stage_contact_costs_after_the_horizon_match_the_run_off(small: cs.S
     sc = cs.with_overrides(small, {**CO, "recovery.days": 120, "economy.cost_of_funds": 0.0})
     want = got = 0.0
     for seed in (1, 2):
-        short = cs.simulate(cs.with_overrides(sc, {"horizon.days": 180}), seed=seed).accounts
-        long = cs.simulate(cs.with_overrides(sc, {"horizon.days": 600}), seed=seed, policy=StopAt(180)).accounts
-        held = (
-            (short["status"] == "written_off")
-            & (short["legal_stage"] == "none")
-            & ~short["ever_placed"]
-            & (short["resolution_day"] > 180 - 120)
-        ).to_numpy()
+        short, long, held = _stage_run_off(sc, seed)
         want += float(short["expected_costs_after_horizon"].to_numpy()[held].sum())
         got += float((long["direct_cost"] - short["direct_cost"]).to_numpy()[held].sum())
     assert got > 0

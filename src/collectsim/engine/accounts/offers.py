@@ -112,7 +112,7 @@ class OfferDesk:
         s.in_house[back[(s.status[back] == ACTIVE) & ~s.placed[back] & ~s.on_plan[back]]] = True
 
     @staticmethod
-    def paused(s: AccountState, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Whether each account (of ``idx``) has its charge-off clock standing still (on a plan or a payment
+    def paused(s: AccountState, idx: np.ndarray) -> np.ndarray:
+        """Whether each account of ``idx`` has its charge-off clock standing still (on a plan or a payment
         holiday)."""
         return s.on_plan[idx] | (s.holiday_until[idx] >= 0)

@@ -107,9 +107,9 @@ class Schedule:
         # Payments in court go to the arrears too: a case that ends with them paid leaves a cured account.
         settled = active[(s.arrears[active] <= CENT) & ~s.legal_active[active]]
         s.close(settled, CURED, day)
-        cured = [self.cured_since, settled]
+        this_morning = [settled]
         active = active[s.status[active] == ACTIVE]
-        held = active[OfferDesk.paused(s)[active]]
+        held = active[OfferDesk.paused(s, active)]
         self.next_due[held] += 1
         due = active[self.next_due[active] == day]
         before = s.arrears[due]
@@ -119,11 +119,11 @@ class Schedule:
         s.arrears[due] = before + self.due[due]
         self.next_due[due] += self.cycle
         if self.reage is not None:
-            cured.append(self._reage(due, day))
+            this_morning.append(self._reage(due, day))
             active = active[s.status[active] == ACTIVE]
         self.active = active
-        self.cured_this_morning = np.concatenate(cured[1:])
-        self._age(active, np.concatenate(cured), day)
+        self.cured_this_morning = np.concatenate(this_morning)
+        self._age(active, np.concatenate([self.cured_since, self.cured_this_morning]), day)
 
     def _age(self, live: np.ndarray, cured: np.ndarray, day: int) -> None:
         """Every account's DPD for today: by the calendar in court or closed, from the arrears in collection,
