@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import collectsim as cs
 from collectsim.engine.accounts.interest import Accrual
 from collectsim.engine.accounts.schedule import Schedule
-from collectsim.engine.accounts.state import ACTIVE, CURED, AccountState, Population
+from collectsim.engine.accounts.state import ACTIVE, CURED, FILED, LOST, AccountState, Population
 from collectsim.rng import Streams
 from collectsim.scenario.schema import Interest, Product, Reage
 
@@ -47,6 +47,11 @@ def schedule(s: AccountState, *, reage: Reage | None = None, redefault: float = 
     return Schedule(spec, reage, ("r",), s, Streams(7))
 
 
+def morning(sch: Schedule, day: int) -> None:
+    """The schedule's morning, with every account arriving on day 0 (as ``accounts`` makes them)."""
+    sch.morning(day, np.arange(sch.s.n) if day == 0 else np.zeros(0, dtype=np.int64))
+
+
 def test_in_court_an_account_ages_by_the_calendar_whatever_it_pays() -> None:
     """A suit accelerates the debt: the account in court (1) keeps ageing a day a day through a payment of
     one due that makes the same account out of court (0) a cycle younger."""
@@ -55,13 +60,41 @@ def test_in_court_an_account_ages_by_the_calendar_whatever_it_pays() -> None:
     s.legal_active[1] = True
     seen = []
     for day in range(70):
-        sch.morning(day)
+        morning(sch, day)
         if day == 40:
             s.book_payment(np.array([0, 1]), np.array([50.0, 50.0]), day)
         sch.evening(day)
         seen.append(s.dpd[:2].tolist())
     assert [b for _, b in seen] == list(range(1, 71))
     assert seen[41][0] == seen[40][0] + 1 - CYCLE  # one of its two dues paid
+
+
+def test_when_a_court_case_ends_the_account_ages_from_its_arrears_again_or_cures() -> None:
+    """Both accounts pay in court; account 0 one due of the three it owes, account 1 all three. When the case
+    ends (lost) account 0 is a cycle younger than the calendar made it, and account 1 cures at once."""
+    s = accounts(2, entry_dpd=31)
+    sch = schedule(s)
+    for day in range(50):
+        if day == 5:
+            s.legal_active[:] = True
+            s.legal_stage[:] = FILED
+        morning(sch, day)
+        if day == 40:
+            s.book_payment(np.array([0, 1]), np.array([50.0, 150.0]), day)
+        sch.evening(day)
+    assert s.dpd[:2].tolist() == [80, 80] and s.status[1] == ACTIVE  # the calendar, whatever was paid
+    s.legal_active[:] = False
+    s.legal_stage[:] = LOST
+    morning(sch, 50)
+    assert s.dpd[0] == 81 - CYCLE and s.status[1] == CURED
+
+
+def test_an_account_entering_late_has_reached_every_bucket_below_its_dpd() -> None:
+    s = accounts(entry_dpd=45)
+    sch = schedule(s)
+    for day in range(20):
+        morning(sch, day)
+    assert sch.reach_day[:, 0].tolist() == [0, 0, 16, -1, -1, -1]  # DPD 45 on day 0, 61 on day 16
 
 
 def test_late_fees_fall_only_on_accounts_accruing_in_house() -> None:
@@ -73,7 +106,7 @@ def test_late_fees_fall_only_on_accounts_accruing_in_house() -> None:
     s.in_house[1] = False
     s.legal_active[2] = True
     for day in range(65):
-        sch.morning(day)
+        morning(sch, day)
         accrual.morning(day)
         sch.evening(day)
     assert s.fees[:3].tolist() == [60.0, 0.0, 0.0]  # the dues of days 29 and 59 found the last one unpaid
@@ -84,7 +117,7 @@ def test_an_unpaid_account_ages_one_dpd_a_day_and_its_arrears_grow_a_due_a_cycle
     sch = schedule(s)
     seen = []
     for day in range(95):
-        sch.morning(day)
+        morning(sch, day)
         seen.append((int(s.dpd[0]), float(s.arrears[0])))
     assert [d for d, _ in seen] == list(range(1, 96))
     assert seen[0][1] == 50.0 and seen[29][1] == 100.0 and seen[59][1] == 150.0  # dues at DPD 30, 60, …
@@ -101,7 +134,7 @@ def test_a_minimum_payment_each_cycle_holds_the_bucket() -> None:
         sch = schedule(s)
         seen = set()
         for day in range(180):
-            sch.morning(day)
+            morning(sch, day)
             if day % CYCLE == CYCLE - 1:
                 seen.add(int(s.dpd[0]))
             if day % CYCLE == 10 and pay:
@@ -114,7 +147,7 @@ def test_a_minimum_payment_each_cycle_holds_the_bucket() -> None:
 def test_paying_the_only_due_cures() -> None:
     s = accounts()
     sch = schedule(s)
-    sch.morning(0)
+    morning(sch, 0)
     assert s.book_payment(np.array([0]), np.array([50.0]), 0).tolist() == [0]
     assert s.status[0] == CURED and s.balance[0] == pytest.approx(950.0)
 
@@ -122,26 +155,26 @@ def test_paying_the_only_due_cures() -> None:
 def test_paying_two_dues_lowers_the_bucket_and_the_arrears_cure() -> None:
     s = accounts(entry_dpd=45)
     sch = schedule(s)
-    sch.morning(0)
+    morning(sch, 0)
     assert s.dpd[0] == 45 and s.arrears[0] == 100.0  # two dues missed: DPD 45 is in bucket 31–60
     s.book_payment(np.array([0]), np.array([50.0]), 0)
-    sch.morning(1)
+    morning(sch, 1)
     assert s.dpd[0] == 16  # the oldest due is paid: the next oldest fell 16 days ago
     done = s.book_payment(np.array([0]), np.array([50.0]), 1)
     assert done.tolist() == [0] and s.status[0] == CURED
     assert s.balance[0] == pytest.approx(900.0)  # the rest of the balance is performing, still owed
     assert s.conservation_error() < 1e-9
     sch.evening(1)
-    sch.morning(2)
+    morning(sch, 2)
     assert s.dpd[0] == 0 and sch.cures[0] == 1
 
 
 def test_a_partial_payment_counts_towards_the_oldest_due_only_when_it_covers_it() -> None:
     s = accounts(entry_dpd=45)
     sch = schedule(s)
-    sch.morning(0)
+    morning(sch, 0)
     s.book_payment(np.array([0]), np.array([49.0]), 0)
-    sch.morning(1)
+    morning(sch, 1)
     assert s.dpd[0] == 46  # one cent short of the oldest due: still that old
     assert s.collectible(np.array([0]))[0] == pytest.approx(51.0)
 
@@ -151,7 +184,7 @@ def test_a_plan_holds_dpd_while_it_lasts() -> None:
     sch = schedule(s)
     for day in range(40):
         s.on_plan[0] = 10 <= day < 25
-        sch.morning(day)
+        morning(sch, day)
         if 10 <= day < 25:
             assert s.dpd[0] == 10, day
     assert s.dpd[0] == 40 - 15
@@ -159,7 +192,7 @@ def test_a_plan_holds_dpd_while_it_lasts() -> None:
 
 def test_a_court_case_accelerates_the_whole_balance() -> None:
     s = accounts()
-    schedule(s).morning(0)
+    morning(schedule(s), 0)
     assert s.collectible(np.array([0]))[0] == 50.0
     s.legal_active[0] = True
     assert s.collectible(np.array([0]))[0] == 1000.0
@@ -171,7 +204,7 @@ def _reage_path(pays: list[int], reage: Reage) -> tuple[Schedule, list[int], Acc
     sch = schedule(s, reage=reage, redefault=1.0)
     days = []
     for day in range(len(pays) * CYCLE):
-        sch.morning(day)
+        morning(sch, day)
         if sch.reages[0] > len(days):
             assert sch.next_due[0] == day + CYCLE  # re-aged on a due date
             days.append(day)
@@ -219,7 +252,7 @@ def test_a_first_cure_lasting_long_enough_is_sustained_even_if_it_later_fails(ba
     s = accounts()
     sch = schedule(s, sustained_days=90)
     for day in range(150):
-        sch.morning(day)
+        morning(sch, day)
         if day == 0:
             s.book_payment(np.array([0]), np.array([50.0]), day)
         sch.evening(day)
@@ -311,6 +344,43 @@ def test_money_is_conserved_every_day_with_every_mechanic(rich: cs.Scenario) -> 
     assert k["redefaults"] > 0 and k["fees_charged"] > 0 and k["accounts_sold"] > 0
 
 
+def test_the_dpd_kept_day_to_day_is_the_age_of_the_oldest_unpaid_due(monkeypatch) -> None:
+    """The schedule ages most accounts by a day and applies the formula only where the schedule moved (payments,
+    entries, re-defaults, ended court cases): every morning of a run with plans, court cases, re-defaults and
+    re-ageing, each account in collection out of court has the formula's DPD and owes arrears, each in court is a
+    day older than yesterday, and no account sits in a bucket whose arrival was not recorded."""
+    seen = {"court": 0, "held": 0, "checked": 0}
+    morning_of = Schedule.morning
+    yesterday: dict[str, np.ndarray] = {}
+
+    def checked(sch: Schedule, day: int, entering: np.ndarray) -> None:
+        morning_of(sch, day, entering)
+        s = sch.s
+        live = np.flatnonzero(s.status == ACTIVE)
+        court, out = live[s.legal_active[live]], live[~s.legal_active[live]]
+        k = np.ceil(s.arrears[out] / sch.due[out] - 1e-9)
+        assert (s.dpd[out] == day - sch.next_due[out] + k * sch.cycle).all(), day
+        assert (s.arrears[out] > 0.005).all(), day
+        if yesterday:
+            was = np.isin(court, yesterday["court"])
+            assert (s.dpd[court[was]] == yesterday["dpd"][court[was]] + 1).all(), day
+        reached = np.searchsorted(np.array([1, 31, 61, 91, 121, 151]), s.dpd[live], side="right")
+        assert (sch.reached[live] >= reached).all(), day
+        yesterday.update(court=court, dpd=s.dpd.copy())
+        seen["court"] += court.size
+        seen["held"] += int(s.on_plan[out].sum())
+        seen["checked"] += out.size
+
+    monkeypatch.setattr(Schedule, "morning", checked)
+    sc = cs.load_scenario("scenarios/conduct_none.toml", overrides={"population.accounts": 3000, "horizon.days": 240})
+    raw = sc.model_dump(mode="json")  # the ladder with plans, holidays and court cases, on a card contract
+    raw["product"] = {"kind": "revolving", "redefault_monthly": {r: 0.1 for r in raw["reasons"]}}
+    raw["policy"]["reage"] = {"consecutive_payments": 2}
+    res = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=2)
+    assert seen["court"] > 0 and seen["held"] > 0 and seen["checked"] > 100_000
+    assert res.kpis["redefaults"] > 0 and res.accounts["reages"].sum() > 0
+
+
 def test_late_fees_fall_on_due_dates_that_find_a_due_unpaid() -> None:
     """No payments, entering at DPD 1: on days 29, 59 and 89 (DPD 30, 60, 90) a due falls with one unpaid."""
     raw = tomllib.loads(NO_TREATMENT)
@@ -384,13 +454,13 @@ def test_the_statement_panel_counts_cycles_by_months_late_at_the_statement() -> 
     s = accounts()
     sch = schedule(s)
     for day in range(180):
-        sch.morning(day)
+        morning(sch, day)
         sch.evening(day)
     assert sch.cycles[:, 0].tolist() == [2, 3] and sch.unpaid_cycles[:, 0].tolist() == [2, 3]
     s = accounts(entry_dpd=31)
     sch = schedule(s)
     for day in range(60):
-        sch.morning(day)
+        morning(sch, day)
         if day == 40:  # two months late at the statement on day 29; cured on day 40: a paid cycle
             s.book_payment(np.array([0]), np.array([150.0]), day)
         sch.evening(day)
@@ -415,7 +485,7 @@ def test_the_monthly_roll_counts_each_statement_cycle_by_where_it_began_and_ende
     s = accounts(n=3)
     sch = schedule(s)
     for day in range(180):
-        sch.morning(day)
+        morning(sch, day)
         if day >= 40 and day % 30 == 10:
             s.book_payment(np.array([1]), np.array([50.0]), day)
         if day == 70:

@@ -89,6 +89,7 @@ class AccountState:
         self.dpd = np.zeros(n, dtype=np.int32)
         self.arrears: np.ndarray | None = None  # missed dues, with a contractual schedule (engine/accounts/schedule.py)
         self.minimum_due: np.ndarray | None = None  # the size of one due, with a schedule
+        self.paid_down: list[np.ndarray] = []  # with a schedule: arrears lowered by payments since its morning
         self.episode_start = pop.entry_day.copy()  # start of the current delinquency: entry, or a re-default
         self.in_house = np.zeros(n, dtype=bool)
         self.excite = np.zeros(n)
@@ -179,6 +180,7 @@ class AccountState:
         self.written_off[idx[co]] -= amount[co]
         if self.arrears is not None:
             self.arrears[idx[~co]] = np.maximum(0.0, self.arrears[idx[~co]] - amount[~co])
+            self.paid_down.append(idx[~co])
         self.recovered_after_write_off[idx[co]] += amount[co]
         self.payments[idx] += 1
         bucket = np.clip((self.dpd[idx] - 1) // BUCKET_DAYS, 0, 30)

@@ -209,7 +209,7 @@ class Simulation:
         s.status[entering] = ACTIVE
         s.in_house[entering] = True
         if self.schedule is not None:
-            self.schedule.morning(day)
+            self.schedule.morning(day, entering)
         self.agency.recall(day)
         if self.recovery is not None:
             self.agency.place_charged_off(self.recovery.end(day), day)
