@@ -25,8 +25,9 @@ NO_RULES = Path(__file__).resolve().parents[2] / "scenarios" / "conduct_none.tom
 N = 300
 
 
-def _rules(preset: str, mode: str = "enforce") -> ConductRules:
-    sc = cs.load_scenario(NO_RULES, {"population.accounts": N, "conduct.presets": [preset], "conduct.mode": mode})
+def _rules(preset: str, mode: str = "enforce", **extra: object) -> ConductRules:
+    over = {"population.accounts": N, "conduct.presets": [preset], "conduct.mode": mode, **extra}
+    sc = cs.load_scenario(NO_RULES, over)
     sim = Simulation(sc, 3, LadderPolicy(), record_events=False, check_invariants=False, progress=None)
     c, rng = sim.conduct, np.random.default_rng(5)
     # A mixed history: conversations, refusals, disputes, offers and capped actions at varied times.
@@ -74,3 +75,40 @@ def test_next_allowed_one_agrees_with_next_allowed_time(preset: str) -> None:
         np.testing.assert_array_equal(one, vec)  # NaN where no time today, bit-equal floats elsewhere
         seen.append(vec)
     assert np.isnan(seen).any() and not np.isnan(seen).all()
+
+
+NARROW = {"conduct.rules.hours": [{"name": "narrow_10_18", "start": 10, "end": 18, "kinds": ["call"]}]}
+
+
+@pytest.mark.parametrize("preset,extra", [(p, {}) for p in sorted(PRESETS)] + [("us_reg_f", NARROW)])
+def test_a_team_list_holds_what_a_cap_stops_all_day_and_groups_by_the_hours(preset: str, extra: dict) -> None:
+    """Held: exactly the items a cap stops at every instant of the day up to the last shift end (each tallied once
+    as deferred); grouped: each item's windows are where its channel's hours rules (all of them: Reg F's and a
+    narrower one on calls), as the scalar check reads them, allow contact, probed across the day."""
+    c = _rules(preset, **extra)
+    rng = np.random.default_rng(8)
+    chan = rng.integers(0, len(c.kinds), N).astype(np.int16)
+    idx = np.arange(N)
+    day, until = 8, 8.8
+    for cap in c.caps:  # a third of the accounts at their cap from the start of the day, so full all day
+        for _ in range(cap.rule.max):
+            cap.times.add(idx[: N // 3], float(day))
+    caps = [[r for r in rules if r.__class__.__name__ == "_CapState"] for rules in c._applies]
+    held = c.held_all_day(idx, chan, until)
+    assert sum(c.deferred.values()) == held.sum()
+    assert held.any() == bool(c.caps) and not held.all()
+    for i in range(N):
+        stopped = [any(cap.full_one(i, t) for cap in caps[chan[i]]) for t in np.linspace(day, until, 9)]
+        assert held[i] == all(stopped), i
+    dial = c.dial_groups(idx, chan, day)
+    hours = [[r for r in rules if r.__class__.__name__ == "Hours"] for rules in c._applies]
+    if not c.rules.hours:
+        assert dial is None
+        return
+    groups, windows = dial
+    assert len({tuple(windows[g]) for g in groups}) > 1  # borrowers in more than one time zone
+    for i in range(0, N, 7):
+        for t in day + (np.arange(97) + 0.5) / 97:
+            open_ = any(lo <= t < hi for lo, hi in windows[groups[i]])
+            inside = all(r.start <= ((t + c.offset[i]) % 1.0) * 24 < r.end for r in hours[chan[i]])
+            assert open_ == inside, (i, t)

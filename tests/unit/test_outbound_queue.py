@@ -98,3 +98,35 @@ def test_late_single_keeps_its_place_before_a_later_batch() -> None:
     acct, chan, rule = q.queued()
     assert acct.tolist() == [5, 3, 4] and chan.tolist() == [1, 0, 0] and rule.tolist() == [2, 0, 0]
     assert acct.dtype == np.int64 and chan.dtype == np.int16 and rule.dtype == np.int32
+
+
+def test_under_contact_windows_the_first_item_whose_window_is_open_is_taken() -> None:
+    """Even accounts may be called in [0.3, 0.5), odd ones in [0.4, 0.9): before 0.3 nothing, then evens in order,
+    then whichever open group's next item comes first in the day's order; the day's leftovers keep their order."""
+    q = OutboundQueue(20)
+    q.enqueue(np.arange(10), 0, 0, 0.0)
+    groups = np.arange(10) % 2
+    q.open(0, 0.25, lambda acct, enq: acct.astype(float), None, None, groups, [[(0.3, 0.5)], [(0.4, 0.9)]])
+    assert q.openings(0.25) == [0.3, 0.4] and q.openings(0.45) == []
+    assert q.pop(0.25) is None
+    assert [q.pop(0.35)[0] for _ in range(2)] == [0, 2]
+    assert [q.pop(0.45)[0] for _ in range(3)] == [1, 3, 4]
+    assert [q.pop(0.6)[0] for _ in range(3)] == [5, 7, 9]
+    assert q.pop(0.6) is None and q.waiting == 2
+    assert q.residual_wait(0.6) == 2 * 0.6
+    assert q.close(0.95, expire=False) == 2
+    assert q.queued()[0].tolist() == [6, 8]
+
+
+def test_items_a_cap_holds_all_day_keep_their_place_for_the_next_opening() -> None:
+    q = OutboundQueue(20)
+    q.enqueue(np.array([5, 1, 3, 2]), 0, 0, 0.0)
+    held = np.array([False, True, False, True])  # accounts 1 and 2
+    q.open(0, 0.3, lambda acct, enq: acct.astype(float), None, held)
+    assert q.held_today == 2 and q.due_today == 4 and q.waiting == 4
+    assert [q.pop(0.3)[0] for _ in range(2)] == [3, 5] and q.pop(0.3) is None
+    assert q.close(0.9, expire=False) == 2
+    q.enqueue(np.array([0]), 0, 0, 1.0)
+    q.open(1, 1.3, lambda acct, enq: acct.astype(float))
+    assert [q.pop(1.3)[0] for _ in range(3)] == [0, 1, 2]
+    assert q.total_wait == 0.3 + 0.3 + 1.3 + 1.3 + 0.3

@@ -138,3 +138,18 @@ def test_deferred_and_blocked_by_rule() -> None:
     k = cs.simulate(sc, seed=2).kpis
     assert k["deferred.reg_f_hours_8_21"] > 0 and k["blocked.reg_f_hours_8_21"] >= 0
     assert k["blocked.reg_f_cease_on_request"] > 0 and k["deferred.reg_f_cease_on_request"] == 0
+
+
+def test_agents_wait_for_the_borrowers_hours_and_then_call() -> None:
+    """Every borrower four hours behind run time: under Reg F's 8:00–21:00 local, calls may start at 12:00 run time,
+    six hours into the 6:00–22:00 shifts. Agents with nothing they may call sleep; they are woken when the window
+    opens and call then, and not before."""
+    over = {f"population.segments.{s}.utc_offset_h": -4.0 for s in ("near_prime", "prime")}
+    enforce = cs.with_overrides(_scenario("enforce", 1, 2, 1, ["us_reg_f"]), over)
+    r = cs.simulate(enforce, seed=4, record_events=True)
+    kinds = {name: ch.kind for name, ch in enforce.channels.items()}
+    ev = r.events[r.events["channel"].astype(str).map(kinds).isin(["call", "visit"])]
+    ev = ev[ev["outcome"].astype(str) != "inbound"]
+    assert len(ev) > 200
+    assert ((ev["time"] % 1.0) >= 12 / 24).all()
+    assert ((ev["time"] % 1.0) < 12.5 / 24).sum() > 50  # the window's first half hour is worked

@@ -81,6 +81,21 @@ class ConductRules:
         self.active = bool(self.rules.all())
         self._offset_list = _offsets_by_account(offsets, state.pop.segment) if self.rules.hours else []
         self._checks_one = [[self._check_one(r) for r in rules] for rules in self._applies]
+        # Team work under hours rules: each borrower's time zone, and each channel's local window (the
+        # intersection of the hours rules that apply to it; index 0, always open, where none does).
+        zone_offsets, zone = np.unique(offsets, return_inverse=True)
+        self._zone_offsets = zone_offsets.tolist()
+        self._zone = zone[state.pop.segment]
+        spans = [self._local_window(cid) for cid in range(len(channel_names))]
+        self._spans = [None, *sorted({s for s in spans if s is not None})]
+        self._span_of = np.array([self._spans.index(s) for s in spans], dtype=np.int64)
+
+    def _local_window(self, cid: int) -> tuple[float, float] | None:
+        """The local hours (from, to) in which every hours rule of channel ``cid`` allows contact (None: no rule)."""
+        hours = [r for r in self._applies[cid] if isinstance(r, Hours)]
+        if not hours:
+            return None
+        return max(r.start for r in hours), min(r.end for r in hours)
 
     # --- checks ----------------------------------------------------------------------------------------------
 
@@ -185,6 +200,51 @@ class ConductRules:
             return rule.name, lambda i, now: float(dispute_until[i]) > now, True
         offered = self.s.offered
         return self._name(rule), lambda i, now: not offered[i], True
+
+    # --- team work lists ------------------------------------------------------------------------------------
+
+    def held_all_day(self, idx: np.ndarray, chan: np.ndarray, until: float) -> np.ndarray:
+        """Team items (accounts ``idx`` on channel ids ``chan``) that a cap stops until after ``until``, the team's
+        last shift end today: they wait in their queue for the next opening, each tallied once as a deferral under
+        its first such cap. A cap full at ``until`` is full all day, as a cap only fills as the day goes on."""
+        held = np.zeros(idx.size, dtype=bool)
+        if self.audit or not self.caps or idx.size == 0:
+            return held
+        for cid, rules in enumerate(self._applies):
+            caps = [r for r in rules if isinstance(r, _CapState)]
+            sel = np.flatnonzero(chan == cid) if caps else None
+            if sel is None or sel.size == 0:
+                continue
+            for cap in caps:
+                hit = sel[cap.full(idx[sel], np.full(sel.size, until))]
+                new = hit[~held[hit]]
+                held[new] = True
+                self.deferred[cap.rule.name] += int(new.size)
+        return held
+
+    def dial_groups(self, idx: np.ndarray, chan: np.ndarray, day: int) -> tuple[np.ndarray, list] | None:
+        """Team items grouped by when today their borrower may be called: (group of each item, per group its
+        windows today in run time). A group is a time zone and a channel's local window; None without hours
+        rules (in audit mode too: nothing is stopped)."""
+        if self.audit or not self.rules.hours:
+            return None
+        groups = self._zone[idx] * len(self._spans) + self._span_of[chan]
+        windows = [self._windows(day, o, s) for o in self._zone_offsets for s in self._spans]
+        return groups, windows
+
+    @staticmethod
+    def _windows(day: int, offset: float, span: tuple[float, float] | None) -> list[tuple[float, float]]:
+        """Run-time intervals of ``day`` inside the local window ``span`` of a borrower ``offset`` days from run
+        time; a hair inside each end, so the hours check at a window's edge never sees it closed."""
+        if span is None:
+            return [(-math.inf, math.inf)]
+        out = []
+        for local_day in (day - 1, day, day + 1):
+            lo = max(float(day), local_day + span[0] / 24.0 - offset + 1e-7)
+            hi = min(day + 1.0, local_day + span[1] / 24.0 - offset - 1e-7)
+            if lo < hi:
+                out.append((lo, hi))
+        return out
 
     # --- what happened ---------------------------------------------------------------------------------------
 

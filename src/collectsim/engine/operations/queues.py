@@ -8,6 +8,12 @@ whose call today belongs to a team of higher precedence), and the agent checks a
 when it takes one. Every item the day started with ends the day done, voided or left
 over, so done ≤ due − voided always holds.
 
+Under contact-hours rules the day's list is split by the borrower's contact window (time
+zone and the hours of the item's channel): an agent takes the first item, in the day's order,
+whose borrower may be called now, as a dialer skips numbers outside their hours and comes back
+to them when the window opens. Items a cap stops for the whole day wait in the queue, in their
+place, for the next opening.
+
 Inbound calls queue first-come first-served and are answered before outbound work.
 Both queues keep an exact time-weighted length and the total time items spent
 waiting, so Little's law (∫Q dt = Σ waits) can be checked on every queue.
@@ -23,6 +29,63 @@ import numpy as np
 from collectsim.engine.operations.timeweighted import TimeWeighted
 
 PriorityKey = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Windows = list[list[tuple[float, float]]]  # per group, today's [from, to) intervals in run time
+
+
+class _Stretches:
+    """The positions of one group's items, read front to back, turned into Python ints in growing stretches
+    (a carried backlog is long and agents reach only its front)."""
+
+    __slots__ = ("_all", "_at", "_from", "_list")
+
+    def __init__(self, positions: np.ndarray) -> None:
+        self._all = positions
+        self._list: list[int] = []
+        self._at = 0  # next item, counted over the whole group
+        self._from = 0  # where _list starts
+
+    def peek(self) -> int | None:
+        j = self._at - self._from
+        if j >= len(self._list):
+            if self._at >= self._all.size:
+                return None
+            self._list = self._all[self._at : self._at + max(256, 2 * len(self._list))].tolist()
+            self._from, j = self._at, 0
+        return self._list[j]
+
+    def advance(self) -> None:
+        self._at += 1
+
+
+class _WindowPicker:
+    """Today's list split into groups by contact window: the next item is the earliest in the day's order
+    among the groups whose window is open now."""
+
+    def __init__(self, groups: np.ndarray, windows: Windows) -> None:
+        order = np.argsort(groups, kind="stable")  # positions grouped, each group in the day's order
+        bounds = np.searchsorted(groups[order], np.arange(len(windows) + 1))
+        self._groups = [
+            (_Stretches(order[bounds[g] : bounds[g + 1]]), windows[g])
+            for g in range(len(windows))
+            if bounds[g + 1] > bounds[g]
+        ]
+
+    def pick(self, now: float) -> int | None:
+        best = None
+        for items, windows in self._groups:
+            if not any(lo <= now < hi for lo, hi in windows):
+                continue
+            p = items.peek()
+            if p is not None and (best is None or p < best[0]):
+                best = (p, items)
+        if best is None:
+            return None
+        best[1].advance()
+        return best[0]
+
+    def openings(self, now: float) -> list[float]:
+        """When windows of groups with items open later than ``now``."""
+        return sorted({lo for _, windows in self._groups for lo, _ in windows if lo > now})
 
 
 class OutboundQueue:
@@ -46,10 +109,14 @@ class OutboundQueue:
         self.voided = 0
         self._urgent: deque[tuple[int, int, int, float]] = deque()
         self._late: list[tuple[int, int, int, float]] = []
+        self._picker: _WindowPicker | None = None  # today's list by contact window, under hours rules
+        self._gone = np.zeros(0, dtype=bool)  # with a picker: the positions taken today
+        self._ntaken = 0
+        self.held_today = 0
 
     @property
     def waiting(self) -> int:
-        return self._acct.size - self._ptr + len(self._urgent) + len(self._late)
+        return self._acct.size - self._ptr - self._ntaken + len(self._urgent) + len(self._late)
 
     def push_urgent(self, account: int, channel: int, rule: int, now: float) -> None:
         """Work that a rule deferred to later today: taken before the rest of today's list."""
@@ -104,9 +171,20 @@ class OutboundQueue:
         rest = slice(self._ptr, None)
         return self._acct[rest], self._chan[rest], self._rule[rest]
 
-    def open(self, day: int, now: float, key: PriorityKey, wanted: np.ndarray | None = None) -> None:
-        """Void the items not ``wanted`` (a mask over ``queued()``; None keeps all), then order
-        today's work by the priority rule (smallest key first, ties by arrival)."""
+    def open(
+        self,
+        day: int,
+        now: float,
+        key: PriorityKey,
+        wanted: np.ndarray | None = None,
+        held: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
+        windows: Windows | None = None,
+    ) -> None:
+        """Void the items not ``wanted`` (a mask over ``queued()``; None keeps all), then order today's work by the
+        priority rule (smallest key first, ties by arrival). Items ``held`` (a cap stops them all day) stay queued
+        for the next opening; with ``groups`` (per item) and their ``windows``, an item is taken only inside its
+        group's window."""
         self._settle_late()
         rest = slice(self._ptr, None)
         self._acct, self._chan, self._rule, self._enq = (
@@ -119,15 +197,30 @@ class OutboundQueue:
             self._drop(~wanted, now)
             self.voided_today = int((~wanted).sum())
             self.voided += self.voided_today
+            held = None if held is None else held[wanted]
+            groups = None if groups is None else groups[wanted]
         order = np.argsort(key(self._acct, self._enq), kind="stable")
+        if held is not None and held.any():
+            order = np.concatenate([order[~held[order]], order[held[order]]])  # held ones after today's
+            self.held_today = int(held.sum())
+        else:
+            self.held_today = 0
         self._acct, self._chan, self._rule, self._enq = (
             a[order] for a in (self._acct, self._chan, self._rule, self._enq)
         )
-        self._ptr = 0
-        self._today = self._acct.size
+        self._today = self._acct.size - self.held_today
+        self._picker = None
+        if groups is not None and windows is not None:
+            self._picker = _WindowPicker(groups[order][: self._today], windows)
+            self._gone = np.zeros(self._today, dtype=bool)
+        self._ntaken = 0
         self._unlist()
         self.open_day = day
         self.done_today = 0
+
+    def openings(self, now: float) -> list[float]:
+        """When contact windows with work in them open later today (none without hours rules)."""
+        return [] if self._picker is None else self._picker.openings(now)
 
     def _drop(self, gone: np.ndarray, now: float) -> None:
         """Remove the items marked ``gone`` (their waiting time ends now)."""
@@ -152,6 +245,13 @@ class OutboundQueue:
         if self._urgent:
             acct, chan, rule, enq = self._urgent.popleft()
             return self._taken(acct, chan, rule, enq, now)
+        if self._picker is not None:
+            p = self._picker.pick(now)
+            if p is None:
+                return None
+            self._gone[p] = True
+            self._ntaken += 1
+            return self._taken(int(self._acct[p]), int(self._chan[p]), int(self._rule[p]), float(self._enq[p]), now)
         k = self._ptr
         if k >= self._today:
             return None
@@ -189,9 +289,20 @@ class OutboundQueue:
         self.length.update(now, self.waiting)
         return acct, chan, rule
 
+    def _compact(self) -> None:
+        """Drop the items a picker took today from the arrays (the rest keep their order)."""
+        if self._picker is None:
+            return
+        keep = np.concatenate([~self._gone, np.ones(self._acct.size - self._gone.size, dtype=bool)])
+        self._acct, self._chan, self._rule, self._enq = (
+            a[keep] for a in (self._acct, self._chan, self._rule, self._enq)
+        )
+        self._picker, self._gone, self._ntaken = None, np.zeros(0, dtype=bool), 0
+
     def close(self, now: float, expire: bool) -> int:
         """End of the working day: leftovers are carried (returned count) or dropped."""
         self._settle_late()
+        self._compact()
         if self._urgent:
             acct, chan, rule, enq = (np.array(col) for col in zip(*self._urgent, strict=True))
             self._urgent.clear()
@@ -214,7 +325,10 @@ class OutboundQueue:
     def residual_wait(self, now: float) -> float:
         """Waiting time so far of items still queued at ``now`` (for Little's law at the horizon)."""
         self._settle_late()
-        return float(np.sum(now - self._enq[self._ptr :]))
+        enq = self._enq[self._ptr :]
+        if self._picker is not None:
+            enq = enq[np.concatenate([~self._gone, np.ones(enq.size - self._gone.size, dtype=bool)])]
+        return float(np.sum(now - enq))
 
 
 class InboundQueue:

@@ -20,7 +20,7 @@ import numpy as np
 import simpy
 
 from collectsim.dists import Distribution
-from collectsim.engine.operations.queues import InboundQueue, OutboundQueue, PriorityKey
+from collectsim.engine.operations.queues import InboundQueue, OutboundQueue, PriorityKey, Windows
 from collectsim.engine.operations.timeweighted import TimeWeighted
 from collectsim.scenario.schema import WEEKDAYS, Shift, Team
 
@@ -256,11 +256,27 @@ class TeamDesk:
             else:
                 self.opening(self, day)
 
-    def open(self, day: int, wanted: np.ndarray | None = None) -> None:
-        """Open today's outbound queue: void the items not ``wanted`` (None keeps all), order the rest."""
-        self.outbound.open(day, self.env.now, self.priority, wanted)
+    def open(
+        self,
+        day: int,
+        wanted: np.ndarray | None = None,
+        held: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
+        windows: Windows | None = None,
+    ) -> None:
+        """Open today's outbound queue: void the items not ``wanted`` (None keeps all), order the rest; items
+        ``held`` wait for the next opening, and with contact windows (``groups``, ``windows``) idle agents are
+        woken as each opens."""
+        now = self.env.now
+        self.outbound.open(day, now, self.priority, wanted, held, groups, windows)
+        for t in self.outbound.openings(now):
+            if t < self.day_end(day):
+                self.env.timeout(t - now).callbacks.append(self._window_opens)
         self.tally.days_worked += 1
         self.tally.daily_queue.append(self.outbound.due_today)
+
+    def _window_opens(self, _: simpy.Event) -> None:
+        self._wake(len(self._idle))
 
     def _close(self, day: int) -> None:
         if self.outbound.open_day != day:

@@ -97,8 +97,15 @@ class TeamWork:
         items = [d.outbound.queued() for d in desks]
         wanted = [self.check.keep(a, c, r, day) if a.size else np.ones(0, dtype=bool) for a, c, r in items]
         lost = self.check.outranked([(a, c) for a, c, _ in items], wanted)
-        for desk, w, out in zip(desks, wanted, lost, strict=True):
-            desk.open(day, w & ~out)
+        for desk, (acct, chan, _), w, out in zip(desks, items, wanted, lost, strict=True):
+            w = w & ~out
+            if not self.conduct.active:
+                desk.open(day, w)
+                continue
+            # A dialer's list: what a cap stops all day is not dialled today; the rest by the borrower's hours.
+            held = self.conduct.held_all_day(acct, chan, desk.day_end(day)) & w
+            dial = self.conduct.dial_groups(acct, chan, day)
+            desk.open(day, w, held, *(dial or (None, None)))
 
     def _attempt(
         self, desk: TeamDesk, i: int, cid: int, rule: int, now: float, queue: OutboundQueue
