@@ -203,10 +203,11 @@ class ConductRules:
 
     # --- team work lists ------------------------------------------------------------------------------------
 
-    def held_all_day(self, idx: np.ndarray, chan: np.ndarray, until: float) -> np.ndarray:
-        """Team items (accounts ``idx`` on channel ids ``chan``) that a cap stops until after ``until``, the team's
-        last shift end today: they wait in their queue for the next opening, each tallied once as a deferral under
-        its first such cap. A cap full at ``until`` is full all day, as a cap only fills as the day goes on."""
+    def held_today(self, idx: np.ndarray, chan: np.ndarray, now: float) -> np.ndarray:
+        """Team items (accounts ``idx`` on channel ids ``chan``) that a cap stops when the day's list is made at
+        ``now``: not dialled today, as a compliance screen suppresses an account at its cap when the list is
+        built; they wait in their queue for the next opening, each tallied once as a deferral under its first
+        such cap."""
         held = np.zeros(idx.size, dtype=bool)
         if self.audit or not self.caps or idx.size == 0:
             return held
@@ -216,7 +217,7 @@ class ConductRules:
             if sel is None or sel.size == 0:
                 continue
             for cap in caps:
-                hit = sel[cap.full(idx[sel], np.full(sel.size, until))]
+                hit = sel[cap.full(idx[sel], np.full(sel.size, now))]
                 new = hit[~held[hit]]
                 held[new] = True
                 self.deferred[cap.rule.name] += int(new.size)

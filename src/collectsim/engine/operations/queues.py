@@ -11,8 +11,8 @@ over, so done ≤ due − voided always holds.
 Under contact-hours rules the day's list is split by the borrower's contact window (time
 zone and the hours of the item's channel): an agent takes the first item, in the day's order,
 whose borrower may be called now, as a dialer skips numbers outside their hours and comes back
-to them when the window opens. Items a cap stops for the whole day wait in the queue, in their
-place, for the next opening.
+to them when the window opens. Items a cap stops when the list is made wait in the queue, in
+their place, for the next opening.
 
 Inbound calls queue first-come first-served and are answered before outbound work.
 Both queues keep an exact time-weighted length and the total time items spent
@@ -21,6 +21,8 @@ waiting, so Little's law (∫Q dt = Σ waits) can be checked on every queue.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections import deque
 from collections.abc import Callable
 
@@ -59,7 +61,8 @@ class _Stretches:
 
 class _WindowPicker:
     """Today's list split into groups by contact window: the next item is the earliest in the day's order
-    among the groups whose window is open now."""
+    among the groups whose window is open now. Which groups are open changes only at a window's edge, so the
+    open set is kept until the next edge."""
 
     def __init__(self, groups: np.ndarray, windows: Windows) -> None:
         order = np.argsort(groups, kind="stable")  # positions grouped, each group in the day's order
@@ -69,19 +72,27 @@ class _WindowPicker:
             for g in range(len(windows))
             if bounds[g + 1] > bounds[g]
         ]
+        self._edges = sorted({e for _, w in self._groups for iv in w for e in iv if math.isfinite(e)})
+        self._span = (math.inf, -math.inf)  # [from, to) in which ``_open`` holds
+        self._open: list[_Stretches] = []
+
+    def _open_at(self, now: float) -> list[_Stretches]:
+        if not self._span[0] <= now < self._span[1]:
+            k = bisect.bisect_right(self._edges, now)
+            self._span = (self._edges[k - 1] if k else -math.inf, self._edges[k] if k < len(self._edges) else math.inf)
+            self._open = [items for items, windows in self._groups if any(lo <= now < hi for lo, hi in windows)]
+        return self._open
 
     def pick(self, now: float) -> int | None:
-        best = None
-        for items, windows in self._groups:
-            if not any(lo <= now < hi for lo, hi in windows):
-                continue
+        best, first = None, None
+        for items in self._open_at(now):
             p = items.peek()
-            if p is not None and (best is None or p < best[0]):
-                best = (p, items)
+            if p is not None and (first is None or p < first):
+                best, first = items, p
         if best is None:
             return None
-        best[1].advance()
-        return best[0]
+        best.advance()
+        return first
 
     def openings(self, now: float) -> list[float]:
         """When windows of groups with items open later than ``now``."""
@@ -182,7 +193,7 @@ class OutboundQueue:
         windows: Windows | None = None,
     ) -> None:
         """Void the items not ``wanted`` (a mask over ``queued()``; None keeps all), then order today's work by the
-        priority rule (smallest key first, ties by arrival). Items ``held`` (a cap stops them all day) stay queued
+        priority rule (smallest key first, ties by arrival). Items ``held`` (a cap stops them) stay queued
         for the next opening; with ``groups`` (per item) and their ``windows``, an item is taken only inside its
         group's window."""
         self._settle_late()

@@ -102,8 +102,8 @@ class TeamWork:
             if not self.conduct.active:
                 desk.open(day, w)
                 continue
-            # A dialer's list: what a cap stops all day is not dialled today; the rest by the borrower's hours.
-            held = self.conduct.held_all_day(acct, chan, desk.day_end(day)) & w
+            # A dialer's list: what a cap stops now is not dialled today; the rest by the borrower's hours.
+            held = self.conduct.held_today(acct, chan, self.env.now) & w
             dial = self.conduct.dial_groups(acct, chan, day)
             desk.open(day, w, held, *(dial or (None, None)))
 
