@@ -282,7 +282,14 @@ def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
     return {f"service_level_week_{int(w):02d}": float(done[w] / due[w]) for w in due.index if due[w] > 0}
 
 
-def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float], annual_rate: float, horizon: int):
+def lifetime_kpis(
+    acc: pd.DataFrame,
+    daily: pd.DataFrame,
+    kpis: dict[str, float],
+    annual_rate: float,
+    horizon: int,
+    chargeoff_dpd: int = 180,
+):
     """Money over the account's life: the horizon's open value added, and cash flows discounted to day 0.
 
     ``ecl_at_entry`` is what the cohort loses: what was owed less what is recovered (discounted) and, with a
@@ -311,7 +318,7 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
     still_open = float(left[acc["open_at_horizon"].to_numpy()].sum())
     recovered_pv = float(((daily["collected"].to_numpy() + proceeds) * np.exp(-rho * (day + 1))).sum())
     gross_after_today = math.exp(-rho * horizon) * float(acc["expected_after_horizon_pv"].sum())
-    provisions = provision_kpis(acc, horizon)
+    provisions = provision_kpis(acc, horizon, chargeoff_dpd)
     # With a contract a cure leaves the balance performing: not lost, except the lifetime loss provided for it.
     performing = kpis.get("performing_balance", 0.0) - provisions.get("allowance_performing_lifetime", 0.0)
     ecl = owed - recovered_pv - gross_after_today - performing  # sale proceeds recover part of the loss too
@@ -337,12 +344,13 @@ def lifetime_kpis(acc: pd.DataFrame, daily: pd.DataFrame, kpis: dict[str, float]
     }
 
 
+IN_COURT = ("filed", "served", "won", "enforcing")  # legal stages of a case under way (the debt accelerated)
 STAGE_DPD = (30, 90)  # IFRS 9: more than 30 DPD is a significant increase in credit risk, more than 90 is impaired
 YEAR_DAYS = 365.0  # the 12 months of a 12-month ECL
 MONTH_DAYS = 30.0  # the month of ``redefault_monthly``
 
 
-def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
+def provision_kpis(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int = 180) -> dict[str, float]:
     """The loss allowance at the horizon for accounts still on the book (open, not written off).
 
     Each account in collection carries a lifetime expected credit loss: what it owes less the
@@ -353,29 +361,37 @@ def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     With a contractual schedule (``[product]``: the accounts table has ``dpd`` and ``cured_days``) DPD
     is the account's contractual DPD at the horizon, and cured accounts stay on the book with their
     performing balance: stage 1 (current), 12-month ECL = PD₁₂ × LGD × EAD under IFRS 9, lifetime ECL
-    under CECL (``performing_ecl``). Only then do the two allowances differ, and only then are
-    ``allowance_cecl_at_horizon`` and the risk parameters reported (a run without a schedule keeps its
-    KPI set: the pinned runs compare it whole).
+    under CECL (``performing_ecl``). An account in collection then owes its arrears, not its balance:
+    with the run's odds that it cures (``cure_odds``) the rest of its balance performs again, less the
+    loss provided for a performing balance (12 months in stage 1 under IFRS 9, else its lifetime). Only
+    then do the two allowances differ, and only then are ``allowance_cecl_at_horizon`` and the risk
+    parameters reported (a run without a schedule keeps its KPI set: the pinned runs compare it whole).
     """
     # Compared on the categorical, not on an object array of labels; stages as int8: at 1M accounts the
     # int64 and object temporaries made this the run's peak memory (issue 15).
     on_book = (acc["status"] == "active").to_numpy()
     owed = acc["outstanding"].to_numpy()
-    loss = np.maximum(owed - acc["expected_after_horizon_pv"].to_numpy(), 0.0) * on_book
+    lost = np.maximum(owed - acc["expected_after_horizon_pv"].to_numpy(), 0.0) * on_book
     by_calendar = acc["entry_dpd"].to_numpy() + horizon - acc["entry_day"].to_numpy()
     dpd = acc["dpd"].to_numpy() if "dpd" in acc else by_calendar  # contractual DPD with a schedule
     one, two, three = np.int8(1), np.int8(2), np.int8(3)
     stage = np.where(dpd <= STAGE_DPD[0], one, np.where(dpd <= STAGE_DPD[1], two, three))
     if "cured_days" not in acc:
         exposure = float(owed[on_book].sum())
-        out = {f"allowance_stage_{k}": float(loss[stage == k].sum()) for k in (1, 2, 3)}
-        out["allowance_at_horizon"] = float(loss.sum())
+        out = {f"allowance_stage_{k}": float(lost[stage == k].sum()) for k in (1, 2, 3)}
+        out["allowance_at_horizon"] = float(lost.sum())
         out["exposure_at_horizon"] = exposure
-        out["coverage_at_horizon"] = _safe(float(loss.sum()), exposure)
+        out["coverage_at_horizon"] = _safe(float(lost.sum()), exposure)
         return out
+    risk = redefault_risk(acc)
+    rate_12m, rate_life = performing_loss_rates(acc, risk)
+    # What a cure brings back: the balance beyond the arrears, performing again, net of its own loss.
+    back = cure_odds(acc, horizon, chargeoff_dpd) * np.maximum(owed - acc["arrears"].to_numpy(), 0.0) * on_book
+    collection_ifrs9 = np.maximum(lost - back * (1.0 - np.where(stage == one, rate_12m, rate_life)), 0.0)
+    collection_cecl = np.maximum(lost - back * (1.0 - rate_life), 0.0)
     perf = performing_ecl(acc)
-    ifrs9 = loss + perf["ecl_12m"]
-    cecl = loss + perf["ecl_lifetime"]
+    ifrs9 = collection_ifrs9 + perf["ecl_12m"]
+    cecl = collection_cecl + perf["ecl_lifetime"]
     exposure = float(owed[on_book].sum() + perf["ead"].sum())
     out = {f"allowance_stage_{k}": float(ifrs9[stage == k].sum()) for k in (1, 2, 3)}
     out["allowance_at_horizon"] = float(ifrs9.sum())
@@ -385,12 +401,28 @@ def provision_kpis(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     out["exposure_at_horizon"] = exposure
     out["coverage_at_horizon"] = _safe(float(ifrs9.sum()), exposure)
     out["coverage_cecl_at_horizon"] = _safe(float(cecl.sum()), exposure)
-    risk = redefault_risk(acc)
     h = risk.attrs["portfolio_hazard"]
     out["redefault_monthly_observed"] = 1.0 - math.exp(-h * MONTH_DAYS) if not math.isnan(h) else h
     out["pd_12m_observed"] = 1.0 - math.exp(-h * YEAR_DAYS) if not math.isnan(h) else h
     out["lgd_observed"] = risk.attrs["portfolio_lgd"]
     return out
+
+
+def cure_odds(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int) -> np.ndarray:
+    """Per account, the odds that an account in collection at the horizon cures rather than being charged off,
+    from the run's own contractual roll rates, as a bank's flow-rate model takes them: an account in bucket b
+    is charged off if it rolls through every bucket up to the charge-off bucket c, P = Π_{b ≤ j < c} roll_j,
+    and reaching c is taken as charge-off. A roll the run could not observe counts as certain (no credit for a
+    cure), and so does a court case (the debt is accelerated: there are no arrears to pay up)."""
+    rolls = contractual_roll_rates(acc, horizon)
+    last = min((chargeoff_dpd - 1) // BUCKET_DAYS + 1, ROLL_BUCKETS + 1)
+    flow = np.ones(ROLL_BUCKETS + 2)  # flow[b]: P(charged off | in bucket b); bucket 0 unused
+    for b in range(last - 1, 0, -1):
+        roll = rolls[roll_rate_name(b)]
+        flow[b] = (1.0 if math.isnan(roll) else roll) * flow[b + 1]
+    bucket = np.clip((acc["dpd"].to_numpy() - 1) // BUCKET_DAYS + 1, 1, ROLL_BUCKETS + 1)
+    in_court = acc["legal_stage"].isin(IN_COURT).to_numpy() if "legal_stage" in acc else False
+    return np.where(in_court, 0.0, 1.0 - flow[bucket])
 
 
 def _hazard(events: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -448,25 +480,27 @@ def redefault_risk(acc: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def performing_ecl(acc: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per account: the performing exposure (a cured account's balance) and its 12-month and lifetime ECL.
-
-    ECL = PD × LGD × EAD with the segment's ``redefault_risk``: PD over t days = 1 − e^{−h·t}, t = 365
-    for the 12-month ECL and the account's ``remaining_life_days`` for the lifetime one. EAD is the
-    balance at the horizon, held over the whole life (no amortisation, no undrawn limit), and the loss
-    is not discounted. Where the run saw no day at risk the PD is 0.
-    """
-    ead = np.where((acc["status"] == "cured").to_numpy(), acc["outstanding"].to_numpy(), 0.0)
-    risk = redefault_risk(acc)
+def performing_loss_rates(acc: pd.DataFrame, risk: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per account, the share of a performing balance lost over 12 months and over its remaining life:
+    PD × LGD with the segment's ``redefault_risk``, PD over t days = 1 − e^{−h·t}, t = 365 or the account's
+    ``remaining_life_days``. Where the run saw no day at risk the PD is 0."""
+    risk = redefault_risk(acc) if risk is None else risk
     seg = acc["segment"].astype(object).to_numpy()
     h = np.nan_to_num(risk["hazard"].reindex(seg).to_numpy(dtype=float), nan=0.0)
     lgd = np.nan_to_num(risk["lgd"].reindex(seg).to_numpy(dtype=float), nan=0.0)
     life = acc["remaining_life_days"].to_numpy(dtype=float)
-    return {
-        "ead": ead,
-        "ecl_12m": -np.expm1(-h * YEAR_DAYS) * lgd * ead,
-        "ecl_lifetime": -np.expm1(-h * life) * lgd * ead,
-    }
+    return -np.expm1(-h * YEAR_DAYS) * lgd, -np.expm1(-h * life) * lgd
+
+
+def performing_ecl(acc: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per account: the performing exposure (a cured account's balance) and its 12-month and lifetime ECL.
+
+    ECL = PD × LGD × EAD (``performing_loss_rates``). EAD is the balance at the horizon, held over the whole
+    life (no amortisation, no undrawn limit), and the loss is not discounted.
+    """
+    ead = np.where((acc["status"] == "cured").to_numpy(), acc["outstanding"].to_numpy(), 0.0)
+    rate_12m, rate_life = performing_loss_rates(acc)
+    return {"ead": ead, "ecl_12m": rate_12m * ead, "ecl_lifetime": rate_life * ead}
 
 
 # Which KPIs are fractions, and which may be undefined. Declared here, beside the functions that name

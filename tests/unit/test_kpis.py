@@ -179,53 +179,86 @@ def test_provision_by_stage_by_hand() -> None:
 
 
 def _book_with_cures() -> pd.DataFrame:
-    """Three segments with a contractual schedule: A and B saw re-defaults, C saw no day at risk."""
+    """Three segments with a contractual schedule: A and B saw re-defaults, C saw no day at risk.
+
+    Buckets reached (day 0 at DPD 1): accounts 2, 4 and 6 reached DPD 31 on day 30, and 4 and 6 DPD 61 on day 60.
+    At horizon 90 that is a 1–30 roll of 3/7 and a 30–60 roll of 2/3; later rolls are not observable.
+    """
     rows = [
-        # segment, status, dpd, outstanding, pv, after, opening, paid, redefaults, cured_days, life
-        ("A", "active", 10, 100.0, 60.0, 80.0, 100.0, 0.0, 0, 0, 1095.0),
-        ("A", "cured", 0, 1000.0, 0.0, 0.0, 1200.0, 200.0, 0, 300, 1095.0),
-        ("A", "active", 45, 200.0, 50.0, 50.0, 300.0, 100.0, 1, 100, 1095.0),
-        ("B", "cured", 0, 500.0, 0.0, 0.0, 500.0, 0.0, 0, 150, 730.0),
-        ("B", "written_off", 200, 0.0, 0.0, 0.0, 400.0, 100.0, 2, 50, 730.0),
-        ("C", "cured", 0, 300.0, 0.0, 0.0, 300.0, 0.0, 0, 0, 365.0),
-        ("C", "written_off", 200, 0.0, 0.0, 0.0, 200.0, 0.0, 0, 0, 365.0),
-        ("C", "pending", 0, 1000.0, 0.0, 0.0, 1000.0, 0.0, 0, 0, 365.0),  # not yet in collection
+        # segment, status, dpd, outstanding, pv, after, opening, paid, redefaults, cured_days, life, arrears
+        ("A", "active", 10, 100.0, 60.0, 80.0, 100.0, 0.0, 0, 0, 1095.0, 60.0),
+        ("A", "cured", 0, 1000.0, 0.0, 0.0, 1200.0, 200.0, 0, 300, 1095.0, 0.0),
+        ("A", "active", 45, 200.0, 50.0, 50.0, 300.0, 100.0, 1, 100, 1095.0, 80.0),
+        ("B", "cured", 0, 500.0, 0.0, 0.0, 500.0, 0.0, 0, 150, 730.0, 0.0),
+        ("B", "written_off", 200, 0.0, 0.0, 0.0, 400.0, 100.0, 2, 50, 730.0, 0.0),
+        ("C", "cured", 0, 300.0, 0.0, 0.0, 300.0, 0.0, 0, 0, 365.0, 0.0),
+        ("C", "written_off", 200, 0.0, 0.0, 0.0, 200.0, 0.0, 0, 0, 365.0, 0.0),
+        ("C", "pending", 0, 1000.0, 0.0, 0.0, 1000.0, 0.0, 0, 0, 365.0, 0.0),  # not yet in collection
     ]
     cols = ["segment", "status", "dpd", "outstanding", "expected_after_horizon_pv", "expected_after_horizon"]
-    cols += ["opening_balance", "paid", "redefaults", "cured_days", "remaining_life_days"]
+    cols += ["opening_balance", "paid", "redefaults", "cured_days", "remaining_life_days", "arrears"]
     acc = pd.DataFrame(rows, columns=cols)
     acc["segment"] = acc["segment"].astype("category")
     acc["interest"] = acc["fees"] = acc["sale_proceeds"] = 0.0
     acc["entry_dpd"], acc["entry_day"] = 1, 0  # by the calendar every account would be at DPD 91: stage 3
     acc["cures"] = (acc["cured_days"] > 0).astype(int)
+    acc["legal_stage"] = "none"
+    na = pd.NA
+    acc["reached_dpd_1_day"] = pd.array([0, 0, 0, 0, 0, 0, 0, na], dtype="Int32")
+    acc["reached_dpd_31_day"] = pd.array([na, na, 30, na, 30, na, 30, na], dtype="Int32")
+    acc["reached_dpd_61_day"] = pd.array([na, na, na, na, 60, na, 60, na], dtype="Int32")
+    for start in (91, 121, 151):
+        acc[f"reached_dpd_{start}_day"] = pd.array([na] * 8, dtype="Int32")
     return acc
 
 
 def test_performing_allowance_by_hand() -> None:
     """With a schedule, cured balances are stage 1 at PD × LGD × EAD from the run's own re-default and loss
-    figures by segment (PD over t days = 1 − (1 − events ÷ days at risk)^t), staged by contractual DPD."""
+    figures by segment (PD over t days = 1 − (1 − events ÷ days at risk)^t), staged by contractual DPD. An
+    account in collection owes its balance less its expected collections, less what a cure brings back: its
+    balance beyond the arrears, with the odds of not rolling to charge-off (1 − the product of the rolls ahead
+    of it), net of the performing loss (12 months in stage 1 under IFRS 9, else lifetime)."""
     k = metrics.provision_kpis(_book_with_cures(), horizon=90)
     lgd_a = 1 - (80 + 1200 + 150) / (100 + 1200 + 300)  # collected + after horizon + cured balance, ÷ owed
     lgd_b = 1 - (500 + 100) / (500 + 400)
     lgd_c = 1 - 300 / (300 + 200)  # the pending account owes nothing to collection yet
     p_a, p_b, p_all = 1 / 400, 2 / 200, 3 / 600  # C saw no day at risk: the portfolio's
-    twelve = (1 - (1 - p_a) ** 365) * lgd_a * 1000 + (1 - (1 - p_b) ** 365) * lgd_b * 500
+    a_12m, a_life = (1 - (1 - p_a) ** 365) * lgd_a, (1 - (1 - p_a) ** 1095) * lgd_a
+    twelve = a_12m * 1000 + (1 - (1 - p_b) ** 365) * lgd_b * 500
     twelve += (1 - (1 - p_all) ** 365) * lgd_c * 300
-    life = (1 - (1 - p_a) ** 1095) * lgd_a * 1000 + (1 - (1 - p_b) ** 730) * lgd_b * 500
+    life = a_life * 1000 + (1 - (1 - p_b) ** 730) * lgd_b * 500
     life += (1 - (1 - p_all) ** 365) * lgd_c * 300
+    back_1 = (1 - 3 / 7 * 2 / 3) * (100 - 60)  # DPD 10: rolls 1–30 then 30–60 to be lost
+    back_2 = (1 - 2 / 3) * (200 - 80)  # DPD 45
+    stage_1 = 40 - back_1 * (1 - a_12m)
+    stage_2 = 150 - back_2 * (1 - a_life)
+    assert stage_1 > 0 and stage_2 > 0
     assert k["allowance_performing_12m"] == pytest.approx(twelve, rel=1e-12)
     assert k["allowance_performing_lifetime"] == pytest.approx(life, rel=1e-12)
-    assert k["allowance_stage_1"] == pytest.approx(40 + twelve, rel=1e-12)  # the DPD-10 account's 100 − 60
-    assert k["allowance_stage_2"] == 150.0 and k["allowance_stage_3"] == 0.0
-    assert k["allowance_at_horizon"] == pytest.approx(190 + twelve, rel=1e-12)
-    assert k["allowance_cecl_at_horizon"] == pytest.approx(190 + life, rel=1e-12)
+    assert k["allowance_stage_1"] == pytest.approx(stage_1 + twelve, rel=1e-12)
+    assert k["allowance_stage_2"] == pytest.approx(stage_2, rel=1e-12) and k["allowance_stage_3"] == 0.0
+    assert k["allowance_at_horizon"] == pytest.approx(stage_1 + stage_2 + twelve, rel=1e-12)
+    cecl = 40 - back_1 * (1 - a_life) + stage_2 + life
+    assert k["allowance_cecl_at_horizon"] == pytest.approx(cecl, rel=1e-12)
     assert k["exposure_at_horizon"] == 2100.0
-    assert k["coverage_at_horizon"] == pytest.approx((190 + twelve) / 2100)
+    assert k["coverage_at_horizon"] == pytest.approx((stage_1 + stage_2 + twelve) / 2100)
     assert k["pd_12m_observed"] == pytest.approx(1 - (1 - p_all) ** 365)
     assert k["redefault_monthly_observed"] == pytest.approx(1 - (1 - p_all) ** 30)
     assert k["lgd_observed"] == pytest.approx(1 - (1430 + 600 + 300) / (1600 + 900 + 500))
 
 
+def test_no_cure_credit_in_court_and_the_rolls_stop_at_the_charge_off_bucket() -> None:
+    """A case in court accelerates the debt: no arrears to pay up, so no cure credit. A book charged off at 45 DPD
+    (bucket 2) loses an account of bucket 1 on its first roll (3/7), and one already in bucket 2 for good."""
+    a_12m = (1 - (1 - 1 / 400) ** 365) * (1 - 1430 / 1600)
+    acc = _book_with_cures()
+    base = metrics.provision_kpis(acc, horizon=90)["allowance_stage_1"]
+    acc.loc[0, "legal_stage"] = "served"
+    in_court = metrics.provision_kpis(acc, horizon=90)["allowance_stage_1"]
+    assert in_court == pytest.approx(base + (1 - 2 / 7) * 40 * (1 - a_12m), rel=1e-12)
+    short = metrics.provision_kpis(_book_with_cures(), horizon=90, chargeoff_dpd=45)
+    assert short["allowance_stage_2"] == 150.0
+    assert short["allowance_stage_1"] == pytest.approx(base + (5 / 7 - 4 / 7) * 40 * (1 - a_12m), rel=1e-12)
 def test_without_a_schedule_the_allowance_keys_are_unchanged() -> None:
     """No schedule columns: the KPI set and values of before (the pinned runs compare the set whole)."""
     acc = _book_with_cures().drop(columns=["dpd", "cured_days", "cures"])

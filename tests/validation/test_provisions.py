@@ -55,12 +55,12 @@ def test_higher_redefault_odds_raise_the_stage_1_allowance(card_runs: dict[float
 
 
 def test_cecl_provides_at_least_ifrs_9_on_a_performing_book(card_runs: dict[float, cs.RunResult]) -> None:
-    """A 36-month behavioural life is longer than 12 months, so CECL's lifetime loss exceeds stage 1's."""
+    """A 36-month behavioural life is longer than 12 months, so CECL's lifetime loss exceeds stage 1's: on the
+    performing book, and on what a stage-1 account in collection brings back if it cures."""
     k = card_runs[1.0].kpis
     assert k["allowance_cecl_at_horizon"] > k["allowance_at_horizon"] > 0
-    assert k["allowance_cecl_at_horizon"] - k["allowance_at_horizon"] == pytest.approx(
-        k["allowance_performing_lifetime"] - k["allowance_performing_12m"]
-    )
+    performing = k["allowance_performing_lifetime"] - k["allowance_performing_12m"]
+    assert k["allowance_cecl_at_horizon"] - k["allowance_at_horizon"] > performing > 0
     assert not metrics.impossible_kpis(k)
 
 

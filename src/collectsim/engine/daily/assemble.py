@@ -326,7 +326,8 @@ def run_result(sim: Simulation, seed: int, *, take: bool = False) -> RunResult:
     kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(costs["cost"].sum()))
     daily = sim.recorder.daily_frame()
     kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["owed"]))
-    kpis.update(metrics.lifetime_kpis(accounts, daily, kpis, sc.economy.cost_of_funds, sc.horizon.days))
+    lifetime = metrics.lifetime_kpis(accounts, daily, kpis, sc.economy.cost_of_funds, sc.horizon.days, sc.chargeoff.dpd)
+    kpis.update(lifetime)
     kpis.update({f"terminal_collections_{k}": v for k, v in hv.by_source.items()})
     for cat in ("channel", "team", "legal", "agency", "complaints") + (("recovery",) if sim.recovery else ()):
         kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
