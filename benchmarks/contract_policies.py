@@ -46,12 +46,22 @@ KPIS = (
     "performing_balance",
     "complaints_per_1000",
     "ecl_rate_at_entry",
+    "allowance_at_horizon",  # IFRS 9, at the horizon: the performing book and the accounts still in collection
+    "allowance_cecl_at_horizon",
     # NPV counts cash, so a cure and a charge-off are both worth only the arrears paid; this adds the balance
     # cured back to performing, less the lifetime loss provided for it, discounted from the horizon.
     "npv_with_performing",
 )
 PLAIN_KPIS = ("npv", "cure_rate_dpd30")
-MONEY = {"npv", "net_recovery", "total_cost", "performing_balance", "npv_with_performing"}
+MONEY = {
+    "npv",
+    "net_recovery",
+    "total_cost",
+    "performing_balance",
+    "npv_with_performing",
+    "allowance_at_horizon",
+    "allowance_cecl_at_horizon",
+}
 
 
 def scenarios(contract: bool, accounts: int | None) -> dict[str, cs.Scenario]:
