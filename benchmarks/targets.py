@@ -33,7 +33,9 @@ Targets (issue 15), each printed with its measured value and PASS/FAIL:
   with re-default (shown, not judged: re-defaulted accounts are collected again, 1.9× the attempts at 100k);
 * sweep: a sweep of ~1-second runs on 2 worker processes ≥ 1.8× one worker (wall time, the only
   measure of parallelism; it suffers when other work shares the cores, so the load average is
-  printed with it), and the CPU a pool worker spends before its first job can run ≤ 0.5 s.
+  printed with it), and the CPU a pool worker spends before its first job can run ≤ 0.5 s. Workers are
+  forked from a fork server that has imported the engine once, so a worker's own clock misses that
+  import: the verdict charges each worker its own CPU plus its share of the fork server's.
 """
 
 from __future__ import annotations
@@ -212,6 +214,20 @@ def _ready(_: int) -> dict[str, float]:
     return {"pid": float(os.getpid()), "start_cpu_s": cold - warm}
 
 
+def _fork_server_cpu() -> float:
+    """CPU the pool's fork server has spent, i.e. its one-time imports (Linux /proc; 0 without one).
+
+    A forked worker's CPU clock starts at zero, so what it inherited ready-made is only seen here."""
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    stat = Path(f"/proc/{pid}/stat")
+    if pid is None or not stat.exists():
+        return 0.0
+    fields = stat.read_text().rsplit(")", 1)[1].split()  # fields from the 3rd on; utime, stime are 14, 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def work_sweep(n: int, runs: int, seed: int) -> dict[str, Any]:
     """Sweep wall time on 1 and on 2 workers, and each pool worker's start-up CPU."""
     import collectsim as cs
@@ -228,6 +244,7 @@ def work_sweep(n: int, runs: int, seed: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         ready = [r for _, r in ex.map_unordered(_ready, [0, 1])]
         pool_start_wall = time.perf_counter() - t0
+        server_cpu = _fork_server_cpu()
     walls: dict[str, float] = {}
     cpu0 = time.process_time()
     for label, make in (("1 worker", SequentialExecutor), ("2 workers", lambda: ProcessExecutor(2))):
@@ -241,6 +258,7 @@ def work_sweep(n: int, runs: int, seed: int) -> dict[str, Any]:
         "walls": walls,
         "run_cpu_s": run_cpu,
         "start_cpu_s": [r["start_cpu_s"] for r in ready],
+        "fork_server_cpu_s": server_cpu,
         "pool_start_wall_s": pool_start_wall,
         "load": os.getloadavg()[0],
         "accounts": n,
@@ -372,8 +390,14 @@ def sweep(v: Verdicts, args: argparse.Namespace) -> None:
         f"load average {r['load']:.1f}: 1 worker {w['1 worker']:.2f} s, 2 workers {w['2 workers']:.2f} s wall; "
         f"pool up in {r['pool_start_wall_s']:.2f} s wall"
     )
+    own, server = r["start_cpu_s"], r["fork_server_cpu_s"]
+    print(
+        f"pool start: fork server {server:.2f} s CPU once (imports), then each worker "
+        + ", ".join(f"{c:.2f}" for c in own)
+        + " s of its own"
+    )
     v.add("sweep: 2 workers / 1 worker (wall)", w["1 worker"] / w["2 workers"], 1.8, at_most=False, unit="x")
-    v.add("pool start CPU per worker", max(r["start_cpu_s"]), 0.5, at_most=True, unit=" s")
+    v.add("pool start CPU per worker", max(own) + server / len(own), 0.5, at_most=True, unit=" s")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -173,3 +173,21 @@ def test_workers_outlive_the_thread_that_started_them() -> None:
         starter.join()
         time.sleep(0.3)  # the parent-death signal, if any, has arrived by now
         assert dict(ex.map_unordered(noisy_sum, [2])) == {0: noisy_sum(2)}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the fork server is used where the platform has one")
+def test_workers_are_forked_warm_from_the_fork_server(process_executor: ProcessExecutor) -> None:
+    """Workers are copies of a fork server that imported the engine once, so none pays the imports
+    again; multiprocessing still names this process as their parent (the lifeline watches it).
+
+    The probes are expressions given to the built-in ``eval``, so that unpickling a job does not
+    import anything; the server's memory map shows the engine's compiled modules loaded there."""
+    import os
+
+    probes = ["__import__('os').getppid()", "__import__('multiprocessing').parent_process().pid"]
+    server, named_parent = (r for _, r in sorted(process_executor.map_unordered(eval, probes)))
+    assert server != os.getpid()  # forked by the server, not spawned by us
+    assert named_parent == os.getpid()
+    with open(f"/proc/{server}/maps") as maps:
+        loaded = maps.read()
+    assert "scipy/special" in loaded and "numpy" in loaded  # the server imported the engine

@@ -7,17 +7,23 @@ executor returns bit-identical results and the caller puts them back in order by
 
 * :class:`SequentialExecutor` runs in-process, in order: the default for one worker, for debugging and
   for tests.
-* :class:`ProcessExecutor` uses a ``spawn`` process pool. It is the one to prefer on a single machine:
-  on 2 cores it costs ~0.3 ms per task and nothing to start, against ~1 s start and 2.9 ms per task for
+* :class:`ProcessExecutor` uses a local process pool. It is the one to prefer on a single machine:
+  on 2 cores it costs ~0.3 ms per task and little to start, against ~1 s start and 2.9 ms per task for
   a local Dask cluster (measured on a 2-core machine; `benchmarks/sweep.py` repeats the comparison).
 * :class:`DaskExecutor` runs on a Dask cluster, local or remote; it only pays off on several machines.
   ``dask[distributed]`` is an optional extra and is imported only when this executor is built.
 
 Jobs run in other processes, so ``fn`` and every item must be picklable: ``fn`` must be a top-level
 function (or a ``functools.partial`` of one) importable by module path in the worker, not a lambda,
-closure or function defined in ``__main__`` of an interactive session. Workers are started with
-``spawn`` (not ``fork``): safe when the parent has threads, and the same on every platform. This
-module has no import-time side effects; in particular it never calls ``set_start_method``.
+closure or function defined in ``__main__`` of an interactive session.
+
+Workers are forked from multiprocessing's *fork server* where the platform has one (Linux, macOS),
+else started with ``spawn``; never with plain ``fork``, which is unsafe when the parent has threads.
+The fork server is a fresh, single-threaded interpreter that imports the engine once
+(:data:`PRELOAD`); each worker is a copy of it, so a worker is ready in milliseconds instead of
+paying ~1.3 s of CPU for numpy, scipy, pandas and the engine (measured by `benchmarks/targets.py
+--only sweep`). The server lives as long as this process, so later pools reuse it. This module has
+no import-time side effects; in particular it never calls ``set_start_method``.
 
 Any executor is a context manager; leaving the ``with`` block closes it. If a job raises, or the caller
 is interrupted (``KeyboardInterrupt``) or stops iterating, the jobs not yet started are cancelled and a
@@ -108,8 +114,21 @@ class SequentialExecutor(_ContextManager):
         return "SequentialExecutor()"
 
 
+PRELOAD = ["collectsim.experiments.runner"]
+"""Modules the fork server imports once for all workers: the job function and the engine behind it."""
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """The fork server where there is one (its workers start warm), else ``spawn``."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["__main__", *PRELOAD])
+    return ctx
+
+
 class ProcessExecutor(_ContextManager):
-    """Runs jobs on a pool of ``spawn``-started local processes (``concurrent.futures``).
+    """Runs jobs on a pool of local worker processes (``concurrent.futures``), forked warm.
 
     The pool starts on first use. After a failed or interrupted map the pool is shut down without
     waiting, and the next map starts a fresh one.
@@ -126,7 +145,7 @@ class ProcessExecutor(_ContextManager):
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=_worker_context(),
                 initializer=die_with_parent,
                 initargs=(os.getpid(),),
             )

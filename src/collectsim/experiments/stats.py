@@ -12,7 +12,7 @@ import math
 from fnmatch import fnmatch
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtr, stdtrit  # Student t cdf and ppf, without scipy.stats' 0.6 s import
 
 # +1: higher is better; -1: lower is better. KPIs not listed are neutral.
 DIRECTIONS: tuple[tuple[str, int], ...] = (
@@ -72,7 +72,7 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     if x.size < 2:
         return float(x.mean()), float("nan")
     se = x.std(ddof=1) / math.sqrt(x.size)
-    return float(x.mean()), float(stats.t.ppf(0.5 + level / 2, x.size - 1) * se)
+    return float(x.mean()), float(stdtrit(x.size - 1, 0.5 + level / 2) * se)
 
 
 def paired_difference(challenger: np.ndarray, champion: np.ndarray, kpi: str, level: float = 0.95) -> dict:
@@ -89,7 +89,7 @@ def paired_difference(challenger: np.ndarray, champion: np.ndarray, kpi: str, le
     else:
         se = d.std(ddof=1) / math.sqrt(d.size)
         p = (
-            float(stats.t.cdf(sign * mean / se, d.size - 1))
+            float(stdtr(d.size - 1, sign * mean / se))
             if se > 0
             else (1.0 if sign * mean > 0 else 0.0 if sign * mean < 0 else 0.5)
         )
