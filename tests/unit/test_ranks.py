@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
-from collectsim.engine.accounts.score import auc, average_ranks
+from collectsim.engine.accounts.score import _AucAlong, auc, average_ranks
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -18,6 +18,26 @@ def test_average_ranks_equal_rankdata_with_and_without_ties(seed: int) -> None:
     rng = np.random.default_rng(seed)
     for x in (rng.normal(size=500), rng.integers(0, 7, 500).astype(float), np.zeros(3), np.array([2.0])):
         assert np.array_equal(average_ranks(x), rankdata(x))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ranks_from_a_nearby_order_are_the_same(seed: int) -> None:
+    """A bisection sorts each signal starting from the last one's order; ties must not notice."""
+    rng = np.random.default_rng(seed)
+    for x in (rng.normal(size=500), rng.integers(0, 7, 500).astype(float)):
+        for near in (np.argsort(x + rng.normal(scale=0.1, size=x.size)), rng.permutation(x.size)):
+            assert np.array_equal(average_ranks(x, near), rankdata(x))
+
+
+def test_auc_along_a_bisection_equals_auc_from_scratch() -> None:
+    rng = np.random.default_rng(4)
+    z, e = rng.normal(size=2000), rng.normal(size=2000)
+    label = z + rng.normal(size=2000) > 0
+    along = _AucAlong(label)
+    for r in (0.5, 0.75, 0.625, 0.6875, 0.0, 1.0):
+        signal = np.round(r * z + np.sqrt(1 - r * r) * e, 2)  # rounded: ties too
+        assert along(signal) == auc(signal, label)
+    assert _AucAlong(np.zeros(5, dtype=bool))(np.arange(5.0)) == 0.5
 
 
 def test_auc_of_a_perfect_and_a_tied_signal() -> None:

