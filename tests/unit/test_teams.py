@@ -65,3 +65,16 @@ def test_no_work_on_days_off(small: cs.Scenario) -> None:
     sc = cs.with_overrides(small, {"teams.early_callers.working_days": ["mon"], "horizon.days": 28})
     r = cs.simulate(sc, seed=1)
     assert r.teams.set_index("team").loc["early_callers", "days_worked"] == 4
+
+
+def test_an_item_and_its_rest_are_one_delay_only_when_it_ends_at_the_same_instant() -> None:
+    """One timeout for handle + rest must wake the agent at exactly (now + handle) + rest, as two would."""
+    from collectsim.engine.operations.teams import one_delay
+
+    now, handle, rest = 17.41, 6.5 / 1440, 1.3 / 1440
+    delay = one_delay(now, now + handle, rest)
+    assert delay is not None and now + delay == (now + handle) + rest
+    # Early on day 0 the float sum of one delay misses that instant by a bit: two timeouts then.
+    now, handle, rest = 0.004508147532203405, 0.010177174042678924, 0.006400613343965188
+    assert now + ((now + handle) + rest - now) != (now + handle) + rest
+    assert one_delay(now, now + handle, rest) is None
