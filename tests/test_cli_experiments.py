@@ -67,16 +67,12 @@ def _sweep_file(tmp_path: Path, body: str = "") -> Path:
         ('[parameters."legal.court_days.mean"]\nlow = 5.0\nhigh = 1.0\n', "levels"),
     ],
 )
-def test_bad_sweep_file_one_line(tmp_path: Path, extra: str, phrase: str) -> None:
+def test_bad_sweep_file_one_line(tmp_path: Path, extra: str, phrase: str, cli) -> None:
     """A bad sweep file: exit 2 and one line naming the field."""
     f = _sweep_file(tmp_path)
     text = f.read_text()
     f.write_text(extra + text if not extra.startswith("[") else text + extra)
-    proc = subprocess.run(
-        [sys.executable, "-m", "collectsim", "sweep", str(f), "--results", str(tmp_path / "r")],
-        capture_output=True,
-        text=True,
-    )
+    proc = cli(["sweep", str(f), "--results", str(tmp_path / "r")])
     assert proc.returncode == 2, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and phrase in lines[0], proc.stderr
