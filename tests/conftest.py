@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,3 +38,33 @@ def slow_payers() -> cs.Scenario:
 @pytest.fixture(scope="session")
 def small_run(small: cs.Scenario) -> cs.RunResult:
     return cs.simulate(small, seed=11, record_events=True, check_invariants=True)
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What ``collectsim …`` gave when called in-process: the exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """``cli(args, cwd=None)``: ``collectsim.cli.main(args)`` in this process, as the subprocess tests ran it
+    (``python -m collectsim …``) where the test is about what the command does, not about the process: exit code,
+    stdout and stderr, an argparse exit included. Saves an interpreter start and the import of the simulator."""
+    from collectsim.cli import main
+
+    def run(args: list[str], cwd: Path | None = None) -> CliResult:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            code = main(args)
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+
+    return run

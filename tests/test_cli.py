@@ -44,9 +44,9 @@ def test_run_writes_complete_folder(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_resolved_scenario_reruns(tmp_path: Path) -> None:
     """The saved scenario.toml is complete: running it gives the same KPIs."""
-    main(["run", BASELINE, *SMALL, "--results", str(tmp_path / "a")])
+    main(["run", BASELINE, *SMALL, "--no-report", "--results", str(tmp_path / "a")])
     (folder,) = list((tmp_path / "a").iterdir())
-    main(["run", str(folder / "scenario.toml"), "--quiet", "--results", str(tmp_path / "b")])
+    main(["run", str(folder / "scenario.toml"), "--quiet", "--no-report", "--results", str(tmp_path / "b")])
     (again,) = list((tmp_path / "b").iterdir())
     first = json.loads((folder / "kpis.json").read_text())
     second = json.loads((again / "kpis.json").read_text())
@@ -56,29 +56,47 @@ def test_resolved_scenario_reruns(tmp_path: Path) -> None:
 def test_never_overwrites(tmp_path: Path) -> None:
     """Two runs in the same second land in two folders."""
     for _ in range(2):
-        assert main(["run", BASELINE, *SMALL, "--results", str(tmp_path)]) == 0
+        assert main(["run", BASELINE, *SMALL, "--no-report", "--results", str(tmp_path)]) == 0
     assert len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 2
 
 
-@pytest.mark.parametrize(
-    ("args", "phrase"),
-    [
-        (["run", BASELINE, "--set", "teams.early_callers.headcount=-1"], "teams.early_callers.headcount"),
-        (["run", BASELINE, "--set", "teams.early_caller.headcount=3"], "did you mean 'early_callers'"),
-        (["run", BASELINE, "--set", "population.accounts"], "--set"),
-        (["run", "missing.toml"], "does not exist"),
-        (["run", BASELINE, "--seed", "-4"], "--seed"),
-        (["run", BASELINE, "--policy", "nosuchmodule:Policy"], "--policy"),
-        (["run", BASELINE, "--policy", "NoColon"], "MODULE:CLASS"),
-        (["frobnicate"], "invalid choice"),
-        (["run", BASELINE, "--set", 'name="../../victim"'], "must be a file-safe name"),
-        (["run", BASELINE, "--set", 'name="/tmp/victim"'], "must be a file-safe name"),
-        (["run", BASELINE, "--set", 'name=".hidden"'], "must be a file-safe name"),
-        (["run", BASELINE, "--set", f'name="{"x" * 300}"'], "must be a file-safe name"),
-    ],
-)
-def test_bad_input_one_line_exit_2(tmp_path: Path, args: list[str], phrase: str) -> None:
-    """Bad input: exit code 2, one line on stderr naming the problem, no traceback, nothing written."""
+BAD_INPUT = [
+    (["run", BASELINE, "--set", "teams.early_callers.headcount=-1"], "teams.early_callers.headcount"),
+    (["run", BASELINE, "--set", "teams.early_caller.headcount=3"], "did you mean 'early_callers'"),
+    (["run", BASELINE, "--set", "population.accounts"], "--set"),
+    (["run", "missing.toml"], "does not exist"),
+    (["run", BASELINE, "--seed", "-4"], "--seed"),
+    (["run", BASELINE, "--policy", "nosuchmodule:Policy"], "--policy"),
+    (["run", BASELINE, "--policy", "NoColon"], "MODULE:CLASS"),
+    (["frobnicate"], "invalid choice"),
+    (["run", BASELINE, "--set", 'name="../../victim"'], "must be a file-safe name"),
+    (["run", BASELINE, "--set", 'name="/tmp/victim"'], "must be a file-safe name"),
+    (["run", BASELINE, "--set", 'name=".hidden"'], "must be a file-safe name"),
+    (["run", BASELINE, "--set", f'name="{"x" * 300}"'], "must be a file-safe name"),
+]
+
+
+def _check_one_line_exit_2(proc, tmp_path: Path, phrase: str) -> None:
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert phrase in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "phrase"), BAD_INPUT)
+def test_bad_input_one_line_exit_2(tmp_path: Path, args: list[str], phrase: str, cli) -> None:
+    """Bad input: exit code 2, one line on stderr naming the problem, no traceback, nothing written.
+    Called in-process (an escaping exception fails the test as a traceback would); the two cases below run as
+    a process of their own."""
+    proc = cli([*args, "--results", str(tmp_path)] if args[0] == "run" else args, cwd=tmp_path)
+    _check_one_line_exit_2(proc, tmp_path, phrase)
+
+
+@pytest.mark.parametrize(("args", "phrase"), [BAD_INPUT[0], BAD_INPUT[7]], ids=["scenario-error", "argparse-error"])
+def test_bad_input_one_line_exit_2_from_a_process(tmp_path: Path, args: list[str], phrase: str) -> None:
+    """As above, as the user meets it: `python -m collectsim`, nothing else on stderr (no warning at import)."""
     proc = subprocess.run(
         [sys.executable, "-m", "collectsim", *args, "--results", str(tmp_path)]
         if args[0] == "run"
@@ -87,12 +105,7 @@ def test_bad_input_one_line_exit_2(tmp_path: Path, args: list[str], phrase: str)
         text=True,
         cwd=tmp_path,
     )
-    assert proc.returncode == 2
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert phrase in lines[0]
-    assert "Traceback" not in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+    _check_one_line_exit_2(proc, tmp_path, phrase)
 
 
 def test_validate_ok_and_lists_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -67,16 +67,12 @@ def _sweep_file(tmp_path: Path, body: str = "") -> Path:
         ('[parameters."legal.court_days.mean"]\nlow = 5.0\nhigh = 1.0\n', "levels"),
     ],
 )
-def test_bad_sweep_file_one_line(tmp_path: Path, extra: str, phrase: str) -> None:
+def test_bad_sweep_file_one_line(tmp_path: Path, extra: str, phrase: str, cli) -> None:
     """A bad sweep file: exit 2 and one line naming the field."""
     f = _sweep_file(tmp_path)
     text = f.read_text()
     f.write_text(extra + text if not extra.startswith("[") else text + extra)
-    proc = subprocess.run(
-        [sys.executable, "-m", "collectsim", "sweep", str(f), "--results", str(tmp_path / "r")],
-        capture_output=True,
-        text=True,
-    )
+    proc = cli(["sweep", str(f), "--results", str(tmp_path / "r")])
     assert proc.returncode == 2, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and phrase in lines[0], proc.stderr
@@ -103,20 +99,29 @@ def test_liquidation_and_lifetime_kpis_are_accepted(tmp_path: Path) -> None:
     assert spec.kpis == ("liquidation_d030", "npv")
 
 
-def test_sweep_killed_and_resumed(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def unbroken(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The sweep of ``_sweep_file`` run once without a break (in-process): what every resumed sweep must equal."""
+    tmp = tmp_path_factory.mktemp("unbroken")
+    args = ["sweep", str(_sweep_file(tmp)), "--workers", "1", "--quiet", "--no-report", "--results", str(tmp / "b")]
+    assert main(args) == 0
+    (b,) = list((tmp / "b").iterdir())
+    return pd.read_parquet(b / "sweep.parquet")
+
+
+def test_sweep_killed_and_resumed(tmp_path: Path, unbroken: pd.DataFrame) -> None:
     """kill -9 mid-sweep, then the same command: every run present once, identical to an unbroken sweep."""
     f = _sweep_file(tmp_path)
-    cmd = [sys.executable, "-m", "collectsim", "sweep", str(f), "--workers", "1", "--quiet"]
-    journal = _kill_after_two_runs([*cmd, "--results", str(tmp_path / "a")], tmp_path / "a")
+    args = ["sweep", str(f), "--workers", "1", "--quiet", "--results", str(tmp_path / "a")]
+    # The killed sweep is a process of its own; the resume is the same command, called in-process.
+    journal = _kill_after_two_runs([sys.executable, "-m", "collectsim", *args], tmp_path / "a")
     kept = len(journal.read_text().splitlines())
     assert kept < 6
-    assert subprocess.run([*cmd, "--results", str(tmp_path / "a")], capture_output=True).returncode == 0
-    assert subprocess.run([*cmd, "--results", str(tmp_path / "b")], capture_output=True).returncode == 0
+    assert main(args) == 0
     (a,) = list((tmp_path / "a").iterdir())
-    (b,) = list((tmp_path / "b").iterdir())
-    resumed, fresh = pd.read_parquet(a / "sweep.parquet"), pd.read_parquet(b / "sweep.parquet")
+    resumed = pd.read_parquet(a / "sweep.parquet")
     assert len(resumed) == 6
-    pd.testing.assert_frame_equal(resumed, fresh, check_exact=True)
+    pd.testing.assert_frame_equal(resumed, unbroken, check_exact=True)
     assert json.loads((a / "manifest.json").read_text())["resumed_with"] == kept
     assert not list(a.glob(".*partial"))
 
@@ -138,26 +143,24 @@ def _kill_after_two_runs(cmd: list[str], root: Path) -> Path:
     return journal
 
 
-def test_killed_sweep_with_a_corrupted_journal_resumes(tmp_path: Path) -> None:
+def test_killed_sweep_with_a_corrupted_journal_resumes(
+    tmp_path: Path, unbroken: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
     """kill -9, then garbage, blank, keyless and non-UTF-8 lines in the journal: the resume warns in one line,
     recomputes what is missing and gives exactly the unbroken sweep."""
     f = _sweep_file(tmp_path)
-    cmd = [sys.executable, "-m", "collectsim", "sweep", str(f), "--workers", "1", "--quiet", "--no-report"]
-    journal = _kill_after_two_runs([*cmd, "--results", str(tmp_path / "a")], tmp_path / "a")
+    args = ["sweep", str(f), "--workers", "1", "--quiet", "--no-report", "--results", str(tmp_path / "a")]
+    journal = _kill_after_two_runs([sys.executable, "-m", "collectsim", *args], tmp_path / "a")
     data = journal.read_bytes()
     intact = data[: data.rfind(b"\n") + 1]
     kept = intact.count(b"\n")
     journal.write_bytes(intact + b'not json\n\n\n{"job": 12}\n{"job": 1, "r\xffws": []}\n')
-    resumed = subprocess.run([*cmd, "--results", str(tmp_path / "a")], capture_output=True, text=True)
-    assert resumed.returncode == 0, resumed.stderr
-    (warning,) = [ln for ln in resumed.stderr.splitlines() if ln.strip()]
+    capsys.readouterr()
+    assert main(args) == 0
+    (warning,) = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     numbers = ", ".join(str(kept + k) for k in range(1, 6))
     assert f"skipped 5 damaged line(s) (line {numbers})" in warning
-    assert subprocess.run([*cmd, "--results", str(tmp_path / "b")], capture_output=True).returncode == 0
     (a,) = list((tmp_path / "a").iterdir())
-    (b,) = list((tmp_path / "b").iterdir())
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(a / "sweep.parquet"), pd.read_parquet(b / "sweep.parquet"), check_exact=True
-    )
+    pd.testing.assert_frame_equal(pd.read_parquet(a / "sweep.parquet"), unbroken, check_exact=True)
     manifest = json.loads((a / "manifest.json").read_text())
     assert manifest["resumed_with"] == kept and manifest["damaged_journal_lines"] == 5

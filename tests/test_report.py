@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -144,9 +142,10 @@ def test_no_report_flag(tmp_path: Path) -> None:
     assert not (folder / "report.html").exists()
 
 
-def test_report_on_a_foreign_folder(tmp_path: Path) -> None:
-    """A folder that is not a results folder: exit 2, one line."""
-    proc = subprocess.run([sys.executable, "-m", "collectsim", "report", str(tmp_path)], capture_output=True, text=True)
+def test_report_on_a_foreign_folder(tmp_path: Path, cli) -> None:
+    """A folder that is not a results folder: exit 2, one line. (The real command on a damaged folder runs as a
+    process in test_damaged_folders.py.)"""
+    proc = cli(["report", str(tmp_path)])
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "not a complete collectsim results folder" in proc.stderr
 

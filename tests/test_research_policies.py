@@ -64,7 +64,7 @@ def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_cli_compares_a_policy_from_the_users_own_module_on_worker_processes(tmp_path: Path) -> None:
+def test_cli_compares_a_policy_from_the_users_own_module_on_worker_processes(tmp_path: Path, cli) -> None:
     (tmp_path / "mypolicies.py").write_text(
         textwrap.dedent(
             """
@@ -103,7 +103,7 @@ def test_cli_compares_a_policy_from_the_users_own_module_on_worker_processes(tmp
     assert out.returncode == 0, out.stderr
     assert "Δ sms_only − champion" in out.stdout
     (folder,) = (tmp_path / "res").glob("compare-baseline-sms_only-*")
-    report = _cli(["report", str(folder)], tmp_path)
+    report = cli(["report", str(folder)], tmp_path)  # rebuilding the page needs no process of its own
     assert report.returncode == 0, report.stderr
     page = (folder / "report.html").read_text()
     assert "Research policies" in page and "mypolicies:SmsOnly" in page
@@ -119,9 +119,9 @@ def test_cli_compares_a_policy_from_the_users_own_module_on_worker_processes(tmp
         ("bad/name=collectsim.policy.cgw:UpliftPolicy", "must be letters, digits"),
     ],
 )
-def test_cli_bad_policy_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, spec: str, message: str) -> None:
+def test_cli_bad_policy_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, spec: str, message: str, cli) -> None:
     scenario = str(ROOT / "scenarios" / "baseline.toml")
-    out = _cli(["compare", scenario, "--policy", spec, "-n", "2", "--results", str(tmp_path / "res")], tmp_path)
+    out = cli(["compare", scenario, "--policy", spec, "-n", "2", "--results", str(tmp_path / "res")], tmp_path)
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1 and message in out.stderr
     assert not (tmp_path / "res").exists() or not any((tmp_path / "res").iterdir())
@@ -140,7 +140,7 @@ def test_sweep_and_staffing_run_a_research_policy_at_every_point(baseline: cs.Sc
     assert np.allclose(curve.sort_values("headcount")["collected"], sms.sort_values("point")["collected"])
 
 
-def test_cli_sweep_file_and_staff_take_a_research_policy(tmp_path: Path) -> None:
+def test_cli_sweep_file_and_staff_take_a_research_policy(tmp_path: Path, cli) -> None:
     scenario = ROOT / "scenarios" / "baseline.toml"
     sweep_file = tmp_path / "s.toml"
     sweep_file.write_text(
@@ -158,14 +158,14 @@ def test_cli_sweep_file_and_staff_take_a_research_policy(tmp_path: Path) -> None
             """
         )
     )
-    out = _cli(["sweep", str(sweep_file), "--results", str(tmp_path / "r"), "--no-report", "--quiet"], tmp_path)
+    out = cli(["sweep", str(sweep_file), "--results", str(tmp_path / "r"), "--no-report", "--quiet"], tmp_path)
     assert out.returncode == 0, out.stderr
     bad = sweep_file.read_text().replace("cgw:UpliftPolicy", "cgw:Nope")
     sweep_file.write_text(bad)
-    out = _cli(["sweep", str(sweep_file), "--results", str(tmp_path / "r2")], tmp_path)
+    out = cli(["sweep", str(sweep_file), "--results", str(tmp_path / "r2")], tmp_path)
     assert out.returncode == 2 and "has no class" in out.stderr and not (tmp_path / "r2").exists()
     sets = [f"--set={k}={v}" for k, v in SMALL.items()]
-    out = _cli(
+    out = cli(
         [
             "staff",
             str(scenario),
