@@ -6,6 +6,7 @@ Run from the project root::
     python benchmarks/targets.py --only rules,events         # a subset: scale, naive, rules, events, sweep
     python benchmarks/targets.py --ten-million               # also 10M accounts × 180 days (minutes, ~GBs)
     python benchmarks/targets.py --save after.json --compare before.json   # a before/after column
+    python benchmarks/targets.py --compare benchmarks/before_issue15.json  # beside issue 15's first measurements
 
 Every engine figure is CPU time of ``simulate`` alone (``time.process_time``; imports and scenario
 loading excluded), the minimum over ``--repeat`` runs: the machines this runs on are shared, and CPU
@@ -297,6 +298,8 @@ class Verdicts:
 
     def print(self) -> None:
         show_before = bool(self.before)
+        if "_source" in self.before:
+            print(f"\nbefore: {self.before['_source']}")
         head = f"{'target':<44} {'before':>12} " if show_before else f"{'target':<44} "
         print("\n" + head + f"{'measured':>12} {'limit':>12}  verdict")
         for name, _, limit, shown, tail in self.rows:
