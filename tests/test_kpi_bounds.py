@@ -65,3 +65,24 @@ def test_every_kpi_is_declared_or_plain(small_run: cs.RunResult) -> None:
     names = [*small_run.kpis, *cs.simulate(statements, seed=1).kpis]
     for pattern in (*metrics.FRACTION_KPIS, *metrics.UNDEFINED_WHEN_EMPTY):
         assert any(metrics._declared(n, (pattern,)) for n in names), pattern
+
+
+def test_a_cost_of_funds_too_small_for_floats_is_no_cost_of_funds() -> None:
+    """Found by the property above: at 3.4e-255 a year the weekly discount factor is 1.0 in floats, and the
+    garnishment series (1 − vᵐ)/(1 − v) was 0/0, so a court's expected collections (and the allowance) were NaN."""
+    tiny = {
+        "population.accounts": 1,
+        "horizon.days": 1,
+        "population.mode": "cohort",
+        "economy.cost_of_funds": 3.3849715463204114e-255,
+        "agency.placement_days": 1,
+        "population.segments.near_prime.balance": {"dist": "constant", "value": 0},
+        "population.segments.prime.balance": {"dist": "constant", "value": 1e12},
+        "population.segments.prime.entry_dpd": 45,
+    }
+    sc = cs.load_scenario(SCENARIOS / "aggressive.toml", tiny)
+    flat = cs.with_overrides(sc, {"economy.cost_of_funds": 0.0})
+    for seed in range(8):
+        kpis, same = cs.simulate(sc, seed).kpis, cs.simulate(flat, seed).kpis
+        assert metrics.impossible_kpis(kpis) == [], seed
+        assert kpis["allowance_stage_2"] == pytest.approx(same["allowance_stage_2"], rel=1e-12, nan_ok=True)

@@ -427,10 +427,12 @@ class HorizonValuer:
         weekly = np.maximum(weekly, 1e-9)
         count = np.maximum(1.0, np.ceil(owed / weekly - 1e-12))
         last = owed - (count - 1) * weekly
-        v = math.exp(-WEEK * self.rho)
+        x = WEEK * self.rho
+        v = math.exp(-x)
         v0 = self._disc(first)
-        head = weekly * v0 * (1 - v ** (count - 1)) / (1 - v) if self.rho > 0 else weekly * (count - 1)
-        return owed.copy(), head + last * v0 * v ** (count - 1)
+        # Σ_{k<count-1} v^k as expm1s: (1 − v^m)/(1 − v) is 0/0 once a tiny rate leaves v == 1.0 in floats.
+        series = np.expm1(-x * (count - 1)) / math.expm1(-x) if x > 0 else count - 1
+        return owed.copy(), weekly * v0 * series + last * v0 * v ** (count - 1)
 
     # -- promises and plans ------------------------------------------------------------------------
 
