@@ -160,16 +160,16 @@ def test_run_report_describes_and_tallies_conduct_rules(tmp_path: Path) -> None:
     assert "Conduct rules (enforce)" in page and "reg_f_hours_8_21" in page
 
 
-def test_unstaffed_team_is_flagged_in_terminal_and_report(tmp_path: Path, capsys) -> None:
-    """A team paid for one agent whom shrinkage keeps off the floor is flagged in both views."""
+def test_a_shrunk_team_of_one_works_part_of_its_days_in_both_views(tmp_path: Path, capsys) -> None:
+    """One rostered agent at 60% shrinkage is on the floor 40% of the days: shown as 0.4 and working."""
     args = ["run", str(ROOT / "scenarios" / "baseline.toml"), "--results", str(tmp_path), "--quiet"]
-    over = ["population.accounts=300", "horizon.days=20", "teams.field_agents.headcount=1"]
-    over.append("teams.field_agents.shrinkage=0.6")
+    over = ["population.accounts=300", "horizon.days=40", "teams.early_callers.headcount=1"]
+    over.append("teams.early_callers.shrinkage=0.6")
     assert main([*args, *(x for o in over for x in ("--set", o))]) == 0
-    out = capsys.readouterr().out
-    assert "warning: field_agents is paid for 1 but shrinkage leaves nobody on the floor" in out
+    row = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("early_callers"))
+    assert row.split()[1:3] == ["1", "0.4"] and int(row.split()[3]) > 0
     html = next(tmp_path.glob("baseline-*/report.html")).read_text(encoding="utf-8")
-    assert "Staffing warnings" in html and "field_agents" in html
+    assert "<td>early_callers</td><td>1</td><td>0.4</td>" in html.replace("\n", "").replace(" ", "")
 
 
 def test_report_refuses_a_folder_from_before_voided_work(tmp_path: Path, capsys) -> None:

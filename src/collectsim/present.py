@@ -110,17 +110,15 @@ def kpi_table(result: RunResult, currency: str) -> str:
     teams = result.teams
     if len(teams):
         lines.append(
-            f"{'team':<16}{'headcount':>10}{'attempts':>10}{'RPCs':>8}{'utilisation':>13}{'service':>9}"
+            f"{'team':<16}{'headcount':>10}{'on floor':>9}{'attempts':>10}{'RPCs':>8}{'utilisation':>13}{'service':>9}"
             f"{'voided':>9}{'backlog':>9}{'dropped':>9}{'overtime h':>11}"
         )
         for r in teams.itertuples():
             lines.append(
-                f"{r.team:<16}{r.headcount:>10,}{r.attempts:>10,}{r.rpcs:>8,}{pct_or_na(r.utilisation):>13}"
+                f"{r.team:<16}{r.headcount:>10,}{r.on_floor:>9,.1f}{r.attempts:>10,}{r.rpcs:>8,}{pct_or_na(r.utilisation):>13}"
                 f"{pct_or_na(r.service_level):>9}{r.voided:>9,}{r.backlog_mean:>9,.0f}{r.dropped:>9,}"
                 f"{r.overtime_minutes / 60:>11,.1f}"
             )
-            if r.unstaffed:
-                lines.append(f"  warning: {r.team} is paid for {r.headcount} but shrinkage leaves nobody on the floor")
     return "\n".join(lines)
 
 

@@ -185,7 +185,7 @@ def _table(header: list[str], rows: list[list[str]]) -> Table:
 
 
 TEAM_FIELDS = ("team", "headcount", "on_floor", "attempts", "rpcs", "done", "voided", "utilisation", "service_level")
-TEAM_FIELDS += ("backlog_mean", "overtime_minutes", "idle_cost", "cost", "unstaffed")
+TEAM_FIELDS += ("backlog_mean", "overtime_minutes", "idle_cost", "cost")
 
 
 def _teams(folder: Path) -> pd.DataFrame:
@@ -204,7 +204,7 @@ def _team_cells(r, cur: str) -> list[str]:
     return [
         r.team,
         f"{r.headcount:,}",
-        f"{r.on_floor:,}",
+        f"{r.on_floor:,.1f}",
         f"{r.attempts:,}",
         f"{r.rpcs:,}",
         f"{r.done:,}",
@@ -263,10 +263,6 @@ def _run(folder: Path) -> Report:
             ),
         )
     )
-    unstaffed = teams.loc[teams["unstaffed"].astype(bool), "team"].tolist()
-    if unstaffed:
-        problem = "paid, but nobody on the floor: shrinkage rounds the roster to 0 agents"
-        rep.tables.append(("Staffing warnings", _table(["team", "problem"], [[t, problem] for t in unstaffed])))
     rep.figures += [
         ("liquidation", "Cumulative recovery by day", plots.liquidation_curves(pd.DataFrame([kpis]), group=None)),
         ("waterfall", "Where the money went, and what it cost", plots.money_waterfall(kpis, costs, cur)),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 import collectsim as cs
-from collectsim.engine.operations.teams import roster, split_headcount
+from collectsim.engine.operations.teams import attendance, roster, split_headcount
 from collectsim.scenario.schema import Shift, Team
 
 
@@ -17,7 +20,7 @@ def test_split_headcount_largest_remainder() -> None:
 
 
 def test_roster_applies_shrinkage_per_shift() -> None:
-    """On-floor agents are rostered agents less shrinkage; each keeps its shift's hours and days."""
+    """A shift gets a post for every agent it may field; each keeps its shift's hours and days."""
     spec = Team(
         headcount=10,
         shrinkage=0.3,
@@ -25,9 +28,69 @@ def test_roster_applies_shrinkage_per_shift() -> None:
     )
     posts, paid = roster(spec, ("mon", "tue"))
     assert [n for n, _ in paid] == [6, 4]
-    assert sum(1 for p in posts if p.start == 8 / 24) == 4  # round(6 × 0.7) = 4
-    assert sum(1 for p in posts if p.start == 12 / 24) == 3  # round(4 × 0.7) = 3
+    assert sum(1 for p in posts if p.start == 8 / 24) == 5  # ⌈6 × 0.7⌉ = ⌈4.2⌉
+    assert sum(1 for p in posts if p.start == 12 / 24) == 3  # ⌈4 × 0.7⌉ = ⌈2.8⌉
     assert all(p.weekdays == {5} for p in posts if p.start == 12 / 24)
+    exact = Team(headcount=10, shrinkage=0.3)  # 10 × 0.7 is 7 in exact arithmetic, not quite in floats
+    assert len(roster(exact, ("mon",))[0]) == 7
+
+
+def two_shifts(headcount: int, shrinkage: float = 0.3) -> Team:
+    return Team(
+        headcount=headcount,
+        shrinkage=shrinkage,
+        shifts=(Shift(start=8, end=16, share=0.5), Shift(start=12, end=20, share=0.5)),
+    )
+
+
+@pytest.mark.parametrize("headcount", [1, 2, 3, 4, 7, 10])
+@pytest.mark.parametrize("shrinkage", [0.0, 0.15, 0.3, 0.6])
+def test_attendance_fields_the_rostered_less_shrinkage_on_average(headcount: int, shrinkage: float) -> None:
+    """Each shift fields ⌊x⌋ or ⌈x⌉ agents on its working days, x = rostered × (1 − shrinkage), and every
+    run of working days is within half an agent-day of x a day; nobody is on the floor on other days."""
+    spec = two_shifts(headcount, shrinkage)
+    days = ("mon", "tue", "wed", "thu", "fri")
+    _, paid = roster(spec, days)
+    floor = attendance(spec, days, 2, (headcount,), 200)  # from a Wednesday
+    weekday = (2 + np.arange(200)) % 7
+    for k, (n, _) in enumerate(paid):
+        x = n * (1 - shrinkage)
+        on = floor[k, weekday < 5]
+        assert (floor[k, weekday >= 5] == 0).all()
+        assert set(on) <= {math.floor(x + 1e-9), math.ceil(x - 1e-9)}
+        runs = np.cumsum(on) - x * np.arange(1, on.size + 1)
+        assert np.abs(runs).max() <= 0.5 + 1e-9
+        assert np.abs(runs[-1]) <= 0.5 + 1e-9  # so the mean over 143 working days is x within 0.0035
+
+
+def test_more_rostered_agents_put_more_on_the_floor() -> None:
+    """At 30% shrinkage over two shifts, 2, 3 and 4 rostered agents field 1.4, 2.1 and 2.8 a day
+    (rounding each shift's 0.7, 1.4 would have put all three at 2)."""
+    days = ("mon", "tue", "wed", "thu", "fri")
+    weekly = [attendance(two_shifts(h), days, 0, (h,), 70).sum() / 50 for h in (2, 3, 4)]
+    assert weekly == pytest.approx([1.4, 2.1, 2.8], abs=0.05)
+
+
+def test_floor_time_and_attempts_grow_with_every_rostered_agent(small: cs.Scenario) -> None:
+    """At 30% shrinkage, on-floor minutes are 1.4, 2.1 and 2.8 shifts a day for 2, 3 and 4 rostered agents,
+    and attempts grow with them."""
+    out = []
+    for h in (2, 3, 4):
+        over = {"teams.late_callers.headcount": h, "teams.late_callers.shrinkage": 0.3, "horizon.days": 90}
+        t = cs.simulate(cs.with_overrides(small, over), seed=1).teams.set_index("team").loc["late_callers"]
+        out.append((t["on_floor"], t["floor_minutes"] - t["overtime_minutes"], t["attempts"]))
+    on_floor, minutes, attempts = zip(*out, strict=True)
+    assert on_floor == pytest.approx([1.4, 2.1, 2.8], abs=0.05)
+    assert np.array(minutes) / minutes[0] == pytest.approx([1.0, 1.5, 2.0], abs=0.05)
+    assert attempts[0] < attempts[1] < attempts[2]
+
+
+def test_attendance_follows_a_weekly_plan() -> None:
+    """A weekly plan changes the expected agents week by week; weeks past it keep its last value."""
+    spec = Team(headcount=10, shrinkage=0.25, weekly_headcount=(10, 4))
+    floor = attendance(spec, ("mon", "tue", "wed", "thu", "fri"), 0, (10, 4), 35)[0]
+    assert floor[:5].mean() == pytest.approx(7.5, abs=0.1)
+    assert floor[7:].reshape(4, 7)[:, :5].mean() == pytest.approx(3.0)
 
 
 def test_shrinkage_costs_but_does_not_work(small: cs.Scenario) -> None:

@@ -155,7 +155,6 @@ TEAM_COLUMNS = (
     "overtime_minutes",
     "overtime_cost",
     "idle_cost",
-    "unstaffed",
     "backlog_end",
     "backlog_mean",
     "queue_mean",
@@ -191,7 +190,7 @@ def _team_row(desk: TeamDesk, horizon: int) -> dict:
     return {
         "team": desk.name,
         "headcount": desk.headcount,
-        "on_floor": len(desk.posts),
+        "on_floor": desk.mean_on_floor,
         "days_worked": t.days_worked,
         "attempts": t.attempts,
         "rpcs": t.rpcs,
@@ -208,7 +207,6 @@ def _team_row(desk: TeamDesk, horizon: int) -> dict:
         "overtime_minutes": t.overtime_minutes,
         "overtime_cost": t.overtime_cost,
         "idle_cost": _idle_cost(desk),
-        "unstaffed": desk.headcount > 0 and not desk.posts,  # paid, but shrinkage leaves nobody on the floor
         "backlog_end": out.waiting,
         "backlog_mean": float(np.mean(t.daily_queue)) if t.daily_queue else 0.0,
         "queue_mean": out.length.mean(horizon),

@@ -13,6 +13,7 @@ the shortfall headcount planning measures.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -96,29 +97,59 @@ def split_headcount(total: int, shares: list[float]) -> list[int]:
 def roster(
     spec: Team, default_days: tuple[str, ...], headcount: int | None = None
 ) -> tuple[list[Post], list[tuple[int, frozenset[int]]]]:
-    """Posts of the agents on the floor, and (rostered agents, weekdays) per shift for costing.
+    """Posts an agent may fill, and (rostered agents, weekdays) per shift for costing.
 
-    On-floor agents per shift are the rostered ones less shrinkage, rounded half up.
+    A shift of n rostered agents has n(1 - shrinkage) of them on the floor on an average day, which is
+    rarely whole: it gets ⌈n(1 - shrinkage)⌉ posts, and ``attendance`` says how many are filled each day.
     ``headcount`` replaces the team's (one week of a weekly plan).
     """
-    team_days = spec.working_days or default_days
-    shifts = spec.shifts or (Shift(start=spec.shift[0], end=spec.shift[1]),)
-    total = spec.headcount if headcount is None else headcount
-    rostered = split_headcount(total, [sh.share for sh in shifts])
     posts, paid = [], []
-    for k, (sh, n) in enumerate(zip(shifts, rostered, strict=True)):
-        days = frozenset(WEEKDAYS.index(d) for d in (sh.working_days or team_days))
+    for k, (sh, n, days) in enumerate(_shifts(spec, default_days, headcount)):
         paid.append((n, days))
-        on_floor = int(np.floor(n * (1.0 - spec.shrinkage) + 0.5))
+        on_floor = math.ceil(n * (1.0 - spec.shrinkage) - 1e-9)
         posts += [Post(sh.start / 24.0, sh.end / 24.0, days, k, r) for r in range(on_floor)]
     return posts, paid
 
 
-def on_floor_by_shift(posts: list[Post]) -> dict[int, int]:
-    """How many posts each shift has."""
-    out: dict[int, int] = {}
-    for p in posts:
-        out[p.shift] = out.get(p.shift, 0) + 1
+def _shifts(
+    spec: Team, default_days: tuple[str, ...], headcount: int | None
+) -> list[tuple[Shift, int, frozenset[int]]]:
+    """Each shift with its rostered agents and its weekdays (0 = Monday)."""
+    team_days = spec.working_days or default_days
+    shifts = spec.shifts or (Shift(start=spec.shift[0], end=spec.shift[1]),)
+    total = spec.headcount if headcount is None else headcount
+    rostered = split_headcount(total, [sh.share for sh in shifts])
+    return [
+        (sh, n, frozenset(WEEKDAYS.index(d) for d in (sh.working_days or team_days)))
+        for sh, n in zip(shifts, rostered, strict=True)
+    ]
+
+
+def attendance(
+    spec: Team, default_days: tuple[str, ...], start_weekday: int, plan: tuple[int, ...], horizon: int
+) -> np.ndarray:
+    """Agents on the floor per shift (rows) and day (columns).
+
+    Shrinkage is absence: on its j-th working day a shift of n rostered agents fields
+    ⌊(j+1)x + ½⌋ − ⌊jx + ½⌋ agents, x = n(1 - shrinkage), i.e. ⌊x⌋ or ⌈x⌉, spread evenly so that
+    any run of working days is within half an agent-day of x per day. Rounding x once instead (as
+    planners round a headcount) would put 2, 3 and 4 rostered agents at 30% shrinkage all at 2 on
+    the floor over two shifts, and pay agents who never work. Counting working days, not calendar
+    days, keeps the extra agent from always falling on the same weekday. ``plan`` is the weekly
+    headcount (weeks past it keep its last value).
+    """
+    weeks = {h: _shifts(spec, default_days, h) for h in set(plan)}
+    n_shifts = len(next(iter(weeks.values())))
+    out = np.zeros((n_shifts, horizon), dtype=np.int64)
+    worked = [0] * n_shifts
+    for day in range(horizon):
+        wd = (start_weekday + day) % 7
+        for k, (_, n, days) in enumerate(weeks[plan[min(day // 7, len(plan) - 1)]]):
+            if wd not in days:
+                continue
+            x, j = n * (1.0 - spec.shrinkage), worked[k]
+            out[k, day] = math.floor((j + 1) * x + 0.5) - math.floor(j * x + 0.5)
+            worked[k] += 1
     return out
 
 
@@ -156,11 +187,11 @@ class TeamDesk:
         self.start_weekday = start_weekday
         self.horizon = horizon
         self.posts, self.paid = roster(spec, working_days)
-        # A weekly plan: per distinct weekly headcount, the rostered agents and the on-floor posts per shift.
+        # A weekly plan: per distinct weekly headcount, the rostered agents per shift (for costing).
         plan = spec.weekly_headcount or (spec.headcount,)
         self._plan = plan
         self._week_roster = {h: roster(spec, working_days, h) for h in set(plan)}
-        self._week_floor = {h: on_floor_by_shift(posts) for h, (posts, _) in self._week_roster.items()}
+        self.attendance = attendance(spec, working_days, start_weekday, plan, horizon)
         self.outbound = OutboundQueue(n_accounts)
         self.inbound = InboundQueue()
         self.helps: list[TeamDesk] = []
@@ -197,7 +228,14 @@ class TeamDesk:
         return sum(n for n, days in paid if wd in days)
 
     def _staffed(self, post: Post, day: int) -> bool:
-        return post.rank < self._week_floor[self.planned(day)].get(post.shift, 0)
+        return post.rank < self.attendance[post.shift, day]
+
+    @property
+    def mean_on_floor(self) -> float:
+        """Agents on the floor on an average day the team works (0.0 if it never does)."""
+        per_day = self.attendance.sum(axis=0)
+        worked = [self.works_on(d) for d in range(self.horizon)]
+        return float(per_day[worked].mean()) if any(worked) else 0.0
 
     @property
     def mean_shift_minutes(self) -> float:

@@ -89,7 +89,7 @@ def _measure(desk: TeamDesk, warmup_h: float, hours: float, within_s: float, aht
         p_wait=float((w > 1e-9).mean()),
         mean_wait_min=float(w.mean()),
         service_level=float((w <= within_s / 60.0).mean()),
-        utilisation=float(keep.sum()) * aht_min / (len(desk.posts) * span_min),
+        utilisation=float(keep.sum()) * aht_min / (desk.mean_on_floor * span_min),
         mean_queue=float(w.sum()) / span_min,
         arrival_rate_per_min=float(keep.sum()) / span_min,
     )
