@@ -303,18 +303,30 @@ class HorizonValuer:
         q = np.minimum(1.0, contacts.prob * s.pop.contactability[idx])
         delta = contacts.effect * s.pop.responsiveness[idx]
         every = contacts.every
-        factor = np.ones((idx.size, width))
         shifted = table.alpha_shifted(p_full, width, frac)  # column j: α(j − frac)
         first = _first_contact_offset(contacts.start, every, contacts.now)
         # Accounts placed on the same weekday share contact dates: each contact at day c touches columns > c only.
-        for f in np.unique(first[first < width - 1]):
-            g = np.flatnonzero(first == f)
-            qg, dg = q[g, None], delta[g, None]
-            end = int(window[g].max()) + 1  # columns past every window of the group are never read
-            for c in range(int(f), end - 1, every):
-                a = shifted[g, 1 : end - c]
-                factor[g, c + 1 : end] *= 1.0 - qg + qg * np.exp(-dg * a)
-        return factor
+        # They are worked on in groups of equal first contact, each a contiguous block of rows (views, not copies).
+        order = np.argsort(first, kind="stable")
+        first, window, shifted = first[order], window[order], shifted[order]
+        q, delta = q[order], delta[order]
+        factor = np.ones((idx.size, width))
+        bounds = np.flatnonzero(np.diff(first)) + 1
+        for a, b in zip(np.r_[0, bounds], np.r_[bounds, first.size], strict=True):
+            f = int(first[a]) if b > a else width
+            if f >= width - 1:
+                continue
+            end = int(window[a:b].max()) + 1  # columns past every window of the group are never read
+            if f >= end - 1:
+                continue
+            qg, dg = q[a:b, None], delta[a:b, None]
+            # A contact at day c multiplies column c + m by the same term for every c: m days after a contact.
+            after = 1.0 - qg + qg * np.exp(-dg * shifted[a:b, 1:end])
+            for c in range(f, end - 1, every):
+                factor[a:b, c + 1 : end] *= after[:, : end - c - 1]
+        out = np.empty_like(factor)
+        out[order] = factor
+        return out
 
     # -- in-house recovery -------------------------------------------------------------------------
 
