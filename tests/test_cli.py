@@ -144,6 +144,18 @@ def test_validate_lists_several_problems_once(tmp_path: Path, cli) -> None:
     assert res.stderr.splitlines() == [f"collectsim: error: {bad}: 2 problems (listed above)"]
 
 
+@pytest.mark.parametrize("command", [["validate"], ["run"], ["compare", BASELINE], ["sweep"]])
+def test_missing_file_names_its_path_once(tmp_path: Path, command: list[str], cli) -> None:
+    """A scenario or sweep file that does not exist: one line naming the path once, exit 2, nothing written."""
+    missing = str(tmp_path / "missing.toml")
+    res = cli(
+        [command[0], missing, *command[1:], *(["--results", str(tmp_path / "r")] if command != ["validate"] else [])]
+    )
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.splitlines() == [f"collectsim: error: {missing}: file does not exist"]
+    assert not (tmp_path / "r").exists()
+
+
 def test_python_policy_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--policy MODULE:CLASS loads a research policy from the working directory."""
     (tmp_path / "mypolicy.py").write_text(

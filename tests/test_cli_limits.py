@@ -157,7 +157,7 @@ def test_validate_refuses_special_and_huge_files(tmp_path: Path, special: str) -
     )
     assert proc.returncode == 2 and proc.stdout == ""
     (line,) = proc.stderr.splitlines()  # one problem: the failure line alone
-    assert "not a regular file" in line or "larger than the 10 MB" in line
+    assert f"{path}: not a regular file" in line or f"{path}: larger than the 10 MB" in line
 
 
 def test_broken_pipe_is_quiet() -> None:
