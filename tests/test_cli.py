@@ -125,6 +125,37 @@ def test_validate_ok_and_lists_problems(tmp_path: Path, capsys: pytest.CaptureFi
     assert "teams.early_callers.headcount" in out and "channels.sms.contact_prob" in out
 
 
+def test_validate_one_problem_is_one_line(cli) -> None:
+    """`validate` with one problem prints only the failure line (it printed it twice, under a listing header)."""
+    res = cli(["validate", BASELINE, "--set", "horizon.dayz=30"])
+    assert res.returncode == 2 and res.stdout == ""
+    (line,) = res.stderr.splitlines()
+    assert line.startswith("collectsim: error: --set horizon.dayz=30: unknown key 'dayz'; did you mean 'days'?")
+    assert line.count("unknown key") == 1
+
+
+def test_validate_lists_several_problems_once(tmp_path: Path, cli) -> None:
+    """With several problems the listing is the output and the failure line counts them instead of repeating one."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(Path(BASELINE).read_text().replace("headcount = 12", "headcount = -12").replace("0.95", "2.0"))
+    res = cli(["validate", str(bad)])
+    assert res.returncode == 2
+    assert "teams.early_callers.headcount" in res.stdout and "channels.sms.contact_prob" in res.stdout
+    assert res.stderr.splitlines() == [f"collectsim: error: {bad}: 2 problems (listed above)"]
+
+
+@pytest.mark.parametrize("command", [["validate"], ["run"], ["compare", BASELINE], ["sweep"]])
+def test_missing_file_names_its_path_once(tmp_path: Path, command: list[str], cli) -> None:
+    """A scenario or sweep file that does not exist: one line naming the path once, exit 2, nothing written."""
+    missing = str(tmp_path / "missing.toml")
+    res = cli(
+        [command[0], missing, *command[1:], *(["--results", str(tmp_path / "r")] if command != ["validate"] else [])]
+    )
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.splitlines() == [f"collectsim: error: {missing}: file does not exist"]
+    assert not (tmp_path / "r").exists()
+
+
 def test_python_policy_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--policy MODULE:CLASS loads a research policy from the working directory."""
     (tmp_path / "mypolicy.py").write_text(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 import collectsim as cs
 from collectsim import plots
@@ -526,6 +527,41 @@ def test_npv_bars_stack_to_the_mean_npv(res: Results, figs: dict[str, Figure]) -
         later = float(s.loc[("npv_after_horizon", policy), "mean"])
         assert bar.get_height() + later == pytest.approx(float(s.loc[("npv", policy), "mean"]), rel=1e-9)
         assert later > 0
+
+
+def _npv_summary(policies: list[str]) -> pd.DataFrame:
+    """A compare summary with the two NPV KPIs, at the sizes of a 2,000-account trial (the last policy is best)."""
+    rows = []
+    for i, policy in enumerate(policies):
+        npv = 1_376_863.0 + 190_968.0 * i
+        rows.append({"kpi": "npv", "policy": policy, "mean": npv, "half_width": 128_471.0})
+        rows.append({"kpi": "npv_after_horizon", "policy": policy, "mean": 0.02 * npv, "half_width": 900.0})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    "policies", [["baseline"], ["baseline", "soft"], ["baseline", "soft", "risk_based"], [f"p{i}" for i in range(6)]]
+)
+def test_npv_title_fits_and_legend_covers_no_data(policies: list[str]) -> None:
+    """The NPV chart's title lies inside the figure, and its legend covers no bar, whisker or value label."""
+    fig = plots.npv_by_policy(_npv_summary(policies), "USD")
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)  # the constrained layout is computed at draw time
+    (ax,) = fig.axes
+    whole = fig.bbox
+    title = ax.title.get_window_extent(renderer)
+    assert whole.x0 <= title.x0 and title.x1 <= whole.x1 and title.y1 <= whole.y1, "title clipped"
+    legends = [*fig.legends, *([ax.get_legend()] if ax.get_legend() else [])]
+    assert legends
+    # Bars, value labels, whisker caps; the whiskers' LineCollection has no window extent, so its segments.
+    data = [a.get_window_extent(renderer) for a in (*ax.patches, *ax.texts, *ax.lines)]
+    data += [Bbox(ax.transData.transform(seg)) for c in ax.collections for seg in c.get_segments()]
+    assert len(data) == 4 * len(policies) + 2  # two bars, a label and a whisker a policy; top and bottom caps
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 and box.y1 <= whole.y1
+        covered = [d for d in data if box.overlaps(d)]
+        assert not covered, f"legend at {box.extents} covers {[d.extents for d in covered]}"
 
 
 def test_paired_differences_give_each_kind_of_kpi_its_own_scale(res: Results) -> None:

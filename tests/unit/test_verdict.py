@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from collectsim.experiments.stats import direction
-from collectsim.present import comparison_table, fmt_diff, fmt_value
+from collectsim.present import HEADLINE, comparison_table, fmt_diff, fmt_value
 from collectsim.results import Comparison
 from collectsim.verdict import staffing_verdict
 
@@ -95,6 +97,17 @@ def test_lifetime_and_per_account_net_recovery_have_a_better_side() -> None:
     assert direction("recovery_rate_with_terminal") == 1
     assert direction("net_recovery_per_account") == 1
     assert direction("contacts_per_account") == 0
+
+
+def test_headline_kpis_without_a_better_side_are_named_in_the_readme() -> None:
+    """P(better) is "—" for a count of activity such as promises kept (a policy taking more promises keeps more
+    and breaks more), and the README names every headline KPI that shows it; the kept rate has a better side."""
+    assert direction("promises_kept") == 0 and direction("promise_kept_rate") == 1
+    neutral = [kpi for kpi in HEADLINE if direction(kpi) == 0]
+    assert "promises_kept" in neutral
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (paragraph,) = [p for p in readme.split("\n\n") if 'shows "—" for P(better)' in p]
+    assert [kpi for kpi in neutral if f"`{kpi}`" not in paragraph] == []
 
 
 def test_counts_read_as_whole_numbers_and_ratios_keep_decimals() -> None:

@@ -33,11 +33,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         sc = cs.load_scenario(args.scenario, _overrides(args.overrides), blame=_set_blame(args.overrides))
     except ScenarioError as exc:
+        if len(exc.problems) == 1:
+            raise  # one problem is the failure line itself (main prints it): listing it too said it twice
         print(f"{args.scenario}: {len(exc.problems)} problem(s)")
         for line in exc.lines():
             print(f"  {one_line(line)}")
-        # the listing is the output; the failure itself is one line
-        print(f"collectsim: error: {one_line(str(exc))}", file=sys.stderr)
+        # the listing is the output; the failure line counts the problems rather than repeating the first
+        print(
+            f"collectsim: error: {one_line(str(args.scenario))}: {len(exc.problems)} problems (listed above)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     print(
         f"{args.scenario}: OK ({sc.population.accounts:,} accounts, {len(sc.teams)} teams, "

@@ -14,7 +14,10 @@ from fnmatch import fnmatch
 import numpy as np
 from scipy.special import stdtr, stdtrit  # Student t cdf and ppf, without scipy.stats' 0.6 s import
 
-# +1: higher is better; -1: lower is better. KPIs not listed are neutral.
+# +1: higher is better; -1: lower is better. KPIs not listed are neutral, among them on purpose the counts
+# of activity (contacts_per_account, promises_made/kept/broken, legal_filed, agency_placements): a policy
+# raises them by working harder, not by collecting better; their outcomes (promise_kept_rate,
+# legal_collected, ...) have a direction.
 DIRECTIONS: tuple[tuple[str, int], ...] = (
     ("recovery_rate", 1),
     ("recovery_rate_with_sale", 1),

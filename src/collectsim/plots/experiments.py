@@ -390,9 +390,11 @@ def npv_by_policy(summary: pd.DataFrame, currency: str) -> Figure:
     top = float(np.max(total + err)) if total.size else 1.0
     ax.set_ylim(min(0.0, float(np.min(total - later))) * 1.1, max(top, 1.0) * 1.18)
     ax.yaxis.set_major_formatter(_thousands())
-    ax.set_title("Net present value per policy (cash discounted to day 0)")
+    # Two title lines: on one line the title is wider than a two-policy figure and is clipped.
+    ax.set_title("Net present value per policy\n(cash discounted to day 0)")
     ax.set_xlabel("Policy")
     ax.set_ylabel(f"NPV ({currency})")
-    ax.legend(loc="lower right", fontsize=8)
+    # Below the axes, where no bar, whisker or value label can be: inside them it covered the bars.
+    fig.legend(loc="outside lower center", ncols=3 if len(policies) >= 3 else 1, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return fig

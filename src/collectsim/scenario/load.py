@@ -70,21 +70,21 @@ def read_text(path: Path, limit: int, kind: str) -> str:
     where = str(path)
     try:
         if not stat.S_ISREG(path.stat().st_mode):
-            raise ScenarioError([("file", f"'{path}' is not a regular file")], where)
+            raise ScenarioError([("", "not a regular file")], where)
         with path.open("rb") as fh:
             data = fh.read(limit + 1)
     except FileNotFoundError:
-        raise ScenarioError([("file", f"'{path}' does not exist")], where) from None
+        raise ScenarioError([("", "file does not exist")], where) from None
     except OSError as exc:
-        raise ScenarioError([("file", f"cannot read '{path}': {exc.strerror or exc}")], where) from None
+        raise ScenarioError([("", f"cannot read: {exc.strerror or exc}")], where) from None
     if len(data) > limit:
-        problem = f"'{path}' is larger than the {limit / 1e6:g} MB allowed for a {kind} file"
-        raise ScenarioError([("file", problem)], where)
+        problem = f"larger than the {limit / 1e6:g} MB allowed for a {kind} file"
+        raise ScenarioError([("", problem)], where)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problem = f"cannot read '{path}': not UTF-8 text ({exc.reason} at byte {exc.start})"
-        raise ScenarioError([("file", problem)], where) from None
+        problem = f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise ScenarioError([("", problem)], where) from None
 
 
 def scenario_from_dict(
