@@ -141,7 +141,7 @@ def test_validate_lists_several_problems_once(tmp_path: Path, cli) -> None:
     res = cli(["validate", str(bad)])
     assert res.returncode == 2
     assert "teams.early_callers.headcount" in res.stdout and "channels.sms.contact_prob" in res.stdout
-    assert res.stderr.splitlines() == [f"collectsim: error: {bad}: 2 problems (listed above)"]
+    assert res.stderr.splitlines() == [f"collectsim: error: {bad}: 2 problems (listed on standard output)"]
 
 
 @pytest.mark.parametrize("command", [["validate"], ["run"], ["compare", BASELINE], ["sweep"]])

@@ -39,10 +39,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         for line in exc.lines():
             print(f"  {one_line(line)}")
         # the listing is the output; the failure line counts the problems rather than repeating the first
-        print(
-            f"collectsim: error: {one_line(str(args.scenario))}: {len(exc.problems)} problems (listed above)",
-            file=sys.stderr,
-        )
+        where = one_line(str(args.scenario))
+        print(f"collectsim: error: {where}: {len(exc.problems)} problems (listed on standard output)", file=sys.stderr)
         return EXIT_USAGE
     print(
         f"{args.scenario}: OK ({sc.population.accounts:,} accounts, {len(sc.teams)} teams, "
