@@ -204,25 +204,32 @@ class OutboundQueue:
         self._ptr = 0
         self.due_today = self._acct.size
         self.voided_today = 0
-        if wanted is not None and self._acct.size and not wanted.all():
-            self._drop(~wanted, now)
-            self.voided_today = int((~wanted).sum())
-            self.voided += self.voided_today
+        acct, enq, kept = self._acct, self._enq, None
+        if wanted is not None and acct.size and not wanted.all():
+            self._void_unwanted(wanted, now)
+            kept = np.flatnonzero(wanted)
+            acct, enq = acct[kept], enq[kept]
             held = None if held is None else held[wanted]
             groups = None if groups is None else groups[wanted]
-        order = np.argsort(key(self._acct, self._enq), kind="stable")
+        order = np.argsort(key(acct, enq), kind="stable")
         if held is not None and held.any():
             order = np.concatenate([order[~held[order]], order[held[order]]])  # held ones after today's
             self.held_today = int(held.sum())
         else:
             self.held_today = 0
+        if groups is not None:
+            groups = groups[order]
+        # One gather of the item arrays drops the voided items and orders the rest.
+        pick = order if kept is None else kept[order]
         self._acct, self._chan, self._rule, self._enq = (
-            a[order] for a in (self._acct, self._chan, self._rule, self._enq)
+            a[pick] for a in (self._acct, self._chan, self._rule, self._enq)
         )
+        if kept is not None:
+            self.length.update(now, self.waiting)
         self._today = self._acct.size - self.held_today
         self._picker = None
         if groups is not None and windows is not None:
-            self._picker = _WindowPicker(groups[order][: self._today], windows)
+            self._picker = _WindowPicker(groups[: self._today], windows)
             self._gone = np.zeros(self._today, dtype=bool)
         self._ntaken = 0
         self._unlist()
@@ -233,15 +240,13 @@ class OutboundQueue:
         """When contact windows with work in them open later today (none without hours rules)."""
         return [] if self._picker is None else self._picker.openings(now)
 
-    def _drop(self, gone: np.ndarray, now: float) -> None:
-        """Remove the items marked ``gone`` (their waiting time ends now)."""
+    def _void_unwanted(self, wanted: np.ndarray, now: float) -> None:
+        """The items not ``wanted`` leave the queue now: counted as voided, their waiting time ends."""
+        gone = ~wanted
         self.pending[self._acct[gone]] = False
         self.total_wait += float(np.sum(now - self._enq[gone]))
-        keep = ~gone
-        self._acct, self._chan, self._rule, self._enq = (
-            a[keep] for a in (self._acct, self._chan, self._rule, self._enq)
-        )
-        self.length.update(now, self.waiting)
+        self.voided_today = int(gone.sum())
+        self.voided += self.voided_today
 
     def done(self) -> None:
         """The item just taken was worked."""

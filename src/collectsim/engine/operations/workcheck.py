@@ -59,6 +59,7 @@ class WorkCheck:
         self._rule_ids: dict[str, int] = {}
         self.touched = np.full(state.n, -1, dtype=np.int32)  # last day something a rule reads changed
         self.called = np.full(state.n, -1, dtype=np.int32)  # last day with an outbound call
+        self._last_call_day = -1  # the last day anybody got one
 
     def rule_id(self, name: str) -> int:
         """A small integer for a rule name, kept with each queued item."""
@@ -74,10 +75,10 @@ class WorkCheck:
         ok = s.in_house[acct].copy()
         legal = self._is_legal[chan]
         ok[legal] &= s.legal_stage[acct[legal]] == NO_CASE
-        if self.one_call_per_day:
+        if self.one_call_per_day and self._last_call_day == day:  # else nobody has been called today yet
             ok &= ~(self._is_call[chan] & (self.called[acct] == day))
         if self._still_due is not None:
-            for r in np.unique(rule[ok]):
+            for r in _distinct_small(rule[ok]):
                 sel = np.flatnonzero(ok & (rule == r))
                 ok[sel] = np.asarray(self._still_due(self.rule_names[r], acct[sel], day, self.view), dtype=bool)
         return ok
@@ -125,3 +126,13 @@ class WorkCheck:
         """An agent made an outbound attempt of channel ``cid`` on account ``i`` today (counted if a call)."""
         if self._is_call[cid]:
             self.called[i] = day
+            self._last_call_day = day
+
+
+def _distinct_small(ids: np.ndarray) -> np.ndarray:
+    """The distinct values of small non-negative integers (rule ids), ascending: a count, not a sort."""
+    if ids.size == 0:
+        return ids
+    if ids.min() < 0:
+        return np.unique(ids)
+    return np.flatnonzero(np.bincount(ids))
