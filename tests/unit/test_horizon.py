@@ -174,3 +174,11 @@ def test_a_placement_ending_before_charge_off_adds_the_in_house_tail(small: cs.S
     share2 = _expected_share_by_ode(in_house, p.ability[i], lam_back, p.lam_inf[i], np.arange(tail + 1.0), [])
     by_hand = w * (1 - share[-1]) + w * share[-1] * (1 - share2[-1])
     assert hv.value(130).collections[i] == pytest.approx(by_hand, rel=3e-3)
+
+
+def test_the_decay_table_equals_exp_bit_for_bit(small: cs.Scenario) -> None:
+    """The evening's e^{−κ·age} read off a table is np.exp's own value, as the table grows and for negative ages."""
+    rep = _valuer(small, horizon=5).behaviour
+    for age in (np.array([0, 3, 7]), np.arange(0, 900, 7), np.array([5, -2, 40]), np.zeros(0, dtype=np.int64)):
+        assert np.array_equal(rep._decayed(age), np.exp(-rep.kappa * age))
+    assert rep._decay_table.size >= 900
