@@ -181,4 +181,4 @@ def test_the_decay_table_equals_exp_bit_for_bit(small: cs.Scenario) -> None:
     rep = _valuer(small, horizon=5).behaviour
     for age in (np.array([0, 3, 7]), np.arange(0, 900, 7), np.array([5, -2, 40]), np.zeros(0, dtype=np.int64)):
         assert np.array_equal(rep._decayed(age), np.exp(-rep.kappa * age))
-    assert rep._decay_table.size >= 900
+    assert rep._decay_table.size > 896  # grown to hold the oldest age asked for
