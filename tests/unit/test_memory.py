@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import collectsim as cs
-from collectsim.engine.daily import memory
+from collectsim.engine import memory
 from collectsim.policy.ladder import LadderPolicy
 
 pytestmark = pytest.mark.skipif(memory._set_madvise_hugepage is None, reason="this numpy has no huge-page hint")

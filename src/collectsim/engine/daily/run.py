@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collectsim.engine.daily.assemble import run_result
 from collectsim.engine.daily.loop import Progress, Simulation
-from collectsim.engine.daily.memory import ordinary_pages
+from collectsim.engine.memory import ordinary_pages
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy
 from collectsim.policy.ladder import LadderPolicy
