@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collectsim.engine.daily.assemble import run_result
 from collectsim.engine.daily.loop import Progress, Simulation
-from collectsim.engine.memory import ordinary_pages
 from collectsim.errors import CollectsimError
 from collectsim.policy import AccountView, Policy
 from collectsim.policy.ladder import LadderPolicy
@@ -32,17 +31,16 @@ def simulate(
     verifies money conservation on every account at the end of every day;
     ``progress(done_days, total_days)`` is called once per simulated day.
     """
-    with ordinary_pages():
-        sim = Simulation(
-            scenario,
-            seed,
-            policy or LadderPolicy(),
-            record_events=record_events,
-            check_invariants=check_invariants,
-            progress=progress,
-        )
-        sim.run()
-        return run_result(sim, seed, take=True)  # ``sim`` ends here: its arrays can become the accounts table
+    sim = Simulation(
+        scenario,
+        seed,
+        policy or LadderPolicy(),
+        record_events=record_events,
+        check_invariants=check_invariants,
+        progress=progress,
+    )
+    sim.run()
+    return run_result(sim, seed, take=True)  # ``sim`` ends here: its arrays can become the accounts table
 
 
 class SteppedRun:
@@ -63,16 +61,15 @@ class SteppedRun:
         record_events: bool = False,
         check_invariants: bool = False,
     ) -> None:
-        with ordinary_pages():
-            self._sim = Simulation(
-                scenario,
-                seed,
-                policy or LadderPolicy(),
-                record_events=record_events,
-                check_invariants=check_invariants,
-                progress=None,
-            )
-            self._sim.start()
+        self._sim = Simulation(
+            scenario,
+            seed,
+            policy or LadderPolicy(),
+            record_events=record_events,
+            check_invariants=check_invariants,
+            progress=None,
+        )
+        self._sim.start()
         self._seed = seed
         self.horizon = scenario.horizon.days
         self.day = 0  # days simulated so far: the next day to simulate
@@ -94,8 +91,7 @@ class SteppedRun:
         if self.done:
             raise CollectsimError(f"advance: the run has reached its horizon (day {self.horizon})")
         end = min(self.day + days, self.horizon)
-        with ordinary_pages():
-            self._sim.run_until(end)
+        self._sim.run_until(end)
         simulated, self.day = end - self.day, end
         return simulated
 
@@ -110,5 +106,4 @@ class SteppedRun:
         """The ``RunResult`` of the run, once it has reached its horizon."""
         if not self.done:
             raise CollectsimError(f"result: the run is at day {self.day} of {self.horizon}; advance it first")
-        with ordinary_pages():
-            return run_result(self._sim, self._seed)
+        return run_result(self._sim, self._seed)
