@@ -131,8 +131,4 @@ class WorkCheck:
 
 def _distinct_small(ids: np.ndarray) -> np.ndarray:
     """The distinct values of small non-negative integers (rule ids), ascending: a count, not a sort."""
-    if ids.size == 0:
-        return ids
-    if ids.min() < 0:
-        return np.unique(ids)
     return np.flatnonzero(np.bincount(ids))
