@@ -311,13 +311,11 @@ class HorizonValuer:
         first, window, shifted = first[order], window[order], shifted[order]
         q, delta = q[order], delta[order]
         factor = np.ones((idx.size, width))
-        bounds = np.flatnonzero(np.diff(first)) + 1
-        for a, b in zip(np.r_[0, bounds], np.r_[bounds, first.size], strict=True):
-            f = int(first[a]) if b > a else width
-            if f >= width - 1:
-                continue
+        starts = np.flatnonzero(np.r_[True, np.diff(first) != 0]) if first.size else first
+        for a, b in zip(starts, np.r_[starts[1:], first.size], strict=True):
+            f = int(first[a])
             end = int(window[a:b].max()) + 1  # columns past every window of the group are never read
-            if f >= end - 1:
+            if f >= end - 1:  # no contact before the group's last column that is read
                 continue
             qg, dg = q[a:b, None], delta[a:b, None]
             # A contact at day c multiplies column c + m by the same term for every c: m days after a contact.

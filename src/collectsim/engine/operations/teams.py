@@ -138,18 +138,22 @@ def attendance(
     days, keeps the extra agent from always falling on the same weekday. ``plan`` is the weekly
     headcount (weeks past it keep its last value).
     """
+    days = np.arange(horizon)
+    weekday = (start_weekday + days) % 7
+    week_plan = np.asarray(plan)[np.minimum(days // 7, len(plan) - 1)]
     weeks = {h: _shifts(spec, default_days, h) for h in set(plan)}
-    n_shifts = len(next(iter(weeks.values())))
-    out = np.zeros((n_shifts, horizon), dtype=np.int64)
-    worked = [0] * n_shifts
-    for day in range(horizon):
-        wd = (start_weekday + day) % 7
-        for k, (_, n, days) in enumerate(weeks[plan[min(day // 7, len(plan) - 1)]]):
-            if wd not in days:
-                continue
-            x, j = n * (1.0 - spec.shrinkage), worked[k]
-            out[k, day] = math.floor((j + 1) * x + 0.5) - math.floor(j * x + 0.5)
-            worked[k] += 1
+    out = np.zeros((len(weeks[plan[0]]), horizon), dtype=np.int64)
+    for k, row in enumerate(out):
+        rostered = np.zeros(horizon)
+        works = np.zeros(horizon, dtype=bool)
+        for h, shifts in weeks.items():
+            _, n, weekdays = shifts[k]
+            week = week_plan == h
+            rostered[week] = n
+            works[week] = np.isin(weekday[week], list(weekdays))
+        x = rostered[works] * (1.0 - spec.shrinkage)
+        j = np.arange(x.size)  # the shift's working days so far
+        row[works] = np.floor((j + 1) * x + 0.5) - np.floor(j * x + 0.5)
     return out
 
 
@@ -187,10 +191,10 @@ class TeamDesk:
         self.start_weekday = start_weekday
         self.horizon = horizon
         self.posts, self.paid = roster(spec, working_days)
-        # A weekly plan: per distinct weekly headcount, the rostered agents per shift (for costing).
+        # A weekly plan: per distinct weekly headcount, the rostered agents and weekdays per shift (for costing).
         plan = spec.weekly_headcount or (spec.headcount,)
         self._plan = plan
-        self._week_roster = {h: roster(spec, working_days, h) for h in set(plan)}
+        self._week_paid = {h: [(n, days) for _, n, days in _shifts(spec, working_days, h)] for h in set(plan)}
         self.attendance = attendance(spec, working_days, start_weekday, plan, horizon)
         self.outbound = OutboundQueue(n_accounts)
         self.inbound = InboundQueue()
@@ -224,7 +228,7 @@ class TeamDesk:
 
     def rostered_on(self, day: int) -> int:
         wd = self.weekday(day)
-        _, paid = self._week_roster[self.planned(day)]
+        paid = self._week_paid[self.planned(day)]
         return sum(n for n, days in paid if wd in days)
 
     def _staffed(self, post: Post, day: int) -> bool:
