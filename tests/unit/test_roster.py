@@ -184,3 +184,25 @@ def test_weekly_plan_must_peak_at_headcount(small: cs.Scenario) -> None:
     """A plan whose peak differs from the headcount is refused with the field named."""
     with pytest.raises(cs.CollectsimError, match="weekly_headcount"):
         cs.with_overrides(small, {"teams.early_callers.weekly_headcount": [20, 10]})
+
+
+def test_every_agent_a_weekly_plan_fields_has_a_post(small: cs.Scenario) -> None:
+    """Three shifts split 5 agents 2, 0, 3 but 4 agents 1, 1, 2 (largest remainder is not monotone): in the
+    4-agent weeks the middle shift's agent works, so on-floor minutes are exactly attendance × shift length."""
+    shifts = [
+        {"start": 8.0, "end": 14.0, "share": 0.3},
+        {"start": 10.0, "end": 16.0, "share": 0.1},
+        {"start": 12.0, "end": 18.0, "share": 0.6},
+    ]
+    over = {
+        "teams.late_callers.headcount": 5,
+        "teams.late_callers.weekly_headcount": [5, 4],
+        "teams.late_callers.shifts": shifts,
+        "horizon.days": 28,
+    }
+    sc = cs.with_overrides(small, over)
+    spec = sc.teams["late_callers"]
+    floor = attendance(spec, sc.calendar.working_days, 0, (5, 4), 28)
+    assert floor[1].max() == 1  # the middle shift fields an agent only in the 4-agent weeks
+    t = cs.simulate(sc, seed=1).teams.set_index("team").loc["late_callers"]
+    assert t["floor_minutes"] - t["overtime_minutes"] == pytest.approx(floor.sum(axis=1) @ np.full(3, 360.0))

@@ -95,18 +95,24 @@ def split_headcount(total: int, shares: list[float]) -> list[int]:
 
 
 def roster(
-    spec: Team, default_days: tuple[str, ...], headcount: int | None = None
+    spec: Team, default_days: tuple[str, ...], headcount: int | None = None, fielded: np.ndarray | None = None
 ) -> tuple[list[Post], list[tuple[int, frozenset[int]]]]:
     """Posts an agent may fill, and (rostered agents, weekdays) per shift for costing.
 
     A shift of n rostered agents has n(1 - shrinkage) of them on the floor on an average day, which is
     rarely whole: it gets ⌈n(1 - shrinkage)⌉ posts, and ``attendance`` says how many are filled each day.
-    ``headcount`` replaces the team's (one week of a weekly plan).
+    ``headcount`` replaces the team's (one week of a weekly plan). ``fielded`` (per shift, the most agents
+    ``attendance`` ever puts on its floor) adds posts where a smaller week of a weekly plan gives a shift
+    more agents than the peak week does: the largest-remainder split of three or more shifts is not
+    monotone in the headcount (5 agents over shares 0.3, 0.1, 0.6 split 2, 0, 3; 4 agents split 1, 1, 2),
+    and an agent without a post would be paid and never work.
     """
     posts, paid = [], []
     for k, (sh, n, days) in enumerate(_shifts(spec, default_days, headcount)):
         paid.append((n, days))
         on_floor = math.ceil(n * (1.0 - spec.shrinkage) - 1e-9)
+        if fielded is not None:
+            on_floor = max(on_floor, int(fielded[k]))
         posts += [Post(sh.start / 24.0, sh.end / 24.0, days, k, r) for r in range(on_floor)]
     return posts, paid
 
@@ -190,12 +196,12 @@ class TeamDesk:
         self.headcount = spec.headcount
         self.start_weekday = start_weekday
         self.horizon = horizon
-        self.posts, self.paid = roster(spec, working_days)
         # A weekly plan: per distinct weekly headcount, the rostered agents and weekdays per shift (for costing).
         plan = spec.weekly_headcount or (spec.headcount,)
         self._plan = plan
         self._week_paid = {h: [(n, days) for _, n, days in _shifts(spec, working_days, h)] for h in set(plan)}
         self.attendance = attendance(spec, working_days, start_weekday, plan, horizon)
+        self.posts, self.paid = roster(spec, working_days, fielded=self.attendance.max(axis=1, initial=0))
         self.outbound = OutboundQueue(n_accounts)
         self.inbound = InboundQueue()
         self.helps: list[TeamDesk] = []
