@@ -94,3 +94,16 @@ def test_a_cost_is_booked_to_the_bucket_its_account_was_in() -> None:
     assert ledger.collected[3] == 7.0
     shared, idle = ledger.team_cost({"t": 100.0, "u": 40.0})
     assert shared[0] == 25.0 and shared[3] == 75.0 and idle == 40.0
+
+
+def test_a_costed_call_is_charged_per_attempt_and_a_free_one_not_at_all() -> None:
+    """Each team attempt of a channel with a unit cost books that cost to the channel, the account and its
+    bucket; a free channel (a call's default) books nothing."""
+    free = run("baseline.toml")
+    costed = run("baseline.toml", **{"channels.call.cost": 0.4})
+    attempts = costed.kpis["team.early_callers.attempts"]
+    channel = costed.costs.set_index("item").loc["call", "cost"]
+    assert attempts > 0 and channel == pytest.approx(0.4 * attempts)
+    assert free.costs.set_index("item").loc["call", "cost"] == 0.0
+    assert costed.kpis["cost_in_1_30"] > free.kpis["cost_in_1_30"] + 0.2 * attempts  # calls run DPD 3-30 mostly
+    assert costed.accounts["direct_cost"].sum() - free.accounts["direct_cost"].sum() > 0.3 * attempts

@@ -194,9 +194,10 @@ class Contact:
             outcome = forced
         t = self.tally[self.names[cid]]
         t.sent += 1
-        t.cost += ch.cost
+        if ch.cost:  # a free attempt (a call's default) books nothing: adding 0.0 changes no total
+            t.cost += ch.cost
+            s.charge_one(i, ch.cost)
         s.attempts[i] += 1
-        s.charge_one(i, ch.cost)
         now = day + frac
         if self.conduct.active:
             if forced is None:
