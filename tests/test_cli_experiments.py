@@ -40,6 +40,9 @@ def test_compare_prints_and_writes(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "recovery_rate" in out and "P(better)" in out and "in-run" in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "—" in rows["promises_kept"]  # a count that grows with effort has no better side ...
+    assert "—" not in rows["promise_kept_rate"]  # ... the share of due promises kept has one
     (folder,) = list(tmp_path.iterdir())
     assert {"runs.parquet", "runs.csv", "summary.csv", "in_run.csv", "manifest.json"} <= {
         p.name for p in folder.iterdir()

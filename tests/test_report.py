@@ -128,8 +128,10 @@ def test_report_rebuilt_from_disk_without_simulating(made: tuple[str, Path], mon
     def boom(*args, **kwargs):
         raise AssertionError("the report must not simulate")
 
-    monkeypatch.setattr(collectsim.engine, "simulate", boom)
+    # The package first: its lazy attribute resolves (and monkeypatch saves) the real simulate only while
+    # collectsim.engine still has it; the other order saved boom as the "original" and left it behind.
     monkeypatch.setattr(collectsim, "simulate", boom)
+    monkeypatch.setattr(collectsim.engine, "simulate", boom)
     (folder / "report.html").unlink()
     assert main(["report", str(folder)]) == 0
     assert (folder / "report.html").read_text() == before

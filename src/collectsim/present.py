@@ -146,6 +146,7 @@ HEADLINE = (
     "mean_days_to_resolution",
     "contacts_per_account",
     "promises_kept",
+    "promise_kept_rate",  # the promises' quality, which has a better side (the count above has none)
     "legal_filed",
     "agency_commission",
     "complaints_per_1000",
