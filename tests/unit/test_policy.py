@@ -7,6 +7,7 @@ import pytest
 
 import collectsim as cs
 from collectsim.policy import AccountView, PolicyContext
+from collectsim.policy.ladder import _in_range
 
 
 def test_event_log_names_rules(small_run: cs.RunResult) -> None:
@@ -76,3 +77,40 @@ def test_view_is_read_only(small: cs.Scenario) -> None:
 
     with pytest.raises(ValueError, match="read-only"):
         cs.simulate(small, seed=2, policy=Vandal())
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 99), (10, 20), (40, 60), (5, 9), (30, 30), (31, 70), (-5, 12)])
+@pytest.mark.parametrize("spread", [0, 1, 40])
+def test_a_rung_range_selects_what_a_mask_would(start: int, end: int, spread: int) -> None:
+    """The stage-range shortcut (no mask when all DPDs fall inside or outside a rung) picks exactly the
+    accounts a mask picks, in order, for a cohort (one DPD) and for spread DPDs."""
+    rng = np.random.default_rng(spread)
+    cand = np.sort(rng.choice(1000, 300, replace=False))
+    dpd = 12 + rng.integers(0, spread + 1, cand.size)
+    got = _in_range(cand, dpd, int(dpd.min()), int(dpd.max()), start, end)
+    np.testing.assert_array_equal(got, cand[(dpd >= start) & (dpd <= end)])
+
+
+def test_each_segment_follows_its_own_ladder(small: cs.Scenario) -> None:
+    """With a ladder per segment, prime accounts get only their ladder's texts and near-prime accounts only
+    their ladder's calls."""
+    ladders = {
+        "texts": {
+            "segments": ["prime"],
+            "stages": [
+                {"name": "early", "from_dpd": 1, "to_dpd": 60, "actions": [{"channel": "sms", "every_days": 7}]}
+            ],
+        },
+        "calls": {
+            "segments": ["near_prime"],
+            "stages": [
+                {"name": "early", "from_dpd": 1, "to_dpd": 60, "actions": [{"channel": "call", "every_days": 7}]}
+            ],
+        },
+    }
+    sc = cs.with_overrides(small, {"policy.ladders": ladders, "horizon.days": 30})
+    r = cs.simulate(sc, seed=2, record_events=True)
+    ev = r.events.merge(r.accounts[["account", "segment"]], on="account")
+    by_channel = ev.groupby(ev["channel"].astype(str))["segment"].agg(lambda s: set(s.astype(str)))
+    assert by_channel["sms"] == {"prime"} and by_channel["call"] == {"near_prime"}
+    assert (ev["rule"].astype(str).str.startswith("texts/") == (ev["channel"] == "sms")).all()

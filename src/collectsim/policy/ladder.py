@@ -81,11 +81,13 @@ class LadderPolicy:
         if cand.size == 0:
             return plan
         dpd = view.dpd[cand]
+        lo, hi = int(dpd.min()), int(dpd.max())
         for r, rung in enumerate(self._rungs):
-            sel = cand[(dpd >= rung.start) & (dpd <= rung.stage_to)]
+            sel = _in_range(cand, dpd, lo, hi, rung.start, rung.stage_to)
             if sel.size == 0:
                 continue
-            sel = sel[self._ladder_of[sel] == rung.ladder]
+            if len(self._ladders) > 1:
+                sel = sel[self._ladder_of[sel] == rung.ladder]
             sel = sel[self._eligible(r, rung.action, sel, day, view)]
             self._times[r, sel] += 1
             self._last[r, sel] = day
@@ -152,3 +154,14 @@ class LadderPolicy:
                 return day - view.last_rpc_day[sel] <= self._recent
             case _:
                 return view.legal_active[sel]
+
+
+def _in_range(cand: np.ndarray, dpd: np.ndarray, lo: int, hi: int, start: int, end: int) -> np.ndarray:
+    """The accounts ``cand`` whose ``dpd`` (ranging over [lo, hi]) lies in [start, end]. No mask is built when
+    [lo, hi] lies wholly inside or outside the rung's range, as it does on every rung of a cohort (its accounts
+    share one DPD) and on most rungs of an inflow."""
+    if start <= lo and hi <= end:
+        return cand
+    if end < lo or hi < start:
+        return cand[:0]
+    return cand[(dpd >= start) & (dpd <= end)]
