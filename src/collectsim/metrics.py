@@ -25,21 +25,32 @@ def _safe(num: float, den: float) -> float:
     return float(num / den) if den else float("nan")
 
 
+def _any_of(col: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
+    """Where ``col`` is one of ``labels`` (never where it is missing): ``isin`` as one ``==`` per label, ~20x
+    faster on the engine's categorical columns (6 ms for ``isin`` at 1M accounts)."""
+    return np.logical_or.reduce([(col == label).to_numpy(dtype=bool, na_value=False) for label in labels])
+
+
 def observed_to_dpd(acc: pd.DataFrame, horizon: int) -> np.ndarray:
     """The highest DPD at which each account is still inside the simulated horizon."""
     return acc["entry_dpd"].to_numpy() + (horizon - 1 - acc["entry_day"].to_numpy())
 
 
-def _open_at(acc: pd.DataFrame, dpd: int) -> np.ndarray:
-    res = acc["resolution_dpd"].to_numpy(dtype=float)
-    return (acc["entry_dpd"].to_numpy() <= dpd) & (np.isnan(res) | (res >= dpd))
+def _resolution_dpd(acc: pd.DataFrame) -> np.ndarray:
+    """The DPD at resolution as floats, NaN where unresolved (converted once per KPI, not once per bucket)."""
+    return acc["resolution_dpd"].to_numpy(dtype=float)
+
+
+def _open_at(entry_dpd: np.ndarray, res: np.ndarray, dpd: int) -> np.ndarray:
+    """Accounts in collection at ``dpd``: entered at or below it, not resolved before it (``_resolution_dpd``)."""
+    return (entry_dpd <= dpd) & (np.isnan(res) | (res >= dpd))
 
 
 def cure_rate(acc: pd.DataFrame, dpd: int, horizon: int) -> float:
     """Share of accounts delinquent at or before ``dpd`` that were paid or settled by ``dpd``."""
     seen = (acc["entry_dpd"].to_numpy() <= dpd) & (observed_to_dpd(acc, horizon) >= dpd)
-    res = acc["resolution_dpd"].to_numpy(dtype=float)
-    cured = acc["status"].isin(RESOLVED_AS_CURE).to_numpy() & (res <= dpd)
+    res = _resolution_dpd(acc)
+    cured = _any_of(acc["status"], RESOLVED_AS_CURE) & (res <= dpd)
     return _safe(float((cured & seen).sum()), float(seen.sum()))
 
 
@@ -54,10 +65,11 @@ def roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
         return contractual_roll_rates(acc, horizon)
     out = {}
     seen_to = observed_to_dpd(acc, horizon)
+    entry, res = acc["entry_dpd"].to_numpy(), _resolution_dpd(acc)
     for b in range(1, ROLL_BUCKETS + 1):
         start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
-        base = _open_at(acc, start) & (seen_to >= nxt)
-        rolled = base & _open_at(acc, nxt)
+        base = _open_at(entry, res, start) & (seen_to >= nxt)
+        rolled = base & _open_at(entry, res, nxt)
         out[roll_rate_name(b)] = _safe(float(rolled.sum()), float(base.sum()))
     return out
 
@@ -70,8 +82,12 @@ def contractual_roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     calendar definition above.
     """
     out = {}
+    entry = acc["entry_dpd"].to_numpy()
+    starts = [BUCKET_DAYS * b + 1 for b in range(ROLL_BUCKETS + 1)]  # each day column read once, not twice
+    days = {d: day_column(acc, f"reached_dpd_{d}_day") for d in starts if f"reached_dpd_{d}_day" in acc}
     for b in range(1, ROLL_BUCKETS + 1):
-        base, rolled = contractual_reach(acc, horizon, b)
+        start, nxt = starts[b - 1], starts[b]
+        base, rolled = _reach(entry, start, days[start], days.get(nxt), horizon)
         out[roll_rate_name(b)] = _safe(float(rolled.sum()), float(base.sum()))
     return out
 
@@ -80,16 +96,30 @@ def contractual_reach(acc: pd.DataFrame, horizon: int, b: int) -> tuple[np.ndarr
     """Bucket b's accounts for a contractual roll (see ``contractual_roll_rates``), and those of them that
     ever reached bucket b+1 (none when b+1's first day is not recorded)."""
     start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
-    reached = day_column(acc, f"reached_dpd_{start}_day")
-    base = (acc["entry_dpd"].to_numpy() <= start) & (reached + BUCKET_DAYS <= horizon - 1)  # NaN: never
     col = f"reached_dpd_{nxt}_day"
-    rolled = base & ~np.isnan(day_column(acc, col)) if col in acc else np.zeros_like(base)
+    after = day_column(acc, col) if col in acc else None
+    return _reach(acc["entry_dpd"].to_numpy(), start, day_column(acc, f"reached_dpd_{start}_day"), after, horizon)
+
+
+def _reach(
+    entry_dpd: np.ndarray, start: int, reached: np.ndarray, reached_next: np.ndarray | None, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``contractual_reach`` off the bucket's and the next bucket's first days (``day_column``; None: not recorded)."""
+    base = (entry_dpd <= start) & (reached + BUCKET_DAYS <= horizon - 1)  # NaN: never
+    rolled = base & ~np.isnan(reached_next) if reached_next is not None else np.zeros_like(base)
     return base, rolled
 
 
 def day_column(acc: pd.DataFrame, col: str) -> np.ndarray:
-    """A day column as floats, NaN where the event did not happen (NA, or a negative sentinel)."""
-    days = pd.to_numeric(acc[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    """A day column as floats, NaN where the event did not happen (NA, or a negative sentinel).
+
+    Only text (a column read back as strings) goes through ``pd.to_numeric``: on the engine's nullable
+    integers it is a no-op that costs ~20x the conversion itself.
+    """
+    days = acc[col]
+    if not pd.api.types.is_numeric_dtype(days):
+        days = pd.to_numeric(days, errors="coerce")  # what is not a number did not happen
+    days = days.to_numpy(dtype=float, na_value=np.nan)
     return np.where(days >= 0, days, np.nan)
 
 
@@ -108,7 +138,7 @@ def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:
     cured = acc["cures"].to_numpy() > 0
     sustained = acc["sustained_cure"].to_numpy(dtype=float)  # NaN: no cure, or first cured too late to tell
     judged = ~np.isnan(sustained)
-    status = acc["status"].to_numpy()
+    status = acc["status"]  # compared as a column: a categorical's labels as an object array cost ~10 ms at 100k
     return {
         "cure_rate_ever": _safe(float(cured.sum()), float(entered.sum())),
         "sustained_cure_share": _safe(float(sustained[judged].sum()), float(judged.sum())),
@@ -116,8 +146,8 @@ def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:
         "redefaults": float(acc["redefaults"].sum()),
         "reages": float(acc["reages"].sum()),
         "reaged_accounts": float((acc["reages"].to_numpy() > 0).sum()),
-        "performing_balance": float(acc["outstanding"].to_numpy()[status == "cured"].sum()),
-        "arrears_outstanding": float(acc["arrears"].to_numpy()[status == "active"].sum()),
+        "performing_balance": float(acc["outstanding"].to_numpy()[(status == "cured").to_numpy()].sum()),
+        "arrears_outstanding": float(acc["arrears"].to_numpy()[(status == "active").to_numpy()].sum()),
         **statement_no_payment_rates(acc),
         **statement_roll_rates(acc),
     }
@@ -157,10 +187,11 @@ def no_payment_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     """
     out = {}
     seen_to = observed_to_dpd(acc, horizon)
+    entry, res = acc["entry_dpd"].to_numpy(), _resolution_dpd(acc)
     bits = acc["paid_buckets"].to_numpy()
     for b in range(1, ROLL_BUCKETS + 1):
         start, end = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b
-        base = _open_at(acc, start) & (seen_to >= end)
+        base = _open_at(entry, res, start) & (seen_to >= end)
         none = base & ((bits >> (b - 1)) & 1 == 0)
         out[f"no_payment_rate_{start}_{end}"] = _safe(float(none.sum()), float(base.sum()))
     return out
@@ -234,7 +265,7 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
         "written_off": float(acc["written_off"].sum()),
         "outstanding": float(acc["outstanding"].sum()),
         "write_off_rate": _safe(float(acc["written_off"].sum()) + sale["debt_sold"], owed),
-        "write_off_account_rate": _safe(float(status.isin(CHARGED_OFF).sum()), n),
+        "write_off_account_rate": _safe(float(_any_of(status, CHARGED_OFF).sum()), n),
         "recovered_after_write_off": float(acc["recovered_after_write_off"].sum()),
         "recovered_accounts": float((status == "recovered").sum()),
         **sale,
@@ -389,7 +420,7 @@ def provision_kpis(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int = 180) ->
     back = cure_odds(acc, horizon, chargeoff_dpd) * np.maximum(owed - acc["arrears"].to_numpy(), 0.0) * on_book
     collection_ifrs9 = np.maximum(lost - back * (1.0 - np.where(stage == one, rate_12m, rate_life)), 0.0)
     collection_cecl = np.maximum(lost - back * (1.0 - rate_life), 0.0)
-    perf = performing_ecl(acc)
+    perf = performing_ecl(acc, (rate_12m, rate_life))
     ifrs9 = collection_ifrs9 + perf["ecl_12m"]
     cecl = collection_cecl + perf["ecl_lifetime"]
     exposure = float(owed[on_book].sum() + perf["ead"].sum())
@@ -421,7 +452,7 @@ def cure_odds(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int) -> np.ndarray
         roll = rolls[roll_rate_name(b)]
         flow[b] = (1.0 if math.isnan(roll) else roll) * flow[b + 1]
     bucket = np.clip((acc["dpd"].to_numpy() - 1) // BUCKET_DAYS + 1, 1, ROLL_BUCKETS + 1)
-    in_court = acc["legal_stage"].isin(IN_COURT).to_numpy() if "legal_stage" in acc else False
+    in_court = _any_of(acc["legal_stage"], IN_COURT) if "legal_stage" in acc else False
     return np.where(in_court, 0.0, 1.0 - flow[bucket])
 
 
@@ -485,21 +516,32 @@ def performing_loss_rates(acc: pd.DataFrame, risk: pd.DataFrame | None = None) -
     PD × LGD with the segment's ``redefault_risk``, PD over t days = 1 − e^{−h·t}, t = 365 or the account's
     ``remaining_life_days``. Where the run saw no day at risk the PD is 0."""
     risk = redefault_risk(acc) if risk is None else risk
-    seg = acc["segment"].astype(object).to_numpy()
-    h = np.nan_to_num(risk["hazard"].reindex(seg).to_numpy(dtype=float), nan=0.0)
-    lgd = np.nan_to_num(risk["lgd"].reindex(seg).to_numpy(dtype=float), nan=0.0)
+    h = np.nan_to_num(by_segment(acc, risk["hazard"]), nan=0.0)
+    lgd = np.nan_to_num(by_segment(acc, risk["lgd"]), nan=0.0)
     life = acc["remaining_life_days"].to_numpy(dtype=float)
     return -np.expm1(-h * YEAR_DAYS) * lgd, -np.expm1(-h * life) * lgd
 
 
-def performing_ecl(acc: pd.DataFrame) -> dict[str, np.ndarray]:
+def by_segment(acc: pd.DataFrame, values: pd.Series) -> np.ndarray:
+    """Per account, the value of a series indexed by segment; NaN for a segment the series lacks (or none).
+
+    Read through the segment's category codes: reindexing the series on every account's label took
+    ~0.15 s per call at 100k accounts (string labels compared one by one), a gather by code ~1 ms.
+    """
+    seg = acc["segment"].astype("category")
+    per_category = values.reindex(seg.cat.categories).to_numpy(dtype=float)
+    return np.append(per_category, np.nan)[seg.cat.codes.to_numpy()]  # code −1 (no segment) reads the NaN
+
+
+def performing_ecl(acc: pd.DataFrame, rates: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Per account: the performing exposure (a cured account's balance) and its 12-month and lifetime ECL.
 
     ECL = PD × LGD × EAD (``performing_loss_rates``). EAD is the balance at the horizon, held over the whole
-    life (no amortisation, no undrawn limit), and the loss is not discounted.
+    life (no amortisation, no undrawn limit), and the loss is not discounted. ``rates``: the book's own
+    ``performing_loss_rates`` if already computed.
     """
     ead = np.where((acc["status"] == "cured").to_numpy(), acc["outstanding"].to_numpy(), 0.0)
-    rate_12m, rate_life = performing_loss_rates(acc)
+    rate_12m, rate_life = performing_loss_rates(acc) if rates is None else rates
     return {"ead": ead, "ecl_12m": rate_12m * ead, "ecl_lifetime": rate_life * ead}
 
 

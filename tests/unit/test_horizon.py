@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import collectsim as cs
+from collectsim.engine.accounts import horizon
 from collectsim.engine.accounts.horizon import _first_contact_offset, daily_rate
 from collectsim.engine.accounts.state import ACTIVE, FILED, SERVED
 from collectsim.engine.daily.loop import Simulation
@@ -174,6 +175,35 @@ def test_a_placement_ending_before_charge_off_adds_the_in_house_tail(small: cs.S
     share2 = _expected_share_by_ode(in_house, p.ability[i], lam_back, p.lam_inf[i], np.arange(tail + 1.0), [])
     by_hand = w * (1 - share[-1]) + w * share[-1] * (1 - share2[-1])
     assert hv.value(130).collections[i] == pytest.approx(by_hand, rel=3e-3)
+
+
+INFLOW = {"population.mode": "inflow", "population.inflow_days": 60}  # entry days, hence windows, of many lengths
+
+
+@pytest.mark.parametrize(
+    ("over", "day"),
+    [
+        (INFLOW, 150),  # in house and placed (the agency's contacts), some recalled before charge-off
+        ({**INFLOW, "chargeoff.dpd": 120, "recovery.days": 90, "agency.place_at_chargeoff": True}, 170),  # recovery
+    ],
+)
+def test_blocks_of_rows_value_as_one_array(small: cs.Scenario, monkeypatch, over: dict, day: int) -> None:
+    """The curves are worked a block of rows at a time: any block size gives the same values, bit for bit.
+
+    A row's sums depend on its length, so every block has the width of the whole set (with windows of many
+    lengths a block's longest is not the set's); rows and their contact dates come back in place.
+    """
+    sim = _valuer(cs.with_overrides(small, over), day, seed=2)
+    s = sim.state
+    assert (s.placed | s.in_recovery).sum() > 50  # a few dozen blocks of 5 to 10 rows
+    monkeypatch.setattr(horizon, "BLOCK_CELLS", 10**9)
+    whole = sim.horizon.value(day)
+    monkeypatch.setattr(horizon, "BLOCK_CELLS", 1000)
+    blocks = sim.horizon.value(day)
+    assert blocks.by_source == whole.by_source
+    for name in ("collections", "collections_pv", "costs", "costs_pv"):
+        assert np.array_equal(getattr(blocks, name), getattr(whole, name)), name
+    assert whole.collections.sum() > 0 and whole.costs.sum() > 0
 
 
 def test_the_decay_table_equals_exp_bit_for_bit(small: cs.Scenario) -> None:

@@ -270,3 +270,59 @@ def test_without_a_schedule_the_allowance_keys_are_unchanged() -> None:
         "exposure_at_horizon",
         "coverage_at_horizon",
     }
+
+
+def test_segment_values_are_read_by_category_code() -> None:
+    """Each account gets its segment's value, NaN for a segment the series lacks or no segment, whether the
+    segment column is categorical (with categories in any order) or plain text."""
+    values = pd.Series([0.1, 0.3], index=pd.CategoricalIndex(["A", "C"]))
+    labels = ["C", "A", "B", None, "C"]
+    want = [0.3, 0.1, np.nan, np.nan, 0.3]
+    for seg in (pd.Categorical(labels, categories=["C", "B", "A"]), pd.Series(labels, dtype=object)):
+        got = metrics.by_segment(pd.DataFrame({"segment": seg}), values)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_day_columns_read_the_same_from_numbers_and_text() -> None:
+    """A day column is NaN where the event did not happen: NA, a negative sentinel, or text that is no number."""
+    want = [5.0, np.nan, np.nan, 0.0]
+    columns = {
+        "Int64": pd.array([5, pd.NA, -1, 0], dtype="Int64"),
+        "int32": np.array([5, -1, -1_000_000, 0], dtype=np.int32),
+        "float": np.array([5.0, np.nan, -1.0, 0.0]),
+        "text": pd.Series(["5", "", "never", "0"], dtype=object),
+    }
+    for name, col in columns.items():
+        np.testing.assert_array_equal(metrics.day_column(pd.DataFrame({"d": col}), "d"), want, err_msg=name)
+
+
+def test_any_of_is_isin() -> None:
+    """``_any_of`` is ``isin`` as a boolean array, on a categorical (missing values, a label it lacks) and on text."""
+    labels = ["cured", None, "settled", "active", "cured", "sold"]
+    for col in (pd.Series(pd.Categorical(labels)), pd.Series(labels, dtype=object), pd.Series(labels, dtype="string")):
+        for wanted in (metrics.RESOLVED_AS_CURE, metrics.CHARGED_OFF, ("absent",)):
+            np.testing.assert_array_equal(metrics._any_of(col, wanted), col.isin(wanted).to_numpy(dtype=bool))
+
+
+def test_contractual_rolls_are_the_reach_of_each_bucket() -> None:
+    """The roll KPIs (each day column read once) count what ``contractual_reach`` (the plots') counts per bucket."""
+    acc = _book_with_cures()
+    rolls = metrics.contractual_roll_rates(acc, 90)
+    assert rolls["roll_rate_1_30"] == pytest.approx(3 / 7) and rolls["roll_rate_30_60"] == pytest.approx(2 / 3)
+    for b in range(1, metrics.ROLL_BUCKETS + 1):
+        base, rolled = metrics.contractual_reach(acc, 90, b)
+        by_reach = metrics._safe(float(rolled.sum()), float(base.sum()))  # NaN from bucket 3: none observable
+        assert rolls[metrics.roll_rate_name(b)] == pytest.approx(by_reach, rel=0, abs=0, nan_ok=True)
+
+
+def test_performing_ecl_takes_the_rates_it_is_given() -> None:
+    """Passed the book's own loss rates, the performing ECL is the one it computes itself; other rates scale it."""
+    acc = _book_with_cures()
+    own = metrics.performing_ecl(acc)
+    rates = metrics.performing_loss_rates(acc)
+    given = metrics.performing_ecl(acc, rates)
+    halved = metrics.performing_ecl(acc, (rates[0] / 2, rates[1] / 2))
+    for key in ("ead", "ecl_12m", "ecl_lifetime"):
+        np.testing.assert_array_equal(given[key], own[key])
+    assert own["ecl_12m"].sum() > 0
+    np.testing.assert_allclose(halved["ecl_lifetime"], own["ecl_lifetime"] / 2, rtol=1e-15)

@@ -49,6 +49,7 @@ STEPS_PER_DAY = 4
 P_GRID = 41
 R_NODES = 24
 CHUNK = 20_000
+BLOCK_CELLS = 131_072  # (rows × days) worked at once: a block's arrays (1 MB each) stay in the core's cache
 WEEK = 7
 
 # Where the value sits, for the KPI breakdown; "recovery" only with a [recovery] table.
@@ -71,28 +72,39 @@ class ExpectedBalance:
         self.alpha_day = self.alpha_fine[:, ::STEPS_PER_DAY]  # (P, days + 1) at whole days
         self.big_a_day = big_a[:, ::STEPS_PER_DAY]
 
-    def _rows(self, table: np.ndarray, p: np.ndarray, width: int) -> np.ndarray:
-        """Per account, the table's row interpolated at its p, for days 0..width−1."""
+    @staticmethod
+    def rows(table: np.ndarray, p: np.ndarray, width: int) -> np.ndarray:
+        """Per account, the table's row interpolated at its p, for days 0..width−1: (1 − w)·t[j] + w·t[j + 1].
+
+        Worked in place on the two gathered rows (no temporaries the size of the result).
+        """
         x = np.clip(p, 0.0, 1.0) * (P_GRID - 1)
         j = np.minimum(x.astype(np.int64), P_GRID - 2)
         w = (x - j)[:, None]
         t = table[:, :width]
-        return (1 - w) * t[j] + w * t[j + 1]
+        out = t.take(j, axis=0)
+        out *= 1 - w
+        upper = t.take(j + 1, axis=0)
+        upper *= w
+        out += upper
+        return out
 
     def alpha(self, p: np.ndarray, width: int) -> np.ndarray:
-        return self._rows(self.alpha_day, p, width)
+        return self.rows(self.alpha_day, p, width)
 
-    def alpha_shifted(self, p: np.ndarray, width: int, shift: float) -> np.ndarray:
-        """α(m − shift) for m = 0..width−1 (0 where m − shift < 0), per account."""
+    def shifted_table(self, width: int, shift: float) -> np.ndarray:
+        """α(m − shift) for m = 0..width−1 (0 where m − shift < 0), for every p of the grid: read with ``rows``."""
         t = np.arange(width) - shift
-        table = np.stack([np.interp(t, self.fine_t, row, left=0.0) for row in self.alpha_fine])
-        return self._rows(table, p, width)
+        return np.stack([np.interp(t, self.fine_t, row, left=0.0) for row in self.alpha_fine])
 
     def share(self, lam: np.ndarray, lam_inf: np.ndarray, p: np.ndarray, width: int) -> np.ndarray:
-        """E[w_t]/w for t = 0..width−1 days, per account."""
-        a = self.alpha(p, width)
-        big_a = self._rows(self.big_a_day, p, width)
-        return np.exp(-lam[:, None] * a - self.kappa * lam_inf[:, None] * big_a)
+        """E[w_t]/w for t = 0..width−1 days, per account: exp(−λα − κλ∞A), in place."""
+        out = self.alpha(p, width)
+        out *= -lam[:, None]
+        big_a = self.rows(self.big_a_day, p, width)
+        big_a *= self.kappa * lam_inf[:, None]
+        out -= big_a
+        return np.exp(out, out=out)
 
 
 @dataclass(frozen=True)
@@ -274,57 +286,78 @@ class HorizonValuer:
 
     def _flows(self, table: ExpectedBalance, idx, w, lam, p_full, window, *, start, contacts: Cadence | None = None):
         """Expected collections over ``window`` paying days: (gross, discounted, expected balance left)."""
-        return self._read(self._share(table, idx, lam, p_full, window, contacts), w, window, start=start)
+        gross, pv, left = np.empty(idx.size), np.empty(idx.size), np.empty(idx.size)
+        for rows, share in self._shares(table, idx, lam, p_full, window, contacts):
+            at = start if np.ndim(start) == 0 else start[rows]
+            gross[rows], pv[rows], left[rows] = self._read(share, w[rows], window[rows], start=at)
+        return gross, pv, left
 
     def _read(self, share: np.ndarray, w, window, *, start):
         """(gross, discounted, expected balance left) off an expected-balance share over ``window`` days."""
         width = share.shape[1]
         k = np.arange(width)
         inside = k[None, 1:] <= window[:, None]
-        drop = (share[:, :-1] - share[:, 1:]) * inside
+        drop = np.subtract(share[:, :-1], share[:, 1:])
+        drop *= inside
         disc = np.exp(-self.rho * (np.asarray(start)[..., None] + k[None, 1:]))
         gross = w * drop.sum(axis=1)
-        pv = w * (drop * disc).sum(axis=1)
+        drop *= disc
+        pv = w * drop.sum(axis=1)
         last = share[np.arange(w.size), np.minimum(window, width - 1)]
         return gross, pv, w * last
 
-    def _share(self, table: ExpectedBalance, idx, lam, p_full, window, contacts: Cadence | None) -> np.ndarray:
-        """E[w_t]/w for t = 0..max window, with the scheduled contacts if any."""
-        width = min(int(window.max(initial=0)) + 1, table.days + 1)
-        share = table.share(lam, self.s.pop.lam_inf[idx], p_full, width)
-        if contacts is not None:
-            share *= self._contact_factor(table, idx, p_full, width, window, contacts)
-        return share
+    def _shares(self, table: ExpectedBalance, idx, lam, p_full, window, contacts: Cadence | None):
+        """E[w_t]/w for t = 0..max window (with the scheduled contacts if any), a block of rows at a time.
 
-    def _contact_factor(self, table: ExpectedBalance, idx, p_full, width, window, contacts: Cadence) -> np.ndarray:
-        """Π over the scheduled contacts (the agency's or the recovery unit's) of 1 − q + q·e^{−δα(t − s)}."""
+        Yields (rows, their shares), ``rows`` positions in ``idx``. Every block has the width of the whole
+        set, so a row's sums over its days are the same as in one array (numpy's pairwise sum of a row
+        depends on the row's length). With contacts the rows go in order of their first contact, so a
+        block holds few groups of equal contact dates (``_contact_factor``).
+        """
+        width = min(int(window.max(initial=0)) + 1, table.days + 1)
+        lam_inf = self.s.pop.lam_inf[idx]
+        if contacts is None:
+            order, first, shifted = np.arange(idx.size), None, None
+        else:
+            first = _first_contact_offset(contacts.start, contacts.every, contacts.now)
+            order = np.argsort(first, kind="stable")
+            shifted = table.shifted_table(width, self.sc.calendar.contact_hours[0] / 24.0)  # column j: α(j − frac)
+        block = max(1, BLOCK_CELLS // width)
+        for k in range(0, idx.size, block):
+            rows = order[k : k + block]
+            share = table.share(lam[rows], lam_inf[rows], p_full[rows], width)
+            if contacts is not None:
+                alpha = table.rows(shifted, p_full[rows], width)
+                share *= self._contact_factor(idx[rows], alpha, window[rows], first[rows], contacts)
+            yield rows, share
+
+    def _contact_factor(self, idx, shifted, window, first, contacts: Cadence) -> np.ndarray:
+        """Π over the scheduled contacts (the agency's or the recovery unit's) of 1 − q + q·e^{−δα(t − s)}.
+
+        ``shifted``: α(j − frac) per account and column j (frac: the contacts' hour as a share of the day);
+        ``first``: days from day 0 to each account's first contact, in rising order.
+        """
         s = self.s
-        frac = self.sc.calendar.contact_hours[0] / 24.0
         q = np.minimum(1.0, contacts.prob * s.pop.contactability[idx])
         delta = contacts.effect * s.pop.responsiveness[idx]
-        every = contacts.every
-        shifted = table.alpha_shifted(p_full, width, frac)  # column j: α(j − frac)
-        first = _first_contact_offset(contacts.start, every, contacts.now)
         # Accounts placed on the same weekday share contact dates: each contact at day c touches columns > c only.
         # They are worked on in groups of equal first contact, each a contiguous block of rows (views, not copies).
-        order = np.argsort(first, kind="stable")
-        first, window, shifted = first[order], window[order], shifted[order]
-        q, delta = q[order], delta[order]
-        factor = np.ones((idx.size, width))
-        starts = np.flatnonzero(np.r_[True, np.diff(first) != 0]) if first.size else first
-        for a, b in zip(starts, np.r_[starts[1:], first.size], strict=True):
+        factor = np.ones(shifted.shape)
+        starts = np.flatnonzero(np.diff(first, prepend=-1))  # first ≥ 0: the first row starts a group
+        for a, b in zip(starts, np.append(starts[1:], first.size), strict=True):
             f = int(first[a])
             end = int(window[a:b].max()) + 1  # columns past every window of the group are never read
             if f >= end - 1:  # no contact before the group's last column that is read
                 continue
-            qg, dg = q[a:b, None], delta[a:b, None]
+            qg = q[a:b, None]
             # A contact at day c multiplies column c + m by the same term for every c: m days after a contact.
-            after = 1.0 - qg + qg * np.exp(-dg * shifted[a:b, 1:end])
-            for c in range(f, end - 1, every):
+            after = np.multiply(-delta[a:b, None], shifted[a:b, 1:end])
+            np.exp(after, out=after)
+            after *= qg
+            after += 1.0 - qg
+            for c in range(f, end - 1, contacts.every):
                 factor[a:b, c + 1 : end] *= after[:, : end - c - 1]
-        out = np.empty_like(factor)
-        out[order] = factor
-        return out
+        return factor
 
     # -- in-house recovery -------------------------------------------------------------------------
 
@@ -346,16 +379,17 @@ class HorizonValuer:
             window = np.maximum(s.recovery_end[chunk].astype(np.int64) - horizon, 0)
             p_full = full_payment_odds(spec, s.pop.ability[chunk])
             cadence = Cadence.of(spec, s.recovery_start[chunk], horizon)
-            share = self._share(self.recovery, chunk, lam, p_full, window, cadence)
-            gross, pv, left = self._read(share, w, window, start=0)
-            parts[RECOVERY, chunk] += gross
-            parts_pv[RECOVERY, chunk] += pv
-            # Contacts on days first, first + every, … before the stage ends, while the account still owes.
-            first = _first_contact_offset(cadence.start, cadence.every, horizon)[:, None]
-            c = np.arange(share.shape[1])
-            owes = share * ((c >= first) & ((c - first) % cadence.every == 0) & (c < window[:, None]))
-            costs[chunk] += spec.cost_per_contact * owes.sum(axis=1)
-            costs_pv[chunk] += spec.cost_per_contact * (owes * np.exp(-self.rho * (c + 1))).sum(axis=1)
+            first = _first_contact_offset(cadence.start, cadence.every, horizon)
+            left = np.empty(chunk.size)
+            for rows, share in self._shares(self.recovery, chunk, lam, p_full, window, cadence):
+                gross, pv, left[rows] = self._read(share, w[rows], window[rows], start=0)
+                parts[RECOVERY, chunk[rows]] += gross
+                parts_pv[RECOVERY, chunk[rows]] += pv
+                # Contacts on days first, first + every, … before the stage ends, while the account still owes.
+                f, c = first[rows, None], np.arange(share.shape[1])
+                owes = share * ((c >= f) & ((c - f) % cadence.every == 0) & (c < window[rows, None]))
+                costs[chunk[rows]] += spec.cost_per_contact * owes.sum(axis=1)
+                costs_pv[chunk[rows]] += spec.cost_per_contact * (owes * np.exp(-self.rho * (c + 1))).sum(axis=1)
             if not sc.agency.place_at_chargeoff:
                 continue
             end = s.recovery_end[chunk].astype(np.int64)

@@ -283,12 +283,17 @@ def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
     complaints = float(accounts["complaints"].sum())
     out["complaints"] = complaints
     out["complaints_per_1000"] = 1000 * complaints / n if n else float("nan")
-    vul = accounts[accounts["vulnerable"]]
-    out["vulnerable_accounts"] = float(len(vul))
+    vul = accounts["vulnerable"].to_numpy()
+    n_vul = int(np.count_nonzero(vul))
+
+    def vul_sum(col: str):  # the vulnerable rows of a column, as arrays: a masked sub-table copies every column
+        return accounts[col].to_numpy()[vul].sum()
+
+    out["vulnerable_accounts"] = float(n_vul)
     nan = float("nan")
-    vul_owed = vul["opening_balance"].sum() + vul["interest"].sum() + vul["fees"].sum()
-    out["vulnerable_recovery_rate"] = float(vul["paid"].sum() / vul_owed) if len(vul) else nan
-    out["vulnerable_complaints_per_1000"] = 1000 * float(vul["complaints"].sum()) / len(vul) if len(vul) else nan
+    vul_owed = vul_sum("opening_balance") + vul_sum("interest") + vul_sum("fees")
+    out["vulnerable_recovery_rate"] = float(vul_sum("paid") / vul_owed) if n_vul else nan
+    out["vulnerable_complaints_per_1000"] = 1000 * float(vul_sum("complaints")) / n_vul if n_vul else nan
     out["refusals"] = float(sim.contact.objections["refuse"])
     out["disputes"] = float(sim.contact.objections["dispute"])
     for kind, t in sim.offers.tally.items():
@@ -322,13 +327,14 @@ def run_result(sim: Simulation, seed: int, *, take: bool = False) -> RunResult:
     teams = _teams(sim)
     costs = _costs(sim, teams)
     kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(costs["cost"].sum()))
-    daily = sim.recorder.daily_frame()
+    daily = sim.recorder.daily_frame()  # built once: the KPIs read it, the result returns it
     kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["owed"]))
     lifetime = metrics.lifetime_kpis(accounts, daily, kpis, sc.economy.cost_of_funds, sc.horizon.days, sc.chargeoff.dpd)
     kpis.update(lifetime)
     kpis.update({f"terminal_collections_{k}": v for k, v in hv.by_source.items()})
+    category, cost = costs["category"].to_numpy(), costs["cost"].to_numpy()
     for cat in ("channel", "team", "legal", "agency", "complaints") + (("recovery",) if sim.recovery else ()):
-        kpis[f"cost_{cat}"] = float(costs.loc[costs["category"] == cat, "cost"].sum())
+        kpis[f"cost_{cat}"] = float(cost[category == cat].sum())
     kpis.update(_bucket_kpis(sim, teams))
     if sc.agency.next_tiers:  # placements, collections and commission per agency tier
         for name, (placed, collected, fee) in sim.agency.tally.by_tier.items():
@@ -375,7 +381,7 @@ def run_result(sim: Simulation, seed: int, *, take: bool = False) -> RunResult:
     }
     return RunResult(
         kpis=kpis,
-        daily=sim.recorder.daily_frame(),
+        daily=daily,
         accounts=accounts,
         teams=teams,
         costs=costs,
