@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
-from collectsim.engine.accounts.score import _AucAlong, auc, average_ranks
+from collectsim.engine.accounts import score
+from collectsim.engine.accounts.score import _AucAlong, _rank_sum, auc, average_ranks
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -38,6 +39,29 @@ def test_auc_along_a_bisection_equals_auc_from_scratch() -> None:
         signal = np.round(r * z + np.sqrt(1 - r * r) * e, 2)  # rounded: ties too
         assert along(signal) == auc(signal, label)
     assert _AucAlong(np.zeros(5, dtype=bool))(np.arange(5.0)) == 0.5
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rank_sum_equals_the_sum_of_the_average_ranks_bit_for_bit(seed: int) -> None:
+    """A bisection step sums the members' ranks from the order alone when nothing ties; ties take the long way."""
+    rng = np.random.default_rng(seed)
+    untied, tied = rng.normal(size=3000), np.round(rng.normal(size=3000), 1)
+    for x in (untied, tied, np.r_[untied[:50], np.nan, np.nan]):  # NaNs rank apart, as in _ranks
+        label = rng.random(x.size) < 0.3
+        for order in (np.argsort(x), np.argsort(x, kind="stable")):  # ties in two orders
+            assert _rank_sum(x, label, order) == float(score._ranks(x, order)[label].sum())
+    assert _rank_sum(untied, untied > 0, np.argsort(untied)) == float(rankdata(untied)[untied > 0].sum())
+
+
+def test_rank_sum_without_ties_needs_no_ranks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcut is taken: an untied signal never builds the ranks array."""
+    x = np.random.default_rng(1).normal(size=500)
+
+    def no_ranks(*_):
+        raise AssertionError("ranks built for an untied signal")
+
+    monkeypatch.setattr(score, "_ranks", no_ranks)
+    assert _rank_sum(x, x > 0.3, np.argsort(x)) == float(rankdata(x)[x > 0.3].sum())
 
 
 def test_auc_of_a_perfect_and_a_tied_signal() -> None:

@@ -33,6 +33,7 @@ class DayPayments:
 
 
 SELF, PROMISE, AGENCY, RECOVERY = 0, 1, 2, 3
+SPARSE_JUMPS = 8  # jump sums are read account by account once at most 1 live account in this many has any
 
 
 def full_payment_odds(spec: Agency | Recovery, ability: np.ndarray) -> np.ndarray:
@@ -83,23 +84,66 @@ class Repayment:
         self.recovery_spec = sc.recovery
         self.recovery_partial = sc.recovery.partial_fraction.build() if sc.recovery else None
         self.minimum_payers = sc.product is not None and sc.product.partial_payment == "minimum_due"
+        # Accounts whose jump sums (``jump_integral``, ``jump_end``) may be non-zero: every jump flags its
+        # account, and only a reset to zero clears the flag. A day's jumps reach few of the live accounts,
+        # so the evening reads and resets the sums of the flagged ones instead of all of them.
+        self.jumped = np.zeros(state.n, dtype=bool)
 
     def excite(self, idx: np.ndarray, delta: np.ndarray | float, frac: float) -> None:
         """Add an intensity jump at fraction ``frac`` of today: counts in today's integral and after."""
         rest = 1.0 - frac
         self.s.jump_integral[idx] += delta * (1 - math.exp(-self.kappa * rest)) / self.kappa
         self.s.jump_end[idx] += delta * math.exp(-self.kappa * rest)
+        self.jumped[idx] = True
 
     def end_of_day(self, day: int) -> DayPayments:
         s = self.s
         self._agency_contacts(day)
-        parts = [self._promises(day), self._intensity_payments(day)]
+        promised = self._promises(day)
         live = np.flatnonzero(repaying(s))
-        s.excite[live] = s.excite[live] * self.decay + s.jump_end[live]
-        s.jump_integral[live] = 0.0
-        s.jump_end[live] = 0.0
+        excite = s.excite[live]
+        paid = self._intensity_payments(day, live, excite)
+        self._roll_over(live, excite, paid[0][~repaying(s, paid[0])])
+        parts = [promised, paid]
         acc = np.concatenate([p[0] for p in parts])
         return DayPayments(acc, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]))
+
+    def _roll_over(self, live: np.ndarray, excite: np.ndarray, closed: np.ndarray) -> None:
+        """Into tomorrow: each live account's excitation (``excite``, as read this evening) decays a day and
+        takes today's jumps, and the day's jump sums restart from zero.
+
+        ``live`` and ``excite`` are what the intensity step read, so the large state arrays are not
+        scanned and gathered a second time. The few accounts among them that a payment just ``closed``
+        no longer repay and keep their values as they were: they are put back rather than left out,
+        as leaving them out would cost a pass over all the others.
+        """
+        s = self.s
+        kept = s.excite[closed], s.jump_integral[closed], s.jump_end[closed]
+        jump_end, jumped = self._jump_sums(s.jump_end, live)
+        s.excite[live] = excite * self.decay + jump_end
+        s.jump_integral[jumped] = 0.0
+        s.jump_end[jumped] = 0.0
+        self.jumped[jumped] = False
+        s.excite[closed], s.jump_integral[closed], s.jump_end[closed] = kept
+        self.jumped[closed] = (kept[1] != 0) | (kept[2] != 0)
+
+    def _jump_sums(self, sums: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``sums[live]`` for a jump sum; and the accounts of ``live`` whose sums may not be zero.
+
+        While jumps reach many live accounts (the first days of a cohort) that is a plain gather, and
+        all of ``live``. Later, with the day's jumps on a few of them, the sums are read off the flagged
+        accounts alone: one that was never flagged, or was reset since, has its sums at exactly +0.0
+        (they start there and only ever add, which cannot make −0.0), so the zeros filled in are the
+        values a full gather reads.
+        """
+        flagged = self.jumped[live]
+        if np.count_nonzero(flagged) > live.size // SPARSE_JUMPS:
+            return sums[live], live
+        at = np.flatnonzero(flagged)
+        jumped = live[at]
+        out = np.zeros(live.size)
+        out[at] = sums[jumped]
+        return out, jumped
 
     def _promises(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = self.s
@@ -121,13 +165,16 @@ class Repayment:
                 reached = desk.reached(day)
                 self.excite(reached, desk.effect * self.s.pop.responsiveness[reached], desk.frac)
 
-    def _intensity_payments(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _intensity_payments(
+        self, day: int, live: np.ndarray, excite: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Payments of the accounts ``live`` (those repaying, ascending; ``excite`` their excitation) as their
+        integrated intensity crosses the threshold."""
         s, p = self.s, self.s.pop
-        live = np.flatnonzero(repaying(s))
         age = day - s.episode_start[live]
         lam_inf = p.lam_inf[live]
         base = lam_inf + (p.lam_0[live] - lam_inf) * self._decayed(age) * self.day_integral
-        excited = s.excite[live] * self.day_integral + s.jump_integral[live]
+        excited = excite * self.day_integral + self._jump_sums(s.jump_integral, live)[0]
         hazard = base + excited
         before = s.threshold[live]
         after = before - hazard
@@ -200,6 +247,7 @@ class Repayment:
         jump = np.where(still, rep.delta_10 + rep.delta_11 * frac, 0.0)
         rest = 1.0 - np.broadcast_to(np.asarray(at, dtype=float), idx.shape)
         s.jump_end[idx] += jump * np.exp(-self.kappa * rest)
+        self.jumped[idx[still]] = True  # the others' jump is zero
         return jump * (1.0 - np.exp(-self.kappa * rest)) / self.kappa
 
     def excite_one(self, i: int, delta: float, frac: float) -> None:
@@ -207,3 +255,4 @@ class Repayment:
         rest = 1.0 - frac
         self.s.jump_integral[i] += delta * (1 - math.exp(-self.kappa * rest)) / self.kappa
         self.s.jump_end[i] += delta * math.exp(-self.kappa * rest)
+        self.jumped[i] = True

@@ -32,7 +32,7 @@ NEWTON_STEPS = 25
 
 def auc(signal: np.ndarray, label: np.ndarray) -> float:
     """Mann–Whitney AUC of ``signal`` against a boolean ``label`` (0.5 when one class is empty)."""
-    return _mann_whitney(label, lambda: average_ranks(signal))
+    return _mann_whitney(label, lambda: average_ranks(signal)[label].sum())
 
 
 def average_ranks(x: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
@@ -64,12 +64,28 @@ def _ranks(x: np.ndarray, order: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _mann_whitney(label: np.ndarray, ranks: Callable[[], np.ndarray]) -> float:
+def _mann_whitney(label: np.ndarray, rank_sum: Callable[[], float]) -> float:
+    """The AUC from ``rank_sum``: the sum of the ``label`` members' average ranks, asked for if both classes occur."""
     n1 = int(label.sum())
     n0 = label.size - n1
     if n1 == 0 or n0 == 0:
         return 0.5
-    return float((ranks()[label].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    return float((rank_sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _rank_sum(x: np.ndarray, label: np.ndarray, order: np.ndarray) -> float:
+    """The sum of the average ranks of ``x``'s ``label`` members, given a sorting ``order`` of ``x``.
+
+    Without ties (a continuous signal's usual case) the ranks along the order are 1…n, so the sum is
+    that of the members' positions plus their count: no ranks to build and scatter, which was most
+    of a bisection step. Ranks are whole or half numbers, and their sums (below 2⁵³ for n up to 10⁸)
+    are exact in floating point, so both ways give the same number bit for bit.
+    """
+    xs = x[order]
+    if np.all(xs[1:] != xs[:-1]):  # what ``_ranks`` takes for no ties: each value starts its own group
+        members = label[order]
+        return float(np.flatnonzero(members).sum() + np.count_nonzero(members))
+    return float(_ranks(x, order)[label].sum())
 
 
 class _AucAlong:
@@ -81,8 +97,8 @@ class _AucAlong:
         self.order: np.ndarray | None = None
 
     def __call__(self, signal: np.ndarray) -> float:
-        self.order = _sort_order(signal, self.order)
-        return _mann_whitney(self.label, lambda: _ranks(signal, self.order))
+        order = self.order = _sort_order(signal, self.order)
+        return _mann_whitney(self.label, lambda: _rank_sum(signal, self.label, order))
 
 
 def _standardised(x: np.ndarray) -> np.ndarray:
