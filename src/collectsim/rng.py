@@ -54,9 +54,13 @@ class KeyedUniforms:
     def draw(self, idx: np.ndarray) -> np.ndarray:
         """The next uniform for each account in ``idx`` (accounts must be distinct)."""
         idx = np.asarray(idx)
-        counter = (idx.astype(np.uint64) << _SHIFT) | self.count[idx].astype(np.uint64)
-        self.count[idx] += 1
-        return _uniform(_mix(counter ^ np.uint64(self.key)))
+        drawn = self.count[idx]  # read once: the counter's bits, and plus one the new count
+        self.count[idx] = drawn + np.uint32(1)
+        z = idx.astype(np.uint64)
+        z <<= _SHIFT
+        z |= drawn
+        z ^= np.uint64(self.key)
+        return _uniform(_mix(z, out=z))
 
     def draw_one(self, i: int) -> float:
         n = int(self.count[i])
@@ -70,12 +74,21 @@ _MASK = (1 << 64) - 1
 _GAMMA, _M1, _M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser on a Weyl step, element-wise; uint64 arithmetic wraps."""
-    z = z * np.uint64(_GAMMA) + np.uint64(_GAMMA)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
-    return z ^ (z >> np.uint64(31))
+def _mix(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """SplitMix64's finaliser on a Weyl step, element-wise; uint64 arithmetic wraps.
+
+    ``out`` (``z`` itself may be given) takes the result, so a draw works in its own array and one
+    scratch array rather than a new array for every step.
+    """
+    z = np.multiply(z, np.uint64(_GAMMA), out=out)
+    z += np.uint64(_GAMMA)
+    shifted = z >> np.uint64(30)
+    z ^= shifted
+    z *= np.uint64(_M1)
+    z ^= np.right_shift(z, np.uint64(27), out=shifted)
+    z *= np.uint64(_M2)
+    z ^= np.right_shift(z, np.uint64(31), out=shifted)
+    return z
 
 
 def _mix_one(z: int) -> int:
@@ -88,7 +101,10 @@ def _mix_one(z: int) -> int:
 
 def _uniform(z: np.ndarray) -> np.ndarray:
     """The top 53 bits as a double strictly inside (0, 1), so -log(u) and quantiles stay finite."""
-    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+    u = (z >> np.uint64(11)).astype(np.float64)
+    u += 0.5
+    u *= 2.0**-53
+    return u
 
 
 def _uniform_one(z: int) -> float:

@@ -104,3 +104,20 @@ def test_day_ranges_moments_and_support() -> None:
     assert abs(x.mean() - d.mean) < 5 * np.sqrt(d.variance / x.size)
     assert x.var() == pytest.approx(d.variance, rel=0.02)
     assert d.mean == pytest.approx(0.5 * 1 + 0.2 * 15.5 + 0.3 * 45)
+
+
+def test_keyed_uniforms_vector_draw_equals_the_scalar_draw() -> None:
+    """``draw`` (worked in place on its arrays) gives each account the uniform ``draw_one`` gives it, and
+    advances the same counters; its counter wraps at 2**32."""
+    a = KeyedUniforms(Streams(11), "x", 1000)
+    b = KeyedUniforms(Streams(11), "x", 1000)
+    counts = np.random.default_rng(2).integers(0, 2**32 - 3, 1000, dtype=np.uint32)
+    counts[:3] = [0, 2**32 - 4, 2**31]
+    a.count[:] = counts
+    b.count[:] = counts
+    idx = np.array([0, 1, 2, 5, 999, 400, 17])
+    for _ in range(3):
+        assert a.draw(idx).tolist() == [b.draw_one(int(i)) for i in idx]
+    assert np.array_equal(a.count, b.count)
+    a.draw(np.array([1]))
+    assert a.count[1] == 0

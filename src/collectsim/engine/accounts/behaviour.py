@@ -153,9 +153,10 @@ class Repayment:
         s.broken_promise_day[broken] = day
         s.promises_broken[broken] += 1
         s.promise_due[due] = NEVER
-        amount = np.minimum(s.promise_amount[kept], s.collectible(kept))
+        owed = s.collectible(kept)
+        amount = np.minimum(s.promise_amount[kept], owed)
         s.promises_kept[kept] += 1
-        self._pay(kept, amount, day, 1.0)
+        self._pay(kept, amount, day, 1.0, owed)
         return kept, amount, np.full(kept.size, PROMISE, dtype=np.int8)
 
     def _agency_contacts(self, day: int) -> None:
@@ -195,13 +196,14 @@ class Repayment:
         part_u = np.clip((u - full_prob) / np.maximum(1 - full_prob, 1e-12), 1e-12, 1 - 1e-12)
         partial = u >= full_prob
         frac = self._partial_share(partial, s.placed[payers], held, part_u)
-        amount = frac * s.collectible(payers)
+        owed = s.collectible(payers)
+        amount = frac * owed
         if self.minimum_payers:
             # Card holders behind on a statement mostly pay the minimum (docs/sources.md, UCI card data).
             mins = partial & ~s.placed[payers] & (s.status[payers] == ACTIVE)
-            amount[mins] = np.minimum(s.minimum_due[payers[mins]], s.collectible(payers[mins]))
+            amount[mins] = np.minimum(s.minimum_due[payers[mins]], owed[mins])
         source = np.where(s.placed[payers], AGENCY, np.where(held, RECOVERY, SELF)).astype(np.int8)
-        within = self._pay(payers, amount, day, at)
+        within = self._pay(payers, amount, day, at, owed)
         # A second payment the same day is not lost: a threshold left below zero pays tomorrow.
         s.threshold[payers] = -np.log(self.thresholds.draw(payers)) - leftover - within
         return payers, amount, source
@@ -234,13 +236,16 @@ class Repayment:
                 frac[where] = np.clip(law.quantile(part_u[where]), 0.0, 1.0)
         return frac
 
-    def _pay(self, idx: np.ndarray, amount: np.ndarray, day: int, at: np.ndarray | float) -> np.ndarray:
+    def _pay(
+        self, idx: np.ndarray, amount: np.ndarray, day: int, at: np.ndarray | float, owed: np.ndarray
+    ) -> np.ndarray:
         """Book payments made at fraction ``at`` of today; each partial one excites the process from then on.
 
+        ``owed`` is what each account owed just before (``collectible``): the caller sized the payments on it.
         Returns, per account, the part of the new jump's integral that falls within the rest of today.
         """
         s = self.s
-        frac = amount / np.maximum(s.collectible(idx), CENT)
+        frac = amount / np.maximum(owed, CENT)
         s.book_payment(idx, amount, day)
         still = repaying(s, idx)
         rep = self.sc.repayment

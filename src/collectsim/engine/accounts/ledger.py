@@ -29,8 +29,12 @@ class BucketLedger:
         self.minutes: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(BUCKET_NAMES)))
 
     def buckets(self, idx: np.ndarray) -> np.ndarray:
-        inside = np.clip((self.dpd[idx] - 1) // BUCKET_DAYS, 0, IN_HOUSE_BUCKETS - 1)
-        return np.where(self.status[idx] >= self.charged_off_from, AFTER_CHARGEOFF, inside)
+        return self.buckets_of(self.dpd[idx], self.status[idx])
+
+    def buckets_of(self, dpd: np.ndarray, status: np.ndarray) -> np.ndarray:
+        """The buckets of accounts at ``dpd`` with ``status``, for a caller that has read both already."""
+        inside = np.clip((dpd - 1) // BUCKET_DAYS, 0, IN_HOUSE_BUCKETS - 1)
+        return np.where(status >= self.charged_off_from, AFTER_CHARGEOFF, inside)
 
     def bucket_one(self, i: int) -> int:
         if self.status[i] >= self.charged_off_from:
@@ -45,7 +49,11 @@ class BucketLedger:
         self.cost[self.bucket_one(i)] += amount
 
     def receive(self, idx: np.ndarray, amount: np.ndarray) -> None:
-        self.collected += np.bincount(self.buckets(idx), weights=amount, minlength=len(BUCKET_NAMES))
+        self.receive_in(self.buckets(idx), amount)
+
+    def receive_in(self, buckets: np.ndarray, amount: np.ndarray) -> None:
+        """Payments ``amount`` collected in ``buckets`` (as ``buckets`` or ``buckets_of`` gave them)."""
+        self.collected += np.bincount(buckets, weights=amount, minlength=len(BUCKET_NAMES))
 
     def work(self, team: str, i: int, minutes: float) -> None:
         self.minutes[team][self.bucket_one(i)] += minutes

@@ -165,43 +165,54 @@ class AccountState:
 
         A court case accelerates the debt, so an account in court owes its whole balance.
         """
-        if self.arrears is None:
-            return self.debt(idx)
-        scheduled = (self.status[idx] == ACTIVE) & ~self.legal_active[idx]
-        return np.where(scheduled, np.minimum(self.arrears[idx], self.balance[idx]), self.debt(idx))
+        status = self.status[idx]
+        return self._collectible_read(idx, status, status == WRITTEN_OFF)
 
     def book_payment(self, idx: np.ndarray, amount: np.ndarray, day: int) -> np.ndarray:
-        """Book payments; returns the accounts among ``idx`` now cured (arrears paid) or paid in full."""
-        amount = np.minimum(amount, self.debt(idx))
-        co = self.status[idx] == WRITTEN_OFF
-        self.ledger.receive(idx, amount)
+        """Book payments; returns the accounts among ``idx`` now cured (arrears paid) or paid in full.
+
+        Status and DPD are read once: nothing here changes them before the paid-off accounts close.
+        """
+        status, dpd = self.status[idx], self.dpd[idx]
+        co = status == WRITTEN_OFF
+        owed_before = np.where(co, self.written_off[idx], self.balance[idx])  # the debt, as ``debt`` reads it
+        amount = np.minimum(amount, owed_before)
+        self.ledger.receive_in(self.ledger.buckets_of(dpd, status), amount)
         self.paid[idx] += amount
-        self.balance[idx[~co]] -= amount[~co]
+        live_idx, live_amount = idx[~co], amount[~co]
+        self.balance[live_idx] -= live_amount
         self.written_off[idx[co]] -= amount[co]
         if self.arrears is not None:
-            self.arrears[idx[~co]] = np.maximum(0.0, self.arrears[idx[~co]] - amount[~co])
-            self.paid_down.append(idx[~co])
+            self.arrears[live_idx] = np.maximum(0.0, self.arrears[live_idx] - live_amount)
+            self.paid_down.append(live_idx)
         self.recovered_after_write_off[idx[co]] += amount[co]
         self.payments[idx] += 1
-        bucket = np.clip((self.dpd[idx] - 1) // BUCKET_DAYS, 0, 30)
+        bucket = np.clip((dpd - 1) // BUCKET_DAYS, 0, 30)
         self.paid_buckets[idx] |= np.left_shift(1, bucket).astype(np.int32)
         self.last_payment_day[idx] = day
         first = self.first_payment_day[idx] < 0
         self.first_payment_day[idx[first]] = day
-        left = self.collectible(idx)
-        done = idx[left <= CENT]
+        paid_off = self._collectible_read(idx, status, co) <= CENT
+        done, done_status = idx[paid_off], status[paid_off]
         if self.arrears is None:
             self._clear_dust(done)
         else:
             self.arrears[done] = 0.0
             self._clear_dust(done[self.debt(done) <= CENT])
-        live = done[self.status[done] == ACTIVE]
-        self.close(live, CURED, day)
-        self.status[done[self.status[done] == WRITTEN_OFF]] = RECOVERED
+        self.close(done[done_status == ACTIVE], CURED, day)
+        self.status[done[done_status == WRITTEN_OFF]] = RECOVERED
         self.placed[done] = False
         self.in_recovery[done] = False
         self.garnish_amount[done] = 0.0
         return done
+
+    def _collectible_read(self, idx: np.ndarray, status: np.ndarray, co: np.ndarray) -> np.ndarray:
+        """``collectible(idx)`` for accounts whose ``status`` (and ``co``, status is written off) are read."""
+        debt = np.where(co, self.written_off[idx], self.balance[idx])
+        if self.arrears is None:
+            return debt
+        scheduled = (status == ACTIVE) & ~self.legal_active[idx]
+        return np.where(scheduled, np.minimum(self.arrears[idx], self.balance[idx]), debt)
 
     def settle(self, idx: np.ndarray, discount_share: float, day: int) -> None:
         """Settle the whole debt (not only the arrears) in one payment less a discount, booked as discount.

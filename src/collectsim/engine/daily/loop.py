@@ -201,10 +201,10 @@ class Simulation:
 
     def _morning(self, day: int) -> None:
         s, p = self.state, self.state.pop
-        lo, hi = np.searchsorted(self.arrival_days, [day, day + 1])
+        lo, hi = self._entering(day)
         entering = self.arrivals[lo:hi]
         if self.schedule is None:  # without a contract DPD is the calendar's: a day older, from the DPD at entry
-            np.add(s.dpd, 1, out=s.dpd, where=s.status != PENDING)
+            self._age(lo)
             s.dpd[entering] = p.entry_dpd[entering]
         s.status[entering] = ACTIVE
         s.in_house[entering] = True
@@ -224,6 +224,27 @@ class Simulation:
         self.sale.sell(day)
         for cid, idx, rule in self.delayed.pop(day, []):
             self.env.process(self._send_later(cid, idx, rule, day + LETTER_DELIVERY))
+
+    def _entering(self, day: int) -> tuple[int, int]:
+        """Where today's arrivals start and end in ``arrivals``.
+
+        The days are searched for in the arrival days' own dtype: a list of Python ints would make
+        numpy convert all of ``arrival_days`` to int64 first, a pass over every account each morning.
+        """
+        lo, hi = np.searchsorted(self.arrival_days, np.array([day, day + 1], dtype=self.arrival_days.dtype))
+        return int(lo), int(hi)
+
+    def _age(self, entered: int) -> None:
+        """Every account that entered before today (the first ``entered`` of ``arrivals``) is a day more past due.
+
+        Those are the accounts not ``PENDING``: entry days are never negative, so each was made active on its
+        day, and status never returns to ``PENDING``. Once all have entered the add needs no mask.
+        """
+        s = self.state
+        if entered == self.arrivals.size:
+            np.add(s.dpd, 1, out=s.dpd)
+        else:
+            np.add(s.dpd, 1, out=s.dpd, where=s.status != PENDING)
 
     def _dispatch(self, day: int, plan, frac: float) -> None:
         s = self.state
