@@ -60,7 +60,7 @@ class KeyedUniforms:
         z <<= _SHIFT
         z |= drawn
         z ^= np.uint64(self.key)
-        return _uniform(_mix(z, out=z))
+        return _uniform(_mix(z))
 
     def draw_one(self, i: int) -> float:
         n = int(self.count[i])
@@ -74,13 +74,10 @@ _MASK = (1 << 64) - 1
 _GAMMA, _M1, _M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 
-def _mix(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """SplitMix64's finaliser on a Weyl step, element-wise; uint64 arithmetic wraps.
-
-    ``out`` (``z`` itself may be given) takes the result, so a draw works in its own array and one
-    scratch array rather than a new array for every step.
-    """
-    z = np.multiply(z, np.uint64(_GAMMA), out=out)
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser on a Weyl step, element-wise and in place (``z`` is the draw's own scratch
+    counter array, so no new array is made per step); uint64 arithmetic wraps."""
+    z *= np.uint64(_GAMMA)
     z += np.uint64(_GAMMA)
     shifted = z >> np.uint64(30)
     z ^= shifted

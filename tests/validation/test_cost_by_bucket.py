@@ -87,7 +87,7 @@ def test_a_cost_is_booked_to_the_bucket_its_account_was_in() -> None:
     assert ledger.buckets(np.arange(6)).tolist() == [0, 0, 1, 3, 6, AFTER_CHARGEOFF]
     ledger.spend(np.array([0, 2, 2]), 1.0)
     ledger.spend_one(5, 5.0)
-    ledger.receive(np.array([3]), np.array([7.0]))
+    ledger.receive_in(ledger.buckets_of(dpd[[3]], status[[3]]), np.array([7.0]))
     ledger.work("t", 1, 10.0)
     ledger.work("t", 3, 30.0)
     assert ledger.cost.tolist() == [1.0, 2.0, 0, 0, 0, 0, 0, 5.0]

@@ -48,9 +48,6 @@ class BucketLedger:
     def spend_one(self, i: int, amount: float) -> None:
         self.cost[self.bucket_one(i)] += amount
 
-    def receive(self, idx: np.ndarray, amount: np.ndarray) -> None:
-        self.receive_in(self.buckets(idx), amount)
-
     def receive_in(self, buckets: np.ndarray, amount: np.ndarray) -> None:
         """Payments ``amount`` collected in ``buckets`` (as ``buckets`` or ``buckets_of`` gave them)."""
         self.collected += np.bincount(buckets, weights=amount, minlength=len(BUCKET_NAMES))
