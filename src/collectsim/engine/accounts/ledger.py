@@ -33,9 +33,10 @@ class BucketLedger:
         return np.where(self.status[idx] >= self.charged_off_from, AFTER_CHARGEOFF, inside)
 
     def bucket_one(self, i: int) -> int:
-        if self.status[i] >= self.charged_off_from:
+        """``buckets`` of one account; ``item`` reads Python ints, with no numpy scalar made (the team hot path)."""
+        if self.status.item(i) >= self.charged_off_from:
             return AFTER_CHARGEOFF
-        return min(max((int(self.dpd[i]) - 1) // BUCKET_DAYS, 0), IN_HOUSE_BUCKETS - 1)
+        return min(max((self.dpd.item(i) - 1) // BUCKET_DAYS, 0), IN_HOUSE_BUCKETS - 1)
 
     def spend(self, idx: np.ndarray, amount: np.ndarray | float) -> None:
         weights = np.broadcast_to(np.asarray(amount, dtype=float), idx.shape)
