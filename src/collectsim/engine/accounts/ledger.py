@@ -26,7 +26,8 @@ class BucketLedger:
         self.charged_off_from = charged_off_from  # status codes from this one on were charged off
         self.cost = np.zeros(len(BUCKET_NAMES))
         self.collected = np.zeros(len(BUCKET_NAMES))
-        self.minutes: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(BUCKET_NAMES)))
+        # Per team and bucket, as Python floats: added to on every team attempt, where a numpy element costs more.
+        self.minutes: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(BUCKET_NAMES))
 
     def buckets(self, idx: np.ndarray) -> np.ndarray:
         inside = np.clip((self.dpd[idx] - 1) // BUCKET_DAYS, 0, IN_HOUSE_BUCKETS - 1)
@@ -56,7 +57,7 @@ class BucketLedger:
         shared = np.zeros(len(BUCKET_NAMES))
         idle = 0.0
         for team, cost in costs.items():
-            m = self.minutes.get(team)
+            m = np.array(self.minutes[team]) if team in self.minutes else None
             total = float(m.sum()) if m is not None else 0.0
             if total > 0:
                 shared += cost * m / total
