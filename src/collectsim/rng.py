@@ -63,7 +63,7 @@ class KeyedUniforms:
         return _uniform(_mix(z))
 
     def draw_one(self, i: int) -> float:
-        n = int(self.count[i])
+        n = self.count.item(i)  # a Python int straight away, no numpy scalar made
         self.count[i] = n + 1
         return _uniform_one(_mix_one(((int(i) << 32) | n) ^ self.key))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,40 @@ def test_follow_ups_run_on_working_days(small: cs.Scenario) -> None:
     assert len(follow) > 0
     assert set((follow["day"] % 7).unique()) <= {0, 1, 2, 3, 4}
     assert (follow["day"] % 7 == 0).any()
+
+
+def test_one_account_answers_as_many(ladder: LadderPolicy) -> None:
+    """Asked about one account (an agent taking an item), every rung answers as it does for that account among
+    many: DPD range, score band, balance floor and every stop condition."""
+    rng = np.random.default_rng(3)
+    n = 400
+    view = AccountView(
+        dpd=rng.integers(0, 200, n).astype(np.int32),
+        balance=rng.uniform(0, 3000, n),
+        opening_balance=np.full(n, 3000.0),
+        score=rng.uniform(0, 1, n),
+        segment=np.zeros(n, dtype=np.int16),
+        in_house=np.ones(n, dtype=bool),
+        promise_due_day=rng.choice([NEVER, 40, 50, 60], n).astype(np.int32),
+        broken_promise_day=np.full(n, NEVER, dtype=np.int32),
+        last_payment_day=rng.choice([NEVER, 40, 45, 49], n).astype(np.int32),
+        last_rpc_day=rng.choice([NEVER, 40, 45, 49], n).astype(np.int32),
+        legal_active=rng.uniform(size=n) < 0.2,
+        on_plan=np.zeros(n, dtype=bool),
+        broken_plan_day=np.full(n, NEVER, dtype=np.int32),
+    )
+    banded = {"score_min": 0.3, "score_max": 0.7, "balance_min": 800.0}
+    view.score[:40:2], view.score[1:40:2], view.balance[::5] = 0.3, 0.7, 800.0  # on the band's edges
+    stops = ("promise_pending", "paid_recently", "contacted_recently", "legal_active")
+    rungs = list(ladder._rungs)
+    rungs += [replace(r, action=r.action.model_copy(update=banded)) for r in rungs]
+    rungs += [replace(r, action=r.action.model_copy(update={"stop_on": stops})) for r in rungs]
+    every, mixed = np.arange(n), 0
+    for k, rung in enumerate(rungs):
+        ladder._rungs[0] = rung
+        ladder._rung_of[rung.rule] = 0
+        many = ladder.still_due(rung.rule, every, 50, view)
+        one = [bool(ladder.still_due(rung.rule, np.array([i]), 50, view)[0]) for i in range(n)]
+        assert one == many.tolist(), (k, rung.rule)
+        mixed += 0 < many.sum() < n
+    assert mixed >= len(rungs) // 2  # the draws leave both answers to compare on most rungs

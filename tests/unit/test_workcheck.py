@@ -61,25 +61,28 @@ def test_visits_are_not_calls_and_the_limit_can_be_lifted() -> None:
     free, _, _ = _check(one_call=False)
     free.note_call(CALL, 1, 5)
     assert free.keep(np.array([1]), np.array([CALL]), np.array([free.rule_id("ok")]), 5).tolist() == [True]
+    # The same as an agent takes the item.
+    assert wc.keep_one(2, CALL, ok, 5) and not wc.keep_one(1, CALL, ok, 5) and wc.keep_one(1, VISIT, ok, 5)
+    assert free.keep_one(1, CALL, free.rule_id("ok"), 5)
 
 
 def test_taking_an_item_rechecks_only_what_changed_today() -> None:
     """As an agent takes an item the policy is asked again only if the account was touched today."""
     wc, s, pol = _check()
     ok, gone = wc.rule_id("ok"), wc.rule_id("gone")
-    assert wc.keep_one(1, CALL, gone, 5.4)  # untouched: the morning's answer stands
+    assert wc.keep_one(1, CALL, gone, 5)  # untouched: the morning's answer stands
     assert pol.asked == []
     wc.touch(np.array([1]), 5)
-    assert not wc.keep_one(1, CALL, gone, 5.4)
-    assert wc.keep_one(1, CALL, ok, 5.4)
-    assert wc.keep_one(1, CALL, gone, 6.4)  # touched yesterday, not today
-    assert wc.keep_one(1, CALL, -1, 5.4)  # an item with no rule (inbound) is never asked about
+    assert not wc.keep_one(1, CALL, gone, 5)
+    assert wc.keep_one(1, CALL, ok, 5)
+    assert wc.keep_one(1, CALL, gone, 6)  # touched yesterday, not today
+    assert wc.keep_one(1, CALL, -1, 5)  # an item with no rule (inbound) is never asked about
     wc.note_call(CALL, 2, 5)
-    assert not wc.keep_one(2, CALL, ok, 5.9) and wc.keep_one(2, CALL, ok, 6.1)
+    assert not wc.keep_one(2, CALL, ok, 5) and wc.keep_one(2, CALL, ok, 6)
     s.legal_stage[3] = FILED
-    assert not wc.keep_one(3, LEGAL, ok, 5.5) and wc.keep_one(3, CALL, ok, 5.5)
+    assert not wc.keep_one(3, LEGAL, ok, 5) and wc.keep_one(3, CALL, ok, 5)
     s.in_house[0] = False
-    assert not wc.keep_one(0, MSG, ok, 5.5)
+    assert not wc.keep_one(0, MSG, ok, 5)
 
 
 def test_a_policy_without_still_due_gets_engine_checks_only() -> None:
@@ -87,6 +90,6 @@ def test_a_policy_without_still_due_gets_engine_checks_only() -> None:
     wc, s, _ = _check(policy=object())
     r = wc.rule_id("anything")
     wc.touch(np.array([1]), 5)
-    assert wc.keep_one(1, CALL, r, 5.5)
+    assert wc.keep_one(1, CALL, r, 5)
     s.in_house[2] = False
     assert wc.keep(np.array([1, 2]), np.array([CALL, CALL]), np.array([r, r]), 5).tolist() == [True, False]

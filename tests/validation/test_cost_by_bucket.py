@@ -85,6 +85,7 @@ def test_a_cost_is_booked_to_the_bucket_its_account_was_in() -> None:
     status = np.array([1, 1, 1, 1, 1, 4], dtype=np.int8)  # the last is charged off
     ledger = BucketLedger(dpd, status, 4)
     assert ledger.buckets(np.arange(6)).tolist() == [0, 0, 1, 3, 6, AFTER_CHARGEOFF]
+    assert [ledger.bucket_one(i) for i in range(6)] == [0, 0, 1, 3, 6, AFTER_CHARGEOFF]
     ledger.spend(np.array([0, 2, 2]), 1.0)
     ledger.spend_one(5, 5.0)
     ledger.receive_in(ledger.buckets_of(dpd[[3]], status[[3]]), np.array([7.0]))

@@ -115,11 +115,25 @@ class LadderPolicy:
                 return view.promise_due_day[accounts] < day
             return np.ones(accounts.size, dtype=bool)
         rung = self._rungs[r]
+        if accounts.size == 1:  # an agent taking one item: the common question, asked thousands of times a run
+            return np.array([self._still_due_one(rung, int(accounts[0]), day, view)])
         dpd = view.dpd[accounts]
         ok = (dpd >= rung.start) & (dpd <= rung.stage_to) & self._in_bands(rung.action, accounts, view)
         for cond in rung.action.stop_on:
             ok &= ~self._stopped(cond, accounts, day, view)
         return ok
+
+    def _still_due_one(self, rung: _Rung, i: int, day: int, view: AccountView) -> bool:
+        """``still_due`` of one account: the same conditions on the account's values, as a chain that stops at the
+        first that fails, since building one-element arrays cost more than the conditions themselves."""
+        act = rung.action
+        if not rung.start <= view.dpd[i] <= rung.stage_to:
+            return False
+        if (act.score_min > 0 or act.score_max < 1) and not act.score_min <= view.score[i] <= act.score_max:
+            return False
+        if act.balance_min > 0 and not view.balance[i] >= act.balance_min:
+            return False
+        return not any(self._stopped(cond, i, day, view) for cond in act.stop_on)
 
     def _eligible(self, r: int, act: Action, sel: np.ndarray, day: int, view: AccountView) -> np.ndarray:
         times = self._times[r, sel]
@@ -144,7 +158,8 @@ class LadderPolicy:
             ok &= view.balance[sel] >= act.balance_min
         return ok
 
-    def _stopped(self, cond: str, sel: np.ndarray, day: int, view: AccountView) -> np.ndarray:
+    def _stopped(self, cond: str, sel: np.ndarray | int, day: int, view: AccountView) -> np.ndarray | np.bool_:
+        """Which of ``sel`` (accounts, or one account) ``cond`` stops."""
         match cond:
             case "promise_pending":
                 return view.promise_due_day[sel] >= day

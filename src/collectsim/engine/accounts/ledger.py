@@ -26,7 +26,8 @@ class BucketLedger:
         self.charged_off_from = charged_off_from  # status codes from this one on were charged off
         self.cost = np.zeros(len(BUCKET_NAMES))
         self.collected = np.zeros(len(BUCKET_NAMES))
-        self.minutes: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(BUCKET_NAMES)))
+        # Per team and bucket, as Python floats: added to on every team attempt, where a numpy element costs more.
+        self.minutes: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(BUCKET_NAMES))
 
     def buckets(self, idx: np.ndarray) -> np.ndarray:
         return self.buckets_of(self.dpd[idx], self.status[idx])
@@ -37,9 +38,10 @@ class BucketLedger:
         return np.where(status >= self.charged_off_from, AFTER_CHARGEOFF, inside)
 
     def bucket_one(self, i: int) -> int:
-        if self.status[i] >= self.charged_off_from:
+        """``buckets`` of one account; ``item`` reads Python ints, with no numpy scalar made (the team hot path)."""
+        if self.status.item(i) >= self.charged_off_from:
             return AFTER_CHARGEOFF
-        return min(max((int(self.dpd[i]) - 1) // BUCKET_DAYS, 0), IN_HOUSE_BUCKETS - 1)
+        return min(max((self.dpd.item(i) - 1) // BUCKET_DAYS, 0), IN_HOUSE_BUCKETS - 1)
 
     def spend(self, idx: np.ndarray, amount: np.ndarray | float) -> None:
         weights = np.broadcast_to(np.asarray(amount, dtype=float), idx.shape)
@@ -60,7 +62,7 @@ class BucketLedger:
         shared = np.zeros(len(BUCKET_NAMES))
         idle = 0.0
         for team, cost in costs.items():
-            m = self.minutes.get(team)
+            m = np.array(self.minutes[team]) if team in self.minutes else None
             total = float(m.sum()) if m is not None else 0.0
             if total > 0:
                 shared += cost * m / total

@@ -78,6 +78,7 @@ class Contact:
         self.specs: list[Channel] = [sc.channels[k] for k in self.names]
         self.intensity = intensity or ContactIntensity(state.n, [ch.kind for ch in self.specs])
         self.tally = {k: ChannelTally() for k in self.names}
+        self._tally_of = list(self.tally.values())  # by channel id, for the hot path (no name lookup)
         lo, hi = sc.repayment.promise_days
         self.promise_days = (min(lo, hi), max(lo, hi))
 
@@ -192,7 +193,7 @@ class Contact:
             outcome = RIGHT_PARTY if u < p_rpc else WRONG_PARTY if u < ch.contact_prob else NO_ANSWER
         else:
             outcome = forced
-        t = self.tally[self.names[cid]]
+        t = self._tally_of[cid]
         t.sent += 1
         if ch.cost:  # a free attempt (a call's default) books nothing: adding 0.0 changes no total
             t.cost += ch.cost

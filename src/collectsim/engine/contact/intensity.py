@@ -42,8 +42,8 @@ class _Ring:
     def record_one(self, i: int, t: float) -> None:
         if self.hit[i]:
             return
-        self.hit[i] = t - self.times.oldest_one(i) < WINDOW_DAYS
-        self.times.add_one(i, t)
+        if t - self.times.push_one(i, t) < WINDOW_DAYS:
+            self.hit[i] = True  # else it stays False: no write
 
 
 class ContactIntensity:

@@ -37,3 +37,13 @@ class RecentTimes:
         p = int(self.ptr[i])
         self.ring[i, p] = t
         self.ptr[i] = (p + 1) % self.k
+
+    def push_one(self, i: int, t: float) -> float:
+        """``oldest_one`` then ``add_one`` in one step: the event at ``t`` takes the oldest's slot in the ring,
+        so the slot is found once (the contact-intensity check asks this on every team attempt)."""
+        p = self.ptr.item(i)
+        oldest = self.ring.item(i, p)
+        if self.k:
+            self.ring[i, p] = t
+            self.ptr[i] = (p + 1) % self.k
+        return oldest

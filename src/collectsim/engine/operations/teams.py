@@ -347,7 +347,8 @@ class TeamDesk:
         call = self.inbound.pop(now)
         if call is not None:
             return None, call[0], call[1], -1
-        self._ensure_open(day)
+        if self.outbound.open_day != day:
+            self._ensure_open(day)
         item = self.outbound.pop(now)
         if item is not None:
             return self.outbound, *item

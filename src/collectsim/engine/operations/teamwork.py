@@ -112,9 +112,9 @@ class TeamWork:
     ) -> tuple[float, bool] | str:
         """An agent of ``desk`` takes outbound item (account ``i``, channel ``cid``, ``rule``) at ``now``."""
         s, contact, conduct, check = self.s, self.contact, self.conduct, self.check
-        if not check.keep_one(i, cid, rule, now):
-            return VOID
         day = math.floor(now)
+        if not check.keep_one(i, cid, rule, day):
+            return VOID
         ch = contact.specs[cid]
         if conduct.active:
             allowed, deferrable = conduct.screen_one(cid, i, now)

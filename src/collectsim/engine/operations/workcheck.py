@@ -18,7 +18,6 @@ ranks, and for work added during the day, the first call taken wins (``keep_one`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,6 +46,10 @@ class WorkCheck:
         self._still_due = getattr(policy, "still_due", None)
         self._is_call = np.array([k in OUTBOUND_CALLS for k in kinds], dtype=bool)
         self._is_legal = np.array([k == "legal" for k in kinds], dtype=bool)
+        # The same per channel as Python lists, for the scalar checks of the hot path (no numpy scalars).
+        self._legal_one = self._is_legal.tolist()
+        self._once_a_day = [one_call_per_day and k in OUTBOUND_CALLS for k in kinds]
+        self._call_one = self._is_call.tolist()
         # Rank of each channel's team for calls: listed first ranks highest, unlisted 0.
         rank = {team: len(call_precedence) - k for k, team in enumerate(call_precedence)}
         teams = channel_teams if channel_teams is not None else [None] * len(kinds)
@@ -104,17 +107,16 @@ class WorkCheck:
         best[every] = -1
         return lost
 
-    def keep_one(self, i: int, cid: int, rule: int, now: float) -> bool:
-        """Scalar check as an agent takes the item (the hot path)."""
+    def keep_one(self, i: int, cid: int, rule: int, day: int) -> bool:
+        """Scalar check as an agent takes the item on ``day`` (the hot path)."""
         s = self.s
         if not s.in_house[i]:
             return False
-        day = math.floor(now)
-        if self._is_legal[cid] and s.legal_stage[i] != NO_CASE:
+        if self._legal_one[cid] and s.legal_stage[i] != NO_CASE:
             return False
-        if self.one_call_per_day and self._is_call[cid] and self.called[i] == day:
+        if self._once_a_day[cid] and self.called[i] == day:
             return False
-        if self._still_due is None or self.touched[i] != day or rule < 0:
+        if self._still_due is None or rule < 0 or self.touched[i] != day:
             return True
         return bool(self._still_due(self.rule_names[rule], np.array([i]), day, self.view)[0])
 
@@ -124,7 +126,7 @@ class WorkCheck:
 
     def note_call(self, cid: int, i: int, day: int) -> None:
         """An agent made an outbound attempt of channel ``cid`` on account ``i`` today (counted if a call)."""
-        if self._is_call[cid]:
+        if self._call_one[cid]:
             self.called[i] = day
             self._last_call_day = day
 
