@@ -31,3 +31,20 @@ def test_intensity_flags_four_attempts_within_a_week() -> None:
     ci.record_one(1, 1, 8.0)  # a message: counted for any channel only (7.5, 6.0, 3.0 and now 8.0)
     assert ci.calls_week.tolist() == [True, False] and ci.any_week.tolist() == [True, True]
     assert ci.called.tolist() == [True, True]
+
+
+def test_vector_ring_matches_the_scalar_ring() -> None:
+    """``oldest``/``add`` on many accounts (one flat index into the ring) keep the same ring as ``oldest_one``/
+    ``add_one`` account by account, for several ring sizes, int32 and int64 account ids."""
+    rng = np.random.default_rng(5)
+    for k in (1, 3, 7):
+        vec, one = RecentTimes(50, k), RecentTimes(50, k)
+        for step in range(40):
+            idx = np.sort(rng.choice(50, 12, replace=False)).astype(np.int32 if step % 2 else np.int64)
+            t = float(step) + rng.random()
+            np.testing.assert_array_equal(vec.oldest(idx), [one.oldest_one(int(i)) for i in idx])
+            vec.add(idx, t)
+            for i in idx:
+                one.add_one(int(i), t)
+            np.testing.assert_array_equal(vec.ring, one.ring)
+            np.testing.assert_array_equal(vec.ptr, one.ptr)

@@ -81,6 +81,9 @@ class ConductRules:
         self.active = bool(self.rules.all())
         self._offset_list = _offsets_by_account(offsets, state.pop.segment) if self.rules.hours else []
         self._checks_one = [[self._check_one(r) for r in rules] for rules in self._applies]
+        # Per channel, for ``record_one``: the caps an attempt may count towards and whether it is a conversation.
+        self._caps_one = [[(r.times, r.rule.counts) for r in rs if isinstance(r, _CapState)] for rs in self._applies]
+        self._conversation = [k in CONVERSATIONS for k in kinds]
         # Team work under hours rules: each borrower's time zone, and each channel's local window (the
         # intersection of the hours rules that apply to it; index 0, always open, where none does).
         zone_offsets, zone = np.unique(offsets, return_inverse=True)
@@ -189,17 +192,17 @@ class ConductRules:
             conv_time, days = self.conv_time, rule.days
 
             def cooling(i: int, now: float) -> bool:
-                conv = float(conv_time[i])
+                conv = conv_time.item(i)
                 return math.isfinite(conv) and now > conv and math.floor(now) - math.floor(conv) < days
 
             return rule.name, cooling, False
         if isinstance(rule, Stop):
             refused, dispute_until = self.refused, self.dispute_until
             if rule.on == "refusal":
-                return rule.name, lambda i, now: bool(refused[i]), True
-            return rule.name, lambda i, now: float(dispute_until[i]) > now, True
+                return rule.name, lambda i, now: refused.item(i), True
+            return rule.name, lambda i, now: dispute_until.item(i) > now, True
         offered = self.s.offered
-        return self._name(rule), lambda i, now: not offered[i], True
+        return self._name(rule), lambda i, now: not offered.item(i), True
 
     # --- team work lists ------------------------------------------------------------------------------------
 
@@ -273,13 +276,10 @@ class ConductRules:
 
     def record_one(self, cid: int, i: int, outcome: int, now: float) -> None:
         """Scalar twin of ``record``."""
-        for cap in self._applies[cid]:
-            if not isinstance(cap, _CapState):
-                continue
-            counts = cap.rule.counts
+        for times, counts in self._caps_one[cid]:
             if counts == "attempts" or outcome == (RIGHT_PARTY if counts == "connected" else NO_ANSWER):
-                cap.times.add_one(i, now)
-        if outcome == RIGHT_PARTY and self.kinds[cid] in CONVERSATIONS:
+                times.add_one(i, now)
+        if outcome == RIGHT_PARTY and self._conversation[cid]:
             self.conv_time[i] = now
         if self.kinds[cid] == "visit" and self.audit:
             for crew in self.crew_rules:

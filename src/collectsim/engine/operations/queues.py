@@ -267,7 +267,7 @@ class OutboundQueue:
                 return None
             self._gone[p] = True
             self._ntaken += 1
-            return self._taken(int(self._acct[p]), int(self._chan[p]), int(self._rule[p]), float(self._enq[p]), now)
+            return self._taken(self._acct.item(p), self._chan.item(p), self._rule.item(p), self._enq.item(p), now)
         k = self._ptr
         if k >= self._today:
             return None
