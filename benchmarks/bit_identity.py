@@ -1,0 +1,62 @@
+"""Exact fingerprints of every shipped scenario, for checking that a speed-up changes no result.
+
+Run from the project root before and after a change, then compare::
+
+    python benchmarks/bit_identity.py > before.txt
+    # ... change the engine ...
+    python benchmarks/bit_identity.py | diff before.txt -
+
+Each line is a scenario and a hash of its KPIs and of the bytes of every column of every table (accounts,
+daily, teams, costs, events), at ``--accounts`` accounts with seed 7 and events recorded. Unlike the pinned
+runs (``tests/test_pinned_runs.py``, which compare floats to 1e-9 so that pins hold across CPUs), this is bit
+for bit: float summation order, draw order and dtypes all show. Compare outputs made on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import collectsim as cs
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = ("accounts", "daily", "teams", "costs", "events")
+
+
+def column_bytes(col: pd.Series) -> bytes:
+    """A column's exact content: category codes and labels, or the values' bytes (text as its repr)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy().tobytes() + repr(list(col.cat.categories)).encode()
+    values = col.to_numpy()
+    if values.dtype == object:
+        return repr(values.tolist()).encode()
+    return np.ascontiguousarray(values).tobytes()
+
+
+def fingerprint(result: cs.RunResult) -> str:
+    h = hashlib.sha256(repr(sorted(result.kpis.items())).encode())
+    for name in TABLES:
+        table = getattr(result, name)
+        if table is None:
+            continue
+        h.update(name.encode() + repr(list(table.columns)).encode() + repr([str(t) for t in table.dtypes]).encode())
+        for c in table.columns:
+            h.update(column_bytes(table[c]))
+    return h.hexdigest()[:16]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=3000, help="accounts per scenario (default 3000)")
+    args = parser.parse_args()
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        sc = cs.load_scenario(path, overrides={"population.accounts": args.accounts})
+        print(path.stem, fingerprint(cs.simulate(sc, seed=7, record_events=True)))
+
+
+if __name__ == "__main__":
+    main()
