@@ -114,18 +114,17 @@ class Repayment:
 
         ``live`` and ``excite`` are what the intensity step read, so the large state arrays are not
         scanned and gathered a second time. The few accounts among them that a payment just ``closed``
-        no longer repay and keep their values as they were: they are put back rather than left out,
-        as leaving them out would cost a pass over all the others.
+        no longer repay and keep their values and flags as they were: they are put back rather than left
+        out, as leaving them out would cost a pass over all the others.
         """
         s = self.s
-        kept = s.excite[closed], s.jump_integral[closed], s.jump_end[closed]
+        kept = s.excite[closed], s.jump_integral[closed], s.jump_end[closed], self.jumped[closed]
         jump_end, jumped = self._jump_sums(s.jump_end, live)
         s.excite[live] = excite * self.decay + jump_end
         s.jump_integral[jumped] = 0.0
         s.jump_end[jumped] = 0.0
         self.jumped[jumped] = False
-        s.excite[closed], s.jump_integral[closed], s.jump_end[closed] = kept
-        self.jumped[closed] = (kept[1] != 0) | (kept[2] != 0)
+        s.excite[closed], s.jump_integral[closed], s.jump_end[closed], self.jumped[closed] = kept
 
     def _jump_sums(self, sums: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``sums[live]`` for a jump sum; and the accounts of ``live`` whose sums may not be zero.

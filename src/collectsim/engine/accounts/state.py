@@ -158,7 +158,11 @@ class AccountState:
 
     def debt(self, idx: np.ndarray) -> np.ndarray:
         """All that is owed: the balance, or after charge-off what was written off."""
-        return np.where(self.status[idx] == WRITTEN_OFF, self.written_off[idx], self.balance[idx])
+        return self._debt_of(idx, self.status[idx] == WRITTEN_OFF)
+
+    def _debt_of(self, idx: np.ndarray, co: np.ndarray) -> np.ndarray:
+        """``debt`` of accounts whose charge-off flags ``co`` (status written off) the caller has read."""
+        return np.where(co, self.written_off[idx], self.balance[idx])
 
     def collectible(self, idx: np.ndarray) -> np.ndarray:
         """What collection asks for: the debt, or with a contractual schedule the arrears of a live account.
@@ -175,8 +179,7 @@ class AccountState:
         """
         status, dpd = self.status[idx], self.dpd[idx]
         co = status == WRITTEN_OFF
-        owed_before = np.where(co, self.written_off[idx], self.balance[idx])  # the debt, as ``debt`` reads it
-        amount = np.minimum(amount, owed_before)
+        amount = np.minimum(amount, self._debt_of(idx, co))
         self.ledger.receive_in(self.ledger.buckets_of(dpd, status), amount)
         self.paid[idx] += amount
         live_idx, live_amount = idx[~co], amount[~co]
@@ -208,7 +211,7 @@ class AccountState:
 
     def _collectible_read(self, idx: np.ndarray, status: np.ndarray, co: np.ndarray) -> np.ndarray:
         """``collectible(idx)`` for accounts whose ``status`` (and ``co``, status is written off) are read."""
-        debt = np.where(co, self.written_off[idx], self.balance[idx])
+        debt = self._debt_of(idx, co)
         if self.arrears is None:
             return debt
         scheduled = (status == ACTIVE) & ~self.legal_active[idx]

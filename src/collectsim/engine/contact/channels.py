@@ -78,7 +78,7 @@ class Contact:
         self.specs: list[Channel] = [sc.channels[k] for k in self.names]
         self.intensity = intensity or ContactIntensity(state.n, [ch.kind for ch in self.specs])
         self.tally = {k: ChannelTally() for k in self.names}
-        self._tally_of = list(self.tally.values())  # by channel id, for the hot path (no name lookup)
+        self._tally_of = list(self.tally.values())  # by channel id (no name lookup on the hot path)
         lo, hi = sc.repayment.promise_days
         self.promise_days = (min(lo, hi), max(lo, hi))
 
@@ -92,7 +92,7 @@ class Contact:
     def book_action(self, cid: int, idx: np.ndarray) -> None:
         """An action that contacts nobody (a placement, a filing): counted and costed on its channel, and the
         cost booked to each account's delinquency bucket."""
-        t = self.tally[self.names[cid]]
+        t = self._tally_of[cid]
         t.sent += idx.size
         t.cost += self.specs[cid].cost * idx.size
         self.s.ledger.spend(idx, self.specs[cid].cost)
@@ -100,7 +100,7 @@ class Contact:
     def apply(self, cid: int, idx: np.ndarray, outcome: np.ndarray, day: int, frac: float) -> np.ndarray:
         """Book an attempt's cost and counts and its effects; returns the right-party accounts."""
         ch, s = self.specs[cid], self.s
-        t = self.tally[self.names[cid]]
+        t = self._tally_of[cid]
         t.sent += idx.size
         t.cost += ch.cost * idx.size
         s.attempts[idx] += 1

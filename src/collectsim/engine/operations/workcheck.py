@@ -48,8 +48,8 @@ class WorkCheck:
         self._is_legal = np.array([k == "legal" for k in kinds], dtype=bool)
         # The same per channel as Python lists, for the scalar checks of the hot path (no numpy scalars).
         self._legal_one = self._is_legal.tolist()
-        self._once_a_day = [one_call_per_day and k in OUTBOUND_CALLS for k in kinds]
         self._call_one = self._is_call.tolist()
+        self._once_a_day = [one_call_per_day and call for call in self._call_one]
         # Rank of each channel's team for calls: listed first ranks highest, unlisted 0.
         rank = {team: len(call_precedence) - k for k, team in enumerate(call_precedence)}
         teams = channel_teams if channel_teams is not None else [None] * len(kinds)
