@@ -24,6 +24,7 @@ from collectsim.rng import Streams
 from collectsim.scenario.schema import Interest, Product, Reage
 
 CYCLE = 30
+HORIZON = 365  # days a unit schedule may plan re-defaults for; the tests here run at most 180
 
 
 def accounts(n: int = 1, balance: float = 1000.0, entry_dpd: int = 1) -> AccountState:
@@ -44,7 +45,7 @@ def accounts(n: int = 1, balance: float = 1000.0, entry_dpd: int = 1) -> Account
 def schedule(s: AccountState, *, reage: Reage | None = None, redefault: float = 0.0, **product) -> Schedule:
     spec = Product(kind="revolving", minimum_due_share=0.05, minimum_due_floor=0.0, **product)
     spec = spec.model_copy(update={"redefault_monthly": {"r": redefault}})
-    return Schedule(spec, reage, ("r",), s, Streams(7))
+    return Schedule(spec, reage, ("r",), s, Streams(7), horizon=HORIZON)
 
 
 def morning(sch: Schedule, day: int) -> None:

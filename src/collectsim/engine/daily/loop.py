@@ -83,7 +83,9 @@ class Simulation:
         self.complaints = ComplaintBook(sc, self.state, self.streams)
         self.offers = OfferDesk(sc, self.state, self.streams)
         self.schedule = (
-            Schedule(sc.product, sc.policy.reage, tuple(sc.reasons), self.state, self.streams) if sc.product else None
+            Schedule(sc.product, sc.policy.reage, tuple(sc.reasons), self.state, self.streams, horizon=sc.horizon.days)
+            if sc.product
+            else None
         )
         self.accrual = Accrual(sc.interest, self.state, self.schedule)
         # Accounts by entry day (ascending within a day), so a morning finds its arrivals without a pass over all.
