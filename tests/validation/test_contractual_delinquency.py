@@ -341,6 +341,7 @@ def test_money_is_conserved_every_day_with_every_mechanic(rich: cs.Scenario) -> 
     )
     acc = res.accounts
     assert (acc["arrears"] <= acc["outstanding"] + 1e-6)[acc["status"] == "active"].all()
+    assert (acc["arrears"][acc["status"] != "active"] == 0).all()  # out of collection nothing is in arrears
     assert (acc["outstanding"][acc["status"] == "cured"] > 0).any()  # cures leave a performing balance
     assert k["redefaults"] > 0 and k["fees_charged"] > 0 and k["accounts_sold"] > 0
 
