@@ -111,3 +111,22 @@ def test_a_team_list_holds_what_a_cap_stops_and_groups_by_the_hours(preset: str,
             open_ = any(lo <= t < hi for lo, hi in windows[groups[i]])
             inside = all(r.start <= ((t + c.offset[i]) % 1.0) * 24 < r.end for r in hours[chan[i]])
             assert open_ == inside, (i, t)
+
+
+def test_a_cap_of_zero_stops_every_action_in_both_checks() -> None:
+    """``max = 0`` keeps no ring to read: both the scalar and the vectorised check answer "full" for everyone."""
+    from collectsim.engine.contact.conduct import _CapState
+    from collectsim.scenario.conduct import Cap
+
+    none, one = (_CapState(Cap(name="c", kinds=("call",), max=m, window_days=7.0), 3) for m in (0, 1))
+    assert all(none.full_one(i, 5.0) for i in range(3)) and none.full(np.arange(3), np.full(3, 5.0)).all()
+    one.times.add(np.array([1]), 4.0)
+    assert (
+        [one.full_one(i, 5.0) for i in range(3)]
+        == one.full(np.arange(3), np.full(3, 5.0)).tolist()
+        == [
+            False,
+            True,
+            False,
+        ]
+    )

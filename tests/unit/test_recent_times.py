@@ -9,10 +9,10 @@ from collectsim.engine.contact.recent import RecentTimes
 
 
 def test_push_one_is_oldest_then_add() -> None:
-    """``push_one`` returns what ``oldest_one`` would and leaves the ring as ``add_one`` would."""
+    """``push_one`` returns the oldest time (the slot the next event takes) and leaves the ring as ``add_one`` would."""
     pushed, added = RecentTimes(3, 3), RecentTimes(3, 3)
     for t in (0.5, 1.0, 2.5, 4.0, 9.0):
-        assert pushed.push_one(1, t) == added.oldest_one(1)
+        assert pushed.push_one(1, t) == added.ring[1, added.ptr[1]]
         added.add_one(1, t)
         assert np.array_equal(pushed.ring, added.ring) and np.array_equal(pushed.ptr, added.ptr)
     assert pushed.push_one(2, 1.0) == -np.inf  # fewer than k events so far
@@ -34,15 +34,15 @@ def test_intensity_flags_four_attempts_within_a_week() -> None:
 
 
 def test_vector_ring_matches_the_scalar_ring() -> None:
-    """``oldest``/``add`` on many accounts (one flat index into the ring) keep the same ring as ``oldest_one``/
-    ``add_one`` account by account, for several ring sizes, int32 and int64 account ids."""
+    """``oldest``/``add`` on many accounts (one flat index into the ring) read the slot each account's next event
+    takes and keep the same ring as ``add_one`` account by account, for several ring sizes, int32 and int64 ids."""
     rng = np.random.default_rng(5)
     for k in (1, 3, 7):
         vec, one = RecentTimes(50, k), RecentTimes(50, k)
         for step in range(40):
             idx = np.sort(rng.choice(50, 12, replace=False)).astype(np.int32 if step % 2 else np.int64)
             t = float(step) + rng.random()
-            np.testing.assert_array_equal(vec.oldest(idx), [one.oldest_one(int(i)) for i in idx])
+            np.testing.assert_array_equal(vec.oldest(idx), [one.ring[i, one.ptr[i]] for i in idx])
             vec.add(idx, t)
             for i in idx:
                 one.add_one(int(i), t)

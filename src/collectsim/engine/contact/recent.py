@@ -32,9 +32,6 @@ class RecentTimes:
         """The time of each account's k-th most recent event (−inf if it has had fewer)."""
         return self._flat.take(self._slots(idx))
 
-    def oldest_one(self, i: int) -> float:
-        return self.ring.item(i, self.ptr.item(i))
-
     def add(self, idx: np.ndarray, t: np.ndarray | float) -> None:
         """An event at ``t`` for each of the distinct accounts ``idx``."""
         if self.k == 0 or idx.size == 0:
@@ -50,8 +47,8 @@ class RecentTimes:
         self.ptr[i] = (p + 1) % self.k
 
     def push_one(self, i: int, t: float) -> float:
-        """``oldest_one`` then ``add_one`` in one step: the event at ``t`` takes the oldest's slot in the ring,
-        so the slot is found once (the contact-intensity check asks this on every team attempt)."""
+        """The oldest time (as ``oldest``) then ``add_one`` in one step: the event at ``t`` takes the oldest's slot
+        in the ring, so the slot is found once (the contact-intensity check asks this on every team attempt)."""
         p = self.ptr.item(i)
         oldest = self.ring.item(i, p)
         if self.k:

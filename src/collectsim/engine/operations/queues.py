@@ -36,17 +36,19 @@ Windows = list[list[tuple[float, float]]]  # per group, today's [from, to) inter
 
 class _Stretches:
     """The positions of one group's items, read front to back, turned into Python ints in growing stretches
-    (a carried backlog is long and agents reach only its front)."""
+    (a carried backlog is long and agents reach only its front). ``head`` is the next position (None: none
+    left), kept current so that choosing among the open groups reads an attribute, not a call per group."""
 
-    __slots__ = ("_all", "_at", "_from", "_list")
+    __slots__ = ("_all", "_at", "_from", "_list", "head")
 
     def __init__(self, positions: np.ndarray) -> None:
         self._all = positions
         self._list: list[int] = []
         self._at = 0  # next item, counted over the whole group
         self._from = 0  # where _list starts
+        self.head = self._read()
 
-    def peek(self) -> int | None:
+    def _read(self) -> int | None:
         j = self._at - self._from
         if j >= len(self._list):
             if self._at >= self._all.size:
@@ -57,6 +59,7 @@ class _Stretches:
 
     def advance(self) -> None:
         self._at += 1
+        self.head = self._read()
 
 
 class _WindowPicker:
@@ -73,20 +76,22 @@ class _WindowPicker:
             if bounds[g + 1] > bounds[g]
         ]
         self._edges = sorted({e for _, w in self._groups for iv in w for e in iv if math.isfinite(e)})
-        self._span = (math.inf, -math.inf)  # [from, to) in which ``_open`` holds
+        self._lo, self._hi = math.inf, -math.inf  # the span [lo, hi) in which ``_open`` holds
         self._open: list[_Stretches] = []
 
-    def _open_at(self, now: float) -> list[_Stretches]:
-        if not self._span[0] <= now < self._span[1]:
-            k = bisect.bisect_right(self._edges, now)
-            self._span = (self._edges[k - 1] if k else -math.inf, self._edges[k] if k < len(self._edges) else math.inf)
-            self._open = [items for items, windows in self._groups if any(lo <= now < hi for lo, hi in windows)]
-        return self._open
+    def _reopen(self, now: float) -> None:
+        """The groups open at ``now``, and the span between window edges in which they stay so."""
+        k = bisect.bisect_right(self._edges, now)
+        self._lo = self._edges[k - 1] if k else -math.inf
+        self._hi = self._edges[k] if k < len(self._edges) else math.inf
+        self._open = [items for items, windows in self._groups if any(lo <= now < hi for lo, hi in windows)]
 
     def pick(self, now: float) -> int | None:
+        if not self._lo <= now < self._hi:
+            self._reopen(now)
         best, first = None, None
-        for items in self._open_at(now):
-            p = items.peek()
+        for items in self._open:
+            p = items.head
             if p is not None and (first is None or p < first):
                 best, first = items, p
         if best is None:
