@@ -114,19 +114,14 @@ def test_a_team_list_holds_what_a_cap_stops_and_groups_by_the_hours(preset: str,
 
 
 def test_a_cap_of_zero_stops_every_action_in_both_checks() -> None:
-    """``max = 0`` keeps no ring to read: both the scalar and the vectorised check answer "full" for everyone."""
+    """``max = 0`` keeps no ring to read: both the scalar and the vectorised check answer "full" for everyone (a
+    mask); with ``max = 1`` both free the account exactly ``window_days`` after its action, not before."""
     from collectsim.engine.contact.conduct import _CapState
     from collectsim.scenario.conduct import Cap
 
     none, one = (_CapState(Cap(name="c", kinds=("call",), max=m, window_days=7.0), 3) for m in (0, 1))
-    assert all(none.full_one(i, 5.0) for i in range(3)) and none.full(np.arange(3), np.full(3, 5.0)).all()
+    everyone = none.full(np.arange(3), np.full(3, 5.0))
+    assert everyone.dtype == bool and everyone.all() and all(none.full_one(i, 5.0) for i in range(3))
     one.times.add(np.array([1]), 4.0)
-    assert (
-        [one.full_one(i, 5.0) for i in range(3)]
-        == one.full(np.arange(3), np.full(3, 5.0)).tolist()
-        == [
-            False,
-            True,
-            False,
-        ]
-    )
+    for now, full in ((5.0, [False, True, False]), (10.9, [False, True, False]), (11.0, [False, False, False])):
+        assert [one.full_one(i, now) for i in range(3)] == one.full(np.arange(3), np.full(3, now)).tolist() == full

@@ -76,18 +76,17 @@ class _WindowPicker:
             if bounds[g + 1] > bounds[g]
         ]
         self._edges = sorted({e for _, w in self._groups for iv in w for e in iv if math.isfinite(e)})
-        self._lo, self._hi = math.inf, -math.inf  # the span [lo, hi) in which ``_open`` holds
+        self._until = -math.inf  # the next window edge: ``_open`` holds until then (agents' time only moves on)
         self._open: list[_Stretches] = []
 
     def _reopen(self, now: float) -> None:
-        """The groups open at ``now``, and the span between window edges in which they stay so."""
+        """The groups open at ``now``, and the next window edge, up to which they stay so."""
         k = bisect.bisect_right(self._edges, now)
-        self._lo = self._edges[k - 1] if k else -math.inf
-        self._hi = self._edges[k] if k < len(self._edges) else math.inf
+        self._until = self._edges[k] if k < len(self._edges) else math.inf
         self._open = [items for items, windows in self._groups if any(lo <= now < hi for lo, hi in windows)]
 
     def pick(self, now: float) -> int | None:
-        if not self._lo <= now < self._hi:
+        if now >= self._until:
             self._reopen(now)
         best, first = None, None
         for items in self._open:
