@@ -189,7 +189,8 @@ TableSource = Columns | Rows
 
 
 class _Table:
-    """A ``RunResult`` table: made from its source on first access, then kept (a non-data descriptor)."""
+    """A ``RunResult`` table: made from its source on first access, then kept in its place (a non-data
+    descriptor), so the run holds one copy of it, not the source and the table."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -197,7 +198,7 @@ class _Table:
     def __get__(self, result: RunResult | None, owner: type) -> Any:
         if result is None:
             return self
-        source = result._sources[self.name]
+        source = result._sources.pop(self.name)
         table = source.to_frame() if isinstance(source, TableSource) else source
         vars(result)[self.name] = table
         return table
