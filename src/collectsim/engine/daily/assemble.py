@@ -114,9 +114,13 @@ def _accounts(sim: Simulation, hv: HorizonValue, *, take: bool) -> Columns:
     }
     if not take:
         data = {k: np.array(v) for k, v in data.items()}
-    labels = {"segment": sc.population.segments, "reason": sc.reasons, "status": STATUS_NAMES}
-    labels["legal_stage"] = LEGAL_NAMES
-    return Columns(data, categories={k: list(v) for k, v in labels.items()}, days=missing_day_columns(data))
+    labels = {
+        "segment": sc.population.segments,
+        "reason": sc.reasons,
+        "status": STATUS_NAMES,
+        "legal_stage": LEGAL_NAMES,
+    }
+    return Columns(data, categories=labels, days=missing_day_columns(data))
 
 
 TEAM_KPIS = (
