@@ -4,15 +4,27 @@ Buckets are 30 DPD wide (1–30, 31–60, …). An account counts towards a DPD-
 figure only if the horizon lets it be observed at DPD k (no censoring bias). Roll
 rates carry the industry's names: ``roll_rate_30_60`` is the "30→60 roll", from
 bucket 31–60 into 61–90.
+
+Every function reads the table as ``Columns`` (numpy arrays, categorical columns as codes): the engine
+passes its own, a DataFrame (a saved run, a user's table) is converted once at entry. A sum of a column
+is ``_total``, the sum pandas' ``Series.sum`` made when these read DataFrames, so the KPIs are the same
+bit for bit. Only the per-segment risk of a contractual schedule (``redefault_risk``) still needs pandas.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from collectsim.results import Columns, as_columns, frame_days
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    Table = Columns | pd.DataFrame
 
 BUCKET_DAYS = 30
 CURE_DPDS = (30, 60, 90)
@@ -25,32 +37,31 @@ def _safe(num: float, den: float) -> float:
     return float(num / den) if den else float("nan")
 
 
-def _any_of(col: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
-    """Where ``col`` is one of ``labels`` (never where it is missing): ``isin`` as one ``==`` per label, ~20x
-    faster on the engine's categorical columns (6 ms for ``isin`` at 1M accounts)."""
-    return np.logical_or.reduce([(col == label).to_numpy(dtype=bool, na_value=False) for label in labels])
+def _total(values: np.ndarray) -> float:
+    """A column's sum as ``Series.sum`` makes it: NaN counts as 0, then numpy's (pairwise) sum."""
+    if values.dtype.kind == "f":
+        missing = np.isnan(values)
+        if missing.any():
+            values = np.where(missing, 0.0, values)
+    return float(values.sum())
 
 
-def observed_to_dpd(acc: pd.DataFrame, horizon: int) -> np.ndarray:
+def observed_to_dpd(acc: Table, horizon: int) -> np.ndarray:
     """The highest DPD at which each account is still inside the simulated horizon."""
-    return acc["entry_dpd"].to_numpy() + (horizon - 1 - acc["entry_day"].to_numpy())
-
-
-def _resolution_dpd(acc: pd.DataFrame) -> np.ndarray:
-    """The DPD at resolution as floats, NaN where unresolved (converted once per KPI, not once per bucket)."""
-    return acc["resolution_dpd"].to_numpy(dtype=float)
+    acc = as_columns(acc)
+    return acc["entry_dpd"] + (horizon - 1 - acc["entry_day"])
 
 
 def _open_at(entry_dpd: np.ndarray, res: np.ndarray, dpd: int) -> np.ndarray:
-    """Accounts in collection at ``dpd``: entered at or below it, not resolved before it (``_resolution_dpd``)."""
+    """Accounts in collection at ``dpd``: entered at or below it, not resolved before it (``res``: NaN if never)."""
     return (entry_dpd <= dpd) & (np.isnan(res) | (res >= dpd))
 
 
-def cure_rate(acc: pd.DataFrame, dpd: int, horizon: int) -> float:
+def cure_rate(acc: Table, dpd: int, horizon: int) -> float:
     """Share of accounts delinquent at or before ``dpd`` that were paid or settled by ``dpd``."""
-    seen = (acc["entry_dpd"].to_numpy() <= dpd) & (observed_to_dpd(acc, horizon) >= dpd)
-    res = _resolution_dpd(acc)
-    cured = _any_of(acc["status"], RESOLVED_AS_CURE) & (res <= dpd)
+    acc = as_columns(acc)
+    seen = (acc["entry_dpd"] <= dpd) & (observed_to_dpd(acc, horizon) >= dpd)
+    cured = acc.is_in("status", RESOLVED_AS_CURE) & (acc["resolution_dpd"] <= dpd)
     return _safe(float((cured & seen).sum()), float(seen.sum()))
 
 
@@ -59,13 +70,14 @@ def roll_rate_name(b: int) -> str:
     return f"roll_rate_{max(1, BUCKET_DAYS * (b - 1))}_{BUCKET_DAYS * b}"
 
 
-def roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
+def roll_rates(acc: Table, horizon: int) -> dict[str, float]:
     """P(still open at the start of bucket b+1 | open at the start of bucket b), by industry name."""
+    acc = as_columns(acc)
     if "reached_dpd_31_day" in acc:
         return contractual_roll_rates(acc, horizon)
     out = {}
     seen_to = observed_to_dpd(acc, horizon)
-    entry, res = acc["entry_dpd"].to_numpy(), _resolution_dpd(acc)
+    entry, res = acc["entry_dpd"], acc["resolution_dpd"]
     for b in range(1, ROLL_BUCKETS + 1):
         start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
         base = _open_at(entry, res, start) & (seen_to >= nxt)
@@ -74,15 +86,16 @@ def roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     return out
 
 
-def contractual_roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
+def contractual_roll_rates(acc: Table, horizon: int) -> dict[str, float]:
     """With statements DPD can hold or fall, so a roll is P(ever reach bucket b+1 | reached bucket b).
 
     An account counts for bucket b if it entered at or below b's first DPD and reached it at least
     30 days before the horizon's last day (the soonest it could roll); without a schedule this is the
     calendar definition above.
     """
+    acc = as_columns(acc)
     out = {}
-    entry = acc["entry_dpd"].to_numpy()
+    entry = acc["entry_dpd"]
     starts = [BUCKET_DAYS * b + 1 for b in range(ROLL_BUCKETS + 1)]  # each day column read once, not twice
     days = {d: day_column(acc, f"reached_dpd_{d}_day") for d in starts if f"reached_dpd_{d}_day" in acc}
     for b in range(1, ROLL_BUCKETS + 1):
@@ -92,13 +105,14 @@ def contractual_roll_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     return out
 
 
-def contractual_reach(acc: pd.DataFrame, horizon: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+def contractual_reach(acc: Table, horizon: int, b: int) -> tuple[np.ndarray, np.ndarray]:
     """Bucket b's accounts for a contractual roll (see ``contractual_roll_rates``), and those of them that
     ever reached bucket b+1 (none when b+1's first day is not recorded)."""
+    acc = as_columns(acc)
     start, nxt = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b + 1
     col = f"reached_dpd_{nxt}_day"
     after = day_column(acc, col) if col in acc else None
-    return _reach(acc["entry_dpd"].to_numpy(), start, day_column(acc, f"reached_dpd_{start}_day"), after, horizon)
+    return _reach(acc["entry_dpd"], start, day_column(acc, f"reached_dpd_{start}_day"), after, horizon)
 
 
 def _reach(
@@ -110,20 +124,16 @@ def _reach(
     return base, rolled
 
 
-def day_column(acc: pd.DataFrame, col: str) -> np.ndarray:
-    """A day column as floats, NaN where the event did not happen (NA, or a negative sentinel).
-
-    Only text (a column read back as strings) goes through ``pd.to_numeric``: on the engine's nullable
-    integers it is a no-op that costs ~20x the conversion itself.
-    """
+def day_column(acc: Table, col: str) -> np.ndarray:
+    """A day column as floats, NaN where the event did not happen (NA, a negative sentinel, text that is no
+    number). A day column of ``Columns`` already is; any other column is converted."""
+    if not isinstance(acc, Columns):
+        return frame_days(acc[col])
     days = acc[col]
-    if not pd.api.types.is_numeric_dtype(days):
-        days = pd.to_numeric(days, errors="coerce")  # what is not a number did not happen
-    days = days.to_numpy(dtype=float, na_value=np.nan)
-    return np.where(days >= 0, days, np.nan)
+    return days if col in acc.days else np.where(days >= 0, days, np.nan)
 
 
-def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:
+def schedule_kpis(acc: Table) -> dict[str, float]:
     """Cures, sustained cures, re-defaults and re-ageing, with a contractual schedule (``[product]``).
 
     ``cure_rate_ever``: accounts that paid their arrears (or were re-aged) at least once ÷ accounts
@@ -132,63 +142,66 @@ def schedule_kpis(acc: pd.DataFrame) -> dict[str, float]:
     re-defaulted ÷ accounts ever cured. ``performing_balance``: what cured accounts still owe at the
     horizon, current again (collections' success, not cash).
     """
+    acc = as_columns(acc)
     if "cures" not in acc:
         return {}
-    entered = (acc["status"] != "pending").to_numpy()
-    cured = acc["cures"].to_numpy() > 0
-    sustained = acc["sustained_cure"].to_numpy(dtype=float)  # NaN: no cure, or first cured too late to tell
+    entered = ~acc.is_in("status", ("pending",))
+    cured = acc["cures"] > 0
+    sustained = acc["sustained_cure"].astype(float)  # NaN: no cure, or first cured too late to tell
     judged = ~np.isnan(sustained)
-    status = acc["status"]  # compared as a column: a categorical's labels as an object array cost ~10 ms at 100k
     return {
         "cure_rate_ever": _safe(float(cured.sum()), float(entered.sum())),
         "sustained_cure_share": _safe(float(sustained[judged].sum()), float(judged.sum())),
-        "redefault_rate": _safe(float((acc["redefaults"].to_numpy() > 0).sum()), float(cured.sum())),
-        "redefaults": float(acc["redefaults"].sum()),
-        "reages": float(acc["reages"].sum()),
-        "reaged_accounts": float((acc["reages"].to_numpy() > 0).sum()),
-        "performing_balance": float(acc["outstanding"].to_numpy()[(status == "cured").to_numpy()].sum()),
-        "arrears_outstanding": float(acc["arrears"].to_numpy()[(status == "active").to_numpy()].sum()),
+        "redefault_rate": _safe(float((acc["redefaults"] > 0).sum()), float(cured.sum())),
+        "redefaults": _total(acc["redefaults"]),
+        "reages": _total(acc["reages"]),
+        "reaged_accounts": float((acc["reages"] > 0).sum()),
+        "performing_balance": float(acc["outstanding"][acc.is_in("status", ("cured",))].sum()),
+        "arrears_outstanding": float(acc["arrears"][acc.is_in("status", ("active",))].sum()),
         **statement_no_payment_rates(acc),
         **statement_roll_rates(acc),
     }
 
 
-def statement_no_payment_rates(acc: pd.DataFrame) -> dict[str, float]:
+def statement_no_payment_rates(acc: Table) -> dict[str, float]:
     """P(no payment in the next statement cycle | 1–2 or 3+ months late at a statement): the UCI card data's
     measure (docs/sources.md, validation target T2: 0.47–0.51 and 0.81), exact with statements. A cycle ended
     by a cure counts as paid; one cut short by charge-off, settlement or the horizon is not counted."""
+    acc = as_columns(acc)
     out = {}
     for name in ("1_2", "3_plus"):
-        unpaid, cycles = acc[f"statement_unpaid_{name}"].sum(), acc[f"statement_cycles_{name}"].sum()
-        out[f"statement_no_payment_rate_{name}"] = _safe(float(unpaid), float(cycles))
+        unpaid, cycles = _total(acc[f"statement_unpaid_{name}"]), _total(acc[f"statement_cycles_{name}"])
+        out[f"statement_no_payment_rate_{name}"] = _safe(unpaid, cycles)
     return out
 
 
-def statement_roll_rates(acc: pd.DataFrame) -> dict[str, float]:
+def statement_roll_rates(acc: Table) -> dict[str, float]:
     """The monthly roll, as the industry counts it: P(k + 1 or more months late at the next statement | k months
     late at this one), named by DPD bucket (``statement_roll_rate_30_60`` from one month late). An account that
     holds its bucket by paying one due a month counts once per month it holds, unlike ``roll_rate_*`` (ever
     reached the next bucket). A cycle ended by a cure counts as not rolled; one cut short by charge-off,
     settlement or the horizon is not counted."""
+    acc = as_columns(acc)
     out = {}
     k = 1
     while f"statement_roll_cycles_{k}" in acc:
-        rolled, cycles = acc[f"statement_rolled_{k}"].sum(), acc[f"statement_roll_cycles_{k}"].sum()
-        out[f"statement_{roll_rate_name(k + 1)}"] = _safe(float(rolled), float(cycles))
+        rolled, cycles = _total(acc[f"statement_rolled_{k}"]), _total(acc[f"statement_roll_cycles_{k}"])
+        out[f"statement_{roll_rate_name(k + 1)}"] = _safe(rolled, cycles)
         k += 1
     return out
 
 
-def no_payment_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
+def no_payment_rates(acc: Table, horizon: int) -> dict[str, float]:
     """P(no payment at all during bucket b | open at its start, observable to its end), by bucket name.
 
     The UCI card data's "no payment next month" by delinquency status (docs/sources.md, validation
     targets T2: ≈ 0.47–0.51 for 31–60 DPD, ≈ 0.81 from 91 DPD) is this, on 30-day buckets.
     """
+    acc = as_columns(acc)
     out = {}
     seen_to = observed_to_dpd(acc, horizon)
-    entry, res = acc["entry_dpd"].to_numpy(), _resolution_dpd(acc)
-    bits = acc["paid_buckets"].to_numpy()
+    entry, res = acc["entry_dpd"], acc["resolution_dpd"]
+    bits = acc["paid_buckets"]
     for b in range(1, ROLL_BUCKETS + 1):
         start, end = BUCKET_DAYS * (b - 1) + 1, BUCKET_DAYS * b
         base = _open_at(entry, res, start) & (seen_to >= end)
@@ -197,59 +210,62 @@ def no_payment_rates(acc: pd.DataFrame, horizon: int) -> dict[str, float]:
     return out
 
 
-def promise_kpis(acc: pd.DataFrame) -> dict[str, float]:
+def promise_kpis(acc: Table) -> dict[str, float]:
     """Kept rate over promises that came due: one cancelled by a cure or plan first was never tested."""
-    kept, broken = float(acc["promises_kept"].sum()), float(acc["promises_broken"].sum())
+    acc = as_columns(acc)
+    kept, broken = _total(acc["promises_kept"]), _total(acc["promises_broken"])
     return {
-        "promises_made": float(acc["promises"].sum()),
+        "promises_made": _total(acc["promises"]),
         "promises_kept": kept,
         "promises_broken": broken,
-        "promises_cancelled": float(acc["promises_cancelled"].sum()),
+        "promises_cancelled": _total(acc["promises_cancelled"]),
         "promise_kept_rate": _safe(kept, kept + broken),
     }
 
 
-def intensity_kpis(acc: pd.DataFrame) -> dict[str, float]:
+def intensity_kpis(acc: Table) -> dict[str, float]:
     """Share of accounts ever attempted ≥ 4 times in 7 days: calls and visits, among the accounts in collection and
     among those ever called or visited (the CFPB survey's denominator); any channel."""
-    entered = (acc["status"] != "pending").to_numpy()
+    acc = as_columns(acc)
+    entered = ~acc.is_in("status", ("pending",))
     n = float(entered.sum())
-    intense = float(acc["intense_calls_week"].to_numpy()[entered].sum())
-    called = float(acc["ever_called"].sum())
+    intense = float(acc["intense_calls_week"][entered].sum())
+    called = _total(acc["ever_called"])
     return {
         "share_4_calls_per_week": _safe(intense, n),
         "share_4_calls_per_week_called": _safe(intense, called),
-        "share_4_contacts_per_week": _safe(float(acc["intense_any_week"].to_numpy()[entered].sum()), n),
+        "share_4_contacts_per_week": _safe(float(acc["intense_any_week"][entered].sum()), n),
     }
 
 
-def sale_kpis(acc: pd.DataFrame) -> dict[str, float]:
+def sale_kpis(acc: Table) -> dict[str, float]:
     """Debt sold to a buyer: face value, proceeds, realised price (proceeds ÷ face) and accounts."""
-    sold = float(acc["sold"].sum()) if "sold" in acc else 0.0
-    proceeds = float(acc["sale_proceeds"].sum()) if "sale_proceeds" in acc else 0.0
+    acc = as_columns(acc)
+    sold = _total(acc["sold"]) if "sold" in acc else 0.0
+    proceeds = _total(acc["sale_proceeds"]) if "sale_proceeds" in acc else 0.0
     return {
         "debt_sold": sold,
         "sale_proceeds": proceeds,
         "sale_price_realised": _safe(proceeds, sold),
-        "accounts_sold": float((acc["status"] == "sold").sum()),
+        "accounts_sold": float(acc.is_in("status", ("sold",)).sum()),
     }
 
 
-def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[str, float]:
+def portfolio_kpis(acc: Table, horizon: int, total_cost: float) -> dict[str, float]:
     """Portfolio KPIs. ``collected`` and ``recovery_rate`` are borrower payments only; net recovery is
     collected + debt-sale proceeds − cost (the lender's cash), and ``recovery_rate_with_sale`` adds the
     proceeds. ``written_off`` is what is still written off on the lender's books (sold debt is not);
     ``write_off_rate`` is (written off + sold) ÷ owed: what charge-off left unpaid by borrowers.
     Rates are shares of what was ``owed`` over the run: the opening balance plus the interest and
     late fees charged while in collection (equal to the opening balance without a ``[interest]`` table)."""
-    n = len(acc)
-    opening = float(acc["opening_balance"].sum())
-    interest = float(acc["interest"].sum())
-    fees = float(acc["fees"].sum())
+    acc = as_columns(acc)
+    n = acc.rows
+    opening = _total(acc["opening_balance"])
+    interest = _total(acc["interest"])
+    fees = _total(acc["fees"])
     owed = opening + interest + fees
-    collected = float(acc["paid"].sum())
-    status = acc["status"]
-    res_day = acc["resolution_day"].to_numpy(dtype=float)  # NaN: never resolved
+    collected = _total(acc["paid"])
+    res_day = acc["resolution_day"]  # NaN: never resolved
     sale = sale_kpis(acc)
     cash = collected + sale["sale_proceeds"]
     kpis = {
@@ -261,13 +277,13 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
         "collected": collected,
         "recovery_rate": _safe(collected, owed),
         "recovery_rate_with_sale": _safe(cash, owed),
-        "discount": float(acc["discount"].sum()),
-        "written_off": float(acc["written_off"].sum()),
-        "outstanding": float(acc["outstanding"].sum()),
-        "write_off_rate": _safe(float(acc["written_off"].sum()) + sale["debt_sold"], owed),
-        "write_off_account_rate": _safe(float(_any_of(status, CHARGED_OFF).sum()), n),
-        "recovered_after_write_off": float(acc["recovered_after_write_off"].sum()),
-        "recovered_accounts": float((status == "recovered").sum()),
+        "discount": _total(acc["discount"]),
+        "written_off": _total(acc["written_off"]),
+        "outstanding": _total(acc["outstanding"]),
+        "write_off_rate": _safe(_total(acc["written_off"]) + sale["debt_sold"], owed),
+        "write_off_account_rate": _safe(float(acc.is_in("status", CHARGED_OFF).sum()), n),
+        "recovered_after_write_off": _total(acc["recovered_after_write_off"]),
+        "recovered_accounts": float(acc.is_in("status", ("recovered",)).sum()),
         **sale,
         "total_cost": total_cost,
         "net_recovery": cash - total_cost,
@@ -282,11 +298,11 @@ def portfolio_kpis(acc: pd.DataFrame, horizon: int, total_cost: float) -> dict[s
     if "paid_buckets" in acc:
         kpis.update(no_payment_rates(acc, horizon))
     kpis.update(schedule_kpis(acc))
-    days = (res_day - acc["entry_day"].to_numpy())[res_day >= 0]
+    days = (res_day - acc["entry_day"])[res_day >= 0]
     kpis["mean_days_to_resolution"] = float(days.mean()) if len(days) else float("nan")
-    kpis["attempts_per_account"] = _safe(float(acc["attempts"].sum()), n)
-    kpis["contacts_per_account"] = _safe(float(acc["contacts"].sum()), n)
-    kpis["rpc_per_account"] = _safe(float(acc["rpcs"].sum()), n)
+    kpis["attempts_per_account"] = _safe(_total(acc["attempts"]), n)
+    kpis["contacts_per_account"] = _safe(_total(acc["contacts"]), n)
+    kpis["rpc_per_account"] = _safe(_total(acc["rpcs"]), n)
     kpis.update(promise_kpis(acc))
     kpis.update(intensity_kpis(acc))
     return kpis
@@ -306,7 +322,10 @@ def liquidation_points(collected_cum: np.ndarray, owed: float) -> dict[str, floa
 
 
 def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
-    """Service level per week, done ÷ (due − voided), from a run's daily series (weeks with no live work omitted)."""
+    """Service level per week, done ÷ (due − voided), from a run's daily series (weeks with no live work omitted).
+
+    On the DataFrame: pandas' grouped sums are compensated (Kahan), and staffing runs report these figures.
+    """
     week = daily["day"] // 7
     due = (daily[f"due_{team}"] - daily[f"voided_{team}"]).groupby(week).sum()
     done = daily[f"done_{team}"].groupby(week).sum()
@@ -314,8 +333,8 @@ def weekly_service(daily: pd.DataFrame, team: str) -> dict[str, float]:
 
 
 def lifetime_kpis(
-    acc: pd.DataFrame,
-    daily: pd.DataFrame,
+    acc: Table,
+    daily: Table,
     kpis: dict[str, float],
     annual_rate: float,
     horizon: int,
@@ -334,21 +353,22 @@ def lifetime_kpis(
     after the horizon; a sold account is worth nothing) is discounted from the horizon. At a 0% rate
     ``npv`` = ``net_value`` = net recovery + expected net value after the horizon.
     """
+    acc, daily = as_columns(acc), as_columns(daily)
     rho = math.log1p(annual_rate) / 365.0
-    day = daily["day"].to_numpy(dtype=float)
-    proceeds = daily["sale_proceeds"].to_numpy() if "sale_proceeds" in daily else 0.0
-    flows = daily["collected"].to_numpy() + proceeds - daily["cost"].to_numpy()
+    day = daily["day"].astype(float)
+    proceeds = daily.get("sale_proceeds", 0.0)
+    flows = daily["collected"] + proceeds - daily["cost"]
     in_horizon = float((flows * np.exp(-rho * (day + 1))).sum())
-    after = float(acc["expected_after_horizon"].sum())
-    after_costs = float(acc["expected_costs_after_horizon"].sum())
-    after_pv = float((acc["expected_after_horizon_pv"] - acc["expected_costs_after_horizon_pv"]).sum())
+    after = _total(acc["expected_after_horizon"])
+    after_costs = _total(acc["expected_costs_after_horizon"])
+    after_pv = _total(acc["expected_after_horizon_pv"] - acc["expected_costs_after_horizon_pv"])
     after_today = math.exp(-rho * horizon) * after_pv
     npv = in_horizon + after_today
     owed = kpis["owed"]
-    left = np.where(acc["status"] == "written_off", acc["written_off"], acc["outstanding"])
-    still_open = float(left[acc["open_at_horizon"].to_numpy()].sum())
-    recovered_pv = float(((daily["collected"].to_numpy() + proceeds) * np.exp(-rho * (day + 1))).sum())
-    gross_after_today = math.exp(-rho * horizon) * float(acc["expected_after_horizon_pv"].sum())
+    left = np.where(acc.is_in("status", ("written_off",)), acc["written_off"], acc["outstanding"])
+    still_open = float(left[acc["open_at_horizon"]].sum())
+    recovered_pv = float(((daily["collected"] + proceeds) * np.exp(-rho * (day + 1))).sum())
+    gross_after_today = math.exp(-rho * horizon) * _total(acc["expected_after_horizon_pv"])
     provisions = provision_kpis(acc, horizon, chargeoff_dpd)
     # With a contract a cure leaves the balance performing: not lost, except the lifetime loss provided for it.
     performing = kpis.get("performing_balance", 0.0) - provisions.get("allowance_performing_lifetime", 0.0)
@@ -381,7 +401,7 @@ YEAR_DAYS = 365.0  # the 12 months of a 12-month ECL
 MONTH_DAYS = 30.0  # the month of ``redefault_monthly``
 
 
-def provision_kpis(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int = 180) -> dict[str, float]:
+def provision_kpis(acc: Table, horizon: int, chargeoff_dpd: int = 180) -> dict[str, float]:
     """The loss allowance at the horizon for accounts still on the book (open, not written off).
 
     Each account in collection carries a lifetime expected credit loss: what it owes less the
@@ -398,13 +418,13 @@ def provision_kpis(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int = 180) ->
     then do the two allowances differ, and only then are ``allowance_cecl_at_horizon`` and the risk
     parameters reported (a run without a schedule keeps its KPI set: the pinned runs compare it whole).
     """
-    # Compared on the categorical, not on an object array of labels; stages as int8: at 1M accounts the
-    # int64 and object temporaries made this the run's peak memory (issue 15).
-    on_book = (acc["status"] == "active").to_numpy()
-    owed = acc["outstanding"].to_numpy()
-    lost = np.maximum(owed - acc["expected_after_horizon_pv"].to_numpy(), 0.0) * on_book
-    by_calendar = acc["entry_dpd"].to_numpy() + horizon - acc["entry_day"].to_numpy()
-    dpd = acc["dpd"].to_numpy() if "dpd" in acc else by_calendar  # contractual DPD with a schedule
+    # Stages as int8: at 1M accounts the int64 and object temporaries made this the run's peak memory (issue 15).
+    acc = as_columns(acc)
+    on_book = acc.is_in("status", ("active",))
+    owed = acc["outstanding"]
+    lost = np.maximum(owed - acc["expected_after_horizon_pv"], 0.0) * on_book
+    by_calendar = acc["entry_dpd"] + horizon - acc["entry_day"]
+    dpd = acc.get("dpd", by_calendar)  # contractual DPD with a schedule
     one, two, three = np.int8(1), np.int8(2), np.int8(3)
     stage = np.where(dpd <= STAGE_DPD[0], one, np.where(dpd <= STAGE_DPD[1], two, three))
     if "cured_days" not in acc:
@@ -417,7 +437,7 @@ def provision_kpis(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int = 180) ->
     risk = redefault_risk(acc)
     rate_12m, rate_life = performing_loss_rates(acc, risk)
     # What a cure brings back: the balance beyond the arrears, performing again, net of its own loss.
-    back = cure_odds(acc, horizon, chargeoff_dpd) * np.maximum(owed - acc["arrears"].to_numpy(), 0.0) * on_book
+    back = cure_odds(acc, horizon, chargeoff_dpd) * np.maximum(owed - acc["arrears"], 0.0) * on_book
     collection_ifrs9 = np.maximum(lost - back * (1.0 - np.where(stage == one, rate_12m, rate_life)), 0.0)
     collection_cecl = np.maximum(lost - back * (1.0 - rate_life), 0.0)
     perf = performing_ecl(acc, (rate_12m, rate_life))
@@ -439,20 +459,21 @@ def provision_kpis(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int = 180) ->
     return out
 
 
-def cure_odds(acc: pd.DataFrame, horizon: int, chargeoff_dpd: int) -> np.ndarray:
+def cure_odds(acc: Table, horizon: int, chargeoff_dpd: int) -> np.ndarray:
     """Per account, the odds that an account in collection at the horizon cures rather than being charged off,
     from the run's own contractual roll rates, as a bank's flow-rate model takes them: an account in bucket b
     is charged off if it rolls through every bucket up to the charge-off bucket c, P = Π_{b ≤ j < c} roll_j,
     and reaching c is taken as charge-off. A roll the run could not observe counts as certain (no credit for a
     cure), and so does a court case (the debt is accelerated: there are no arrears to pay up)."""
+    acc = as_columns(acc)
     rolls = contractual_roll_rates(acc, horizon)
     last = min((chargeoff_dpd - 1) // BUCKET_DAYS + 1, ROLL_BUCKETS + 1)
     flow = np.ones(ROLL_BUCKETS + 2)  # flow[b]: P(charged off | in bucket b); bucket 0 unused
     for b in range(last - 1, 0, -1):
         roll = rolls[roll_rate_name(b)]
         flow[b] = (1.0 if math.isnan(roll) else roll) * flow[b + 1]
-    bucket = np.clip((acc["dpd"].to_numpy() - 1) // BUCKET_DAYS + 1, 1, ROLL_BUCKETS + 1)
-    in_court = _any_of(acc["legal_stage"], IN_COURT) if "legal_stage" in acc else False
+    bucket = np.clip((acc["dpd"] - 1) // BUCKET_DAYS + 1, 1, ROLL_BUCKETS + 1)
+    in_court = acc.is_in("legal_stage", IN_COURT) if "legal_stage" in acc else False
     return np.where(in_court, 0.0, 1.0 - flow[bucket])
 
 
@@ -464,7 +485,7 @@ def _hazard(events: np.ndarray, days: np.ndarray) -> np.ndarray:
         return -np.log1p(-np.minimum(p, 1.0))
 
 
-def redefault_risk(acc: pd.DataFrame) -> pd.DataFrame:
+def redefault_risk(acc: Table) -> pd.DataFrame:
     """The run's own risk parameters for a cured account, by segment: daily re-default hazard and LGD.
 
     By segment, because the segment is what a bank observes (the latent reason that sets the true
@@ -476,21 +497,24 @@ def redefault_risk(acc: pd.DataFrame) -> pd.DataFrame:
     own future loss is what this PD × LGD provides for, and counting it lost too would count it twice.
     The portfolio's figures are in ``attrs`` (``portfolio_hazard``: NaN when nothing was at risk;
     ``portfolio_lgd``).
+
+    The sums by segment stay pandas' grouped sums (compensated, Kahan): a numpy sum rounds differently,
+    and these KPIs are pinned bit for bit. So a run with a contractual schedule imports pandas here.
     """
-    entered = (acc["status"] != "pending").to_numpy()
-    cured = (acc["status"] == "cured").to_numpy()
-    owed = (acc["opening_balance"] + acc["interest"] + acc["fees"]).to_numpy() * entered
+    import pandas as pd
+
+    acc = as_columns(acc)
+    entered = ~acc.is_in("status", ("pending",))
+    cured = acc.is_in("status", ("cured",))
+    owed = (acc["opening_balance"] + acc["interest"] + acc["fees"]) * entered
     back = (
-        acc["paid"].to_numpy()
-        + acc["sale_proceeds"].to_numpy()
-        + acc["expected_after_horizon"].to_numpy()
-        + np.where(cured, acc["outstanding"].to_numpy(), 0.0)
+        acc["paid"] + acc["sale_proceeds"] + acc["expected_after_horizon"] + np.where(cured, acc["outstanding"], 0.0)
     ) * entered
     parts = pd.DataFrame(
         {
-            "segment": acc["segment"],
-            "events": acc["redefaults"].to_numpy(dtype=float),
-            "days": acc["cured_days"].to_numpy(dtype=float),
+            "segment": pd.Categorical.from_codes(acc["segment"], list(acc.labels("segment"))),
+            "events": acc["redefaults"].astype(float),
+            "days": acc["cured_days"].astype(float),
             "owed": owed,
             "back": back,
         }
@@ -511,36 +535,38 @@ def redefault_risk(acc: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def performing_loss_rates(acc: pd.DataFrame, risk: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+def performing_loss_rates(acc: Table, risk: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per account, the share of a performing balance lost over 12 months and over its remaining life:
     PD × LGD with the segment's ``redefault_risk``, PD over t days = 1 − e^{−h·t}, t = 365 or the account's
     ``remaining_life_days``. Where the run saw no day at risk the PD is 0."""
+    acc = as_columns(acc)
     risk = redefault_risk(acc) if risk is None else risk
     h = np.nan_to_num(by_segment(acc, risk["hazard"]), nan=0.0)
     lgd = np.nan_to_num(by_segment(acc, risk["lgd"]), nan=0.0)
-    life = acc["remaining_life_days"].to_numpy(dtype=float)
+    life = acc["remaining_life_days"].astype(float)
     return -np.expm1(-h * YEAR_DAYS) * lgd, -np.expm1(-h * life) * lgd
 
 
-def by_segment(acc: pd.DataFrame, values: pd.Series) -> np.ndarray:
+def by_segment(acc: Table, values: pd.Series) -> np.ndarray:
     """Per account, the value of a series indexed by segment; NaN for a segment the series lacks (or none).
 
-    Read through the segment's category codes: reindexing the series on every account's label took
-    ~0.15 s per call at 100k accounts (string labels compared one by one), a gather by code ~1 ms.
+    Read through the segment's codes: reindexing the series on every account's label took ~0.15 s per call
+    at 100k accounts (string labels compared one by one), a gather by code ~1 ms.
     """
-    seg = acc["segment"].astype("category")
-    per_category = values.reindex(seg.cat.categories).to_numpy(dtype=float)
-    return np.append(per_category, np.nan)[seg.cat.codes.to_numpy()]  # code −1 (no segment) reads the NaN
+    acc = as_columns(acc)
+    per_label = values.reindex(list(acc.labels("segment"))).to_numpy(dtype=float)
+    return np.append(per_label, np.nan)[acc["segment"]]  # code −1 (no segment) reads the NaN
 
 
-def performing_ecl(acc: pd.DataFrame, rates: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def performing_ecl(acc: Table, rates: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Per account: the performing exposure (a cured account's balance) and its 12-month and lifetime ECL.
 
     ECL = PD × LGD × EAD (``performing_loss_rates``). EAD is the balance at the horizon, held over the whole
     life (no amortisation, no undrawn limit), and the loss is not discounted. ``rates``: the book's own
     ``performing_loss_rates`` if already computed.
     """
-    ead = np.where((acc["status"] == "cured").to_numpy(), acc["outstanding"].to_numpy(), 0.0)
+    acc = as_columns(acc)
+    ead = np.where(acc.is_in("status", ("cured",)), acc["outstanding"], 0.0)
     rate_12m, rate_life = performing_loss_rates(acc) if rates is None else rates
     return {"ead": ead, "ecl_12m": rate_12m * ead, "ecl_lifetime": rate_life * ead}
 

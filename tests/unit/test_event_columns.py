@@ -61,14 +61,14 @@ def test_columnar_log_gives_the_per_event_table() -> None:
             rec.event_one(t, acc, ch, rule, out)
         else:
             rec.events(t, np.asarray(acc, dtype=np.int64), ch, rule, np.asarray(out) if isinstance(out, list) else out)
-    got = rec.events_frame(CHANNELS, RULES, OUTCOMES)
+    got = rec.events_table(CHANNELS, RULES, OUTCOMES).to_frame()
     pd.testing.assert_frame_equal(got, _reference(), check_exact=True)
     # Ties at 0.375 keep the order they were logged in: the single before the batch, the batch, the single after.
     assert got["account"].tolist()[:5] == [4, 7, 2, 9, 5]
 
 
 def test_nothing_logged_gives_an_empty_table_and_off_gives_none() -> None:
-    assert Recorder(record_events=True).events_frame(CHANNELS, RULES, OUTCOMES).empty
+    assert Recorder(record_events=True).events_table(CHANNELS, RULES, OUTCOMES).to_frame().empty
     off = Recorder(record_events=False)
     off.event_one(0.5, 1, 1, 1, 2)
-    assert off.events_frame(CHANNELS, RULES, OUTCOMES) is None
+    assert off.events_table(CHANNELS, RULES, OUTCOMES) is None

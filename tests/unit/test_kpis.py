@@ -14,6 +14,7 @@ from collectsim import metrics
 from collectsim.engine.accounts.state import NEVER
 from collectsim.engine.daily.loop import Simulation
 from collectsim.policy.ladder import LadderPolicy
+from collectsim.results import Columns
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 REASONS = ("forgetful", "illiquid", "unwilling", "insolvent")
@@ -296,12 +297,14 @@ def test_day_columns_read_the_same_from_numbers_and_text() -> None:
         np.testing.assert_array_equal(metrics.day_column(pd.DataFrame({"d": col}), "d"), want, err_msg=name)
 
 
-def test_any_of_is_isin() -> None:
-    """``_any_of`` is ``isin`` as a boolean array, on a categorical (missing values, a label it lacks) and on text."""
+def test_is_in_is_isin() -> None:
+    """``Columns.is_in`` is ``isin`` as a boolean array, on a categorical (missing values, a label it lacks) and on
+    text, as ``Columns.from_frame`` reads them."""
     labels = ["cured", None, "settled", "active", "cured", "sold"]
     for col in (pd.Series(pd.Categorical(labels)), pd.Series(labels, dtype=object), pd.Series(labels, dtype="string")):
+        cols = Columns.from_frame(pd.DataFrame({"status": col}))
         for wanted in (metrics.RESOLVED_AS_CURE, metrics.CHARGED_OFF, ("absent",)):
-            np.testing.assert_array_equal(metrics._any_of(col, wanted), col.isin(wanted).to_numpy(dtype=bool))
+            np.testing.assert_array_equal(cols.is_in("status", wanted), col.isin(wanted).to_numpy(dtype=bool))
 
 
 def test_contractual_rolls_are_the_reach_of_each_bucket() -> None:

@@ -20,12 +20,14 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from collectsim.errors import CollectsimError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ class SaltelliDesign:
         order of ``points``; columns ``parameter, S1, S1_conf, ST, ST_conf``. The indices are NaN (undefined)
         when an output is NaN or infinite, or constant: a KPI with nothing to measure or one no parameter moves.
         """
+        import pandas as pd  # on first use: a sweep worker imports this module (via the package) and needs none
+
         salib_sobol = _salib("analyze")
         n, d = self.n, len(self.params)
         f = np.asarray(y, dtype=float)

@@ -2,7 +2,9 @@
 
 Everything here reads a ``Simulation`` after its last day and writes nothing back;
 the daily series and the event log come from its recorder. Each table is built once,
-and a KPI is read from its table where one exists, so the two cannot disagree.
+and a KPI is read from its table where one exists, so the two cannot disagree. The tables are
+handed over as ``Columns`` (numpy arrays, what the KPIs read) and rows; their DataFrames are made
+only when a caller asks for them, so a run that only returns its KPIs never needs pandas.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from collectsim import metrics
 from collectsim.engine.accounts.horizon import HorizonValue
@@ -20,7 +21,7 @@ from collectsim.engine.accounts.state import ACTIVE, LEGAL_NAMES, STATUS_NAMES
 from collectsim.engine.contact.outcomes import EVENT_OUTCOMES
 from collectsim.engine.daily.loop import Simulation
 from collectsim.engine.operations.teams import MINUTES_PER_DAY, TeamDesk
-from collectsim.results import RunResult, day_or_na
+from collectsim.results import Columns, Rows, RunResult, day_or_nan, missing_day_columns
 
 
 def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
@@ -28,7 +29,7 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
     sch, s = sim.schedule, sim.state
     if sch is None:
         return {}
-    reached = {f"reached_dpd_{start}_day": day_or_na(sch.reach_day[j]) for j, start in enumerate(ROLL_STARTS)}
+    reached = {f"reached_dpd_{start}_day": day_or_nan(sch.reach_day[j]) for j, start in enumerate(ROLL_STARTS)}
     rolls = {}
     for k in range(1, STATEMENT_ROLLS + 1):
         rolls[f"statement_roll_cycles_{k}"] = sch.roll_cycles[k - 1]
@@ -38,7 +39,7 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
         "arrears": s.arrears,
         "due_amount": sch.due,
         "cures": sch.cures,
-        "first_cure_day": day_or_na(sch.first_cure_day),
+        "first_cure_day": day_or_nan(sch.first_cure_day),
         "redefaults": sch.redefaults,
         "cured_days": sch.cured_days(sim.sc.horizon.days),
         "remaining_life_days": sch.remaining_life_days(),
@@ -53,67 +54,73 @@ def _schedule_columns(sim: Simulation) -> dict[str, np.ndarray]:
     }
 
 
-def _accounts(sim: Simulation, hv: HorizonValue, *, take: bool) -> pd.DataFrame:
+def _accounts(sim: Simulation, hv: HorizonValue, *, take: bool) -> Columns:
     """The per-account table; with ``take`` its columns are the engine's own arrays, not copies (``run_result``)."""
     s, p, sc = sim.state, sim.state.pop, sim.sc
-    res_dpd = day_or_na(p.entry_dpd + s.resolution_day - p.entry_day, missing=s.resolution_day < 0)
-    return pd.DataFrame(
-        {
-            "account": np.arange(s.n),
-            "segment": pd.Categorical.from_codes(p.segment, list(sc.population.segments)),
-            "reason": pd.Categorical.from_codes(p.reason, list(sc.reasons)),
-            "entry_day": p.entry_day,
-            "entry_dpd": p.entry_dpd,
-            "opening_balance": s.opening,
-            "interest": s.interest,
-            "fees": s.fees,
-            "score": p.score,
-            "paid": s.paid,
-            "discount": s.discount,
-            "written_off": s.written_off,
-            "recovered_after_write_off": s.recovered_after_write_off,
-            "sold": s.sold,
-            "sale_proceeds": s.sale_proceeds,
-            "sale_day": day_or_na(s.sale_day),
-            "outstanding": s.balance,
-            "status": pd.Categorical.from_codes(s.status, list(STATUS_NAMES)),
-            "resolution_day": day_or_na(s.resolution_day),
-            "resolution_dpd": res_dpd,
-            "first_payment_day": day_or_na(s.first_payment_day),
-            "payments": s.payments,
-            "paid_buckets": s.paid_buckets,
-            "attempts": s.attempts,
-            "contacts": s.contacts,
-            "rpcs": s.rpcs,
-            "ever_called": sim.contact.intensity.called,
-            "intense_calls_week": sim.contact.intensity.calls_week,
-            "intense_any_week": sim.contact.intensity.any_week,
-            "promises": s.promises,
-            "promises_kept": s.promises_kept,
-            "promises_broken": s.promises_broken,
-            "promises_cancelled": s.promises_cancelled,
-            "legal_stage": pd.Categorical.from_codes(s.legal_stage, list(LEGAL_NAMES)),
-            "ever_placed": s.ever_placed,
-            "agency_paid": s.agency_paid,
-            "complaints": s.complaints,
-            "vulnerable": p.vulnerable,
-            "broken_plan_day": day_or_na(s.broken_plan_day),
-            "direct_cost": s.direct_cost,
-            "open_at_horizon": (s.status == ACTIVE) | s.placed | s.legal_active | s.in_recovery,
-            "expected_after_horizon": hv.collections,
-            "expected_after_horizon_pv": hv.collections_pv,
-            "expected_costs_after_horizon": hv.costs,
-            "expected_costs_after_horizon_pv": hv.costs_pv,
-            "team_minutes": s.team_minutes,
-            "self_cure_label": p.self_cure_label,
-            "lambda_inf": p.lam_inf,
-            "willingness": p.willingness,
-            "ability": p.ability,
-            "contactability": p.contactability,
-            **_schedule_columns(sim),
-        },
-        copy=not take,
-    )
+    res_dpd = day_or_nan(p.entry_dpd + s.resolution_day - p.entry_day, missing=s.resolution_day < 0)
+    data = {
+        "account": np.arange(s.n),
+        "segment": p.segment,
+        "reason": p.reason,
+        "entry_day": p.entry_day,
+        "entry_dpd": p.entry_dpd,
+        "opening_balance": s.opening,
+        "interest": s.interest,
+        "fees": s.fees,
+        "score": p.score,
+        "paid": s.paid,
+        "discount": s.discount,
+        "written_off": s.written_off,
+        "recovered_after_write_off": s.recovered_after_write_off,
+        "sold": s.sold,
+        "sale_proceeds": s.sale_proceeds,
+        "sale_day": day_or_nan(s.sale_day),
+        "outstanding": s.balance,
+        "status": s.status,
+        "resolution_day": day_or_nan(s.resolution_day),
+        "resolution_dpd": res_dpd,
+        "first_payment_day": day_or_nan(s.first_payment_day),
+        "payments": s.payments,
+        "paid_buckets": s.paid_buckets,
+        "attempts": s.attempts,
+        "contacts": s.contacts,
+        "rpcs": s.rpcs,
+        "ever_called": sim.contact.intensity.called,
+        "intense_calls_week": sim.contact.intensity.calls_week,
+        "intense_any_week": sim.contact.intensity.any_week,
+        "promises": s.promises,
+        "promises_kept": s.promises_kept,
+        "promises_broken": s.promises_broken,
+        "promises_cancelled": s.promises_cancelled,
+        "legal_stage": s.legal_stage,
+        "ever_placed": s.ever_placed,
+        "agency_paid": s.agency_paid,
+        "complaints": s.complaints,
+        "vulnerable": p.vulnerable,
+        "broken_plan_day": day_or_nan(s.broken_plan_day),
+        "direct_cost": s.direct_cost,
+        "open_at_horizon": (s.status == ACTIVE) | s.placed | s.legal_active | s.in_recovery,
+        "expected_after_horizon": hv.collections,
+        "expected_after_horizon_pv": hv.collections_pv,
+        "expected_costs_after_horizon": hv.costs,
+        "expected_costs_after_horizon_pv": hv.costs_pv,
+        "team_minutes": s.team_minutes,
+        "self_cure_label": p.self_cure_label,
+        "lambda_inf": p.lam_inf,
+        "willingness": p.willingness,
+        "ability": p.ability,
+        "contactability": p.contactability,
+        **_schedule_columns(sim),
+    }
+    if not take:
+        data = {k: np.array(v) for k, v in data.items()}
+    labels = {
+        "segment": sc.population.segments,
+        "reason": sc.reasons,
+        "status": STATUS_NAMES,
+        "legal_stage": LEGAL_NAMES,
+    }
+    return Columns(data, categories=labels, days=missing_day_columns(data))
 
 
 TEAM_KPIS = (
@@ -224,14 +231,13 @@ def _team_row(desk: TeamDesk, horizon: int) -> dict:
     }
 
 
-def _teams(sim: Simulation) -> pd.DataFrame:
-    rows = [_team_row(desk, sim.sc.horizon.days) for desk in sim.teams.values()]
-    return pd.DataFrame(rows, columns=list(TEAM_COLUMNS))
+def _teams(sim: Simulation) -> list[dict]:
+    return [_team_row(desk, sim.sc.horizon.days) for desk in sim.teams.values()]
 
 
-def _costs(sim: Simulation, teams: pd.DataFrame) -> pd.DataFrame:
+def _costs(sim: Simulation, teams: list[dict]) -> list[tuple]:
     rows = [("channel", k, t.cost) for k, t in sim.contact.tally.items()]
-    rows += [("team", r.team, r.cost) for r in teams.itertuples()]
+    rows += [("team", r["team"], r["cost"]) for r in teams]
     rows += [
         ("legal", "fees", sim.legal.tally.fees),
         ("agency", "commission", sim.agency.tally.commission),
@@ -239,16 +245,16 @@ def _costs(sim: Simulation, teams: pd.DataFrame) -> pd.DataFrame:
     ]
     if sim.recovery is not None:  # only with a [recovery] table, so runs without one keep their tables
         rows.append(("recovery", "contacts", sim.recovery.tally.cost))
-    return pd.DataFrame(rows, columns=["category", "item", "cost"])
+    return rows
 
 
-def _bucket_kpis(sim: Simulation, teams: pd.DataFrame) -> dict[str, float]:
+def _bucket_kpis(sim: Simulation, teams: list[dict]) -> dict[str, float]:
     """Collected, cost and cost to collect per delinquency bucket (``engine/accounts/ledger.py``).
 
     ``cost_unattributed`` is the cost of teams that spent no minute on any account (paid, idle).
     """
     ledger = sim.state.ledger
-    shared, idle = ledger.team_cost({r.team: float(r.cost) for r in teams.itertuples()})
+    shared, idle = ledger.team_cost({r["team"]: float(r["cost"]) for r in teams})
     cost = ledger.cost + shared
     out: dict[str, float] = {"cost_unattributed": idle}
     for b, name in enumerate(BUCKET_NAMES):
@@ -276,18 +282,18 @@ def _recovery_kpis(sim: Simulation) -> dict[str, float]:
     }
 
 
-def _conduct_kpis(sim: Simulation, accounts: pd.DataFrame) -> dict[str, float]:
+def _conduct_kpis(sim: Simulation, accounts: Columns) -> dict[str, float]:
     """Conduct, complaints, vulnerable customers and repayment offers."""
     out: dict[str, float] = {}
-    n = len(accounts)
+    n = accounts.rows
     complaints = float(accounts["complaints"].sum())
     out["complaints"] = complaints
     out["complaints_per_1000"] = 1000 * complaints / n if n else float("nan")
-    vul = accounts["vulnerable"].to_numpy()
+    vul = accounts["vulnerable"]
     n_vul = int(np.count_nonzero(vul))
 
-    def vul_sum(col: str):  # the vulnerable rows of a column, as arrays: a masked sub-table copies every column
-        return accounts[col].to_numpy()[vul].sum()
+    def vul_sum(col: str):  # the vulnerable rows of a column
+        return accounts[col][vul].sum()
 
     out["vulnerable_accounts"] = float(n_vul)
     nan = float("nan")
@@ -326,13 +332,13 @@ def run_result(sim: Simulation, seed: int, *, take: bool = False) -> RunResult:
     accounts = _accounts(sim, hv, take=take)
     teams = _teams(sim)
     costs = _costs(sim, teams)
-    kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(costs["cost"].sum()))
-    daily = sim.recorder.daily_frame()  # built once: the KPIs read it, the result returns it
-    kpis.update(metrics.liquidation_points(daily["collected_cum"].to_numpy(), kpis["owed"]))
+    category, cost = np.array([r[0] for r in costs]), np.array([r[2] for r in costs])  # as the costs table's columns
+    kpis = metrics.portfolio_kpis(accounts, sc.horizon.days, float(cost.sum()))
+    daily = sim.recorder.daily_columns()  # built once: the KPIs read it, the result returns it
+    kpis.update(metrics.liquidation_points(daily["collected_cum"], kpis["owed"]))
     lifetime = metrics.lifetime_kpis(accounts, daily, kpis, sc.economy.cost_of_funds, sc.horizon.days, sc.chargeoff.dpd)
     kpis.update(lifetime)
     kpis.update({f"terminal_collections_{k}": v for k, v in hv.by_source.items()})
-    category, cost = costs["category"].to_numpy(), costs["cost"].to_numpy()
     for cat in ("channel", "team", "legal", "agency", "complaints") + (("recovery",) if sim.recovery else ()):
         kpis[f"cost_{cat}"] = float(cost[category == cat].sum())
     kpis.update(_bucket_kpis(sim, teams))
@@ -364,14 +370,14 @@ def run_result(sim: Simulation, seed: int, *, take: bool = False) -> RunResult:
     if sim.recovery is not None:
         kpis.update(_recovery_kpis(sim))
     kpis.update(_conduct_kpis(sim, accounts))
-    for r in teams.itertuples():
+    for r in teams:
         for col in TEAM_KPIS:
-            kpis[f"team.{r.team}.{col}"] = getattr(r, col)
+            kpis[f"team.{r['team']}.{col}"] = r[col]
     for name, t in sim.contact.tally.items():
         kpis[f"channel.{name}.sent"] = t.sent
         kpis[f"channel.{name}.rpcs"] = t.rpcs
     kpis = {k: float(v) for k, v in kpis.items()}
-    events = sim.recorder.events_frame(list(sc.channels), sim.check.rule_names or ["-"], EVENT_OUTCOMES)
+    events = sim.recorder.events_table(list(sc.channels), sim.check.rule_names or ["-"], EVENT_OUTCOMES)
     meta = {
         "seed": seed,
         "scenario": sc.name,
@@ -383,8 +389,8 @@ def run_result(sim: Simulation, seed: int, *, take: bool = False) -> RunResult:
         kpis=kpis,
         daily=daily,
         accounts=accounts,
-        teams=teams,
-        costs=costs,
+        teams=Rows(teams, TEAM_COLUMNS),
+        costs=Rows(costs, ("category", "item", "cost")),
         events=events,
         meta=meta,
     )

@@ -1,13 +1,15 @@
-"""Daily series and the event log, kept in memory as columns; tables are built once at the end."""
+"""Daily series and the event log, kept in memory as columns; handed over at the end as ``Columns``."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 import numpy as np
-import pandas as pd
 
 from collectsim.engine.accounts.state import ACTIVE, AccountState
+from collectsim.results import Columns, Rows
+
+EVENT_TABLE = ("day", "time", "account", "channel", "rule", "outcome")
 
 
 class Recorder:
@@ -66,27 +68,28 @@ class Recorder:
         if self.record_events:
             self._log.many(day, accounts, channel, rule, outcome)
 
-    def daily_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.daily)
+    def daily_columns(self) -> Columns:
+        """The daily series so far, one array per column (its table is made when a caller asks for it)."""
+        return Columns({k: np.asarray(v) for k, v in self.daily.items()})
 
-    def events_frame(self, channels: list[str], rules: list[str], outcomes: tuple[str, ...]) -> pd.DataFrame | None:
+    def events_table(self, channels: list[str], rules: list[str], outcomes: tuple[str, ...]) -> Columns | Rows | None:
+        """The event log in time order (ties as logged), channel, rule and outcome as categories; None if off."""
         if not self.record_events:
             return None
         cols = self._log.columns()
         if not cols:
-            return pd.DataFrame(columns=["day", "time", "account", "channel", "rule", "outcome"])
+            return Rows([], EVENT_TABLE)
         order = np.argsort(cols["time"], kind="stable")
         t = cols["time"][order]
-        return pd.DataFrame(
-            {
-                "day": np.floor(t).astype(int),
-                "time": t,
-                "account": cols["account"][order],
-                "channel": pd.Categorical.from_codes(cols["channel"][order], channels),
-                "rule": pd.Categorical.from_codes(cols["rule"][order], rules),
-                "outcome": pd.Categorical.from_codes(cols["outcome"][order], outcomes),
-            }
-        )
+        data = {
+            "day": np.floor(t).astype(int),
+            "time": t,
+            "account": cols["account"][order],
+            "channel": cols["channel"][order],
+            "rule": cols["rule"][order],
+            "outcome": cols["outcome"][order],
+        }
+        return Columns(data, categories={"channel": channels, "rule": rules, "outcome": outcomes})
 
 
 EVENT_COLUMNS = {"time": np.float64, "account": np.int64, "channel": np.int16, "rule": np.int32, "outcome": np.int8}
