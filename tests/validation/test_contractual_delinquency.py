@@ -394,11 +394,17 @@ def test_late_fees_fall_on_due_dates_that_find_a_due_unpaid() -> None:
     assert (acc["dpd"] == 90).all()
 
 
-def test_roll_rates_follow_the_contractual_buckets() -> None:
-    """Nobody pays: every account rolls; with schedules the KPI reads the first day each bucket was reached."""
+@pytest.fixture(scope="module")
+def nobody_pays() -> dict[str, float]:
+    """KPIs of the untreated cohort in which nobody pays (seed 1), read by three tests."""
     raw = tomllib.loads(NO_TREATMENT)
     raw["reasons"]["payer"]["lambda_inf"] = 0.0
-    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    return cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+
+
+def test_roll_rates_follow_the_contractual_buckets(nobody_pays: dict[str, float]) -> None:
+    """Nobody pays: every account rolls; with schedules the KPI reads the first day each bucket was reached."""
+    k = nobody_pays
     assert k["roll_rate_1_30"] == 1.0 and k["roll_rate_30_60"] == 1.0
     assert k["write_off_account_rate"] == 1.0
 
@@ -470,10 +476,9 @@ def test_the_statement_panel_counts_cycles_by_months_late_at_the_statement() -> 
     assert sch.cycles[:, 0].tolist() == [1, 0] and sch.unpaid_cycles[:, 0].tolist() == [0, 0]
 
 
-def test_statement_no_payment_rates_read_the_panel() -> None:
+def test_statement_no_payment_rates_read_the_panel(nobody_pays: dict[str, float]) -> None:
     raw = tomllib.loads(NO_TREATMENT)
-    raw["reasons"]["payer"]["lambda_inf"] = 0.0
-    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    k = nobody_pays
     assert k["statement_no_payment_rate_1_2"] == 1.0 and k["statement_no_payment_rate_3_plus"] == 1.0
     raw["reasons"]["payer"].update(lambda_inf=0.5, ability=0.0)  # pays a share of the arrears most days
     k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
@@ -499,12 +504,11 @@ def test_the_monthly_roll_counts_each_statement_cycle_by_where_it_began_and_ende
     assert s.status[2] == CURED
 
 
-def test_statement_roll_rates_read_the_monthly_roll() -> None:
+def test_statement_roll_rates_read_the_monthly_roll(nobody_pays: dict[str, float]) -> None:
     """No payer rolls every month; minimum payers (payments never clear the arrears) hold their bucket, so
     their monthly roll is far below the share that ever reaches the next bucket."""
     raw = tomllib.loads(NO_TREATMENT)
-    raw["reasons"]["payer"]["lambda_inf"] = 0.0
-    k = cs.simulate(cs.scenario.scenario_from_dict(raw), seed=1).kpis
+    k = nobody_pays
     assert k["statement_roll_rate_30_60"] == 1.0 and k["statement_roll_rate_60_90"] == 1.0
     raw["reasons"]["payer"].update(lambda_inf=0.06, ability=0.0)
     raw["population"]["segments"]["all"]["entry_dpd"] = 31

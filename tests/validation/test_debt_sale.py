@@ -28,7 +28,20 @@ class Sold:
     legal: list[np.ndarray]
 
 
+_RUNS: dict[tuple[str, int], tuple[cs.RunResult, Sold]] = {}
+
+
 def _run(small: cs.Scenario, extra: dict, seed: int = 1) -> tuple[cs.RunResult, Sold]:
+    """A checked run with what ``sell`` saw; kept per scenario and seed (the tests only read them): the run
+    without a sale, the run that sells placed and court accounts and the plain sale each serve two tests."""
+    sc = cs.with_overrides(small, {**SHORT, **extra})
+    key = (sc.model_dump_json(), seed)
+    if key not in _RUNS:
+        _RUNS[key] = _spied_run(sc, seed)
+    return _RUNS[key]
+
+
+def _spied_run(sc: cs.Scenario, seed: int) -> tuple[cs.RunResult, Sold]:
     seen = Sold([], [], [], [])
     original = AccountState.sell
 
@@ -39,7 +52,6 @@ def _run(small: cs.Scenario, extra: dict, seed: int = 1) -> tuple[cs.RunResult, 
         seen.legal.append(self.legal_active[idx].copy())
         return original(self, idx, price, day)
 
-    sc = cs.with_overrides(small, {**SHORT, **extra})
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(AccountState, "sell", spy)
         r = cs.simulate(sc, seed=seed, check_invariants=True)

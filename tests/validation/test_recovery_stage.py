@@ -39,8 +39,17 @@ STAGE = {"recovery.days": 90}
 SEEDS = (1, 2, 3)
 
 
+_RUNS: dict[tuple[str, int], cs.RunResult] = {}
+
+
 def _run(small: cs.Scenario, extra: dict, seed: int = 1) -> cs.RunResult:
-    return cs.simulate(cs.with_overrides(small, {**CO, **extra}), seed=seed, check_invariants=True)
+    """A checked run of ``small`` with CO and ``extra``; kept per scenario and seed (the tests only read it):
+    the run without a stage, for one, serves three tests."""
+    sc = cs.with_overrides(small, {**CO, **extra})
+    key = (sc.model_dump_json(), seed)
+    if key not in _RUNS:
+        _RUNS[key] = cs.simulate(sc, seed=seed, check_invariants=True)
+    return _RUNS[key]
 
 
 def _gap(acc) -> float:
@@ -80,9 +89,10 @@ def test_contact_costs_add_up_and_money_is_conserved(small: cs.Scenario) -> None
     assert float(r.daily["cost"].sum()) == pytest.approx(k["total_cost"], rel=1e-9)
     assert _gap(r.accounts) < 1e-6
     # Accounts in or out: entered = paid off + ended + still in the stage at the horizon.
-    assert k["recovery_stage_entered"] == k["recovery_stage_paid_off"] + k["recovery_stage_ended"] + k[
-        "recovery_stage_open"
-    ]
+    assert (
+        k["recovery_stage_entered"]
+        == k["recovery_stage_paid_off"] + k["recovery_stage_ended"] + k["recovery_stage_open"]
+    )
 
 
 def test_agency_and_sale_wait_for_the_stage(small: cs.Scenario) -> None:

@@ -42,11 +42,17 @@ def closed_form(sc: cs.Scenario, t: float) -> float:
     return total
 
 
+@pytest.fixture(scope="module")
+def untreated_run(baseline: cs.Scenario) -> cs.RunResult:
+    """The untreated run (seed 21), read by each point of the curve: one simulation instead of four."""
+    return cs.simulate(untreated(baseline), seed=21)
+
+
 @pytest.mark.parametrize("t", [3, 10, 30, 90])
-def test_untreated_payment_curve(baseline: cs.Scenario, t: int) -> None:
+def test_untreated_payment_curve(baseline: cs.Scenario, untreated_run: cs.RunResult, t: int) -> None:
     """Simulated share paid by the end of day t−1 (t days of hazard) matches the closed form."""
     sc = untreated(baseline)
-    r = cs.simulate(sc, seed=21)
+    r = untreated_run
     fp = r.accounts["first_payment_day"].to_numpy()
     observed = float(((fp >= 0) & (fp < t)).mean())
     expected = closed_form(sc, t)
