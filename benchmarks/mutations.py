@@ -37,13 +37,18 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ),
     ],
     "agency_commission_zero": [
-        (f"{ENGINE}/operations/agency.py", "fee = total * self.spec.commission", "fee = 0.0"),
-        (f"{ENGINE}/operations/agency.py", "amounts * self.spec.commission", "amounts * 0.0"),
+        (
+            f"{ENGINE}/operations/agency.py",
+            "self.s.charge(idx, amounts * self.rates[tier])",
+            "self.s.charge(idx, 0.0 * amounts)",
+        ),
+        (f"{ENGINE}/operations/agency.py", "row[2] += collected * self.rates[t]", "row[2] += 0.0"),
+        (f"{ENGINE}/operations/agency.py", "fee += collected * self.rates[t]", "fee += 0.0"),
     ],
     "kept_promises_pay_nothing": [
         (
             f"{ENGINE}/accounts/behaviour.py",
-            "amount = np.minimum(s.promise_amount[kept], s.collectible(kept))",
+            "amount = np.minimum(s.promise_amount[kept], owed)",
             "amount = np.zeros(kept.size)",
         ),
     ],
@@ -75,8 +80,8 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ),
         (
             f"{ENGINE}/contact/conduct.py",
-            "return self.rule.max == 0 or now - self.times.oldest_one(i) < self.rule.window_days",
-            "return False",
+            "return lambda i, now: now - ring.item(i, ptr.item(i)) < window",
+            "return lambda i, now: False",
         ),
     ],
     "voided_counted_as_done": [

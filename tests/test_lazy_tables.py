@@ -7,6 +7,7 @@ it (a saved run) are the run's own, bit for bit.
 
 from __future__ import annotations
 
+import copy
 import pickle
 import subprocess
 import sys
@@ -78,10 +79,12 @@ def test_tables_are_made_on_first_access_then_kept(card: cs.Scenario) -> None:
 def test_pickled_result_gives_the_same_tables(card: cs.Scenario, card_run: cs.RunResult) -> None:
     """A result pickles (a process pool may send one back), with its tables made or not yet made."""
     unmade = pickle.loads(pickle.dumps(cs.simulate(card, seed=4, record_events=True)))
+    tables = {name: getattr(card_run, name) for name in TABLES}  # made before pickling
     made = pickle.loads(pickle.dumps(card_run))
+    assert set(TABLES) <= set(vars(made)) and not set(TABLES) & set(vars(unmade))
     for name in TABLES:
-        pd.testing.assert_frame_equal(getattr(unmade, name), getattr(card_run, name), check_exact=True)
-        pd.testing.assert_frame_equal(getattr(made, name), getattr(card_run, name), check_exact=True)
+        pd.testing.assert_frame_equal(getattr(unmade, name), tables[name], check_exact=True)
+        pd.testing.assert_frame_equal(getattr(made, name), tables[name], check_exact=True)
     np.testing.assert_equal(unmade.kpis, card_run.kpis)
 
 
@@ -110,4 +113,46 @@ def test_text_columns_read_as_categories() -> None:
     cols = Columns.from_frame(frame)
     np.testing.assert_array_equal(cols.is_in("status", ("cured", "sold")), [True, False, False, True])
     np.testing.assert_array_equal(cols["resolution_day"], [3.0, np.nan, np.nan, 0.0])
-    assert cols.rows == 4 and not cols["status"].flags.writeable
+    assert cols.rows == 4 and not cols["resolution_day"].flags.writeable
+    with pytest.raises(TypeError, match="'status' holds labels"):
+        cols["status"]  # codes are no numbers: a sum of them would be silently wrong
+
+
+def test_a_copy_makes_its_own_tables(card: cs.Scenario) -> None:
+    """``copy.copy`` of a result whose tables are not made yet: each copy makes every table for itself."""
+    r = cs.simulate(card, seed=4)
+    c = copy.copy(r)
+    assert len(c.accounts) == len(r.accounts) == card.population.accounts
+    assert len(r.daily) == len(c.daily) == card.horizon.days
+
+
+def test_numbers_written_as_text_or_objects_are_read_as_numbers(card_run: cs.RunResult, card: cs.Scenario) -> None:
+    """A user's table with numbers as objects or text, and segments named by numbers (a CSV's "1", "2"), gives
+    the KPIs of the run's own table; labels are never summed as numbers."""
+    acc = card_run.accounts.copy()
+    acc["paid"] = acc["paid"].astype(object)
+    acc["interest"] = acc["interest"].astype(str)
+    acc["open_at_horizon"] = acc["open_at_horizon"].astype(object)
+    acc["segment"] = acc["segment"].cat.codes + 1
+    days, cost = card.horizon.days, card_run.kpis["total_cost"]
+    kpis = metrics.portfolio_kpis(acc, days, cost)
+    kpis |= metrics.lifetime_kpis(acc, card_run.daily, kpis, card.economy.cost_of_funds, days, card.chargeoff.dpd)
+    for k in ("collected", "owed", "recovery_rate", "open_share_at_horizon", "allowance_cecl_at_horizon"):
+        assert kpis[k] == card_run.kpis[k], k
+    risk = metrics.redefault_risk(card_run.accounts)
+    per_account = metrics.by_segment(acc, risk["hazard"].set_axis(range(1, len(risk) + 1)))
+    np.testing.assert_array_equal(per_account, metrics.by_segment(card_run.accounts, risk["hazard"]))
+
+
+def test_sums_skip_missing_values_as_pandas_does() -> None:
+    """A money column with a NaN (a user's table) sums as ``Series.sum`` does: the NaN counts as nothing."""
+    frame = pd.DataFrame({"paid": [1.5, np.nan, 2.25], "payments": [1, 0, 2]})
+    cols = Columns.from_frame(frame)
+    assert metrics._total(cols["paid"]) == frame["paid"].sum() == 3.75
+    assert metrics._total(cols["payments"]) == 3
+
+
+def test_a_day_column_not_declared_as_one_still_reads_negatives_as_never() -> None:
+    """``day_column`` of ``Columns`` built without ``days``: a negative sentinel is NaN, day 0 is a day."""
+    cols = Columns({"first_payment_day": np.array([-1, 0, 7])})
+    np.testing.assert_array_equal(metrics.day_column(cols, "first_payment_day"), [np.nan, 0.0, 7.0])

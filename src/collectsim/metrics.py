@@ -8,7 +8,8 @@ bucket 31–60 into 61–90.
 Every function reads the table as ``Columns`` (numpy arrays, categorical columns as codes): the engine
 passes its own, a DataFrame (a saved run, a user's table) is converted once at entry. A sum of a column
 is ``_total``, the sum pandas' ``Series.sum`` made when these read DataFrames, so the KPIs are the same
-bit for bit. Only the per-segment risk of a contractual schedule (``redefault_risk``) still needs pandas.
+bit for bit. Only the per-segment risk of a contractual schedule (``redefault_risk``) and the weekly service
+level of a staffing run (``weekly_service``) still need pandas.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def _safe(num: float, den: float) -> float:
 
 
 def _total(values: np.ndarray) -> float:
-    """A column's sum as ``Series.sum`` makes it: NaN counts as 0, then numpy's (pairwise) sum."""
+    """A column's sum as ``Series.sum`` makes it on a numpy column: NaN counts as 0, then numpy's (pairwise) sum
+    (on a nullable ``Float64`` column with NA pandas' own sum may differ in the last bit)."""
     if values.dtype.kind == "f":
         missing = np.isnan(values)
         if missing.any():
@@ -512,7 +514,7 @@ def redefault_risk(acc: Table) -> pd.DataFrame:
     ) * entered
     parts = pd.DataFrame(
         {
-            "segment": pd.Categorical.from_codes(acc["segment"], list(acc.labels("segment"))),
+            "segment": pd.Categorical.from_codes(acc.codes("segment"), list(acc.labels("segment"))),
             "events": acc["redefaults"].astype(float),
             "days": acc["cured_days"].astype(float),
             "owed": owed,
@@ -555,7 +557,7 @@ def by_segment(acc: Table, values: pd.Series) -> np.ndarray:
     """
     acc = as_columns(acc)
     per_label = values.reindex(list(acc.labels("segment"))).to_numpy(dtype=float)
-    return np.append(per_label, np.nan)[acc["segment"]]  # code −1 (no segment) reads the NaN
+    return np.append(per_label, np.nan)[acc.codes("segment")]  # code −1 (no segment) reads the NaN
 
 
 def performing_ecl(acc: Table, rates: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:

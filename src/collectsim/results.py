@@ -77,19 +77,25 @@ def frame_days(col: pd.Series) -> np.ndarray:
     return np.where(days >= 0, days, np.nan)
 
 
-class Columns(Mapping[str, np.ndarray]):
-    """A table as read-only 1-D numpy columns, what the KPIs (``collectsim.metrics``) are computed from.
+CATEGORY_COLUMNS = frozenset({"segment", "reason", "status", "legal_stage", "channel", "rule", "outcome"})
+"""Columns that are labels whatever their dtype in a table passed in (segments named 1, 2 read back from CSV)."""
 
-    A categorical column (status, segment, legal_stage …) is its integer codes (−1: missing) with its
-    ``labels``; a day column (``days``) is floats, NaN where the day did not happen. ``to_frame`` makes the
-    DataFrame a run returns, ``from_frame`` reads one a caller passes in (a saved run, a user's table).
+
+class Columns:
+    """A table as 1-D numpy columns, what the KPIs (``collectsim.metrics``) are computed from.
+
+    A categorical column (status, segment, legal_stage …) is read only through ``is_in``, ``labels`` and
+    ``codes`` (integer codes, −1: missing), never as numbers: ``table[name]`` refuses it, so a column of labels
+    cannot be summed by mistake. A day column (``days``) is floats, NaN where the day did not happen.
+    ``to_frame`` makes the DataFrame a run returns, ``from_frame`` reads one a caller passes in (a saved run, a
+    user's table).
     """
 
     def __init__(
         self,
         data: Mapping[str, np.ndarray],
         *,
-        categories: Mapping[str, Sequence[str]] | None = None,
+        categories: Mapping[str, Sequence[Any]] | None = None,
         days: Iterable[str] = (),
     ) -> None:
         self._data = dict(data)
@@ -97,30 +103,40 @@ class Columns(Mapping[str, np.ndarray]):
         self.days = frozenset(days)
         self.rows = len(next(iter(self._data.values()))) if self._data else 0
 
-    def __getitem__(self, name: str) -> np.ndarray:
-        view = self._data[name].view()
-        view.flags.writeable = False
-        return view
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 
-    def __len__(self) -> int:
-        return len(self._data)
+    def __getitem__(self, name: str) -> np.ndarray:
+        """A column of numbers, as a view the caller should not write to (it may be the engine's own array)."""
+        if name in self._categories:
+            raise TypeError(f"column {name!r} holds labels: read it with is_in, labels or codes")
+        view = self._data[name].view()
+        view.flags.writeable = False
+        return view
 
-    def labels(self, name: str) -> tuple[str, ...]:
+    def get(self, name: str, default: Any = None) -> Any:
+        """A column of numbers, or ``default`` where the table has no such column."""
+        return self[name] if name in self._data else default
+
+    def codes(self, name: str) -> np.ndarray:
+        """A categorical column's integer codes (−1: missing), positions in ``labels(name)``."""
+        self.labels(name)
+        return self._data[name]
+
+    def labels(self, name: str) -> tuple[Any, ...]:
         """A categorical column's labels, in code order."""
+        if name not in self._categories:
+            raise TypeError(f"column {name!r} holds numbers, not labels")
         return self._categories[name]
 
-    def is_in(self, name: str, labels: Iterable[str]) -> np.ndarray:
-        """Where column ``name`` is one of ``labels`` (never where it is missing), as a boolean array.
-
-        On a categorical column one ``==`` per code, ~20x faster than pandas' ``isin`` at 1M accounts.
-        """
+    def is_in(self, name: str, labels: Iterable[Any]) -> np.ndarray:
+        """Where categorical column ``name`` is one of ``labels`` (never where it is missing), as a boolean array:
+        one ``==`` per code, ~20x faster than pandas' ``isin`` at 1M accounts."""
         wanted = set(labels)
-        if name not in self._categories:
-            return np.isin(self._data[name], list(wanted))
-        codes = self._data[name]
+        codes = self.codes(name)
         mask = np.zeros(codes.shape, dtype=bool)
         for code, label in enumerate(self._categories[name]):
             if label in wanted:
@@ -137,34 +153,53 @@ class Columns(Mapping[str, np.ndarray]):
                 cols[name] = pd.Categorical.from_codes(values, list(self._categories[name]))
             elif name in self.days:
                 never = np.isnan(values)
-                cols[name] = day_or_na(np.where(never, 0.0, values).astype(np.int64), missing=never)
+                cols[name] = day_or_na(np.where(never, 0, values).astype(np.int64), missing=never)
             else:
                 cols[name] = values
         return pd.DataFrame(cols, copy=False)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Columns:
-        """A DataFrame's columns: categoricals and text as codes, day columns (``missing_day_columns``) as
-        floats with NaN, nullable numbers as floats with NaN where they hold NA, other columns as they are."""
+        """A DataFrame's columns: day columns (``missing_day_columns``) as floats with NaN; ``CATEGORY_COLUMNS``,
+        categoricals and text that is not numbers as labels; numbers as they are, nullable ones and numbers
+        written as text (a CSV's, a user's objects) as floats with NaN where missing."""
         import pandas as pd
 
         data: dict[str, np.ndarray] = {}
-        categories: dict[str, Sequence[str]] = {}
+        categories: dict[str, Sequence[Any]] = {}
         days = missing_day_columns(frame.columns)
         for name in frame.columns:
             col = frame[name]
+            values = None if name in CATEGORY_COLUMNS or name in days else _numbers(col)
             if name in days:
                 data[name] = frame_days(col)
-            elif isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col):
+            elif values is not None:
+                data[name] = values
+            else:
                 cat = col.array if isinstance(col.dtype, pd.CategoricalDtype) else pd.Categorical(col)
                 data[name], categories[name] = np.asarray(cat.codes), list(cat.categories)
-            elif isinstance(col.dtype, np.dtype):
-                data[name] = col.to_numpy()
-            elif col.hasnans:
-                data[name] = col.to_numpy(dtype=float, na_value=np.nan)
-            else:
-                data[name] = col.to_numpy(dtype=col.dtype.numpy_dtype)
         return cls(data, categories=categories, days=days)
+
+
+def _numbers(col: pd.Series) -> np.ndarray | None:
+    """A column as numbers (None if it holds labels): numpy dtypes as they are, nullable ones as floats with NaN
+    for NA (booleans without NA stay booleans, a mask), anything else only if every value present is a number."""
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return None
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+        return col.to_numpy()
+    if pd.api.types.is_bool_dtype(col) and not col.hasnans:
+        return col.to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy(dtype=float, na_value=np.nan)
+    if pd.api.types.infer_dtype(col, skipna=True) == "boolean":
+        return _numbers(col.astype("boolean"))
+    parsed = pd.to_numeric(col, errors="coerce")
+    if parsed.isna().sum() > col.isna().sum():
+        return None  # text that is not numbers: labels
+    return parsed.to_numpy(dtype=float, na_value=np.nan)
 
 
 def as_columns(table: Columns | pd.DataFrame) -> Columns:
@@ -198,9 +233,14 @@ class _Table:
     def __get__(self, result: RunResult | None, owner: type) -> Any:
         if result is None:
             return self
-        source = result._sources.pop(self.name)
+        state = vars(result)
+        sources = state["_sources"]
+        source = sources[self.name]
         table = source.to_frame() if isinstance(source, TableSource) else source
-        vars(result)[self.name] = table
+        # A new dict of the sources left: a copy of the result (``copy.copy``) shares the old one and still
+        # makes its own table from it.
+        state["_sources"] = {k: v for k, v in sources.items() if k != self.name}
+        state[self.name] = table
         return table
 
 
@@ -209,7 +249,8 @@ class RunResult:
 
     The tables (``daily``, ``accounts``, ``teams``, ``costs``, ``events``: None unless recorded) are
     DataFrames, made on first access from the ``Columns`` or ``Rows`` the engine handed over and then
-    kept; a DataFrame passed in is kept as it is. Read-only, as a frozen dataclass.
+    kept; a DataFrame passed in is kept as it is. Its attributes cannot be assigned (it is not a dataclass:
+    ``dataclasses.replace`` does not apply).
     """
 
     daily = _Table()

@@ -263,6 +263,18 @@ def test_a_first_cure_lasting_long_enough_is_sustained_even_if_it_later_fails(ba
     assert sch.sustained(150)[0] == sustained
 
 
+def test_redefaults_are_kept_by_day_in_order_and_only_within_the_horizon() -> None:
+    """``plan_redefault`` files each cure under its day, in the order given, and drops days past the horizon."""
+    sch = schedule(accounts(6))
+    sch.plan_redefault(np.array([5, 1, 3, 0, 4]), np.array([9, 2, 9, HORIZON, 2], dtype=np.int32))
+    sch.plan_redefault(np.array([2]), np.array([9], dtype=np.int32))
+    assert sorted(sch.comebacks) == [2, 9]
+    assert [a.tolist() for a in sch.comebacks[2]] == [[1, 4]]
+    assert [a.tolist() for a in sch.comebacks[9]] == [[5, 3], [2]]
+    sch.plan_redefault(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
+    assert sorted(sch.comebacks) == [2, 9]
+
+
 NO_TREATMENT = """
 name = "redefault"
 [horizon]

@@ -36,6 +36,7 @@ from collectsim.plots._style import (
     _require,
     _thousands,
 )
+from collectsim.results import as_columns
 
 
 def liquidation_curves(runs: pd.DataFrame, group: str | None = "policy") -> Figure:
@@ -250,8 +251,9 @@ def _contractual_roll_matrix(accounts: pd.DataFrame, horizon: int) -> tuple[np.n
     cure, wo = np.isin(status, RESOLVED_AS_CURE), np.isin(status, CHARGED_OFF)
     out = np.full((ROLL_BUCKETS, len(ROLL_OUTCOMES)), np.nan)
     counts = np.zeros(ROLL_BUCKETS, dtype=int)
+    columns = as_columns(accounts)  # converted once, not once per bucket
     for b in range(1, ROLL_BUCKETS + 1):
-        base, rolled = contractual_reach(accounts, horizon, b)
+        base, rolled = contractual_reach(columns, horizon, b)
         n = int(base.sum())
         counts[b - 1] = n
         if n == 0:
