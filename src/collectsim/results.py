@@ -22,7 +22,7 @@ functions here that make or read a DataFrame.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,16 +50,20 @@ def day_or_na(days: np.ndarray, missing: np.ndarray | None = None) -> pd.arrays.
     """
     import pandas as pd
 
-    days = np.asarray(days)
-    mask = days < 0 if missing is None else np.asarray(missing, dtype=bool)
+    days, mask = _never(days, missing)
     return pd.arrays.IntegerArray(np.where(mask, 0, days).astype(np.int64), mask)
 
 
 def day_or_nan(days: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
     """A day (or DPD) column as floats, NaN where it did not happen (as ``day_or_na``): the form KPIs read."""
-    days = np.asarray(days)
-    mask = days < 0 if missing is None else np.asarray(missing, dtype=bool)
+    days, mask = _never(days, missing)
     return np.where(mask, np.nan, days.astype(float))
+
+
+def _never(days: np.ndarray, missing: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``days`` as an array, and where the day did not happen: ``missing``, else a negative day (a sentinel)."""
+    days = np.asarray(days)
+    return days, days < 0 if missing is None else np.asarray(missing, dtype=bool)
 
 
 def frame_days(col: pd.Series) -> np.ndarray:
@@ -106,9 +110,6 @@ class Columns:
     def __contains__(self, name: object) -> bool:
         return name in self._data
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
     def __getitem__(self, name: str) -> np.ndarray:
         """A column of numbers, as a view the caller should not write to (it may be the engine's own array)."""
         if name in self._categories:
@@ -152,8 +153,7 @@ class Columns:
             if name in self._categories:
                 cols[name] = pd.Categorical.from_codes(values, list(self._categories[name]))
             elif name in self.days:
-                never = np.isnan(values)
-                cols[name] = day_or_na(np.where(never, 0, values).astype(np.int64), missing=never)
+                cols[name] = day_or_na(values, missing=np.isnan(values))
             else:
                 cols[name] = values
         return pd.DataFrame(cols, copy=False)
@@ -170,10 +170,9 @@ class Columns:
         days = missing_day_columns(frame.columns)
         for name in frame.columns:
             col = frame[name]
-            values = None if name in CATEGORY_COLUMNS or name in days else _numbers(col)
             if name in days:
                 data[name] = frame_days(col)
-            elif values is not None:
+            elif name not in CATEGORY_COLUMNS and (values := _numbers(col)) is not None:
                 data[name] = values
             else:
                 cat = col.array if isinstance(col.dtype, pd.CategoricalDtype) else pd.Categorical(col)
