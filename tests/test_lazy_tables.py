@@ -156,3 +156,12 @@ def test_a_day_column_not_declared_as_one_still_reads_negatives_as_never() -> No
     """``day_column`` of ``Columns`` built without ``days``: a negative sentinel is NaN, day 0 is a day."""
     cols = Columns({"first_payment_day": np.array([-1, 0, 7])})
     np.testing.assert_array_equal(metrics.day_column(cols, "first_payment_day"), [np.nan, 0.0, 7.0])
+
+
+def test_a_column_is_read_as_what_it_holds() -> None:
+    """``get`` gives a column of numbers or the default where there is none; ``labels`` refuses numbers."""
+    cols = Columns({"dpd": np.array([3, 40]), "status": np.array([0, 1])}, categories={"status": ("active", "cured")})
+    np.testing.assert_array_equal(cols.get("dpd", 0), [3, 40])
+    assert cols.get("arrears", 0.0) == 0.0 and cols.labels("status") == ("active", "cured")
+    with pytest.raises(TypeError, match="'dpd' holds numbers, not labels"):
+        cols.labels("dpd")
