@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 import collectsim as cs
+from collectsim.scenario.rulebooks import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("accounts", "daily", "teams", "costs", "events")
@@ -56,6 +57,12 @@ def main() -> None:
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
         sc = cs.load_scenario(path, overrides={"population.accounts": args.accounts})
         print(path.stem, fingerprint(cs.simulate(sc, seed=7, record_events=True)))
+    # Every shipped rulebook, enforced and audited, on the scenario without rules (most are in no scenario).
+    for preset in PRESETS:
+        for mode in ("enforce", "audit"):
+            over = {"population.accounts": args.accounts, "conduct.presets": [preset], "conduct.mode": mode}
+            sc = cs.load_scenario(ROOT / "scenarios" / "conduct_none.toml", overrides=over)
+            print(f"conduct_none+{preset}:{mode}", fingerprint(cs.simulate(sc, seed=7, record_events=True)))
 
 
 if __name__ == "__main__":

@@ -125,3 +125,26 @@ def test_a_cap_of_zero_stops_every_action_in_both_checks() -> None:
     one.times.add(np.array([1]), 4.0)
     for now, full in ((5.0, [False, True, False]), (10.9, [False, True, False]), (11.0, [False, False, False])):
         assert [one.full_one(i, now) for i in range(3)] == one.full(np.arange(3), np.full(3, now)).tolist() == full
+
+
+@pytest.mark.parametrize("mode", ["enforce", "audit"])
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_record_one_agrees_with_record(preset: str, mode: str) -> None:
+    """Counting attempts one at a time leaves the caps' rings, the conversation times and the audit's crew
+    tally as counting them all at once does, for every channel and outcome (caps that count only connected or
+    only unanswered attempts included)."""
+    vec, one = _rules(preset, mode), _rules(preset, mode)
+    rng = np.random.default_rng(4)
+    for step, cid in enumerate(rng.integers(0, len(vec.kinds), 40).tolist()):
+        idx = np.sort(rng.choice(N, 25, replace=False))
+        outcome = rng.integers(0, 3, idx.size)
+        now = 12.0 + step * 0.37
+        vec.record(cid, idx, outcome, now)
+        for i, o in zip(idx.tolist(), outcome.tolist(), strict=True):
+            one.record_one(cid, i, o, now)
+    for a, b in zip(vec.caps, one.caps, strict=True):
+        np.testing.assert_array_equal(a.times.ring, b.times.ring)
+        np.testing.assert_array_equal(a.times.ptr, b.times.ptr)
+    np.testing.assert_array_equal(vec.conv_time, one.conv_time)
+    assert vec.violations == one.violations
+    assert any((c.times.ptr > 0).any() for c in one.caps) or not one.caps

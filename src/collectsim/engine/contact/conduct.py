@@ -32,7 +32,7 @@ class _CapState:
         self.times = RecentTimes(n, rule.max)
         self.full_one = self._make_full_one()
 
-    def full(self, idx: np.ndarray, now: np.ndarray) -> np.ndarray:
+    def full(self, idx: np.ndarray, now: np.ndarray | float) -> np.ndarray:
         if self.rule.max == 0:
             return np.ones(idx.size, dtype=bool)
         return now - self.times.oldest(idx) < self.rule.window_days
@@ -87,17 +87,24 @@ class ConductRules:
         self.active = bool(self.rules.all())
         self._offset_list = _offsets_by_account(offsets, state.pop.segment) if self.rules.hours else []
         self._checks_one = [[self._check_one(r) for r in rules] for rules in self._applies]
-        # Per channel, for ``record_one``: the caps an attempt may count towards and whether it is a conversation.
-        self._caps_one = [[(r.times, r.rule.counts) for r in rs if isinstance(r, _CapState)] for rs in self._applies]
+        self._tests_one = [[violates for _, violates, _ in checks] for checks in self._checks_one]
+        # Per channel: its caps (for ``held_today``) and how ``record_one`` counts an attempt towards them.
+        self._caps_of = [[r for r in rs if isinstance(r, _CapState)] for rs in self._applies]
+        self._counters_one = [[self._counter_one(c) for c in caps] for caps in self._caps_of]
         self._conversation = [k in CONVERSATIONS for k in kinds]
+        self._crew_counted = [k == "visit" and self.audit for k in kinds]
         # Team work under hours rules: each borrower's time zone, and each channel's local window (the
         # intersection of the hours rules that apply to it; index 0, always open, where none does).
+        # An item's group is zone × spans + span, in the smallest integer type that holds every group: the day's
+        # list is gathered from these per account (a small type is fewer cache misses) and then sorted by group
+        # (numpy's stable sort of 8- or 16-bit keys is a radix sort, ~5× faster).
         zone_offsets, zone = np.unique(offsets, return_inverse=True)
         self._zone_offsets = zone_offsets.tolist()
-        self._zone = zone[state.pop.segment]
         spans = [self._local_window(cid) for cid in range(len(channel_names))]
         self._spans = [None, *sorted({s for s in spans if s is not None})]
-        self._span_of = np.array([self._spans.index(s) for s in spans], dtype=np.int64)
+        group = np.min_scalar_type(len(self._zone_offsets) * len(self._spans))
+        self._group_base = (zone * len(self._spans)).astype(group)[state.pop.segment]
+        self._span_of = np.array([self._spans.index(s) for s in spans], dtype=group)
 
     def _local_window(self, cid: int) -> tuple[float, float] | None:
         """The local hours (from, to) in which every hours rule of channel ``cid`` allows contact (None: no rule)."""
@@ -165,6 +172,14 @@ class ConductRules:
     def screen_one(self, cid: int, i: int, now: float) -> tuple[bool, bool]:
         """Scalar twin of ``screen`` for team work (the hot path); a stopped item is tallied here:
         deferred (it goes back to the queue) unless a stop or forbearance rule blocks it for good."""
+        for violates in self._tests_one[cid]:
+            if violates(i, now):
+                return self._stopped_one(cid, i, now)
+        return True, False
+
+    def _stopped_one(self, cid: int, i: int, now: float) -> tuple[bool, bool]:
+        """``screen_one`` of an item some rule stops: every rule asked in order (the tests are pure), so the first
+        is tallied, a later final rule makes it a block, and audit mode counts each breach."""
         allowed, deferrable, first = True, True, None
         for name, violates, final in self._checks_one[cid]:
             if not violates(i, now):
@@ -220,13 +235,12 @@ class ConductRules:
         held = np.zeros(idx.size, dtype=bool)
         if self.audit or not self.caps or idx.size == 0:
             return held
-        for cid, rules in enumerate(self._applies):
-            caps = [r for r in rules if isinstance(r, _CapState)]
+        for cid, caps in enumerate(self._caps_of):
             sel = np.flatnonzero(chan == cid) if caps else None
             if sel is None or sel.size == 0:
                 continue
             for cap in caps:
-                hit = sel[cap.full(idx[sel], np.full(sel.size, now))]
+                hit = sel[cap.full(idx[sel], now)]
                 new = hit[~held[hit]]
                 held[new] = True
                 self.deferred[cap.rule.name] += int(new.size)
@@ -238,9 +252,8 @@ class ConductRules:
         rules (in audit mode too: nothing is stopped)."""
         if self.audit or not self.rules.hours:
             return None
-        groups = self._zone[idx] * len(self._spans) + self._span_of[chan]
         windows = [self._windows(day, o, s) for o in self._zone_offsets for s in self._spans]
-        return groups, windows
+        return self._group_base[idx] + self._span_of[chan], windows
 
     @staticmethod
     def _windows(day: int, offset: float, span: tuple[float, float] | None) -> list[tuple[float, float]]:
@@ -280,14 +293,22 @@ class ConductRules:
             for crew in self.crew_rules:
                 self.violations[crew.name] += idx.size
 
+    @staticmethod
+    def _counter_one(cap: _CapState) -> tuple[Callable[[int, float], None], int | None]:
+        """How ``record_one`` counts an attempt towards a cap: the ring's ``add_one``, and the outcome the cap
+        counts (None: any attempt)."""
+        counts = cap.rule.counts
+        want = None if counts == "attempts" else RIGHT_PARTY if counts == "connected" else NO_ANSWER
+        return cap.times.add_one, want
+
     def record_one(self, cid: int, i: int, outcome: int, now: float) -> None:
         """Scalar twin of ``record``."""
-        for times, counts in self._caps_one[cid]:
-            if counts == "attempts" or outcome == (RIGHT_PARTY if counts == "connected" else NO_ANSWER):
-                times.add_one(i, now)
+        for add_one, want in self._counters_one[cid]:
+            if want is None or outcome == want:
+                add_one(i, now)
         if outcome == RIGHT_PARTY and self._conversation[cid]:
             self.conv_time[i] = now
-        if self.kinds[cid] == "visit" and self.audit:
+        if self._crew_counted[cid]:
             for crew in self.crew_rules:
                 self.violations[crew.name] += 1
 

@@ -22,9 +22,10 @@ waiting, so Little's law (∫Q dt = Σ waits) can be checked on every queue.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -34,32 +35,30 @@ PriorityKey = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Windows = list[list[tuple[float, float]]]  # per group, today's [from, to) intervals in run time
 
 
+Item = tuple[int, int, int, int, float]  # (position in today's list, account, channel, rule, enqueue time)
+
+
 class _Stretches:
-    """The positions of one group's items, read front to back, turned into Python ints in growing stretches
-    (a carried backlog is long and agents reach only its front). ``head`` is the next position (None: none
-    left), kept current so that choosing among the open groups reads an attribute, not a call per group."""
+    """One group's items, read front to back, turned into Python tuples in growing stretches (a carried backlog
+    is long and agents reach only its front). ``head`` is the next item (None: none left) and ``step`` moves it
+    on: both read by the picker without a call of its own. An item leads with its position, which is unique,
+    so comparing two items compares their places in the day's order."""
 
-    __slots__ = ("_all", "_at", "_from", "_list", "head")
+    __slots__ = ("head", "step")
 
-    def __init__(self, positions: np.ndarray) -> None:
-        self._all = positions
-        self._list: list[int] = []
-        self._at = 0  # next item, counted over the whole group
-        self._from = 0  # where _list starts
-        self.head = self._read()
+    def __init__(self, positions: np.ndarray, columns: tuple[np.ndarray, ...]) -> None:
+        self.step = itertools.chain.from_iterable(self._pieces(positions, columns)).__next__
+        self.head = self.step()
 
-    def _read(self) -> int | None:
-        j = self._at - self._from
-        if j >= len(self._list):
-            if self._at >= self._all.size:
-                return None
-            self._list = self._all[self._at : self._at + max(256, 2 * len(self._list))].tolist()
-            self._from, j = self._at, 0
-        return self._list[j]
-
-    def advance(self) -> None:
-        self._at += 1
-        self.head = self._read()
+    @staticmethod
+    def _pieces(positions: np.ndarray, columns: tuple[np.ndarray, ...]) -> Iterator[Iterable[Item | None]]:
+        size, at = 256, 0
+        while at < positions.size:
+            part = positions[at : at + size]
+            yield zip(part.tolist(), *(c[part].tolist() for c in columns), strict=True)
+            at += size
+            size *= 2
+        yield [None]
 
 
 class _WindowPicker:
@@ -67,11 +66,12 @@ class _WindowPicker:
     among the groups whose window is open now. Which groups are open changes only at a window's edge, so the
     open set is kept until the next edge."""
 
-    def __init__(self, groups: np.ndarray, windows: Windows) -> None:
+    def __init__(self, groups: np.ndarray, windows: Windows, columns: tuple[np.ndarray, ...]) -> None:
+        """``groups`` and ``columns`` (accounts, channels, rules, enqueue times) are per item of today's list."""
         order = np.argsort(groups, kind="stable")  # positions grouped, each group in the day's order
-        bounds = np.searchsorted(groups[order], np.arange(len(windows) + 1))
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(groups, minlength=len(windows)))))
         self._groups = [
-            (_Stretches(order[bounds[g] : bounds[g + 1]]), windows[g])
+            (_Stretches(order[bounds[g] : bounds[g + 1]], columns), windows[g])
             for g in range(len(windows))
             if bounds[g + 1] > bounds[g]
         ]
@@ -85,17 +85,17 @@ class _WindowPicker:
         self._until = self._edges[k] if k < len(self._edges) else math.inf
         self._open = [items for items, windows in self._groups if any(lo <= now < hi for lo, hi in windows)]
 
-    def pick(self, now: float) -> int | None:
+    def pick(self, now: float) -> Item | None:
         if now >= self._until:
             self._reopen(now)
         best, first = None, None
         for items in self._open:
-            p = items.head
-            if p is not None and (first is None or p < first):
-                best, first = items, p
+            head = items.head
+            if head is not None and (first is None or head < first):
+                best, first = items, head
         if best is None:
             return None
-        best.advance()
+        best.head = best.step()
         return first
 
     def openings(self, now: float) -> list[float]:
@@ -217,7 +217,8 @@ class OutboundQueue:
             groups = None if groups is None else groups[wanted]
         order = np.argsort(key(acct, enq), kind="stable")
         if held is not None and held.any():
-            order = np.concatenate([order[~held[order]], order[held[order]]])  # held ones after today's
+            last = held[order]
+            order = np.concatenate([order[~last], order[last]])  # held ones after today's
             self.held_today = int(held.sum())
         else:
             self.held_today = 0
@@ -233,7 +234,8 @@ class OutboundQueue:
         self._today = self._acct.size - self.held_today
         self._picker = None
         if groups is not None and windows is not None:
-            self._picker = _WindowPicker(groups[: self._today], windows)
+            columns = (self._acct, self._chan, self._rule, self._enq)
+            self._picker = _WindowPicker(groups[: self._today], windows, columns)
             self._gone = np.zeros(self._today, dtype=bool)
         self._ntaken = 0
         self._unlist()
@@ -266,12 +268,13 @@ class OutboundQueue:
             acct, chan, rule, enq = self._urgent.popleft()
             return self._taken(acct, chan, rule, enq, now)
         if self._picker is not None:
-            p = self._picker.pick(now)
-            if p is None:
+            item = self._picker.pick(now)
+            if item is None:
                 return None
+            p, acct, chan, rule, enq = item
             self._gone[p] = True
             self._ntaken += 1
-            return self._taken(self._acct.item(p), self._chan.item(p), self._rule.item(p), self._enq.item(p), now)
+            return self._taken(acct, chan, rule, enq, now)
         k = self._ptr
         if k >= self._today:
             return None
