@@ -148,3 +148,21 @@ def test_record_one_agrees_with_record(preset: str, mode: str) -> None:
     np.testing.assert_array_equal(vec.conv_time, one.conv_time)
     assert vec.violations == one.violations
     assert any((c.times.ptr > 0).any() for c in one.caps) or not one.caps
+
+
+@pytest.mark.parametrize("mode", ["enforce", "audit"])
+def test_a_list_of_one_item_at_its_cap_is_held_unless_audited(mode: str) -> None:
+    """The list-time cap screen works item by item, down to a list (and a channel) of one; audit mode stops
+    nothing, so it holds nothing and tallies no deferral."""
+    c = _rules("us_ma", mode)
+    cap = next(cap for cap in c.caps if "call" in cap.rule.kinds)
+    call = next(cid for cid, caps in enumerate(c._caps_of) if cap in caps and c.kinds[cid] == "call")
+    c.deferred.clear()
+    i, now = 7, 20.0
+    for _ in range(cap.rule.max):
+        cap.times.add(np.array([i]), now - 0.5)
+    held = c.held_today(np.array([i]), np.array([call], dtype=np.int16), now)
+    assert held.tolist() == [mode == "enforce"]
+    assert sum(c.deferred.values()) == (mode == "enforce")
+    j = next(j for j in range(N) if not cap.full_one(j, now))
+    assert c.held_today(np.array([j]), np.array([call], dtype=np.int16), now).tolist() == [False]
