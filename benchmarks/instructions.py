@@ -78,6 +78,7 @@ def main() -> None:
     if not (src / "src" / "collectsim").is_dir():
         _fail(f"--src {src} is not a collectsim checkout (no src/collectsim)")
     presets = [p.strip() for p in args.presets.split(",") if p.strip()]
+    # Checked against this checkout's rulebooks: a --src tree with other presets is measured only where they agree.
     unknown = [p for p in presets if p != "none" and p not in PRESETS]
     if unknown or not presets:
         _fail(f"--presets takes none and {', '.join(sorted(PRESETS))}; not {unknown or 'nothing'}")

@@ -132,7 +132,9 @@ def _rule_variants() -> dict[str, tuple[Path, dict[str, Any]]]:
 
 
 def work_ratios(section: str, n: int, seed: int, repeat: int) -> dict[str, Any]:
-    """CPU of each variant of ``section`` (min over ``repeat`` interleaved rounds) in this one process."""
+    """CPU of each variant of ``section`` over ``repeat`` rounds in this one process (``--ratio-rounds``): every
+    round runs each variant once, so the caller judges the median of the rounds' paired ratios and prints the
+    min/min ratio beside it."""
     variants: dict[str, tuple[Any, dict[str, Any]]]
     if section == "rules":
         variants = {k: (_load(p, n, ov), {}) for k, (p, ov) in _rule_variants().items()}

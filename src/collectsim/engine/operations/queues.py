@@ -41,7 +41,7 @@ Item = tuple[int, int, int, int, float]  # (position in today's list, account, c
 class _Stretches:
     """One group's items, read front to back, turned into Python tuples in growing stretches (a carried backlog
     is long and agents reach only its front). ``head`` is the next item (None: none left) and ``step`` moves it
-    on: both read by the picker without a call of its own. An item leads with its position, which is unique,
+    on: both are plain attributes, so the picker reads them with no method call in between. An item leads with its position, which is unique,
     so comparing two items compares their places in the day's order."""
 
     __slots__ = ("head", "step")
@@ -67,7 +67,9 @@ class _WindowPicker:
     open set is kept until the next edge."""
 
     def __init__(self, groups: np.ndarray, windows: Windows, columns: tuple[np.ndarray, ...]) -> None:
-        """``groups`` and ``columns`` (accounts, channels, rules, enqueue times) are per item of today's list."""
+        """``groups`` holds one window group per item of today's list (held items excluded); ``columns`` are the
+        queue's whole item arrays (accounts, channels, rules, enqueue times), of which only the first
+        ``groups.size`` are read."""
         order = np.argsort(groups, kind="stable")  # positions grouped, each group in the day's order
         bounds = np.concatenate(([0], np.cumsum(np.bincount(groups, minlength=len(windows)))))
         self._groups = [
@@ -217,8 +219,8 @@ class OutboundQueue:
             groups = None if groups is None else groups[wanted]
         order = np.argsort(key(acct, enq), kind="stable")
         if held is not None and held.any():
-            last = held[order]
-            order = np.concatenate([order[~last], order[last]])  # held ones after today's
+            held_in_order = held[order]
+            order = np.concatenate([order[~held_in_order], order[held_in_order]])  # held ones after today's
             self.held_today = int(held.sum())
         else:
             self.held_today = 0
