@@ -41,8 +41,8 @@ Item = tuple[int, int, int, int, float]  # (position in today's list, account, c
 class _Stretches:
     """One group's items, read front to back, turned into Python tuples in growing stretches (a carried backlog
     is long and agents reach only its front). ``head`` is the next item (None: none left) and ``step`` moves it
-    on: both are plain attributes, so the picker reads them with no method call in between. An item leads with its position, which is unique,
-    so comparing two items compares their places in the day's order."""
+    on: both are plain attributes, so the picker reads them with no method call in between. An item leads with
+    its position, which is unique, so comparing two items compares their places in the day's order."""
 
     __slots__ = ("head", "step")
 
