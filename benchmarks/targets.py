@@ -261,12 +261,14 @@ def work_floor(n: int, seed: int, repeat: int) -> dict[str, Any]:
     the agents' part can cost while collectors are simpy processes (DESIGN: simpy for collectors working a queue).
 
     The agents are timed by wrapping each agent's generator, so the wrapper's own resume (a generator frame)
-    falls in the rest; the timer calls are taken off the agents' CPU.
+    falls in the rest; the timer calls are taken off the agents' CPU. A team's list for the day is built
+    (vectorised) when its first agent asks for work: that is timed apart and counted in the rest.
     """
     import simpy
 
     import collectsim as cs
     from collectsim.engine.operations.teams import TeamDesk
+    from collectsim.engine.operations.teamwork import TeamWork
 
     sc = _load(BASELINE, n)
     _cpu_of_run(_load(BASELINE, 1_000), seed)
@@ -289,15 +291,22 @@ def work_floor(n: int, seed: int, repeat: int) -> dict[str, Any]:
             resumes[0] += 1
             value = yield event
 
-    TeamDesk._agent = timed
+    opening, lists = TeamWork._open_day, [0.0]
+
+    def timed_opening(work: Any, first: Any, day: int) -> None:
+        t0 = time.process_time()
+        opening(work, first, day)
+        lists[0] += time.process_time() - t0
+
+    TeamDesk._agent, TeamWork._open_day = timed, timed_opening
     try:
         best = math.inf
         for _ in range(repeat):
-            spent[0], resumes[0], agents[0] = 0.0, 0, 0
+            spent[0], resumes[0], agents[0], lists[0] = 0.0, 0, 0, 0.0
             r = cs.simulate(sc, seed=seed)
-            best = min(best, spent[0])
+            best = min(best, spent[0] - lists[0])
     finally:
-        TeamDesk._agent = agent
+        TeamDesk._agent, TeamWork._open_day = agent, opening
     in_agents = best - resumes[0] * _timer_pair_cost()
     attempts = sum(v for k, v in r.kpis.items() if k.startswith("team.") and k.endswith(".attempts"))
 
