@@ -250,3 +250,22 @@ def test_sweep_without_kpis_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
     f = _sweep(tmp_path, "kpis = []\n" + LHS.replace("lhs", "sobol") + "low = 1\nhigh = 6\n")
     f.write_text(f.read_text().replace('kpis = ["recovery_rate"]\n', ""))
     _refused(["sweep", str(f), "--results", str(tmp_path / "r")], capsys, "kpis: must not be empty")
+
+
+def test_misspelled_target_kpi_is_refused_before_any_replication(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`compare --target-kpi` naming no KPI is one line naming the flag and the nearest KPI, before any run."""
+    import collectsim.experiments as experiments
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("replications started before --target-kpi was checked")
+
+    monkeypatch.setattr(experiments, "compare", refuse)
+    argv = ["compare", BASELINE, BASELINE, "--target-kpi", "recovery_rat", "--target-half-width", "0.01"]
+    _refused(
+        [*argv, "--results", str(tmp_path / "out")],
+        capsys,
+        "--target-kpi: 'recovery_rat' is not a KPI; did you mean 'recovery_rate'?",
+    )
+    assert not (tmp_path / "out").exists()

@@ -451,6 +451,8 @@ def test_paired_difference_is_shown_relative_to_the_champion(res: Results, figs:
         assert lines[0].get_xdata()[0] == pytest.approx(expected)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert f"P(better) {s.loc[('total_cost', 'soft'), 'p_better']:.0%}" in texts
+    for kpi in ("complaints_per_1000", "roll_rate_30_60"):  # conduct and the roll weigh in the choice too
+        assert _by_gid(fig, f"diff:{kpi}:soft"), kpi
     with pytest.raises(ValueError, match="champion"):
         plots.paired_differences(res.comparison.summary(), "nobody")
 
@@ -493,6 +495,9 @@ def test_sweep_on_a_sampled_design_averages_per_point(res: Results) -> None:
     np.testing.assert_allclose(means.get_xdata(), per_point[param])
     np.testing.assert_allclose(means.get_ydata(), per_point["total_cost"])
     assert means.get_linestyle() == "None"  # sampled points are not joined
+    assert means.axes.get_ylabel() == "total cost (currency units)"  # no currency given: none is made up
+    labelled = plots.sweep_responses(table, res.sobol.parameters, ["total_cost"], "EUR")
+    assert labelled.axes[0].get_ylabel() == "total cost (EUR)"  # a report labels money in the scenario's currency
 
 
 def test_sobol_bars_show_the_indices(res: Results, figs: dict[str, Figure]) -> None:

@@ -114,7 +114,8 @@ def test_staff_tables_show_the_marginal_npv_with_its_interval(made: tuple[str, P
     later = summary.iloc[1:]
     assert later["marginal_npv_per_agent_half_width"].gt(0).all()
     for r in later.itertuples():
-        cell = f"{r.marginal_npv_per_agent:,.0f} ± {r.marginal_npv_per_agent_half_width:,.0f}"
+        sign = "−" if r.marginal_npv_per_agent < 0 else ""  # a true minus, before the currency
+        cell = f"{sign}USD {abs(r.marginal_npv_per_agent):,.0f} ± {r.marginal_npv_per_agent_half_width:,.0f}"
         assert f"<td>{cell}</td>" in page, cell
         assert cell in printed, cell
     assert "marginal NPV per agent ± paired 95%" in page

@@ -308,25 +308,25 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
         header = ["headcount", "recovery", "", "net recovery", "", "total cost", "", "service", "", "backlog"]
         header += ["utilisation", "marginal net/agent", "marginal NPV/agent"]
 
-        def pm(value: float, spec: str) -> str:
-            """'±half-width' (percentage points for shares), or nothing where there is none (one replication)."""
-            return "" if math.isnan(value) else "±" + format(value, spec)
+        def pm(value: float, spec: str, unit: str = "") -> str:
+            """'±half-width' (``unit`` " pp" for shares), or nothing where there is none (one replication)."""
+            return "" if math.isnan(value) else "±" + format(value, spec) + unit
 
         rows = [
             [
                 f"{r.headcount}",
                 f"{r.recovery_rate:.2%}",
-                pm(r.recovery_rate_half_width * 100, ".2f"),
+                pm(r.recovery_rate_half_width * 100, ".2f", " pp"),
                 f"{cur} {r.net_recovery:,.0f}",
                 pm(r.net_recovery_half_width, ",.0f"),
                 f"{cur} {r.total_cost:,.0f}",
                 pm(r.total_cost_half_width, ",.0f"),
                 f"{r.service_level:.1%}",
-                pm(r.service_level_half_width * 100, ".1f"),
+                pm(r.service_level_half_width * 100, ".1f", " pp"),
                 f"{r.backlog_mean:,.0f}",
                 f"{r.utilisation:.1%}",
-                number_or_dash(r.marginal_net_per_agent, ",.0f"),
-                marginal_npv_cell(r),
+                money_cell(r.marginal_net_per_agent, float("nan"), cur),
+                marginal_npv_cell(r, cur),
             ]
             for r in s.itertuples()
         ]
@@ -419,21 +419,20 @@ def number_or_dash(value: float, spec: str) -> str:
     return "—" if value != value else format(value, spec)
 
 
-def number_with_interval(value: float, half_width: float, spec: str) -> str:
-    """'value ± half-width' in one cell; the value alone where there is no interval (one replication, or
-    a folder saved before the half-width was), a dash where there is no value."""
+def money_cell(value: float, half_width: float, currency: str) -> str:
+    """'−USD 1,234 ± 56': money with its sign in front of the currency (as ``fmt_diff``), the half-width
+    where there is one, a dash where there is no value."""
     if value != value:
         return "—"
-    if half_width != half_width:
-        return format(value, spec)
-    return f"{format(value, spec)} ± {format(half_width, spec)}"
+    text = f"{'−' if value < 0 else ''}{currency} {abs(value):,.0f}"
+    return text if half_width != half_width else f"{text} ± {half_width:,.0f}"
 
 
-def marginal_npv_cell(row) -> str:
+def marginal_npv_cell(row, currency: str) -> str:
     """A staffing curve's marginal NPV per agent with its paired 95% interval, for the terminal and the report."""
     nan = float("nan")
     value = getattr(row, "marginal_npv_per_agent", nan)
-    return number_with_interval(value, getattr(row, "marginal_npv_per_agent_half_width", nan), ",.0f")
+    return money_cell(value, getattr(row, "marginal_npv_per_agent_half_width", nan), currency)
 
 
 def conduct_table(result: RunResult, scenario) -> str:

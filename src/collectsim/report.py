@@ -31,6 +31,7 @@ from collectsim.present import (
     fmt_p_better,
     fmt_value,
     marginal_npv_cell,
+    money_cell,
     number_or_dash,
     pct_or_na,
 )
@@ -242,7 +243,9 @@ def _run(folder: Path) -> Report:
         )
     rep.tables.append(
         (
-            "Teams",
+            # Low utilisation beside a low service level reads as a contradiction until one sees the peak.
+            "Teams (utilisation and service level over the whole horizon: a team's work comes while its stage "
+            "is full, see 'Team utilisation and queues' below)",
             _table(
                 [
                     "team",
@@ -282,7 +285,11 @@ def _horizon_rows(kpis: dict, sc: Scenario) -> list[list[str]]:
         return f"{sc.currency} {v:,.0f}"
 
     rows = [
-        [f"still open at day {day} (share of the opening balance)", f"{kpis['open_share_at_horizon']:.1%}"],
+        [
+            f"still in collection at day {day}, charged-off balances still worked included "
+            "(share of the opening balance)",
+            f"{kpis['open_share_at_horizon']:.1%}",
+        ],
     ]
     for src in ("in_house", "agency", "legal", "offers"):
         v = kpis.get(f"terminal_collections_{src}", 0.0)
@@ -328,9 +335,7 @@ def verdicts(summary: pd.DataFrame, policies: list[str], currency: str) -> list[
             continue
         best = (sub["mean"] * sign).idxmax()
         if best == champ:
-            others = sub.drop(index=champ)
-            p_any = float((1 - others["p_better"]).min()) if len(others) else float("nan")
-            rows.append([kpi, f"{champ} (champion)", "—", fmt_p_better(kpi, p_any), _sureness(p_any)])
+            rows.append(_champion_row(kpi, sub.drop(index=champ), champ, currency))
         else:
             r = sub.loc[best]
             rows.append(
@@ -343,6 +348,19 @@ def verdicts(summary: pd.DataFrame, policies: list[str], currency: str) -> list[
                 ]
             )
     return rows
+
+
+def _champion_row(kpi: str, others: pd.DataFrame, champ: str, currency: str) -> list[str]:
+    """The champion leads on ``kpi`` on average: by how much over the challenger nearest to it, and how sure it
+    is ahead of every challenger (the least sure of its pairings)."""
+    p = float((1 - others["p_better"]).min()) if len(others) else float("nan")
+    gaps = others["diff"] * direction(kpi)
+    if gaps.isna().all():  # no challenger, or no difference to measure (the KPI is undefined in a run)
+        return [kpi, f"{champ} (champion)", "—", fmt_p_better(kpi, p), _sureness(p)]
+    nearest = gaps.idxmax()
+    r = others.loc[nearest]
+    lead = f"{fmt_diff(kpi, -r['diff'], r['diff_half_width'], currency)} over {nearest}"
+    return [kpi, f"{champ} (champion)", lead, fmt_p_better(kpi, p), _sureness(p)]
 
 
 def _compare(folder: Path) -> Report:
@@ -388,7 +406,7 @@ def _compare(folder: Path) -> Report:
         (
             f"Which policy wins (against champion {champ}; P = probability the winner is better)",
             _table(
-                ["KPI", "best on average", "difference vs champion", "P(better)", "how sure"],
+                ["KPI", "best on average", "difference vs champion (its lead if it wins)", "P(better)", "how sure"],
                 verdicts(summary, policies, cur),
             ),
         )
@@ -513,7 +531,7 @@ def _sweep(folder: Path) -> Report:
     rep.tables.append(("Mean KPIs per design point", _table(["point", *params, *kpis], rows)))
     pts = table.groupby("point", sort=True)[["total_cost", "collected"]].mean().reset_index()
     rep.figures += [
-        ("responses", "KPIs against each swept parameter", plots.sweep_responses(table, params, kpis)),
+        ("responses", "KPIs against each swept parameter", plots.sweep_responses(table, params, kpis, sc.currency)),
         (
             "cost_vs_recovery",
             "Cost against recovery per design point; efficient frontier",
@@ -566,8 +584,8 @@ def _staff(folder: Path) -> Report:
                 f"± {r.net_recovery_half_width:,.0f}",
                 f"{r.service_level:.1%}",
                 f"{r.utilisation:.1%}",
-                number_or_dash(r.marginal_net_per_agent, ",.0f"),
-                marginal_npv_cell(r),
+                money_cell(r.marginal_net_per_agent, float("nan"), sc.currency),
+                marginal_npv_cell(r, sc.currency),
             ]
             for r in summary.itertuples()
         ]

@@ -177,3 +177,22 @@ def test_text_table_is_plain_aligned_text() -> None:
     assert head.startswith("team") and set(rule) <= {"─", " "} and first.startswith("early_callers_long_team_name")
     assert first.endswith(" 68.7%") and second.endswith("100.0%") and len(first) == len(second) == len(head)
     assert second.startswith("x ") and first.index("4") == second.index("12") + 1  # numbers right-aligned
+
+
+def test_report_verdict_gives_the_champions_lead_over_the_nearest_challenger() -> None:
+    """When the champion wins a KPI the table says by how much, over the challenger nearest to it, not a dash."""
+    from collectsim.report import verdicts
+
+    rng = np.random.default_rng(5)
+    rows = [
+        {"policy": p, "replication": r, "recovery_rate": 0.5 + shift + rng.normal(0, 0.002)}
+        for p, shift in (("champ", 0.03), ("far", -0.05), ("near", 0.0))
+        for r in range(8)
+    ]
+    cmp = Comparison(pd.DataFrame(rows), ("champ", "far", "near"))
+    summary = cmp.summary()
+    near = summary[(summary["kpi"] == "recovery_rate") & (summary["policy"] == "near")].iloc[0]
+    row = next(r for r in verdicts(summary, list(cmp.policies), "USD") if r[0] == "recovery_rate")
+    assert row[1] == "champ (champion)"
+    assert row[2].startswith(f"+{-near['diff'] * 100:.2f} pp ±") and row[2].endswith("over near"), row[2]
+    assert row[4] == "very likely"

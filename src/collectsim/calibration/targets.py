@@ -28,8 +28,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from collectsim.engine import simulate
 from collectsim.errors import ScenarioError
+from collectsim.experiments.kpinames import known_kpis
 from collectsim.scenario import Scenario, with_overrides
 from collectsim.scenario.load import read_toml, validation_problems
 from collectsim.scenario.schema import Model, Slug
@@ -171,12 +171,6 @@ def _lookup(data: Any, path: str) -> Any:
         else:
             return None
     return node
-
-
-def known_kpis(scenario: Scenario) -> list[str]:
-    """The KPI names ``simulate`` reports for this scenario (a 20-account pilot over its horizon)."""
-    pilot = with_overrides(scenario, {"population.accounts": 20})
-    return list(simulate(pilot, 0).kpis)
 
 
 def _check_kpis(spec: TargetsSpec, scenario: Scenario, source: str) -> None:

@@ -73,6 +73,15 @@ def _preflight(args: argparse.Namespace, scenario: cs.Scenario, runs: int, *, ac
         check_memory(sized, at_once=at_once, what=scenario.name)
 
 
+def _check_target_kpi(kpi: str, scenario: cs.Scenario) -> None:
+    """--target-kpi names a KPI the runs report: checked before any replication runs, not after the first batch."""
+    from collectsim.experiments.kpinames import known_kpis, not_a_kpi
+
+    known = known_kpis(scenario)
+    if kpi not in known:
+        raise CollectsimError(f"--target-kpi: {not_a_kpi(kpi, known)}")
+
+
 def _policy_names(paths: Sequence[Path], scenarios: list[cs.Scenario]) -> list[str]:
     names = [sc.name for sc in scenarios]
     if len(set(names)) < len(names):
@@ -131,6 +140,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     loaded = list(scenarios.values())
     most = max(loaded, key=lambda sc: sc.population.accounts)
     _preflight(args, most, len(loaded) * max(args.replications, args.max_n if args.target_half_width else 0))
+    if args.target_half_width:
+        _check_target_kpi(args.target_kpi, loaded[0])
     draws = None
     if args.parameter_uncertainty is not None:
         from collectsim.calibration.uncertainty import load_parameter_draws

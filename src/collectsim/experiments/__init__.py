@@ -263,7 +263,9 @@ def variant(scenario: Scenario, overrides: Mapping[str, Any], *, where: str = ""
 
 def _narrow_enough(table: pd.DataFrame, kpi: str, rel: float) -> bool:
     if kpi not in table:
-        raise CollectsimError(f"target KPI '{kpi}' is not a KPI")
+        from collectsim.experiments.kpinames import not_a_kpi
+
+        raise CollectsimError(f"target KPI: {not_a_kpi(kpi, list(table.columns))}")
     for _, sub in table.groupby("policy"):
         mean, half = mean_ci(sub[kpi].to_numpy())
         if not half <= rel * abs(mean):

@@ -20,7 +20,6 @@ is still accepted for spaces with free headcounts.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -32,11 +31,11 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from collectsim.engine import simulate
 from collectsim.errors import ScenarioError
+from collectsim.experiments.kpinames import known_kpis, not_a_kpi
 from collectsim.experiments.stats import direction
 from collectsim.experiments.sweepfile import spec_and_scenario
-from collectsim.scenario import Scenario, with_overrides
+from collectsim.scenario import Scenario
 from collectsim.scenario.load import read_toml, scenario_from_dict
 from collectsim.scenario.overrides import apply_overrides
 from collectsim.scenario.schema import Model, Slug
@@ -258,7 +257,7 @@ def load_space(path: str | Path) -> Space:
 def check_space(spec: SpaceSpec, champion: Scenario, source: str = "space") -> Space:
     """Objectives, constraints and parameters checked against the champion; returns the ``Space``."""
     # Twenty accounts over the champion's own horizon: every KPI it can report exists.
-    known = list(simulate(with_overrides(champion, {"population.accounts": 20}), 0).kpis)
+    known = known_kpis(champion)
     objectives = tuple(
         _objective(text, f"objective.{i}" if not isinstance(spec.objective, str) else "objective", known, source)
         for i, text in enumerate(_as_tuple(spec.objective))
@@ -305,9 +304,7 @@ def _constraint(text: str, where: str, known: list[str], source: str) -> Constra
 
 def _known_kpi(kpi: str, where: str, known: list[str], source: str) -> None:
     if kpi not in known:
-        close = difflib.get_close_matches(kpi, known, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise ScenarioError([(where, f"'{kpi}' is not a KPI; {hint}see kpis.json of any run for the list")], source)
+        raise ScenarioError([(where, not_a_kpi(kpi, known))], source)
 
 
 def _check_budget(spec: SpaceSpec, champion: Scenario, source: str) -> None:

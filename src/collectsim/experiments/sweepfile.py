@@ -7,17 +7,16 @@ or value fails before any simulation starts.
 
 from __future__ import annotations
 
-import difflib
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from collectsim.engine import simulate
 from collectsim.errors import ScenarioError
 from collectsim.experiments.design import Parameter, SaltelliDesign, grid, latin_hypercube, sobol_saltelli
-from collectsim.scenario import Scenario, load_scenario, with_overrides
+from collectsim.experiments.kpinames import known_kpis, not_a_kpi
+from collectsim.scenario import Scenario, load_scenario
 from collectsim.scenario.load import read_toml, scenario_from_dict, validation_problems
 from collectsim.scenario.schema import Int, Model, Real, Slug
 
@@ -141,10 +140,7 @@ def build_design(spec: SweepSpec) -> list[dict[str, Any]] | SaltelliDesign:
 
 def _check_kpis(spec: SweepSpec, base: Scenario, source: str) -> None:
     # Twenty accounts over the scenario's own horizon: every KPI it can report exists, the liquidation points too.
-    pilot = with_overrides(base, {"population.accounts": 20})
-    known = list(simulate(pilot, 0).kpis)
+    known = known_kpis(base)
     for k in spec.kpis:
         if k not in known:
-            close = difflib.get_close_matches(k, known, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise ScenarioError([("kpis", f"'{k}' is not a KPI; {hint}see kpis.json of any run for the list")], source)
+            raise ScenarioError([("kpis", not_a_kpi(k, known))], source)

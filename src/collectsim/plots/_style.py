@@ -38,9 +38,11 @@ HEADLINE_KPIS = (
     "write_off_rate",
     "cure_rate_dpd30",
     "cure_rate_dpd90",
+    "roll_rate_30_60",
     "mean_days_to_resolution",
     "contacts_per_account",
     "promise_kept_rate",
+    "complaints_per_1000",  # conduct weighs in the choice as much as cash
 )
 _MONEY_KPIS = {
     "opening_balance",

@@ -264,13 +264,16 @@ def staffing_curve(
     return fig
 
 
-def sweep_responses(table: pd.DataFrame, parameters: Sequence[str], kpis: Sequence[str]) -> Figure:
+def sweep_responses(
+    table: pd.DataFrame, parameters: Sequence[str], kpis: Sequence[str], currency: str | None = None
+) -> Figure:
     """Grid of panels, KPIs in rows and swept parameters in columns: every run, plus the mean per level/point.
 
     On a full-factorial grid (as many ``point`` values as level combinations) the mean is taken per
     level, marginal over the other parameters, and joined by a line; on a sampled design (Latin
     hypercube, Saltelli) it is the mean per design ``point``, markers only. Without a ``point``
-    column, parameters with at most 12 distinct values are averaged per level.
+    column, parameters with at most 12 distinct values are averaged per level. Money axes are labelled in
+    ``currency`` (the scenario's).
     """
     parameters, kpis = list(parameters), list(kpis)
     if not parameters or not kpis:
@@ -311,7 +314,7 @@ def sweep_responses(table: pd.DataFrame, parameters: Sequence[str], kpis: Sequen
                 ax.set_xticks(range(len(cats)), [str(v) for v in cats])
             ax.yaxis.set_major_formatter(_formatter(kpi))
             ax.set_xlabel(_short_param(param))
-            ax.set_ylabel(_kpi_axis_label(kpi), fontsize=9)
+            ax.set_ylabel(_kpi_axis_label(kpi, currency), fontsize=9)
             ax.grid(alpha=0.3)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=8)
