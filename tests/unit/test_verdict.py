@@ -196,3 +196,35 @@ def test_report_verdict_gives_the_champions_lead_over_the_nearest_challenger() -
     assert row[1] == "champ (champion)"
     assert row[2].startswith(f"+{-near['diff'] * 100:.2f} pp ±") and row[2].endswith("over near"), row[2]
     assert row[4] == "very likely"
+
+
+def test_money_cell_signs_before_the_currency() -> None:
+    """Staffing tables' money: a true minus before the currency, the half-width after, a dash for no value."""
+    from collectsim.present import money_cell
+
+    assert money_cell(-30254.4, float("nan"), "USD") == "−USD 30,254"
+    assert money_cell(33.0, 4.2, "EUR") == "EUR 33 ± 4"
+    assert money_cell(float("nan"), 1.0, "USD") == "—"
+    assert money_cell(0.0, float("nan"), "USD") == money_cell(0.4, float("nan"), "USD") == "USD 0"  # no "−USD 0"
+
+
+def test_report_verdict_champion_lead_is_money_in_currency_and_its_p_from_the_closest_pairing() -> None:
+    """A money KPI the champion leads on reads in the scenario's currency; P(better) is the champion's against
+    its closest challenger (1 − that challenger's P); a champion alone gets a dash and no sureness."""
+    from collectsim.report import verdicts
+
+    rng = np.random.default_rng(7)
+    rows = [
+        {"policy": p, "replication": r, "net_recovery": 1000.0 + shift + rng.normal(0, 30)}
+        for p, shift in (("champ", 20.0), ("near", 0.0), ("far", -500.0))
+        for r in range(6)
+    ]
+    cmp = Comparison(pd.DataFrame(rows), ("champ", "near", "far"))
+    summary = cmp.summary()
+    near = summary[(summary["kpi"] == "net_recovery") & (summary["policy"] == "near")].iloc[0]
+    (row,) = verdicts(summary, list(cmp.policies), "EUR")
+    assert row[2].startswith("+EUR ") and row[2].endswith(" over near"), row[2]
+    assert row[3] == f"{1 - near['p_better']:.2f}" and 0.05 < 1 - near["p_better"] < 0.999
+    alone = summary[summary["policy"] == "champ"]
+    (solo,) = verdicts(alone, ["champ"], "EUR")
+    assert solo[1:] == ["champ (champion)", "—", "—", "no interval with one replication"]
