@@ -201,6 +201,11 @@ GOOD_FREE = {"channels.call.effect": {"low": 0.005, "high": 0.1}}
             "targets.cure_rate_dpd30.weigth",
             "did you mean 'weight'",
         ),
+        (  # a misspelt required key is also a missing one: the unknown key, the cause, is named first
+            {"targets": {"cure_rate_dpd30": {"value": 0.6, "tolerence": 0.02}}, "free": GOOD_FREE},
+            "targets.cure_rate_dpd30.tolerence",
+            "did you mean 'tolerance'",
+        ),
         (
             {"targets": {"cure_rate_dpd30": {"value": 0.6, "tolerance": 0.0}}, "free": GOOD_FREE},
             "targets.cure_rate_dpd30.tolerance",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -74,6 +75,13 @@ def test_writes_complete_folder_and_a_valid_scenario(tmp_path: Path, capsys: pyt
     seeds = fit["replication_seeds"]
     again = sum(cs.simulate(sc, s).kpis["cure_rate_dpd30"] for s in seeds) / len(seeds)
     assert again == pytest.approx(row["model"])
+    # Its report: each target against the model, the fitted field; `collectsim report` rebuilds it from the files.
+    page = html.unescape((out / "report.html").read_text())
+    within = sum(r["within_tolerance"] for r in fit["targets"].values())
+    assert f"Targets: {within} of 2 within tolerance" in page and "channels.call.effect (log scale)" in page
+    assert f"{fitted:.4g}" in page and (out / "figures" / "fit.png").exists()
+    (out / "report.html").unlink()
+    assert main(["report", str(out)]) == 0 and (out / "report.html").exists()
 
 
 BAD_FILES = [

@@ -330,3 +330,18 @@ def test_a_kill_after_some_of_a_batch_got_parameters_resumes_to_the_same_trials(
         _suggest(trial, space)
     resumed = cs.optimise(space, storage=journal).trials
     pd.testing.assert_frame_equal(resumed.reset_index(drop=True), fresh.reset_index(drop=True))
+
+
+def test_a_search_the_champion_wins_says_so_in_its_report(tmp_path: Path) -> None:
+    """One trial is the champion's own point: the report says the best found is the champion itself, and draws
+    no winner's-curse check of a zero gain against itself."""
+    import html
+
+    space = tmp_path / "space.toml"
+    space.write_text(SPACE_FILE.format(b=BASELINE.as_posix(), s=STEP0, trials=1), encoding="utf-8")
+    assert main(["optimise", str(space), "--results", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    (folder,) = (tmp_path / "out").iterdir()
+    page = html.unescape((folder / "report.html").read_text())
+    assert "best (trial 0, the champion itself: no candidate beat it): its settings" in page
+    assert "No candidate beat the champion" in page
+    assert not (folder / "figures" / "gains.png").exists() and (folder / "figures" / "history.png").exists()

@@ -14,6 +14,7 @@ import collectsim as cs
 from collectsim.calibration.synthetic import TrueParams, simulate_histories
 from collectsim.calibration.uncertainty import ParameterDraws, parameter_draws_from_dict
 from collectsim.cli import main
+from collectsim.errors import CollectsimError
 from collectsim.experiments.executors import SequentialExecutor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,3 +248,11 @@ def test_command_prints_and_reports_both_intervals(
     assert json.loads((folder / "manifest.json").read_text())["parameter_uncertainty"] == str(path)
     page = (folder / "report.html").read_text()
     assert "simulation noise only vs with parameter uncertainty" in page and "Parameters drawn (2 replications)" in page
+
+
+def test_a_folder_given_for_the_fit_file_is_named_a_folder(tmp_path: Path) -> None:
+    """`--parameter-uncertainty <the fit's results folder>` says it is a folder, not "no such file"."""
+    from collectsim.calibration.uncertainty import load_parameter_draws
+
+    with pytest.raises(CollectsimError, match=r"a folder, not a file \(its fit.json\?\)"):
+        load_parameter_draws(tmp_path)

@@ -627,3 +627,27 @@ def test_sobol_bars_carry_the_bootstrap_intervals(res: Results, figs: dict[str, 
     assert {"S1_conf", "ST_conf"} <= set(sobol.columns)
     whiskers = [c for ax in fig.axes for c in ax.collections if type(c).__name__ == "LineCollection"]
     assert len(whiskers) == 2 * sobol["kpi"].nunique()
+
+
+def test_importance_labels_name_the_searched_field_and_history_ticks_whole_trials() -> None:
+    """Importance bars name each field so two are never confused ('4.score_max' and '2.score_max' were), the
+    ladder only when the space spans two; the history's trial axis has whole-number ticks."""
+    paths = [
+        "policy.ladders.standard.stages.1.actions.4.score_max",
+        "policy.ladders.standard.stages.0.actions.2",
+        "teams.late_callers.headcount",
+    ]
+    imp = pd.DataFrame({"objective": "npv", "parameter": paths, "importance": [0.5, 0.3, 0.2]})
+    fig = plots.parameter_importances(imp)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["stages[1].actions[4].score_max", "stages[0].actions[2]", "late_callers.headcount"]
+    two = imp.assign(parameter=[paths[0], "policy.ladders.gentle.stages.1.actions.4.score_max", paths[2]])
+    labels = [t.get_text() for t in plots.parameter_importances(two).axes[0].get_yticklabels()]
+    assert labels[:2] == ["standard.stages[1].actions[4].score_max", "gentle.stages[1].actions[4].score_max"]
+    n = 20  # matplotlib's own choice for 0..19 is 0, 2.5, 5, ...
+    many = pd.DataFrame(
+        {"trial": range(n), "state": "COMPLETE", "replications": 2, "feasible": True, "npv": np.linspace(900, 1100, n)}
+    )
+    history = plots.optimisation_history(many, "npv", 1, 1000.0, 6, "USD")
+    ticks = history.axes[0].get_xticks()
+    assert len(ticks) and all(float(x).is_integer() for x in ticks)

@@ -370,12 +370,14 @@ def fit_portfolio(
     balance_column: str = "balance",
     dpd_column: str = "dpd",
     segment_column: str | None = "segment",
+    segment_required: bool = False,
     drop: Sequence[str] = (),
 ) -> PortfolioFit:
     """Per-segment share, balance mean/sd and entry-DPD spread of a CSV extract; refuses identifier columns.
 
     Segments come from ``segment_column`` when the file has it, otherwise from DPD buckets
-    (1–30, 31–60, 61–90, 91+). Rows with DPD < 1 are left out (not delinquent); segments of
+    (1–30, 31–60, 61–90, 91+); with ``segment_required`` (a column the user named) a missing one is an error,
+    as a misspelt name must not quietly become DPD buckets. Rows with DPD < 1 are left out (not delinquent); segments of
     fewer than ``MIN_SEGMENT_ROWS`` rows are merged into "other", and kept labels that look
     like identifiers are renamed ``segment_<n>``. Every row of every column not in ``drop``
     is checked for identifiers while the file streams by; only the balance, DPD and segment
@@ -398,6 +400,9 @@ def fit_portfolio(
         if col not in kept:
             dropped = " (it was dropped)" if col in drop else ""
             raise _fail(source, f"no column '{col}' ({role}){dropped}; {_column_list(kept)}")
+    if segment_required and segment_column not in kept:
+        dropped = " (it was dropped)" if segment_column in drop else ""
+        raise _fail(source, f"no column '{segment_column}' (the segment column){dropped}; {_column_list(kept)}")
     seg_col = segment_column if segment_column in kept else None
     wanted = [balance_column, dpd_column] + ([seg_col] if seg_col else [])
 
@@ -553,7 +558,7 @@ def write_scenario(fit: PortfolioFit, out: str | Path, *, template: str | Path, 
     """
     out = Path(out)
     if out.exists() and not overwrite:
-        raise CollectsimError(f"{out}: already exists; refusing to overwrite it (choose another path or overwrite)")
+        raise CollectsimError(f"{out}: already exists; refusing to overwrite it (choose another path, or --overwrite)")
     template = Path(template)
     raw, base_segments = _template_segments(template)
     population = raw["population"]

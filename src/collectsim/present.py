@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -417,6 +418,13 @@ def erlang_text(rep, rows: list[dict], shrinkage: float) -> str:
 def number_or_dash(value: float, spec: str) -> str:
     """A number, or a dash where it is undefined (NaN)."""
     return "—" if value != value else format(value, spec)
+
+
+def setting_value(v: Any) -> str:
+    """A searched setting as a person reads it: a switched step on or off, a number to four figures."""
+    if isinstance(v, bool):
+        return "on" if v else "off (step removed)"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def money_cell(value: float, half_width: float, currency: str) -> str:

@@ -34,6 +34,7 @@ from collectsim.present import (
     money_cell,
     number_or_dash,
     pct_or_na,
+    setting_value,
 )
 from collectsim.scenario import Scenario, scenario_from_dict
 from collectsim.store.files import atomic_bytes
@@ -96,9 +97,11 @@ def kind_of(folder: Path) -> str:
         return "histories"
     if (folder / "optimise.json").exists() and (folder / "trials.csv").exists():
         return "optimise"
+    if (folder / "fit.json").exists() and (folder / "fit.csv").exists() and (folder / "trace.csv").exists():
+        return "targets"
     raise CollectsimError(
         f"report: '{folder}' is not a complete collectsim results folder (expected the files of "
-        "a run, compare, sweep, staff, optimise or calibrate histories command)"
+        "a run, compare, sweep, staff, optimise, calibrate targets or calibrate histories command)"
     )
 
 
@@ -631,6 +634,59 @@ def _staff(folder: Path) -> Report:
     return rep
 
 
+def _targets(folder: Path) -> Report:
+    """A fit to aggregate targets: each target against the fitted model, the fitted fields, how the search went."""
+    from collectsim import plots
+
+    man = readback.json_file(folder / "fit.json")
+    sc = _scenario(folder / "scenario.toml")
+    table = readback.csv(folder / "fit.csv")
+    rep = Report(f"Fit to portfolio targets: {man.get('name') or sc.name}", _subtitle(man), scenario_in_words(sc))
+    status = "converged" if man["converged"] else "not converged"
+    rep.notes["Fit"] = [
+        f"{man['method']}, {man['evaluations']} evaluations of {man['replications']} replication(s) each "
+        f"(common random numbers), {status}: {man['message']}.",
+        f"Objective Σ w·((model − target)/tolerance)²: {man['start_objective']:,.4g} at the start, "
+        f"{man['objective']:,.4g} fitted.",
+    ]
+    rows = [
+        [
+            r.kpi,
+            f"{fmt_value(r.kpi, r.target, sc.currency)} ± {fmt_value(r.kpi, r.tolerance, sc.currency)}",
+            fmt_value(r.kpi, r.model, sc.currency),
+            f"[{fmt_value(r.kpi, r.ci_low, sc.currency)}, {fmt_value(r.kpi, r.ci_high, sc.currency)}]"
+            if pd.notna(r.half_width)
+            else "—",
+            f"{r.error_in_tolerances:+.2f}".replace("-", "−"),
+            "yes" if bool(r.within_tolerance) else "NO",
+        ]
+        for r in table.itertuples()
+    ]
+    within = int(table["within_tolerance"].astype(bool).sum())
+    rep.lead.append(
+        (
+            f"Targets: {within} of {len(table)} within tolerance",
+            _table(["KPI", "target ± tolerance", "model", "95% interval", "error (tolerances)", "within"], rows),
+        )
+    )
+    frows = [
+        [
+            path + (" (log scale)" if p["log"] else ""),
+            f"{p['low']:.4g} – {p['high']:.4g}",
+            f"{p['start']:.4g}",
+            f"{p['value']:.4g}" + ("  at a bound: widen it?" if p["at_bound"] else ""),
+        ]
+        for path, p in man["free"].items()
+    ]
+    rep.tables.append(
+        ("Fitted fields (written into scenario.toml)", _table(["field", "range", "start", "fitted"], frows))
+    )
+    rep.figures.append(
+        ("fit", "Each target with its tolerance, the fitted model with its 95% interval", plots.calibration_fit(table))
+    )
+    return rep
+
+
 def _histories(folder: Path) -> Report:
     from collectsim import plots
 
@@ -756,6 +812,12 @@ def _optimise(folder: Path) -> Report:
             plots.optimisation_history(trials, kpis[0], signs[0], float(champ[kpis[0]].mean()), full, cur),
         )
     )
+    itself = {c["name"] for c in info["best"] if _is_champion(folder / f"{c['name']}.toml", sc)}
+    if itself and itself == {c["name"] for c in info["best"]}:
+        rep.notes["Search"].append(
+            "No candidate beat the champion: the best found is the champion's own settings, so its confirmation "
+            "compares the champion with itself (a gain of zero by construction): no winner's curse to check."
+        )
     if (folder / "gains.csv").exists():
         gains = readback.csv(folder / "gains.csv")
         rows = [
@@ -772,11 +834,16 @@ def _optimise(folder: Path) -> Report:
         ]
         head = ["candidate", "KPI", "gain in search", "%", "confirmed gain (95%)", "%", "P(better)"]
         rep.lead.append(("Gain over the champion: in search and confirmed on fresh seeds", _table(head, rows)))
-        rep.figures.append(("gains", "Found in search against confirmed on fresh seeds", plots.confirmed_gains(gains)))
+        if not set(gains["candidate"]) <= itself:
+            rep.figures.append(
+                ("gains", "Found in search against confirmed on fresh seeds", plots.confirmed_gains(gains))
+            )
     for cand in info["best"]:
-        params = [[k, str(v)] for k, v in cand["params"].items() if not k.startswith("headcount_weight.")]
+        params = [[k, setting_value(v)] for k, v in cand["params"].items() if not k.startswith("headcount_weight.")]
         params += [[f"teams.{t}.headcount", str(h)] for t, h in cand["headcount"].items()]
-        rep.tables.append((f"{cand['name']} (trial {cand['trial']}): its settings", _table(["field", "value"], params)))
+        note = ", the champion itself: no candidate beat it" if cand["name"] in itself else ""
+        heading = f"{cand['name']} (trial {cand['trial']}{note}): its settings"
+        rep.tables.append((heading, _table(["field", "value"], params)))
     if len(kpis) > 1:
         front = trials.loc[trials["pareto"].astype(bool), "trial"].tolist()
         rep.figures.append(
@@ -792,14 +859,23 @@ def _optimise(folder: Path) -> Report:
     return rep
 
 
+def _is_champion(candidate: Path, champion: Scenario) -> bool:
+    """Whether a candidate the search kept is the champion's own scenario (its name aside)."""
+    if not candidate.exists():
+        return False
+    return _scenario(candidate).model_dump(exclude={"name"}) == champion.model_dump(exclude={"name"})
+
+
 BUILDERS: dict[str, Callable[[Path], Report]] = {
     "run": _run,
     "compare": _compare,
     "sweep": _sweep,
     "staff": _staff,
     "histories": _histories,
+    "targets": _targets,
     "optimise": _optimise,
 }
+
 
 def render_html(rep: Report, images: list[tuple[str, str]]) -> str:
     """The page, from the package's template: verdict first, the scenario folded in a ``<details>``,

@@ -226,6 +226,34 @@ def test_without_segment_column_segments_are_dpd_buckets(tmp_path: Path) -> None
     assert fit.segments["dpd_91_plus"]["entry_dpd"]["ranges"][0][0] >= 91
 
 
+def test_a_named_segment_column_that_is_missing_is_an_error(tmp_path: Path, capsys) -> None:
+    """`--segment-column` names a column that must exist: a misspelt name is refused (naming it and the file's
+    columns), never quietly turned into DPD buckets; left out, the file's 'segment' column or DPD buckets."""
+    from collectsim.cli import main
+
+    path = write_csv(tmp_path, extract(SPEC))
+    with pytest.raises(CollectsimError, match=r"no column 'nosuch' \(the segment column\); columns: "):
+        fit_portfolio(path, segment_column="nosuch", segment_required=True)
+    assert fit_portfolio(path, segment_column="nosuch").segment_column is None  # the API's lenient default
+    out = tmp_path / "x.toml"
+    assert main(["portfolio", "import", str(path), "--out", str(out), "--segment-column", "nosuch"]) == 2
+    assert "no column 'nosuch' (the segment column)" in capsys.readouterr().err and not out.exists()
+    assert main(["portfolio", "import", str(path), "--out", str(out), "--template", str(BASELINE)]) == 0
+    assert out.exists()
+
+
+def test_default_template_read_from_another_folder_names_the_flag(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The default template is a path inside the project: from elsewhere the error says which flag to give."""
+    from collectsim.cli import main
+
+    path = write_csv(tmp_path, extract(SPEC))
+    monkeypatch.chdir(tmp_path)
+    assert main(["portfolio", "import", str(path), "--out", "x.toml"]) == 2
+    err = capsys.readouterr().err
+    assert "--template scenarios/baseline.toml: no such file in the current folder" in err, err
+    assert not (tmp_path / "x.toml").exists()
+
+
 def test_semicolon_extract_with_bom_is_read(tmp_path: Path) -> None:
     """A spreadsheet export (UTF-8 BOM, semicolons) is read like a plain CSV."""
     path = tmp_path / "extract.csv"

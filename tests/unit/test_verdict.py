@@ -228,3 +228,11 @@ def test_report_verdict_champion_lead_is_money_in_currency_and_its_p_from_the_cl
     alone = summary[summary["policy"] == "champ"]
     (solo,) = verdicts(alone, ["champ"], "EUR")
     assert solo[1:] == ["champ (champion)", "—", "—", "no interval with one replication"]
+
+
+def test_searched_settings_read_as_people_write_them() -> None:
+    """The optimise report's settings table and the terminal agree: four figures, a switched step on/off."""
+    from collectsim.present import setting_value
+
+    assert setting_value(0.9498985121087944) == "0.9499" and setting_value(600.0897024131625) == "600.1"
+    assert setting_value(True) == "on" and setting_value(False) == "off (step removed)" and setting_value(5) == "5"

@@ -160,8 +160,9 @@ def load_parameter_draws(path: str | Path, *, source: str | None = None) -> Para
     path = Path(path)
     where = source or str(path)
     if not path.is_file():
+        what = "a folder, not a file (its fit.json?)" if path.is_dir() else "no such file"
         raise CollectsimError(
-            f"{where}: no such file; allowed: the fit.json that collectsim calibrate histories --out DIR writes"
+            f"{where}: {what}; allowed: the fit.json that collectsim calibrate histories --out DIR writes"
         )
     try:
         body = json.loads(path.read_text(encoding="utf-8"))

@@ -9,8 +9,8 @@ import time
 
 import collectsim as cs
 from collectsim.cli.experiments import _executor
-from collectsim.cli.preflight import check_results_root
-from collectsim.cli.run import _overrides, _set_blame
+from collectsim.cli.preflight import check_default_file, check_results_root
+from collectsim.cli.run import _overrides, _report, _set_blame
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -22,6 +22,7 @@ def _cmd_histories(args: argparse.Namespace) -> int:
 
     refuse_existing(args.out)
     check_results_root(args.out, "--out")
+    check_default_file(args.scenario, "--scenario")
     base = cs.load_scenario(args.scenario)
     started = time.perf_counter()
     fit = cs.fit_histories(
@@ -136,6 +137,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     for path in fit.at_bound():
         print(f"note: {path} was fitted at a bound of its range; the targets may want a value outside it")
     print(f"\n{fit.evaluations * fit.n} runs in {wall:.1f} s; results: {folder}")
+    _report(folder, args)
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import collectsim as cs
 from collectsim.cli.experiments import _executor
 from collectsim.cli.run import _report
-from collectsim.present import fmt_diff
+from collectsim.present import fmt_diff, setting_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,7 +144,7 @@ def optimisation_text(result: Optimisation) -> str:
         lines.append(f"\n{cand.name} (trial {cand.trial}){note}:")
         for k, v in cand.params.items():
             if not k.startswith("headcount_weight."):
-                lines.append(f"  {k} = {_value(v)}")
+                lines.append(f"  {k} = {setting_value(v)}")
         if space.spec.headcount is not None:
             hc = ", ".join(f"{t} {cand.scenario.teams[t].headcount}" for t in space.spec.headcount.teams)
             was = ", ".join(f"{t} {space.champion.teams[t].headcount}" for t in space.spec.headcount.teams)
@@ -175,12 +175,6 @@ def optimisation_text(result: Optimisation) -> str:
             top = ", ".join(f"{r.parameter} {r.importance:.2f}" for r in sub.head(3).itertuples(index=False))
             lines.append(f"  most important for {obj}: {top}")
     return "\n".join(lines)
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "on" if v else "off (step removed)"
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def _pct(x: float) -> str:

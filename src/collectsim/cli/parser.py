@@ -230,7 +230,11 @@ def _build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--drop", action="append", default=[], metavar="COLUMN", help="column to ignore (repeatable)")
     imp.add_argument("--balance-column", default="balance")
     imp.add_argument("--dpd-column", default="dpd")
-    imp.add_argument("--segment-column", default="segment")
+    imp.add_argument(
+        "--segment-column",
+        default=None,
+        help="column of segment labels; it must exist (default: 'segment' if the file has it, else DPD buckets)",
+    )
     imp.add_argument("--overwrite", action="store_true")
 
     cal = sub.add_parser("calibrate", help="fit scenario parameters to what a portfolio shows")
@@ -263,7 +267,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="override a scenario field for the fit (repeatable); kept in the written scenario.toml",
     )
     _executor_args(tgt)
-    tgt.add_argument("--no-report", action="store_true", help="skip the figure fit.png")
+    tgt.add_argument("--no-report", action="store_true", help="skip the figure fit.png and report.html")
     tgt.add_argument("--quiet", action="store_true", help="no progress bar")
 
     his = csub.add_parser("histories", help="fit the repayment intensity to account histories by maximum likelihood")

@@ -22,6 +22,16 @@ SAFETY = 1.25  # pandas copies while assembling the result tables
 MEMORY_SHARE = 0.8  # of the memory available now: leave the rest to the system and other users
 
 
+def check_default_file(path: Path, flag: str) -> None:
+    """A flag whose default is a path inside the project (``scenarios/baseline.toml``) read from elsewhere: say
+    so in one line, rather than a bare "does not exist" for a file the user never named."""
+    if not path.is_absolute() and not path.exists():
+        raise CollectsimError(
+            f"{flag} {path}: no such file in the current folder ({Path.cwd()}); run from the project folder "
+            f"or give {flag} the scenario's path"
+        )
+
+
 def check_results_root(root: Path, flag: str = "--results") -> None:
     """Refuse a results root that is a file, lies under a file, or cannot be written — before any run.
 

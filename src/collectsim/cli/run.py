@@ -11,7 +11,7 @@ from typing import Any
 
 import collectsim as cs
 from collectsim.cli.parser import EXIT_USAGE
-from collectsim.cli.preflight import check_memory, check_results_root
+from collectsim.cli.preflight import check_default_file, check_memory, check_results_root
 from collectsim.errors import CollectsimError, ScenarioError, one_line
 from collectsim.experiments.policies import load_policy
 from collectsim.present import kpi_table
@@ -139,11 +139,13 @@ def _report(folder: Path, args: argparse.Namespace) -> None:
 def _cmd_portfolio(args: argparse.Namespace) -> int:
     from collectsim.portfolio import assumptions, fit_portfolio, write_scenario
 
+    check_default_file(args.template, "--template")
     fit = fit_portfolio(
         args.csv,
         balance_column=args.balance_column,
         dpd_column=args.dpd_column,
-        segment_column=args.segment_column,
+        segment_column=args.segment_column or "segment",
+        segment_required=args.segment_column is not None,
         drop=args.drop,
     )
     out = write_scenario(fit, args.out, template=args.template, overwrite=args.overwrite)

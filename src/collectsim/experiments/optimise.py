@@ -369,6 +369,8 @@ def _search(
             return
         else:
             end = min(len(every) + size, n_trials)
+            if end <= len(every):  # only enqueued trials (the champion's) are left to ask: asking one takes it
+                end = len(every) + 1
         for number in range(len(every), end):
             study.sampler = _sampler(space, number, optuna)
             batch.append(study.ask())

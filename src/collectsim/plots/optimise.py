@@ -6,11 +6,13 @@ Each takes the tables ``collectsim optimise`` writes (``trials.csv``, ``importan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from collectsim.plots._style import (
     BLUE,
@@ -22,7 +24,6 @@ from collectsim.plots._style import (
     _kpi_axis_label,
     _pretty,
     _require,
-    _short_param,
 )
 
 
@@ -53,11 +54,28 @@ def optimisation_history(
     ax.axhline(champion, color="0.2", ls="--", lw=1, label="champion (same seeds)")
     ax.yaxis.set_major_formatter(_formatter(kpi))
     ax.set_xlabel("Trial")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # trials are counted: no tick at 2.5
     ax.set_ylabel(_kpi_axis_label(kpi, currency))
     ax.set_title(f"Optimisation history: {_pretty(kpi)} ({'higher' if sign > 0 else 'lower'} is better)")
     ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     return fig
+
+
+def _param_labels(paths: list[str]) -> list[str]:
+    """Searched fields named so each is unambiguous: 'stages[1].actions[4].score_max' (the ladder's name only
+    when the space spans several), 'late_callers.headcount'; two last parts alone ('4.score_max') said nothing."""
+    ladders = {p.split(".")[2] for p in paths if p.startswith("policy.ladders.") and p.count(".") >= 3}
+    out = []
+    for path in paths:
+        parts = path.split(".")
+        if path.startswith("policy.ladders.") and len(parts) > 3:
+            parts = parts[2:] if len(ladders) > 1 else parts[3:]
+        elif parts[0] in ("teams", "channels") and len(parts) > 2:
+            parts = parts[1:]
+        text = ".".join(parts)
+        out.append(re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", text))
+    return out
 
 
 def parameter_importances(importances: pd.DataFrame) -> Figure:
@@ -71,7 +89,7 @@ def parameter_importances(importances: pd.DataFrame) -> Figure:
     for ax, obj in zip(axes, objectives, strict=True):
         sub = importances[importances["objective"] == obj].set_index("parameter").reindex(params)["importance"]
         ax.barh(y, sub.fillna(0.0), color=BLUE, gid=f"importance:{obj}", label="importance")
-        ax.set_yticks(y, [_short_param(p) for p in params])
+        ax.set_yticks(y, _param_labels(params))
         ax.set_ylabel("Parameter")
         ax.set_ylim(len(params) - 0.5, -0.5)
         ax.set_xlabel("importance (share)")

@@ -159,8 +159,10 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
 
 
 def validation_problems(exc: ValidationError, root: type[BaseModel] = Scenario) -> list[tuple[str, str]]:
-    """Each pydantic error as (field path, message); unknown keys get a did-you-mean from ``root``."""
+    """Each pydantic error as (field path, message); unknown keys get a did-you-mean from ``root``, and come first:
+    a misspelt key is also a missing one, and the one-line error shows the first problem, which is the cause."""
     out: list[tuple[str, str]] = []
+    unknown: list[tuple[str, str]] = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if p not in UNION_TAGS)  # a tagged union's branch is not a key
         path = ".".join(str(p) for p in loc) or "(top level)"
@@ -168,7 +170,7 @@ def validation_problems(exc: ValidationError, root: type[BaseModel] = Scenario) 
         if isinstance(cause, CrossReferenceError):
             out += cause.problems
         elif err["type"] == "extra_forbidden":
-            out.append((path, _unknown_key_message(loc, root)))
+            unknown.append((path, _unknown_key_message(loc, root)))
         elif err["type"] == "missing":
             out.append((path, "required field is missing"))
         elif err["type"] == "too_short" and not err.get("input"):
@@ -177,7 +179,7 @@ def validation_problems(exc: ValidationError, root: type[BaseModel] = Scenario) 
             msg = err["msg"].removeprefix("Value error, ")
             value = err.get("input")
             out.append((path, msg if isinstance(value, dict) else f"{msg}; got {_short(value)}"))
-    return out
+    return unknown + out
 
 
 def _short(value: Any) -> str:
