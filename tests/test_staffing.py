@@ -216,3 +216,26 @@ def test_bad_staffing_input(tmp_path: Path, args: list[str], phrase: str) -> Non
     assert proc.returncode == 2
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and phrase in lines[0], proc.stderr
+
+
+def test_the_staffing_table_reads_no_nan_at_zero_agents() -> None:
+    """Zero agents have no on-floor minutes: utilisation is "n/a", never "nan%"; the work column says due/day."""
+    rows = []
+    for r in range(2):
+        for h, util in ((0, float("nan")), (2, 0.5)):
+            row = {"headcount": h, "replication": r, "recovery_rate": 0.8, "net_recovery": 100.0 + h, "npv": 1.0}
+            row |= {"total_cost": 1.0, "team.t.service_level": 0.0 if h == 0 else 0.9}
+            row |= {"team.t.backlog_mean": 10.0, "team.t.utilisation": util}
+            rows.append(row)
+    res = _result("t", pd.DataFrame(rows), None)
+    text = staffing_table(cs.load_scenario(ROOT / "scenarios" / "baseline.toml"), {"t": res}, {"t": 2})
+    assert "nan" not in text.lower() and "due/day" in text
+    zero = next(line for line in text.splitlines() if line.strip().startswith("0 "))
+    assert "n/a" in zero
+
+
+def test_erlang_table_names_an_unstable_level(capsys: pytest.CaptureFixture[str]) -> None:
+    """2 Erlangs on 2 agents: the row says the queue is unstable rather than just printing 'inf s'."""
+    assert main(["erlang", "--arrivals-per-hour", "20", "--aht-min", "6"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()}
+    assert "unstable" in rows["2"] and "unstable" not in rows["3"] and rows["4"].endswith("←")

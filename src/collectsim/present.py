@@ -112,7 +112,7 @@ def kpi_table(result: RunResult, currency: str) -> str:
     if len(teams):
         lines.append(
             f"{'team':<16}{'headcount':>10}{'on floor':>9}{'attempts':>10}{'RPCs':>8}{'utilisation':>13}{'service':>9}"
-            f"{'voided':>9}{'backlog':>9}{'dropped':>9}{'overtime h':>11}"
+            f"{'voided':>9}{'due/day':>9}{'dropped':>9}{'overtime h':>11}"
         )
         for r in teams.itertuples():
             lines.append(
@@ -306,7 +306,7 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
             if n > 1
             else f"team {team} — one replication per headcount: no interval"
         )
-        header = ["headcount", "recovery", "", "net recovery", "", "total cost", "", "service", "", "backlog"]
+        header = ["headcount", "recovery", "", "net recovery", "", "total cost", "", "service", "", "due/day"]
         header += ["utilisation", "marginal net/agent", "marginal NPV/agent"]
 
         def pm(value: float, spec: str, unit: str = "") -> str:
@@ -325,7 +325,7 @@ def staffing_table(scenario, curves: dict, chosen: dict[str, int], plan=None) ->
                 f"{r.service_level:.1%}",
                 pm(r.service_level_half_width * 100, ".1f", " pp"),
                 f"{r.backlog_mean:,.0f}",
-                f"{r.utilisation:.1%}",
+                pct_or_na(r.utilisation),
                 money_cell(r.marginal_net_per_agent, float("nan"), cur),
                 marginal_npv_cell(r, cur),
             ]
@@ -405,6 +405,8 @@ def erlang_text(rep, rows: list[dict], shrinkage: float) -> str:
     ]
     for r in rows:
         mark = "  ←" if r["agents"] == rep.agents else ""
+        if r["agents"] <= rep.load:  # as many agents as Erlangs or fewer: the queue grows without end
+            mark = "  unstable: agents ≤ load, the queue grows without end"
         line = (
             f"{r['agents']:>7}{r['p_wait']:>10.3f}{r['mean_wait_s']:>10.1f} s{r['service_level']:>15.1%}"
             f"{r['occupancy']:>11.1%}"
