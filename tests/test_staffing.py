@@ -239,3 +239,14 @@ def test_erlang_table_names_an_unstable_level(capsys: pytest.CaptureFixture[str]
     assert main(["erlang", "--arrivals-per-hour", "20", "--aht-min", "6"]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()}
     assert "unstable" in rows["2"] and "unstable" not in rows["3"] and rows["4"].endswith("←")
+
+
+def test_erlang_within_zero_seconds_is_the_share_answered_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """--within-s 0 is allowed: the service level is then 1 − P(wait); a negative time is refused."""
+    assert main(["erlang", "--arrivals-per-hour", "20", "--aht-min", "6", "--within-s", "0"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("3 "))
+    p_wait, level = float(row.split()[1]), float(row.split()[4].rstrip("%")) / 100
+    assert level == pytest.approx(1 - p_wait, abs=0.001)
+    with pytest.raises(SystemExit) as exit_:
+        main(["erlang", "--arrivals-per-hour", "20", "--aht-min", "6", "--within-s", "-1"])
+    assert exit_.value.code == 2

@@ -201,7 +201,10 @@ def _build_parser() -> argparse.ArgumentParser:
     erl.add_argument("--aht-min", type=_positive_float("--aht-min", 24 * 60, "minutes"), required=True)
     erl.add_argument("--target", type=_fraction("--target"), default=0.8, help="service level (default 0.8)")
     erl.add_argument(
-        "--within-s", type=_positive_float("--within-s", 86_400, "seconds"), default=20.0, help="seconds (default 20)"
+        "--within-s",
+        type=_number("--within-s", float, 0.0, 86_400, hi_open=False, allowed="0 to 86400 seconds"),
+        default=20.0,
+        help="seconds (default 20; 0: the share answered without waiting)",
     )
     erl.add_argument("--shrinkage", type=_shrinkage, default=0.0, help="share of rostered time off the floor")
     erl.add_argument(
