@@ -211,3 +211,19 @@ def test_statement_runs_headline_the_monthly_roll(tmp_path: Path) -> None:
         }, name
         if name == "us_card":
             assert re.search(r"sustained_cure_share</td>\s*<td[^>]*>\d+\.\d\d%", lead), "a share, as a percentage"
+
+
+def test_a_sobol_sweep_report_leads_with_its_indices(tmp_path: Path) -> None:
+    """The indices are what a Sobol' sweep is for: they come before the long table of design points."""
+    small = tmp_path / "small.toml"
+    small.write_text((SC / "baseline.toml").read_text().replace("accounts = 20000", "accounts = 300"), encoding="utf-8")
+    f = tmp_path / "s.toml"
+    f.write_text(
+        'scenario = "small.toml"\ndesign = "sobol"\npoints = 4\nreplications = 1\nkpis = ["recovery_rate"]\n'
+        '[set]\n"horizon.days" = 30\n[parameters."economy.beta"]\nlow = 0\nhigh = 0.5\n'
+        '[parameters."teams.early_callers.headcount"]\nlow = 2\nhigh = 12\ninteger = true\n'
+    )
+    assert main(["sweep", str(f), "--workers", "1", "--quiet", "--results", str(tmp_path / "r")]) == 0
+    (folder,) = (tmp_path / "r").iterdir()
+    page = html.unescape((folder / "report.html").read_text())
+    assert page.index("Sobol indices (95% bootstrap half-widths)") < page.index("Mean KPIs per design point")

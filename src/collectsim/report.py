@@ -543,10 +543,11 @@ def _sweep(folder: Path) -> Report:
     ]
     if (folder / "sobol.csv").exists():
         sob = readback.csv(folder / "sobol.csv")
-        rep.tables.append(("Sobol indices (95% bootstrap half-widths)", _table(*_sobol_rows(sob))))
         warning = sobol_trust_warning(sob, int(spec.get("points", 0)))
         if warning:
             rep.lead.append(("Sensitivity: read with care", _bullets([warning])))
+        # The indices are what a Sobol' sweep is run for: first, above the long table of design points.
+        rep.lead.append(("Sobol indices (95% bootstrap half-widths)", _table(*_sobol_rows(sob))))
         rep.figures.append(("sobol", "Sobol indices: first order and total, 95% intervals", plots.sobol_bars(sob)))
     return rep
 
