@@ -130,7 +130,9 @@ def test_validate_one_problem_is_one_line(cli) -> None:
     res = cli(["validate", BASELINE, "--set", "horizon.dayz=30"])
     assert res.returncode == 2 and res.stdout == ""
     (line,) = res.stderr.splitlines()
-    assert line.startswith("collectsim: error: --set horizon.dayz=30: unknown key 'dayz'; did you mean 'days'?")
+    assert line.startswith(
+        "collectsim validate: error: --set horizon.dayz=30: unknown key 'dayz'; did you mean 'days'?"
+    )
     assert line.count("unknown key") == 1
 
 
@@ -141,7 +143,7 @@ def test_validate_lists_several_problems_once(tmp_path: Path, cli) -> None:
     res = cli(["validate", str(bad)])
     assert res.returncode == 2
     assert "teams.early_callers.headcount" in res.stdout and "channels.sms.contact_prob" in res.stdout
-    assert res.stderr.splitlines() == [f"collectsim: error: {bad}: 2 problems (listed on standard output)"]
+    assert res.stderr.splitlines() == [f"collectsim validate: error: {bad}: 2 problems (listed on standard output)"]
 
 
 @pytest.mark.parametrize("command", [["validate"], ["run"], ["compare", BASELINE], ["sweep"]])
@@ -152,7 +154,7 @@ def test_missing_file_names_its_path_once(tmp_path: Path, command: list[str], cl
         [command[0], missing, *command[1:], *(["--results", str(tmp_path / "r")] if command != ["validate"] else [])]
     )
     assert res.returncode == 2 and res.stdout == ""
-    assert res.stderr.splitlines() == [f"collectsim: error: {missing}: file does not exist"]
+    assert res.stderr.splitlines() == [f"collectsim {command[0]}: error: {missing}: file does not exist"]
     assert not (tmp_path / "r").exists()
 
 

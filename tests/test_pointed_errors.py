@@ -67,7 +67,7 @@ def test_set_typo_blames_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[
     """A misspelt `--set` key is blamed on the flag, not on the scenario file."""
     args = ["run", str(BASELINE), "--set", "teams.early_callers.headcont=16"]
     line = _error(args, capsys, tmp_path / "results")
-    assert line.startswith("collectsim: error: --set teams.early_callers.headcont=16: unknown key 'headcont'")
+    assert line.startswith("collectsim run: error: --set teams.early_callers.headcont=16: unknown key 'headcont'")
     assert "did you mean 'headcount'?" in line and "baseline.toml" not in line
 
 

@@ -47,13 +47,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
         return code
     except CollectsimError as exc:
-        print(f"collectsim: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"{_prog(args)}: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("collectsim: interrupted; nothing written", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return _reader_gone()
+
+
+def _prog(args) -> str:
+    """'collectsim staff', 'collectsim portfolio import': the prefix argparse gives the same command's flag errors,
+    so every error of a command starts alike."""
+    sub = getattr(args, f"{args.command}_command", None)
+    return " ".join(["collectsim", args.command, *([sub] if sub else [])])
 
 
 def _reader_gone() -> int:

@@ -40,7 +40,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"  {one_line(line)}")
         # the listing is the output; the failure line counts the problems rather than repeating the first
         where = one_line(str(args.scenario))
-        print(f"collectsim: error: {where}: {len(exc.problems)} problems (listed on standard output)", file=sys.stderr)
+        print(
+            f"collectsim validate: error: {where}: {len(exc.problems)} problems (listed on standard output)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     print(
         f"{args.scenario}: OK ({sc.population.accounts:,} accounts, {len(sc.teams)} teams, "
