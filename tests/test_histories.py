@@ -222,3 +222,16 @@ def test_shipped_example_fits_near_its_true_values() -> None:
     for seg, value in truth.items():
         e = fit.segments[seg].params["delta_2.call"]
         assert abs(e.estimate - value) <= 3 * e.std_error
+
+
+def test_default_scenario_read_from_another_folder_names_the_flag(
+    extract: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --scenario, outside the project folder, the error says which flag to give; nothing is fitted."""
+    accounts, events = extract
+    monkeypatch.chdir(tmp_path)
+    argv = ["calibrate", "histories", "--accounts", str(accounts), "--events", str(events), "--out", "fit"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("collectsim calibrate histories: error: --scenario scenarios/baseline.toml: no such file")
+    assert not (tmp_path / "fit").exists()

@@ -36,7 +36,7 @@ from collectsim.present import (
     pct_or_na,
     setting_value,
 )
-from collectsim.scenario import Scenario, scenario_from_dict
+from collectsim.scenario import Scenario, same_settings, scenario_from_dict
 from collectsim.store.files import atomic_bytes
 from collectsim.store.integrity import MANIFEST, read_manifest
 from collectsim.verdict import best_headcount, smallest_meeting, staffing_verdict
@@ -868,7 +868,7 @@ def _is_champion(candidate: Path, champion: Scenario) -> bool:
     """Whether a candidate the search kept is the champion's own scenario (its name aside)."""
     if not candidate.exists():
         return False
-    return _scenario(candidate).model_dump(exclude={"name"}) == champion.model_dump(exclude={"name"})
+    return same_settings(_scenario(candidate), champion)
 
 
 BUILDERS: dict[str, Callable[[Path], Report]] = {

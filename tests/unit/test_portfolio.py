@@ -237,7 +237,9 @@ def test_a_named_segment_column_that_is_missing_is_an_error(tmp_path: Path, caps
     assert fit_portfolio(path, segment_column="nosuch").segment_column is None  # the API's lenient default
     out = tmp_path / "x.toml"
     assert main(["portfolio", "import", str(path), "--out", str(out), "--segment-column", "nosuch"]) == 2
-    assert "no column 'nosuch' (the segment column)" in capsys.readouterr().err and not out.exists()
+    err = capsys.readouterr().err
+    assert err.startswith("collectsim portfolio import: error: ")  # as the command's flag errors start
+    assert "no column 'nosuch' (the segment column)" in err and not out.exists()
     assert main(["portfolio", "import", str(path), "--out", str(out), "--template", str(BASELINE)]) == 0
     assert out.exists()
 

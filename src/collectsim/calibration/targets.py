@@ -20,7 +20,6 @@ errors naming the field and what is allowed, raised before any simulation starts
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from collectsim.errors import ScenarioError
-from collectsim.experiments.kpinames import known_kpis
+from collectsim.experiments.kpinames import known_kpis, not_a_kpi
 from collectsim.scenario import Scenario, with_overrides
 from collectsim.scenario.load import read_toml, validation_problems
 from collectsim.scenario.schema import Model, Slug
@@ -177,14 +176,9 @@ def _check_kpis(spec: TargetsSpec, scenario: Scenario, source: str) -> None:
     known = known_kpis(scenario)
     for k in spec.targets:
         if k not in known:
-            close = difflib.get_close_matches(k, known, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
             extra = (
                 f"liquidation points run to liquidation_d{scenario.horizon.days // 10 * 10:03d} over this horizon; "
                 if k.startswith("liquidation_d")
                 else ""
             )
-            raise ScenarioError(
-                [(f"targets.{k}", f"'{k}' is not a KPI; {hint}{extra}allowed: the KPIs in kpis.json of any run")],
-                source,
-            )
+            raise ScenarioError([(f"targets.{k}", not_a_kpi(k, known, extra))], source)

@@ -12,6 +12,7 @@ import collectsim as cs
 from collectsim.cli.experiments import _executor
 from collectsim.cli.run import _report
 from collectsim.present import fmt_diff, setting_value
+from collectsim.scenario import same_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -139,8 +140,7 @@ def optimisation_text(result: Optimisation) -> str:
         return "\n".join(lines)
     cur = space.champion.currency
     for cand in result.best:
-        same = cand.scenario.model_dump(exclude={"name"}) == space.champion.model_dump(exclude={"name"})
-        note = ": the champion itself, no candidate beat it" if same else ""
+        note = ": the champion itself, no candidate beat it" if same_settings(cand.scenario, space.champion) else ""
         lines.append(f"\n{cand.name} (trial {cand.trial}){note}:")
         for k, v in cand.params.items():
             if not k.startswith("headcount_weight."):

@@ -23,8 +23,9 @@ MEMORY_SHARE = 0.8  # of the memory available now: leave the rest to the system 
 
 
 def check_default_file(path: Path, flag: str) -> None:
-    """A flag whose default is a path inside the project (``scenarios/baseline.toml``) read from elsewhere: say
-    so in one line, rather than a bare "does not exist" for a file the user never named."""
+    """A relative scenario path that does not resolve from here, most often a flag's default inside the project
+    (``scenarios/baseline.toml``) read from another folder: say where it was looked for and what to do, rather
+    than a bare "does not exist" for a file the user may never have named."""
     if not path.is_absolute() and not path.exists():
         raise CollectsimError(
             f"{flag} {path}: no such file in the current folder ({Path.cwd()}); run from the project folder "

@@ -19,8 +19,9 @@ def known_kpis(scenario: Scenario) -> list[str]:
     return list(simulate(pilot, 0).kpis)
 
 
-def not_a_kpi(kpi: str, known: list[str]) -> str:
-    """What to tell a user who named ``kpi``, which is not among ``known``: the nearest name, if one is close."""
+def not_a_kpi(kpi: str, known: list[str], note: str = "") -> str:
+    """What to tell a user who named ``kpi``, which is not among ``known``: the nearest name, if one is close,
+    then ``note`` (a caller's own hint, ending in "; ")."""
     close = difflib.get_close_matches(kpi, known, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"'{kpi}' is not a KPI; {hint}see kpis.json of any run for the list"
+    return f"'{kpi}' is not a KPI; {hint}{note}see kpis.json of any run for the list"

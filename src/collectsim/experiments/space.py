@@ -256,7 +256,6 @@ def load_space(path: str | Path) -> Space:
 
 def check_space(spec: SpaceSpec, champion: Scenario, source: str = "space") -> Space:
     """Objectives, constraints and parameters checked against the champion; returns the ``Space``."""
-    # Twenty accounts over the champion's own horizon: every KPI it can report exists.
     known = known_kpis(champion)
     objectives = tuple(
         _objective(text, f"objective.{i}" if not isinstance(spec.objective, str) else "objective", known, source)

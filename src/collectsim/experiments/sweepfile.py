@@ -139,7 +139,6 @@ def build_design(spec: SweepSpec) -> list[dict[str, Any]] | SaltelliDesign:
 
 
 def _check_kpis(spec: SweepSpec, base: Scenario, source: str) -> None:
-    # Twenty accounts over the scenario's own horizon: every KPI it can report exists, the liquidation points too.
     known = known_kpis(base)
     for k in spec.kpis:
         if k not in known:

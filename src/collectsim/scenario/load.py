@@ -158,6 +158,12 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
     return scenario_from_dict(raw, overrides, source=scenario.name)
 
 
+def same_settings(a: Scenario, b: Scenario) -> bool:
+    """Whether two scenarios would run alike: every field equal but the name (a search's candidate against its
+    champion)."""
+    return a.model_dump(exclude={"name"}) == b.model_dump(exclude={"name"})
+
+
 def validation_problems(exc: ValidationError, root: type[BaseModel] = Scenario) -> list[tuple[str, str]]:
     """Each pydantic error as (field path, message); unknown keys get a did-you-mean from ``root``, and come first:
     a misspelt key is also a missing one, and the one-line error shows the first problem, which is the cause."""
