@@ -238,7 +238,8 @@ def test_erlang_table_names_an_unstable_level(capsys: pytest.CaptureFixture[str]
     """2 Erlangs on 2 agents: the row says the queue is unstable rather than just printing 'inf s'."""
     assert main(["erlang", "--arrivals-per-hour", "20", "--aht-min", "6"]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()}
-    assert "unstable" in rows["2"] and "unstable" not in rows["3"] and rows["4"].endswith("←")
+    assert rows["2"].endswith("  unstable: agents ≤ load, the queue grows without end")
+    assert rows["3"].endswith("%") and rows["5"].endswith("%") and rows["4"].endswith("%  ←")  # only the answer marked
 
 
 def test_erlang_within_zero_seconds_is_the_share_answered_at_once(capsys: pytest.CaptureFixture[str]) -> None:

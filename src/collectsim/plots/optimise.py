@@ -65,13 +65,13 @@ def optimisation_history(
 def _param_labels(paths: list[str]) -> list[str]:
     """Searched fields named so each is unambiguous: 'stages[1].actions[4].score_max' (the ladder's name only
     when the space spans several), 'late_callers.headcount'; two last parts alone ('4.score_max') said nothing."""
-    ladders = {p.split(".")[2] for p in paths if p.startswith("policy.ladders.") and p.count(".") >= 3}
+    ladders = {p.split(".")[2] for p in paths if p.startswith("policy.ladders.")}  # a searched field is below one
     out = []
     for path in paths:
         parts = path.split(".")
-        if path.startswith("policy.ladders.") and len(parts) > 3:
+        if path.startswith("policy.ladders."):
             parts = parts[2:] if len(ladders) > 1 else parts[3:]
-        elif parts[0] in ("teams", "channels") and len(parts) > 2:
+        elif parts[0] in ("teams", "channels"):
             parts = parts[1:]
         text = ".".join(parts)
         out.append(re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", text))
