@@ -251,3 +251,16 @@ def test_erlang_within_zero_seconds_is_the_share_answered_at_once(capsys: pytest
     with pytest.raises(SystemExit) as exit_:
         main(["erlang", "--arrivals-per-hour", "20", "--aht-min", "6", "--within-s", "-1"])
     assert exit_.value.code == 2
+
+
+def test_erlang_text_shows_the_simulated_check_beside_stable_levels(capsys: pytest.CaptureFixture[str]) -> None:
+    """--simulate-hours adds the simulated P(wait) and wait to each stable row of the printed table (not only to
+    the JSON); the unstable row has none."""
+    assert main(["erlang", "--arrivals-per-hour", "20", "--aht-min", "6", "--simulate-hours", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "simulated P(wait)" in out and "sim. wait" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()[:1].isdigit()}
+    assert rows["2"][-1] == "end"  # the unstable mark, no simulated figures
+    for agents in ("3", "4", "5"):
+        simulated = float(rows[agents][6])
+        assert 0.0 <= simulated <= 1.0 and abs(simulated - float(rows[agents][1])) < 0.2, rows[agents]
