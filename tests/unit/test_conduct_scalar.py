@@ -166,3 +166,26 @@ def test_a_list_of_one_item_at_its_cap_is_held_unless_audited(mode: str) -> None
     assert sum(c.deferred.values()) == (mode == "enforce")
     j = next(j for j in range(N) if not cap.full_one(j, now))
     assert c.held_today(np.array([j]), np.array([call], dtype=np.int16), now).tolist() == [False]
+
+
+@pytest.mark.parametrize("preset,extra", [("us_ma", {}), ("cn_cba_2026", {}), ("us_reg_f", NARROW)])
+def test_an_item_the_dial_list_gives_inside_its_window_passes_every_hours_rule(
+    preset: str, extra: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dial list hands out an item only inside its borrower's contact window, so an agent's screen skips the
+    hours rules for it (``in_window``): in a whole run, every such item passes them all, and asking them changes
+    no answer. Most items of the run come that way, at every hour the windows open."""
+    asked = Counter()
+    full = ConductRules.screen_one
+
+    def both(self: ConductRules, cid: int, i: int, now: float, in_window: bool = False) -> tuple[bool, bool]:
+        if in_window:
+            hours = [r for r in self._applies[cid] if r.__class__.__name__ == "Hours"]
+            assert all(r.start <= ((now + self.offset[i]) % 1.0) * 24 < r.end for r in hours), (i, now)
+            asked[round((now % 1.0) * 24)] += 1
+        return full(self, cid, i, now, in_window)
+
+    monkeypatch.setattr(ConductRules, "screen_one", both)
+    over = {"population.accounts": 3_000, "horizon.days": 40, "conduct.presets": [preset], "conduct.mode": "enforce"}
+    cs.simulate(cs.load_scenario(NO_RULES, {**over, **extra}), seed=4)
+    assert sum(asked.values()) > 1_000 and len(asked) >= 4, asked

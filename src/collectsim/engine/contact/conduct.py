@@ -88,6 +88,12 @@ class ConductRules:
         self._offset_list = _offsets_by_account(offsets, state.pop.segment) if self.rules.hours else []
         self._checks_one = [[self._check_one(r) for r in rules] for rules in self._applies]
         self._tests_one = [[violates for _, violates, _ in checks] for checks in self._checks_one]
+        # The same without the hours tests, for an item the dial list gave inside its borrower's window: the
+        # window is the intersection of the channel's hours rules, a hair inside each end (``_windows``).
+        self._tests_in_window = [
+            [violates for (_, violates, _), rule in zip(checks, rules, strict=True) if not isinstance(rule, Hours)]
+            for checks, rules in zip(self._checks_one, self._applies, strict=True)
+        ]
         # Per channel: its caps (for ``held_today``) and how ``record_one`` counts an attempt towards them.
         self._caps_of = [[r for r in rs if isinstance(r, _CapState)] for rs in self._applies]
         self._counters_one = [[self._counter_one(c) for c in caps] for caps in self._caps_of]
@@ -169,10 +175,13 @@ class ConductRules:
             self.deferred[name] += int((mine & deferred).sum())
             self.blocked[name] += int((mine & ~deferred).sum())
 
-    def screen_one(self, cid: int, i: int, now: float) -> tuple[bool, bool]:
+    def screen_one(self, cid: int, i: int, now: float, in_window: bool = False) -> tuple[bool, bool]:
         """Scalar twin of ``screen`` for team work (the hot path); a stopped item is tallied here:
-        deferred (it goes back to the queue) unless a stop or forbearance rule blocks it for good."""
-        for violates in self._tests_one[cid]:
+        deferred (it goes back to the queue) unless a stop or forbearance rule blocks it for good.
+
+        ``in_window``: the dial list gave the item inside its borrower's contact window, so the hours rules
+        allow it and are not asked (a sixth of a rulebook's cost per attempt under ``us_ma``)."""
+        for violates in (self._tests_in_window if in_window else self._tests_one)[cid]:
             if violates(i, now):
                 return self._stopped_one(cid, i, now)
         return True, False

@@ -130,6 +130,7 @@ class OutboundQueue:
         self._gone = np.zeros(0, dtype=bool)  # with a picker: the positions taken today
         self._ntaken = 0
         self.held_today = 0
+        self.in_window = False  # the item ``pop`` just gave came from the picker, inside its contact window
 
     @property
     def waiting(self) -> int:
@@ -240,6 +241,7 @@ class OutboundQueue:
             self._picker = _WindowPicker(groups[: self._today], windows, columns)
             self._gone = np.zeros(self._today, dtype=bool)
         self._ntaken = 0
+        self.in_window = False
         self._unlist()
         self.open_day = day
         self.done_today = 0
@@ -267,6 +269,7 @@ class OutboundQueue:
 
     def pop(self, now: float) -> tuple[int, int, int] | None:
         if self._urgent:
+            self.in_window = False
             acct, chan, rule, enq = self._urgent.popleft()
             return self._taken(acct, chan, rule, enq, now)
         if self._picker is not None:
@@ -274,6 +277,7 @@ class OutboundQueue:
             if item is None:
                 return None
             p, acct, chan, rule, enq = item
+            self.in_window = True
             self._gone[p] = True
             self._ntaken += 1
             return self._taken(acct, chan, rule, enq, now)

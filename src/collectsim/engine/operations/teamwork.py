@@ -117,7 +117,7 @@ class TeamWork:
             return VOID
         ch = contact.specs[cid]
         if conduct.active:
-            allowed, deferrable = conduct.screen_one(cid, i, now)
+            allowed, deferrable = conduct.screen_one(cid, i, now, queue.in_window)
             if not allowed:
                 if deferrable:
                     self._defer(queue, i, cid, rule, now)
