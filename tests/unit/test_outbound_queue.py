@@ -130,3 +130,20 @@ def test_items_a_cap_holds_all_day_keep_their_place_for_the_next_opening() -> No
     q.open(1, 1.3, lambda acct, enq: acct.astype(float))
     assert [q.pop(1.3)[0] for _ in range(3)] == [0, 1, 2]
     assert q.total_wait == 0.3 + 0.3 + 1.3 + 1.3 + 0.3
+
+
+def test_only_an_item_the_picker_gives_is_marked_inside_its_window() -> None:
+    """``in_window`` lets the agent's screen skip the hours rules, so it may be true only for an item the picker
+    gave while its group's window was open. A deferred item back at the front (``push_urgent``) is not: it may
+    be taken after its borrower's window closed (every agent busy until then), and must be screened again."""
+    q = OutboundQueue(20)
+    q.enqueue(np.arange(4), 0, 0, 0.0)
+    q.open(0, 0.25, lambda acct, enq: acct.astype(float), None, None, np.zeros(4, dtype=np.int8), [[(0.3, 0.5)]])
+    assert not q.in_window
+    assert q.pop(0.35)[0] == 0 and q.in_window
+    q.push_urgent(9, 0, 0, 0.45)
+    assert q.pop(0.55) == (9, 0, 0) and not q.in_window  # after the window closed
+    assert q.pop(0.55) is None
+    q.close(0.95, expire=False)
+    q.open(1, 1.25, lambda acct, enq: acct.astype(float))  # no windows today: no picker
+    assert q.pop(1.3)[0] == 1 and not q.in_window
