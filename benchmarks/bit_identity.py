@@ -2,9 +2,9 @@
 
 Run from the project root before and after a change, then compare::
 
-    python benchmarks/bit_identity.py > before.txt
+    python benchmarks/bit_identity.py > /tmp/before.txt
     # ... change the engine ...
-    python benchmarks/bit_identity.py | diff before.txt -
+    python benchmarks/bit_identity.py | diff /tmp/before.txt -
 
 Each line is a scenario and a hash of its KPIs and of the bytes of every column of every table (accounts,
 daily, teams, costs, events), at ``--accounts`` accounts with seed 7 and events recorded. Unlike the pinned
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=3000, help="accounts per scenario (default 3000)")
     args = parser.parse_args()
+    if not 100 <= args.accounts <= 100_000:
+        message = f"--accounts must be between 100 and 100,000, not {args.accounts:,}"
+        print(f"bit_identity: error: {message}", file=sys.stderr)
+        sys.exit(2)
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
         sc = cs.load_scenario(path, overrides={"population.accounts": args.accounts})
         print(path.stem, fingerprint(cs.simulate(sc, seed=7, record_events=True)))

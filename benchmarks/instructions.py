@@ -81,7 +81,8 @@ def main() -> None:
     # Checked against this checkout's rulebooks: a --src tree with other presets is measured only where they agree.
     unknown = [p for p in presets if p != "none" and p not in PRESETS]
     if unknown or not presets:
-        _fail(f"--presets takes none and {', '.join(sorted(PRESETS))}; not {unknown or 'nothing'}")
+        given = f"not {', '.join(unknown)}" if unknown else "none given"
+        _fail(f"--presets takes none and {', '.join(sorted(PRESETS))}; {given}")
     jobs = [("fixed", 0)] + [(p, args.accounts) for p in presets]
     with ThreadPoolExecutor(2) as pool:
         counts = list(pool.map(lambda job: count(src, job[0] if job[1] else "none", job[1]), jobs))

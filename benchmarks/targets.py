@@ -8,6 +8,9 @@ Run from the project root::
     python benchmarks/targets.py --save after.json --compare before.json   # a before/after column
     python benchmarks/targets.py --compare benchmarks/before_issue15.json  # beside issue 15's first measurements
 
+It exits 0 when every target it judged passes, 1 when one FAILs (they are named on the last line), and 2, with
+one line and before measuring anything, on a flag it cannot use.
+
 Every engine figure is CPU time of ``simulate`` alone (``time.process_time``; imports and scenario
 loading excluded), the minimum over ``--repeat`` runs: the machines this runs on are shared, and CPU
 time is what a run costs whatever else the cores are doing. Peak memory is the worker process's peak
@@ -58,7 +61,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -401,6 +404,10 @@ class Verdicts:
             (name, value, f"{'≤' if at_most else '≥'} {limit:g}{unit}", shown, prev + "|" + ("PASS" if ok else "FAIL"))
         )
 
+    def failed(self) -> list[str]:
+        """The targets judged FAIL."""
+        return [name for name, _, _, _, tail in self.rows if tail.endswith("FAIL")]
+
     def print(self) -> None:
         if not self.rows:
             return
@@ -483,11 +490,12 @@ def ratios(v: Verdicts, args: argparse.Namespace, section: str) -> None:
     r, rounds = answer["cpu_s"], answer["rounds"]
     base = "none" if section == "rules" else "without"
     paired = {k: statistics.median(a / b for a, b in zip(rounds[k], rounds[base], strict=True)) for k in r}
-    print(f"\n{section}, {n:,} accounts, CPU s over {args.ratio_rounds} rounds:")
-    print(f"  {'variant':<28} {'min':>7} {'min/min':>8} {'median of rounds':>17}  each round")
+    scenario = NO_RULES if section == "rules" else BASELINE
+    print(f"\n{section}, {n:,} accounts of scenarios/{scenario.name}, CPU s over {args.ratio_rounds} rounds:")
+    print(f"  {'variant':<28} {'min':>7} {'min/min':>8} {'judged: median of rounds':>25}  each round")
     for k, cpu in r.items():
         each = ", ".join(f"{a / b:.2f}" for a, b in zip(rounds[k], rounds[base], strict=True))
-        print(f"  {k:<28} {cpu:7.2f} {cpu / r[base]:7.2f}x {paired[k]:16.2f}x  {each}")
+        print(f"  {k:<28} {cpu:7.2f} {cpu / r[base]:7.2f}x {paired[k]:24.2f}x  {each}")
     for k in r:
         if k == base:
             continue
@@ -534,8 +542,66 @@ def sweep(v: Verdicts, args: argparse.Namespace) -> None:
     v.add("pool start CPU per worker", max(own) + server / len(own), 0.5, at_most=True, unit=" s")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's errors as one line (``targets: error: ...``), exit 2, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"targets: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+# Bounds of the size flags: (least, most); 0 is also allowed for --sweep-accounts (sized to ~1 s of CPU a run).
+SIZES = {
+    "naive_accounts": (1_000, 1_000_000),
+    "ratio_accounts": (1_000, 1_000_000),
+    "product_accounts": (1_000, 10_000_000),
+    "sweep_accounts": (1_000, 1_000_000),
+    "sweep_runs": (4, 400),
+    "seed": (0, 2**32 - 1),
+}
+
+
+def _check(ap: _Parser, args: argparse.Namespace) -> list[str]:
+    """The sections to run, once every flag is known to be usable: nothing is measured before a bad flag is found
+    (a full run takes minutes, and ``--save`` is written only at its end)."""
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown or not only:
+        what = f"unknown section(s) {', '.join(unknown)}" if unknown else "no section given"
+        ap.error(f"--only: {what}; choose from {', '.join(SECTIONS)}")
+    for flag in ("repeat", "ratio_rounds"):
+        if not 1 <= getattr(args, flag) <= 50:
+            ap.error(f"--{flag.replace('_', '-')} must be between 1 and 50, not {getattr(args, flag)}")
+    for flag, (lo, hi) in SIZES.items():
+        value = getattr(args, flag)
+        if not (lo <= value <= hi or (flag == "sweep_accounts" and value == 0)):
+            extra = " (or 0: about a second of CPU a run)" if flag == "sweep_accounts" else ""
+            ap.error(f"--{flag.replace('_', '-')} must be between {lo:,} and {hi:,}{extra}, not {value:,}")
+    if args.sweep_runs % 4:
+        ap.error(f"--sweep-runs must be a multiple of 4 (the sweep's design has 4 points), not {args.sweep_runs}")
+    if args.save is not None and (args.save.is_dir() or not args.save.parent.is_dir()):
+        ap.error(f"--save {args.save}: not a file in an existing folder")
+    return only
+
+
+def _before(ap: _Parser, path: Path | None) -> dict[str, Any]:
+    """The 'before' column from a file ``--save`` wrote (a JSON object of figures)."""
+    if path is None:
+        return {}
+    try:
+        before = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        ap.error(f"--compare {path}: not a readable JSON file written by --save ({e.__class__.__name__})")
+    if not isinstance(before, dict) or not all(
+        isinstance(v, int | float) for k, v in before.items() if not k.startswith("_")
+    ):
+        ap.error(f"--compare {path}: not a file written by --save (a JSON object of figures)")
+    return before
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    """Measure and judge the chosen sections; exit 1 when a target FAILs (so a script can tell), 2 on bad flags."""
+    ap = _Parser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections (default: %(default)s)")
     ap.add_argument("--ten-million", action="store_true", help="also run 10M accounts (minutes, several GB)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per engine figure, the minimum is kept")
@@ -563,14 +629,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out))
         return 0
 
-    only = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = sorted(set(only) - set(SECTIONS))
-    if unknown:
-        ap.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    for flag in ("repeat", "ratio_rounds"):
-        if not 1 <= getattr(args, flag) <= 50:
-            ap.error(f"--{flag.replace('_', '-')} must be between 1 and 50, not {getattr(args, flag)}")
-    v = Verdicts(json.loads(args.compare.read_text()) if args.compare else {})
+    only = _check(ap, args)
+    v = Verdicts(_before(ap, args.compare))
     engine_cpu = None
     if "scale" in only:
         engine_cpu = scale(v, args).get(RATIO_ACCOUNTS)
@@ -586,7 +646,10 @@ def main(argv: list[str] | None = None) -> int:
     v.print()
     if args.save:
         args.save.write_text(json.dumps(v.values, indent=1))
-    return 0
+    failed = v.failed()
+    if failed:
+        print(f"\n{len(failed)} of {len(v.rows)} targets FAIL: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
