@@ -387,26 +387,23 @@ def spawn(*args: str) -> dict[str, Any]:
 
 
 class Verdicts:
-    """Rows of (target, measured, limit, PASS/FAIL), with an optional 'before' column."""
+    """Rows of (target, before, measured, limit, PASS/FAIL); the 'before' column only with a ``--compare`` file."""
 
     def __init__(self, before: dict[str, float]) -> None:
-        self.rows: list[tuple[str, float, str, str, str]] = []
+        self.rows: list[tuple[str, str, str, str, bool]] = []  # name, before, measured, limit (as shown), passed
         self.values: dict[str, float] = {}
         self.before = before
 
     def add(self, name: str, value: float, limit: float, *, at_most: bool, unit: str, fmt: str = ".2f") -> None:
-        ok = value <= limit if at_most else value >= limit
         self.values[name] = value
-        shown = f"{value:{fmt}}{unit}"
         was = self.before.get(name)
         prev = "" if was is None else f"{was:{fmt}}{unit}"
-        self.rows.append(
-            (name, value, f"{'≤' if at_most else '≥'} {limit:g}{unit}", shown, prev + "|" + ("PASS" if ok else "FAIL"))
-        )
+        bound = f"{'≤' if at_most else '≥'} {limit:g}{unit}"
+        self.rows.append((name, prev, f"{value:{fmt}}{unit}", bound, value <= limit if at_most else value >= limit))
 
     def failed(self) -> list[str]:
         """The targets judged FAIL."""
-        return [name for name, _, _, _, tail in self.rows if tail.endswith("FAIL")]
+        return [name for name, *_, passed in self.rows if not passed]
 
     def print(self) -> None:
         if not self.rows:
@@ -416,10 +413,9 @@ class Verdicts:
             print(f"\nbefore: {self.before['_source']}")
         head = f"{'target':<44} {'before':>12} " if show_before else f"{'target':<44} "
         print("\n" + head + f"{'measured':>12} {'limit':>12}  verdict")
-        for name, _, limit, shown, tail in self.rows:
-            prev, verdict = tail.split("|")
+        for name, prev, shown, bound, passed in self.rows:
             before = f"{prev:>12} " if show_before else ""
-            print(f"{name:<44} {before}{shown:>12} {limit:>12}  {verdict}")
+            print(f"{name:<44} {before}{shown:>12} {bound:>12}  {'PASS' if passed else 'FAIL'}")
 
 
 def scale(v: Verdicts, args: argparse.Namespace) -> dict[int, float]:

@@ -66,23 +66,35 @@ def test_targets_refuses_a_bad_flag_in_one_line_before_measuring(
     assert len(out.err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("sweep_accounts,sweep_runs", [("0", "4"), ("1000", "400"), ("1000000", "8")])
-def test_targets_takes_the_edges_of_every_bound(
-    sweep_accounts: str, sweep_runs: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize("edge", [0, 1])
+def test_targets_takes_every_size_flag_at_either_edge_of_its_bound(
+    edge: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """The least and most of each flag are allowed (0 sizes the sweep's runs to about a second)."""
+    """The least and the most of every bounded flag are allowed: the run gets as far as its first measurement."""
     targets = _targets()
 
     def measured(*args: str) -> None:
         raise _Measuring(args)
 
     monkeypatch.setattr(targets, "spawn", measured)
-    edges = ["--repeat", "1", "--ratio-rounds", "50", "--ratio-accounts", "1000", "--naive-accounts", "1000000"]
-    edges += ["--product-accounts", "10000000", "--seed", "0", "--save", str(tmp_path / "after.json")]
-    edges += ["--sweep-accounts", sweep_accounts, "--sweep-runs", sweep_runs, "--only", "sweep"]
+    flags = [f"--{flag.replace('_', '-')}={bounds[edge]}" for flag, bounds in targets.SIZES.items()]
+    flags += [f"--repeat={(1, 50)[edge]}", f"--ratio-rounds={(1, 50)[edge]}", "--save", str(tmp_path / "after.json")]
     with pytest.raises(_Measuring) as reached:
-        targets.main(edges)
-    assert reached.value.args[0] == ("sweep", sweep_accounts, sweep_runs, "0")
+        targets.main([*flags, "--only", "sweep"])
+    sweep_accounts, sweep_runs = (str(targets.SIZES[k][edge]) for k in ("sweep_accounts", "sweep_runs"))
+    assert reached.value.args[0] == ("sweep", sweep_accounts, sweep_runs, str(targets.SIZES["seed"][edge]))
+
+
+def test_a_sweep_sized_to_a_second_a_run_is_asked_as_0_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    targets = _targets()
+
+    def measured(*args: str) -> None:
+        raise _Measuring(args)
+
+    monkeypatch.setattr(targets, "spawn", measured)
+    with pytest.raises(_Measuring) as reached:
+        targets.main(["--only", "sweep", "--sweep-accounts", "0"])
+    assert reached.value.args[0] == ("sweep", "0", "16", "1")
 
 
 @pytest.mark.parametrize("script,args,says", [

@@ -180,7 +180,8 @@ class ConductRules:
         deferred (it goes back to the queue) unless a stop or forbearance rule blocks it for good.
 
         ``in_window``: the dial list gave the item inside its borrower's contact window, so the hours rules
-        allow it and are not asked (a sixth of a rulebook's cost per attempt under ``us_ma``)."""
+        allow it and are not asked (``us_ma`` at 100k accounts: 0.24 G fewer instructions, 5% of its cost over
+        no rules)."""
         for violates in (self._tests_in_window if in_window else self._tests_one)[cid]:
             if violates(i, now):
                 return self._stopped_one(cid, i, now)
